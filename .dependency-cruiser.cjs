@@ -1,0 +1,70 @@
+/** Import rules of docs/architecture.md, enforced at error severity. */
+const S = "^packages/server/src/";
+module.exports = {
+  forbidden: [
+    { name: "no-circular", severity: "error", from: {}, to: { circular: true } },
+    {
+      name: "core-is-pure",
+      comment: "core imports nothing outside itself: no node:* modules, no packages, no other layer",
+      severity: "error",
+      from: { path: S + "core/" },
+      to: { pathNot: [S + "core/", "^packages/contract/"], dependencyTypesNot: ["type-only"] },
+    },
+    {
+      name: "core-no-node-builtins",
+      severity: "error",
+      from: { path: S + "core/" },
+      to: { dependencyTypes: ["core"] },
+    },
+    {
+      name: "services-import-core-only",
+      severity: "error",
+      from: { path: S + "services/" },
+      to: { path: S + "(storage|notify|http|prometheus|cli|config)/|" + S + "main\\.ts" },
+    },
+    {
+      name: "adapters-import-core-only",
+      severity: "error",
+      from: { path: S + "(storage|notify|prometheus)/" },
+      to: { path: S + "(services|http|cli|config)/|" + S + "main\\.ts" },
+    },
+    {
+      name: "http-not-storage-or-notify",
+      severity: "error",
+      from: { path: S + "http/" },
+      to: { path: S + "(storage|notify|cli|config)/|" + S + "main\\.ts" },
+    },
+    {
+      name: "sdk-imports-contract-only",
+      severity: "error",
+      from: { path: "^packages/sdk/src/" },
+      to: { path: "^packages/server/" },
+    },
+    {
+      name: "sdk-no-packages",
+      severity: "error",
+      from: { path: "^packages/sdk/src/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypes: ["npm", "npm-dev", "npm-optional", "npm-peer"], pathNot: "^(packages/contract|node_modules/@vigil/contract)" },
+    },
+    {
+      name: "contract-stands-alone",
+      severity: "error",
+      from: { path: "^packages/contract/src/" },
+      to: { path: "^packages/(sdk|server)/" },
+    },
+    {
+      name: "only-main-wires-everything",
+      comment: "the composition root is imported by nobody but the CLI",
+      severity: "error",
+      from: { pathNot: S + "cli/" },
+      to: { path: S + "main\\.ts$" },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)dist/" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.base.json" },
+    enhancedResolveOptions: { exportsFields: ["exports"], conditionNames: ["import", "require", "node", "default", "types"], extensions: [".ts", ".js"] },
+  },
+};

@@ -1,0 +1,142 @@
+/**
+ * Shapes of the HTTP API's answers (SPEC §3), shared by the server, the SDK and the tests.
+ * A figure that has no samples is `null`, never 0 or NaN.
+ */
+
+/** Per-event success in a 207 ingest answer. */
+export interface IngestSuccess {
+  index: number;
+  id: string;
+  duplicate?: true;
+}
+
+/** Per-event rejection in a 207 ingest answer. */
+export interface IngestError {
+  index: number;
+  id?: string;
+  status: number;
+  code: string;
+  message: string;
+  /** JSON pointer to the offending field, e.g. `/events/3/body/duration_ms`. */
+  path: string;
+  /** Every problem found in the event when there is more than one. */
+  details?: { path: string; message: string }[];
+}
+
+/** Answer of `POST /api/v1/ingest` (status 207). */
+export interface IngestResponse {
+  successes: IngestSuccess[];
+  errors: IngestError[];
+}
+
+/** Error body of every non-2xx answer. */
+export interface ErrorResponse {
+  error: { code: string; message: string; details?: unknown[] };
+}
+
+/** The metrics block M of SPEC §3. */
+export interface Metrics {
+  total_tasks: number;
+  successful_tasks: number;
+  failed_tasks: number;
+  partial_tasks: number;
+  timeout_tasks: number;
+  success_rate: number | null;
+  error_rate: number | null;
+  avg_latency_ms: number | null;
+  p50_latency_ms: number | null;
+  p95_latency_ms: number | null;
+  p99_latency_ms: number | null;
+  total_tokens: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  total_cost: number | null;
+  cost_per_task: number | null;
+  tokens_per_task: number | null;
+  avg_quality_score: number | null;
+  avg_confidence: number | null;
+  avg_memory_mb: number | null;
+  max_memory_mb: number | null;
+  total_retries: number;
+  avg_accuracy: number | null;
+  accuracy_samples: number;
+  avg_satisfaction: number | null;
+  avg_rating: number | null;
+  feedback_samples: number;
+  cache_hit_rate: number | null;
+  llm_calls: number;
+  llm_failed_calls: number;
+  llm_error_rate: number | null;
+  llm_avg_latency_ms: number | null;
+  llm_p50_latency_ms: number | null;
+  llm_p95_latency_ms: number | null;
+  llm_p99_latency_ms: number | null;
+  llm_avg_ttft_ms: number | null;
+  llm_input_tokens: number | null;
+  llm_output_tokens: number | null;
+  llm_cached_input_tokens: number | null;
+  llm_cost: number | null;
+  llm_cache_hit_rate: number | null;
+  cost_saved_by_cache: number | null;
+  throughput_per_min: number;
+  error_types: Record<string, number>;
+}
+
+/** A time range. */
+export interface WindowRange {
+  start: string;
+  end: string;
+}
+
+/** Answer of `GET /api/v1/metrics/system`. */
+export interface SystemMetricsResponse {
+  metrics: Metrics;
+  window: WindowRange;
+  generated_at: string;
+}
+
+/** Per-agent scores, each 0..1 or null without data. */
+export interface AgentScores {
+  reliability: number | null;
+  efficiency: number | null;
+  specialization: number | null;
+}
+
+/** One agent (or model, route, tenant) with its metrics. */
+export interface GroupMetrics {
+  status: "active" | "idle";
+  last_run: string | null;
+  metrics: Metrics;
+  scores: AgentScores;
+  health_score: number | null;
+}
+
+/** Answer element of `GET /api/v1/metrics/agents`. */
+export interface AgentMetrics extends GroupMetrics {
+  agent_name: string;
+  agent_type: string | null;
+}
+
+/** Health status words. */
+export type HealthStatus = "healthy" | "degraded" | "unhealthy";
+/** Health bands of the 0..100 score. */
+export type HealthBand = "excellent" | "good" | "fair" | "poor";
+
+/** Answer of `GET /api/v1/health`. */
+export interface HealthResponse {
+  status: HealthStatus;
+  health_score: number | null;
+  band: HealthBand | null;
+  timestamp: string;
+}
+
+/** Direction of a metric between two equal windows. */
+export type Trend = "improving" | "stable" | "degrading";
+
+/** Answer of `GET /api/v1/metrics/timeseries`. */
+export interface TimeseriesResponse {
+  metric: string;
+  step_ms: number;
+  window: WindowRange;
+  series: { labels: Record<string, string>; points: [number, number | null][] }[];
+}

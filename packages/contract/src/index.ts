@@ -1,0 +1,3 @@
+/** @vigil/contract: the wire format and API shapes shared by the Vigil server and SDK. */
+export * from "./events.js";
+export type * from "./api.js";

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Runs every compiled test file (unit tests beside the code, whole-system suites in test/) with node's test runner.
+// Usage: node scripts/run-tests.mjs [filter-substring ...]
+import { readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { spawnSync } from "node:child_process";
+
+const root = new URL("..", import.meta.url).pathname;
+const roots = ["packages/contract/dist", "packages/sdk/dist", "packages/server/dist", "test/dist"];
+const files = [];
+function walk(dir) {
+  let entries;
+  try { entries = readdirSync(dir); } catch { return; }
+  for (const name of entries) {
+    const p = join(dir, name);
+    if (statSync(p).isDirectory()) walk(p);
+    else if (name.endsWith(".test.js")) files.push(relative(root, p));
+  }
+}
+for (const r of roots) walk(join(root, r));
+const filters = process.argv.slice(2);
+const chosen = filters.length ? files.filter((f) => filters.some((s) => f.includes(s))) : files;
+if (chosen.length === 0) {
+  console.error("no test files found: run `npm run build` first");
+  process.exit(1);
+}
+const r = spawnSync(process.execPath, ["--test", "--test-reporter=spec", "--test-concurrency=2", ...chosen], { cwd: root, stdio: "inherit" });
+process.exit(r.status ?? 1);
