@@ -20,7 +20,10 @@ export const EVENT_TYPES = ["run", "llm_call", "outcome", "feedback", "metric"] 
 /** One of the five event types. */
 export type EventType = (typeof EVENT_TYPES)[number];
 
-const Name = (description: string) => Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, description });
+/** Names are used as metric labels: no control characters, so they print and key safely. */
+const NAME_PATTERN = "^[^\\u0000-\\u001f\\u007f]+$";
+const Name = (description: string) =>
+  Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NAME_PATTERN, description });
 const Text = (description: string) => Type.String({ maxLength: MAX_TEXT_LENGTH, description });
 const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
 const Count = (description: string) => Type.Integer({ minimum: 0, description });

@@ -1,0 +1,317 @@
+/**
+ * The Vigil client (SPEC §5): record calls queue a shallow copy of their input and return at once; a single
+ * sender drains the queue in batches, one request at a time, converting to the wire format as it goes.
+ */
+import type { IngestResponse } from "@vigil/contract";
+import { VigilSdkError } from "./errors.js";
+import { IdGenerator } from "./ids.js";
+import { EventQueue, STRIDE } from "./queue.js";
+import { backoffDelay, postBatch, type PostResult, type PostTarget } from "./transport.js";
+import type { EventMeta, FeedbackInput, LlmCallInput, MetricInput, OutcomeInput, RunInput, TrackRunInput, VigilOptions, VigilStats } from "./types.js";
+import { batchBody, serialiseBatch, type SerialisedBatch } from "./wire.js";
+
+// Type codes stored in the queue; they index wire.ts's TYPE_CODES.
+const RUN = 0;
+const LLM_CALL = 1;
+const OUTCOME = 2;
+const FEEDBACK = 3;
+const METRIC = 4;
+
+interface ExitHooks {
+  on?: (event: "beforeExit", listener: () => void) => unknown;
+  off?: (event: "beforeExit", listener: () => void) => unknown;
+}
+
+/** Records agent runs, LLM calls, outcomes, feedback and metrics, and delivers them to a Vigil server in the background. */
+export class Vigil {
+  private readonly target: PostTarget;
+  private readonly maxBatchSize: number;
+  private readonly maxQueueSize: number;
+  private readonly maxRetries: number;
+  private readonly retryBaseMs: number;
+  private readonly retryMaxMs: number;
+  private readonly onError: ((err: VigilSdkError) => void) | undefined;
+  private readonly ids = new IdGenerator();
+  private readonly queue = new EventQueue();
+  private readonly clock: () => number;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private exitHooks: ExitHooks | undefined;
+  private readonly onBeforeExit = (): void => void this.flush();
+
+  private closed = false;
+  private queueFullReported = false;
+  private scheduled = false;
+  private draining = false;
+  private current: Promise<void> = Promise.resolve();
+  /** Events accepted into the queue, taken from it, and settled (sent, rejected or dropped), since creation. */
+  private enqueuedTotal = 0;
+  private takenTotal = 0;
+  private settledTotal = 0;
+  /** The sender empties the queue up to this event count, even in batches smaller than maxBatchSize. */
+  private flushTarget = 0;
+
+  private inFlight = 0;
+  private sent = 0;
+  private dropped = 0;
+  private rejected = 0;
+  private failedBatches = 0;
+
+  /** Starts a client; it sends nothing until events are recorded. */
+  constructor(options: VigilOptions) {
+    const {
+      endpoint, apiKey, flushIntervalMs = 1000, maxBatchSize = 500, maxQueueSize = 100_000, maxRetries = 5,
+      retryBaseMs = 200, retryMaxMs = 30_000, timeoutMs = 10_000, onError, flushOnExit = true,
+    } = options;
+    if (typeof endpoint !== "string" || endpoint === "") throw new TypeError("Vigil: `endpoint` must be a URL such as http://localhost:8001");
+    for (const [name, value, min] of [
+      ["flushIntervalMs", flushIntervalMs, 0], ["maxBatchSize", maxBatchSize, 1], ["maxQueueSize", maxQueueSize, 1],
+      ["maxRetries", maxRetries, 0], ["retryBaseMs", retryBaseMs, 0], ["retryMaxMs", retryMaxMs, 0], ["timeoutMs", timeoutMs, 1],
+    ] as const) {
+      if (typeof value !== "number" || Number.isNaN(value) || value < min) throw new RangeError(`Vigil: \`${name}\` must be a number >= ${min}`);
+    }
+    const fetchFn = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
+    if (typeof fetchFn !== "function") throw new TypeError("Vigil: this runtime has no global fetch; pass the `fetch` option");
+    const headers: Record<string, string> = { "content-type": "application/json" };
+    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
+    this.target = { fetch: fetchFn, url: `${endpoint.replace(/\/+$/, "")}/api/v1/ingest`, headers, timeoutMs };
+    this.maxBatchSize = Math.floor(maxBatchSize);
+    this.maxQueueSize = maxQueueSize;
+    this.maxRetries = Math.floor(maxRetries);
+    this.retryBaseMs = retryBaseMs;
+    this.retryMaxMs = retryMaxMs;
+    this.onError = onError;
+    const perf = (globalThis as { performance?: { now?: () => number } }).performance;
+    this.clock = typeof perf?.now === "function" ? () => perf.now!() : Date.now;
+
+    if (flushIntervalMs > 0 && Number.isFinite(flushIntervalMs)) {
+      this.timer = setInterval(() => this.tick(), flushIntervalMs);
+      // The timer alone must not keep a process alive; flushOnExit covers the last events.
+      (this.timer as { unref?: () => void }).unref?.();
+    }
+    const proc = (globalThis as { process?: ExitHooks }).process;
+    if (flushOnExit && typeof proc?.on === "function") {
+      proc.on("beforeExit", this.onBeforeExit);
+      this.exitHooks = proc;
+    }
+  }
+
+  /** Records one agent run and returns its event id. */
+  recordRun(input: RunInput): string {
+    return this.enqueue(RUN, input);
+  }
+
+  /** Records one request to a model provider and returns its event id. */
+  recordLlmCall(input: LlmCallInput): string {
+    return this.enqueue(LLM_CALL, input);
+  }
+
+  /** Records the real outcome of a run's prediction and returns its event id. */
+  recordOutcome(input: OutcomeInput): string {
+    return this.enqueue(OUTCOME, input);
+  }
+
+  /** Records a user's rating of a response and returns its event id. */
+  recordFeedback(input: FeedbackInput): string {
+    return this.enqueue(FEEDBACK, input);
+  }
+
+  /** Records any other named measurement and returns its event id. */
+  recordMetric(input: MetricInput): string {
+    return this.enqueue(METRIC, input);
+  }
+
+  /** Runs `fn`, records a run timed around it (success on return, failure named after the error on throw), and passes its result or error through. */
+  async trackRun<T>(input: TrackRunInput, fn: () => Promise<T> | T): Promise<T> {
+    const start = this.clock();
+    let value: T;
+    try {
+      value = await fn();
+    } catch (err) {
+      this.recordRun({ ...input, status: "failure", durationMs: Math.max(0, this.clock() - start), errorType: errorName(err) });
+      throw err;
+    }
+    this.recordRun({ ...input, status: input.status ?? "success", durationMs: Math.max(0, this.clock() - start) });
+    return value;
+  }
+
+  /** Resolves once every event recorded before the call has been sent, rejected or dropped. */
+  async flush(): Promise<void> {
+    const target = this.enqueuedTotal;
+    if (target > this.flushTarget) this.flushTarget = target;
+    while (this.settledTotal < target) await this.pump();
+  }
+
+  /** Stops the timer, flushes, and turns later record calls into no-ops counted as dropped. */
+  async shutdown(): Promise<void> {
+    if (!this.closed) {
+      this.closed = true;
+      if (this.timer !== undefined) clearInterval(this.timer);
+      this.timer = undefined;
+      const hooks = this.exitHooks;
+      this.exitHooks = undefined;
+      if (typeof hooks?.off === "function") hooks.off("beforeExit", this.onBeforeExit);
+    }
+    await this.flush();
+  }
+
+  /** A snapshot of the client's counters. */
+  stats(): VigilStats {
+    const { sent, dropped, rejected, failedBatches, inFlight } = this;
+    return { queued: this.queue.size, sent, dropped, rejected, failedBatches, inFlight };
+  }
+
+  /** The hot path: no conversion or serialisation here, only a shallow copy, an id and a push. */
+  private enqueue(typeCode: number, input: EventMeta): string {
+    try {
+      const now = Date.now();
+      const id = input.id ?? this.ids.next(now);
+      if (this.closed || this.queue.size + this.inFlight >= this.maxQueueSize) {
+        this.drop();
+        return id;
+      }
+      this.queue.push(typeCode, now, id, { ...input });
+      this.enqueuedTotal++;
+      if (this.queue.size >= this.maxBatchSize && !this.draining && !this.scheduled) {
+        // Start the full batch after the caller's synchronous work, so that serialising it never delays a record call.
+        this.scheduled = true;
+        queueMicrotask(this.kick);
+      }
+      return id;
+    } catch {
+      this.dropped++;
+      return "";
+    }
+  }
+
+  private drop(): void {
+    this.dropped++;
+    if (!this.closed && !this.queueFullReported) {
+      this.queueFullReported = true;
+      const { maxQueueSize } = this;
+      queueMicrotask(() =>
+        this.report(new VigilSdkError("QUEUE_FULL", `Vigil queue full (${maxQueueSize} events): dropping new events until it drains`, { count: 1 })),
+      );
+    }
+  }
+
+  private readonly kick = (): void => {
+    this.scheduled = false;
+    void this.pump();
+  };
+
+  private tick(): void {
+    if (this.queue.size === 0) return;
+    this.flushTarget = this.enqueuedTotal;
+    void this.pump();
+  }
+
+  /** Starts the sender unless it is running; returns the running sender. */
+  private pump(): Promise<void> {
+    if (!this.draining) {
+      this.draining = true;
+      this.current = this.drain();
+    }
+    return this.current;
+  }
+
+  /** Sends batches one at a time while a full batch is queued or a flush asks for more. */
+  private async drain(): Promise<void> {
+    try {
+      while (this.queue.size > 0 && (this.queue.size >= this.maxBatchSize || this.takenTotal < this.flushTarget)) {
+        const slots = this.queue.take(this.maxBatchSize);
+        const n = slots.length / STRIDE;
+        this.takenTotal += n;
+        this.inFlight = n;
+        this.queueFullReported = false;
+        try {
+          const { batch, unserialisable } = serialiseBatch(slots, STRIDE);
+          for (const { id, type, error } of unserialisable) {
+            this.rejected++;
+            this.report(new VigilSdkError("REJECTED_EVENT", `Vigil could not serialise ${type} event ${id}: ${errorMessage(error)}`, { count: 1, status: 0, id, type }, { cause: error }));
+          }
+          if (batch.parts.length > 0) await this.deliver(batch);
+        } finally {
+          this.inFlight = 0;
+          this.settledTotal += n;
+        }
+      }
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** Sends one batch until it is stored, refused, or out of retries; a 413 splits it in halves. */
+  private async deliver(batch: SerialisedBatch): Promise<void> {
+    const body = batchBody(batch.parts);
+    for (let retry = 0; ; retry++) {
+      const result = await postBatch(this.target, body);
+      if (result.kind === "stored") return this.settleStored(batch, result.answer);
+      if (result.kind === "refused") {
+        if (result.status === 413 && batch.parts.length > 1) {
+          const half = Math.ceil(batch.parts.length / 2);
+          await this.deliver(sliceBatch(batch, 0, half));
+          return this.deliver(sliceBatch(batch, half, batch.parts.length));
+        }
+        return this.settleFailed("BATCH_REJECTED", batch, result, retry + 1);
+      }
+      if (retry >= this.maxRetries) return this.settleFailed("BATCH_DROPPED", batch, result, retry + 1);
+      const wait = result.retryAfterMs ?? backoffDelay(retry, this.retryBaseMs, this.retryMaxMs);
+      await sleep(Math.min(wait, this.retryMaxMs));
+    }
+  }
+
+  private settleStored(batch: SerialisedBatch, answer: IngestResponse | null): void {
+    const n = batch.parts.length;
+    const refused = new Set<number>();
+    for (const e of answer?.errors ?? []) {
+      if (!Number.isInteger(e.index) || e.index < 0 || e.index >= n || refused.has(e.index)) continue;
+      refused.add(e.index);
+      const id = batch.ids[e.index] as string;
+      const type = batch.types[e.index] as string;
+      this.report(
+        new VigilSdkError("REJECTED_EVENT", `Vigil rejected ${type} event ${id} at ${e.path}: ${e.message}`, {
+          count: 1, status: e.status, id, type, index: e.index, path: e.path, serverCode: e.code,
+          ...(e.details ? { problems: e.details } : {}),
+        }),
+      );
+    }
+    this.rejected += refused.size;
+    this.sent += n - refused.size;
+  }
+
+  private settleFailed(code: "BATCH_REJECTED" | "BATCH_DROPPED", batch: SerialisedBatch, result: Exclude<PostResult, { kind: "stored" }>, attempts: number): void {
+    const count = batch.parts.length;
+    this.failedBatches++;
+    if (code === "BATCH_REJECTED") this.rejected += count;
+    else this.dropped += count;
+    const what = code === "BATCH_REJECTED" ? "rejected a batch of" : `was not reached after ${attempts} attempts; dropped`;
+    const details = { count, status: result.status, attempts, ...(result.kind === "refused" && result.serverCode ? { serverCode: result.serverCode } : {}) };
+    this.report(new VigilSdkError(code, `Vigil ${what} ${count} events (${result.message})`, details, result.kind === "retry" && result.cause !== undefined ? { cause: result.cause } : undefined));
+  }
+
+  private report(err: VigilSdkError): void {
+    if (!this.onError) return;
+    try {
+      this.onError(err);
+    } catch {
+      // A failing error handler must not stop delivery.
+    }
+  }
+}
+
+function sliceBatch(batch: SerialisedBatch, start: number, end: number): SerialisedBatch {
+  return { parts: batch.parts.slice(start, end), ids: batch.ids.slice(start, end), types: batch.types.slice(start, end) };
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function errorName(err: unknown): string {
+  const name = (err as { name?: unknown } | null)?.name;
+  return typeof name === "string" && name !== "" ? name : typeof err;
+}
+
+function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

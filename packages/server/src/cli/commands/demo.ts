@@ -1,0 +1,128 @@
+/**
+ * `vigil demo`: realistic synthetic traffic through the SDK — five agents on five models and
+ * routes, two tenants, LLM calls, outcomes and feedback — with a degradation of one model part-way
+ * through so that alerts and failover have something to react to. Prints a progress line.
+ */
+import { Vigil } from "@vigil/sdk";
+
+/** Demo options. */
+export interface DemoOptions {
+  target: string;
+  /** Seconds; 0 runs until interrupted. */
+  duration: number;
+  /** Runs per second. */
+  rate: number;
+  apiKey?: string;
+}
+
+interface Profile {
+  agent: string;
+  agentType: string;
+  route: string;
+  model: string;
+  provider: string;
+  baseMs: number;
+  successRate: number;
+  inTok: number;
+  outTok: number;
+}
+
+const PROFILES: Profile[] = [
+  { agent: "react_agent", agentType: "react", route: "summarize", model: "gpt-4o", provider: "openai", baseMs: 1200, successRate: 0.97, inTok: 1200, outTok: 350 },
+  { agent: "evaluator", agentType: "evaluator", route: "grade", model: "claude-sonnet-4", provider: "anthropic", baseMs: 1600, successRate: 0.98, inTok: 2000, outTok: 200 },
+  { agent: "planner", agentType: "planner", route: "plan", model: "gpt-4o-mini", provider: "openai", baseMs: 700, successRate: 0.95, inTok: 800, outTok: 500 },
+  { agent: "retriever", agentType: "rag", route: "rag_answer", model: "gemini-2.0-flash", provider: "google", baseMs: 450, successRate: 0.99, inTok: 3000, outTok: 250 },
+  { agent: "forecaster", agentType: "predictor", route: "epic_trajectory_prediction", model: "gpt-4.1-mini", provider: "openai", baseMs: 900, successRate: 0.96, inTok: 1500, outTok: 120 },
+];
+const TENANTS = ["acme", "globex"];
+const MODES = ["1", "2", "3", "4"];
+const ERRORS = ["timeout", "rate_limited", "tool_error", "invalid_output"];
+
+/** Standard normal sample (Box–Muller). */
+function gauss(): number {
+  return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
+}
+
+function pick<T>(xs: readonly T[]): T {
+  return xs[Math.floor(Math.random() * xs.length)]!;
+}
+
+/** Runs the demo; resolves the process exit code. */
+export async function runDemo(opts: DemoOptions): Promise<number> {
+  const target = opts.target.replace(/\/+$/, "");
+  try {
+    const r = await fetch(`${target}/healthz`, { signal: AbortSignal.timeout(5000) });
+    if (!r.ok) throw new Error(`GET /healthz answered ${r.status}`);
+  } catch (err) {
+    process.stderr.write(`vigil demo: cannot reach a Vigil server at ${target} (${(err as Error).message}). Start one with \`npm start\` or pass --target.\n`);
+    return 1;
+  }
+  const errors: string[] = [];
+  const vigil = new Vigil({ endpoint: target, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), flushIntervalMs: 500, onError: (e) => errors.length < 5 && errors.push(e.message) });
+  const started = Date.now();
+  const durationMs = opts.duration * 1000;
+  // The degradation starts 40% into a bounded run, or after 60 s of an unbounded one.
+  const degradeAt = durationMs > 0 ? durationMs * 0.4 : 60_000;
+  const degraded = PROFILES[0]!;
+  const counts = { runs: 0, llm: 0, outcomes: 0, feedback: 0 };
+  let stopping = false;
+  const onSignal = () => (stopping = true);
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  const tty = process.stderr.isTTY === true;
+  let lastPrint = 0;
+  const progress = (final = false) => {
+    const s = vigil.stats();
+    const el = Math.round((Date.now() - started) / 1000);
+    const phase = Date.now() - started >= degradeAt ? `degraded: ${degraded.model} on ${degraded.route} is slow and failing` : "healthy";
+    const line = `[demo ${el}s${durationMs ? "/" + opts.duration + "s" : ""}] runs ${counts.runs} · llm calls ${counts.llm} · outcomes ${counts.outcomes} · feedback ${counts.feedback} · sent ${s.sent} · queued ${s.queued} · dropped ${s.dropped} · rejected ${s.rejected} · ${phase}`;
+    if (tty && !final) process.stderr.write(`\r${line}\u001b[K`);
+    else process.stderr.write(line + "\n");
+  };
+  const tickMs = 100;
+  let carry = 0;
+  while (!stopping && (durationMs === 0 || Date.now() - started < durationMs)) {
+    const tickStart = Date.now();
+    carry += (opts.rate * tickMs) / 1000;
+    const n = Math.floor(carry);
+    carry -= n;
+    const isDegraded = tickStart - started >= degradeAt;
+    for (let i = 0; i < n; i++) {
+      const p = pick(PROFILES);
+      const bad = isDegraded && p === degraded;
+      const latency = Math.max(20, p.baseMs * Math.exp(0.35 * gauss()) * (bad ? 4 : 1));
+      const ok = Math.random() < (bad ? 0.62 : p.successRate);
+      const status = ok ? "success" : Math.random() < 0.3 ? "timeout" : "failure";
+      const runId = `demo-${started.toString(36)}-${counts.runs}`;
+      const inTok = Math.round(p.inTok * (0.7 + Math.random() * 0.6));
+      const outTok = ok ? Math.round(p.outTok * (0.7 + Math.random() * 0.6)) : 0;
+      const cached = Math.random() < 0.25;
+      const predicted = Math.round(1000 + Math.random() * 9000);
+      vigil.recordLlmCall({ model: p.model, provider: p.provider, latencyMs: cached ? 5 : latency * 0.85, runId, agentName: p.agent, route: p.route, tenantId: pick(TENANTS), mode: pick(MODES), inputTokens: inTok, outputTokens: outTok, cached, status: ok || status === "timeout" ? "success" : "failure", ...(ok ? {} : { errorType: pick(ERRORS) }) });
+      vigil.recordRun({ runId, agentName: p.agent, agentType: p.agentType, status, durationMs: latency, model: p.model, route: p.route, tenantId: pick(TENANTS), mode: pick(MODES), inputTokens: inTok, outputTokens: outTok, cacheHit: cached, memoryMb: 90 + Math.random() * 80, cpuMs: latency * 0.1, qualityScore: ok ? Math.min(1, 0.75 + Math.random() * 0.25) : 0.2 + Math.random() * 0.3, confidence: 0.6 + Math.random() * 0.4, retries: ok ? 0 : Math.floor(Math.random() * 3), ...(ok ? {} : { errorType: status === "timeout" ? "timeout" : pick(ERRORS) }), metadata: { prediction: predicted } });
+      counts.runs++;
+      counts.llm++;
+      if (Math.random() < 0.3) {
+        const drift = bad ? 0.5 : 0.08;
+        vigil.recordOutcome({ runId, actualOutcome: Math.round(predicted * (1 + (Math.random() * 2 - 1) * drift)), feedbackSource: "automated" });
+        counts.outcomes++;
+      }
+      if (Math.random() < 0.15) {
+        vigil.recordFeedback({ runId, rating: bad ? 1 + Math.floor(Math.random() * 3) : 3 + Math.floor(Math.random() * 3) });
+        counts.feedback++;
+      }
+    }
+    if (Date.now() - lastPrint >= (tty ? 1000 : 5000)) {
+      progress();
+      lastPrint = Date.now();
+    }
+    await new Promise((r) => setTimeout(r, Math.max(0, tickMs - (Date.now() - tickStart))));
+  }
+  await vigil.shutdown();
+  progress(true);
+  process.off("SIGINT", onSignal);
+  process.off("SIGTERM", onSignal);
+  if (errors.length) process.stderr.write(`vigil demo: ${errors.length} problem(s) reported, first: ${errors[0]}\n`);
+  const s = vigil.stats();
+  return s.sent > 0 && s.failedBatches === 0 ? 0 : 1;
+}

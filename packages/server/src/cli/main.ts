@@ -1,0 +1,53 @@
+/** The `vigil` command line: `serve` and `demo`. */
+import { Command, InvalidArgumentError } from "commander";
+import { demoEnv, serve } from "../main.js";
+import { runDemo } from "./commands/demo.js";
+
+const port = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new InvalidArgumentError("must be a port number");
+  return n;
+};
+const positive = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError("must be a positive number");
+  return n;
+};
+
+const nonNegative = (v: string) => {
+  const n = Number(v);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError("must be a number >= 0");
+  return n;
+};
+
+const program = new Command("vigil").description("Vigil: a self-hosted performance monitor for AI models and agents").showHelpAfterError();
+
+program
+  .command("serve")
+  .description("run the monitor (defaults: http://127.0.0.1:8001, SQLite under ./data)")
+  .option("--port <port>", "port to listen on (env VIGIL_PORT; default 8001)", port)
+  .option("--host <host>", "address to listen on (env VIGIL_HOST; default 127.0.0.1)")
+  .option("--data-dir <dir>", "directory of the embedded store (env VIGIL_DATA_DIR; default ./data)")
+  .option("--database-url <url>", "postgres:// URL to use PostgreSQL instead (env VIGIL_DATABASE_URL)")
+  .option("--config <file>", "YAML config file (env VIGIL_CONFIG)")
+  .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent (env VIGIL_LOG_LEVEL; default info)")
+  .action(async (opts: { port?: number; host?: string; dataDir?: string; databaseUrl?: string; config?: string; logLevel?: string }) => {
+    await serve(opts);
+  });
+
+program
+  .command("demo")
+  .description("send realistic synthetic traffic (several agents and models, then a degradation) to a running server")
+  .option("--target <url>", "server to send to", "http://localhost:8001")
+  .option("--duration <seconds>", "how long to run; 0 runs until interrupted", nonNegative, 120)
+  .option("--rate <events/s>", "runs per second to send", positive, 20)
+  .option("--api-key <key>", "API key with the ingest scope (env VIGIL_API_KEY)")
+  .action(async (opts: { target: string; duration: number; rate: number; apiKey?: string }) => {
+    const code = await runDemo({ ...opts, apiKey: opts.apiKey ?? demoEnv().apiKey });
+    process.exit(code);
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  process.stderr.write(`vigil: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});

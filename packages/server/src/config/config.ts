@@ -1,0 +1,226 @@
+/**
+ * Configuration: one schema, parsed once into a frozen Config. Sources, strongest first:
+ * command-line flags, environment (VIGIL_*), the YAML config file, defaults.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject } from "ajv";
+import { Type, type Static } from "@sinclair/typebox";
+import { parse as parseYaml } from "yaml";
+import { parseDuration } from "../core/window.js";
+import { VigilError } from "../core/errors.js";
+
+const Duration = Type.String({ pattern: "^\\d+(s|m|h|d|w)$" });
+const Scope = Type.Union([Type.Literal("ingest"), Type.Literal("read"), Type.Literal("admin")]);
+
+/** The configuration file's schema (every key optional; see docs/operations.md). */
+export const ConfigSchema = Type.Object(
+  {
+    server: Type.Optional(
+      Type.Object(
+        {
+          host: Type.Optional(Type.String({ minLength: 1 })),
+          port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
+          body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 })),
+          max_events_per_batch: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    storage: Type.Optional(
+      Type.Object(
+        {
+          data_dir: Type.Optional(Type.String({ minLength: 1 })),
+          database_url: Type.Optional(Type.String({ minLength: 1 })),
+          sqlite_synchronous: Type.Optional(Type.Union([Type.Literal("full"), Type.Literal("normal")])),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    retention: Type.Optional(
+      Type.Object(
+        { events: Type.Optional(Duration), minute_rollups: Type.Optional(Duration), hour_rollups: Type.Optional(Duration) },
+        { additionalProperties: false },
+      ),
+    ),
+    rollups: Type.Optional(Type.Object({ flush_interval: Type.Optional(Duration) }, { additionalProperties: false })),
+    auth: Type.Optional(
+      Type.Object(
+        {
+          keys: Type.Optional(
+            Type.Array(
+              Type.Object(
+                { name: Type.Optional(Type.String()), key: Type.String({ minLength: 16 }), scopes: Type.Array(Scope, { minItems: 1 }) },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    thresholds: Type.Optional(
+      Type.Object(
+        {
+          success_rate_min: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          error_rate_max: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          latency_p95_max_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          cost_per_task_max: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          accuracy_min: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+          memory_mb_max: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+          tokens_per_task_max: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+    prices: Type.Optional(
+      Type.Array(
+        Type.Object(
+          {
+            model: Type.String({ minLength: 1 }),
+            input_per_1m: Type.Number({ minimum: 0 }),
+            output_per_1m: Type.Number({ minimum: 0 }),
+            cached_input_per_1m: Type.Optional(Type.Number({ minimum: 0 })),
+            effective_from: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}" }),
+          },
+          { additionalProperties: false },
+        ),
+      ),
+    ),
+    log: Type.Optional(Type.Object({ level: Type.Optional(Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)))) }, { additionalProperties: false })),
+  },
+  { additionalProperties: false },
+);
+/** The configuration file as written. */
+export type ConfigFile = Static<typeof ConfigSchema>;
+
+/** An API key and what it may do. */
+export interface ApiKey {
+  name: string;
+  key: string;
+  scopes: ("ingest" | "read" | "admin")[];
+}
+
+/** The resolved configuration. */
+export interface Config {
+  host: string;
+  port: number;
+  bodyLimitBytes: number;
+  maxEventsPerBatch: number;
+  dataDir: string;
+  databaseUrl: string | null;
+  sqliteSynchronous: "full" | "normal";
+  eventRetentionMs: number;
+  minuteRollupsMs: number;
+  hourRollupsMs: number;
+  flushIntervalMs: number;
+  apiKeys: ApiKey[];
+  thresholds: ConfigFile["thresholds"];
+  prices: NonNullable<ConfigFile["prices"]>;
+  logLevel: string;
+  configFile: string | null;
+}
+
+/** Values given on the command line (undefined when not given). */
+export interface ConfigFlags {
+  host?: string;
+  port?: number;
+  dataDir?: string;
+  databaseUrl?: string;
+  config?: string;
+  logLevel?: string;
+}
+
+/** Defaults of every setting. */
+export const DEFAULTS = {
+  host: "127.0.0.1",
+  port: 8001,
+  bodyLimitBytes: 5 * 1024 * 1024,
+  maxEventsPerBatch: 10_000,
+  dataDir: "./data",
+  events: "7d",
+  minuteRollups: "48h",
+  hourRollups: "35d",
+  flushInterval: "5s",
+  logLevel: "info",
+} as const;
+
+function formatErrors(errors: readonly ErrorObject[]): string[] {
+  return errors.map((e) => {
+    const extra = e.keyword === "additionalProperties" ? `/${(e.params as { additionalProperty: string }).additionalProperty}: is not a known setting` : `: ${e.message}`;
+    return `${e.instancePath || "/"}${extra}`;
+  });
+}
+
+/** Parses `VIGIL_API_KEYS`: comma-separated `key:scope+scope` items, e.g. `k1...:ingest,k2...:admin`. */
+export function parseApiKeysEnv(text: string): ApiKey[] {
+  return text
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .map((item, i) => {
+      const idx = item.lastIndexOf(":");
+      const key = idx > 0 ? item.slice(0, idx) : item;
+      const scopes = (idx > 0 ? item.slice(idx + 1) : "admin").split("+").map((s) => s.trim());
+      for (const s of scopes) if (s !== "ingest" && s !== "read" && s !== "admin") throw new VigilError("CONFIG_INVALID", `VIGIL_API_KEYS item ${i + 1}: unknown scope "${s}" (use ingest, read, admin joined by +)`);
+      if (key.length < 16) throw new VigilError("CONFIG_INVALID", `VIGIL_API_KEYS item ${i + 1}: a key must be at least 16 characters`);
+      return { name: `env-${i + 1}`, key, scopes: scopes as ApiKey["scopes"] };
+    });
+}
+
+/** Resolves the configuration from flags, an environment map and the config file. */
+export function loadConfig(flags: ConfigFlags, env: Record<string, string | undefined>): Config {
+  const configFile = flags.config ?? env.VIGIL_CONFIG ?? null;
+  let file: ConfigFile = {};
+  if (configFile) {
+    let text: string;
+    try {
+      text = readFileSync(configFile, "utf8");
+    } catch (err) {
+      throw new VigilError("CONFIG_INVALID", `cannot read config file ${configFile}: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    let parsed: unknown;
+    try {
+      parsed = parseYaml(text) ?? {};
+    } catch (err) {
+      throw new VigilError("CONFIG_INVALID", `config file ${configFile} is not valid YAML: ${(err as Error).message}`, undefined, { cause: err });
+    }
+    const validate = new Ajv({ allErrors: true, strict: false }).compile(ConfigSchema);
+    if (!validate(parsed)) {
+      const details = formatErrors(validate.errors ?? []);
+      throw new VigilError("CONFIG_INVALID", `config file ${configFile} is invalid:\n  ${details.join("\n  ")}`, details);
+    }
+    file = parsed as ConfigFile;
+  }
+  const envPort = env.VIGIL_PORT !== undefined ? Number(env.VIGIL_PORT) : undefined;
+  if (envPort !== undefined && !(Number.isInteger(envPort) && envPort >= 0 && envPort <= 65535)) throw new VigilError("CONFIG_INVALID", `VIGIL_PORT must be a port number, got "${env.VIGIL_PORT}"`);
+  const dur = (v: string, name: string) => {
+    const ms = parseDuration(v);
+    if (ms === null) throw new VigilError("CONFIG_INVALID", `${name} must be a duration such as 7d, got "${v}"`);
+    return ms;
+  };
+  const keys = [...(file.auth?.keys ?? []).map((k, i) => ({ name: k.name ?? `key-${i + 1}`, key: k.key, scopes: k.scopes })), ...(env.VIGIL_API_KEYS ? parseApiKeysEnv(env.VIGIL_API_KEYS) : [])];
+  const cfg: Config = {
+    host: flags.host ?? env.VIGIL_HOST ?? file.server?.host ?? DEFAULTS.host,
+    port: flags.port ?? envPort ?? file.server?.port ?? DEFAULTS.port,
+    bodyLimitBytes: file.server?.body_limit_bytes ?? DEFAULTS.bodyLimitBytes,
+    maxEventsPerBatch: file.server?.max_events_per_batch ?? DEFAULTS.maxEventsPerBatch,
+    dataDir: flags.dataDir ?? env.VIGIL_DATA_DIR ?? file.storage?.data_dir ?? DEFAULTS.dataDir,
+    databaseUrl: flags.databaseUrl ?? env.VIGIL_DATABASE_URL ?? file.storage?.database_url ?? null,
+    sqliteSynchronous: file.storage?.sqlite_synchronous ?? "full",
+    eventRetentionMs: dur(env.VIGIL_RETENTION ?? file.retention?.events ?? DEFAULTS.events, "retention.events"),
+    minuteRollupsMs: dur(file.retention?.minute_rollups ?? DEFAULTS.minuteRollups, "retention.minute_rollups"),
+    hourRollupsMs: dur(file.retention?.hour_rollups ?? DEFAULTS.hourRollups, "retention.hour_rollups"),
+    flushIntervalMs: dur(file.rollups?.flush_interval ?? DEFAULTS.flushInterval, "rollups.flush_interval"),
+    apiKeys: keys,
+    thresholds: file.thresholds,
+    prices: file.prices ?? [],
+    logLevel: flags.logLevel ?? env.VIGIL_LOG_LEVEL ?? file.log?.level ?? DEFAULTS.logLevel,
+    configFile,
+  };
+  return Object.freeze(cfg);
+}
+
+/** True when the host only accepts connections from this machine. */
+export function isLoopback(host: string): boolean {
+  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}

@@ -1,0 +1,26 @@
+/** Typed errors with stable machine codes; HTTP statuses are mapped from the codes in http/ only. */
+
+/** Machine codes of the errors Vigil raises. */
+export type ErrorCode =
+  | "VALIDATION_FAILED"
+  | "BATCH_TOO_LARGE"
+  | "NOT_FOUND"
+  | "UNAUTHORIZED"
+  | "FORBIDDEN"
+  | "STORAGE_UNAVAILABLE"
+  | "NOT_READY"
+  | "CONFIG_INVALID"
+  | "INTERNAL";
+
+/** An error with a machine code, optional details and an optional cause. */
+export class VigilError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown[],
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = "VigilError";
+  }
+}

@@ -1,0 +1,151 @@
+/**
+ * Checks that go beyond the schema (timestamps, metadata size, one-of fields) and the
+ * enrichment of an accepted event: default tokens, cost from the price table, cache savings,
+ * and — once the referenced run is known — joined dimensions, accuracy and satisfaction.
+ */
+import { MAX_FUTURE_SKEW_MS, MAX_METADATA_BYTES, type EventType } from "@vigil/contract";
+import { scoreAccuracy } from "./accuracy.js";
+import type { PriceTable } from "./prices.js";
+import { DIMENSIONS, type RunRef, type StoredEvent } from "./stored-event.js";
+
+/** A problem with one field of an event; `path` is a JSON pointer relative to the event. */
+export interface FieldProblem {
+  path: string;
+  message: string;
+  code: string;
+}
+
+/** An event that passed the schema. */
+export interface ValidEvent {
+  id?: string;
+  type: EventType;
+  timestamp?: string | number;
+  body: Record<string, unknown>;
+}
+
+const ISO_RE = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
+
+/** Parses an event timestamp (ISO-8601 or epoch ms); returns null when it is not one. */
+export function parseTimestamp(t: string | number): number | null {
+  if (typeof t === "number") return Number.isFinite(t) && t >= 0 ? Math.floor(t) : null;
+  if (!ISO_RE.test(t)) return null;
+  const ms = Date.parse(t);
+  return Number.isFinite(ms) && ms >= 0 ? ms : null;
+}
+
+/** Turns a schema-valid event into a stored event, or says what is wrong with it. */
+export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): { event: StoredEvent } | { problems: FieldProblem[] } {
+  const problems: FieldProblem[] = [];
+  let ts = now;
+  if (ev.timestamp !== undefined) {
+    const parsed = parseTimestamp(ev.timestamp);
+    if (parsed === null) problems.push({ path: "/timestamp", code: "INVALID_TIMESTAMP", message: "timestamp must be an ISO-8601 date-time or epoch milliseconds after 1970" });
+    else if (parsed > now + MAX_FUTURE_SKEW_MS) problems.push({ path: "/timestamp", code: "FUTURE_TIMESTAMP", message: `timestamp is ${Math.round((parsed - now) / 1000)} s in the future; at most ${MAX_FUTURE_SKEW_MS / 1000} s is accepted` });
+    else ts = parsed;
+  }
+  const body = ev.body;
+  const deepest = depthOf(body, MAX_DEPTH);
+  if (deepest !== null) return { problems: [{ path: "/body" + deepest, code: "TOO_DEEP", message: `is nested more than ${MAX_DEPTH} levels deep` }] };
+  if (body.metadata !== undefined) {
+    const size = utf8Length(JSON.stringify(body.metadata));
+    if (size > MAX_METADATA_BYTES) problems.push({ path: "/body/metadata", code: "METADATA_TOO_LARGE", message: `metadata is ${size} bytes serialised; at most ${MAX_METADATA_BYTES} are accepted` });
+  }
+  if (ev.type === "outcome" || ev.type === "feedback") {
+    if (body.run_id === undefined && body.task_id === undefined) problems.push({ path: "/body", code: "MISSING_REFERENCE", message: `${ev.type} needs run_id or task_id` });
+  }
+  if (ev.type === "feedback" && body.rating === undefined && body.thumbs === undefined) problems.push({ path: "/body", code: "MISSING_RATING", message: "feedback needs rating (1..5) or thumbs (up|down)" });
+  if (problems.length) return { problems };
+  const event: StoredEvent = { id: ev.id ?? newId(), type: ev.type, ts, receivedAt: now, body: { ...body } };
+  if (ev.type === "run") {
+    if (typeof body.run_id === "string") event.runId = body.run_id;
+    if (typeof body.task_id === "string") event.taskId = body.task_id;
+  }
+  return { event };
+}
+
+/** Fills a run's or LLM call's tokens and cost (a client's `cost` always wins). */
+export function enrichUsage(ev: StoredEvent, prices: PriceTable): void {
+  const b = ev.body;
+  const input = typeof b.input_tokens === "number" ? b.input_tokens : undefined;
+  const output = typeof b.output_tokens === "number" ? b.output_tokens : undefined;
+  if (ev.type === "run" && b.tokens_used === undefined && (input !== undefined || output !== undefined)) b.tokens_used = (input ?? 0) + (output ?? 0);
+  if (ev.type !== "run" && ev.type !== "llm_call") return;
+  const model = typeof b.model === "string" ? b.model : undefined;
+  const cachedIn = typeof b.cached_input_tokens === "number" ? b.cached_input_tokens : 0;
+  const priced = model ? prices.cost(model, ev.ts, input, output, cachedIn) : null;
+  if (b.cost !== undefined) b.cost_source = "client";
+  if (ev.type === "llm_call" && b.cached === true) {
+    // A whole answer from a cache cost nothing at the provider: the saving is its list price.
+    if (b.cost === undefined) {
+      b.cost = 0;
+      b.cost_source = "cache";
+    }
+    if (priced) b.cost_saved = priced.listCost - (b.cost as number);
+    return;
+  }
+  if (b.cost === undefined && priced) {
+    b.cost = priced.cost;
+    b.cost_source = "price_table";
+  }
+  if (ev.type === "llm_call" && priced && priced.saved > 0) b.cost_saved = priced.saved;
+}
+
+/** Joins an outcome or feedback event to its run and computes accuracy / satisfaction. */
+export function completeReference(ev: StoredEvent, run: RunRef | null): FieldProblem | null {
+  const b = ev.body;
+  if (run) {
+    for (const d of DIMENSIONS) if (b[d] === undefined && run[d] !== undefined) b[d] = run[d];
+    b.run_ts = run.ts;
+  }
+  if (ev.type === "outcome") {
+    let predicted = b.predicted_outcome;
+    if (predicted === undefined && run && run.prediction !== undefined) {
+      predicted = run.prediction;
+      b.prediction_source = "run_metadata";
+    }
+    if (predicted === undefined) {
+      return {
+        path: "/body/predicted_outcome",
+        code: "NO_PREDICTION",
+        message: run
+          ? "predicted_outcome is missing and the run recorded no metadata.prediction"
+          : "predicted_outcome is missing and no run with this run_id/task_id is known to take metadata.prediction from",
+      };
+    }
+    b.accuracy = scoreAccuracy(predicted, b.actual_outcome);
+  } else if (ev.type === "feedback") {
+    // Satisfaction on 0..1 so that ratings and thumbs combine: rating 1..5 → 0..1, up → 1, down → 0.
+    b.satisfaction = typeof b.rating === "number" ? (b.rating - 1) / 4 : b.thumbs === "up" ? 1 : 0;
+  }
+  return null;
+}
+
+/** Deepest nesting accepted inside an event body (metadata and outcomes are free-form JSON). */
+export const MAX_DEPTH = 32;
+
+/** Returns the JSON pointer of the first value nested deeper than `max`, or null. Iterative: hostile depth cannot overflow the stack. */
+function depthOf(root: unknown, max: number): string | null {
+  const stack: [unknown, number, string][] = [[root, 0, ""]];
+  while (stack.length) {
+    const [v, d, path] = stack.pop()!;
+    if (typeof v !== "object" || v === null) continue;
+    if (d >= max) return path;
+    if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, d + 1, `${path}/${i}`]));
+    else for (const k of Object.keys(v)) stack.push([(v as Record<string, unknown>)[k], d + 1, `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`]);
+  }
+  return null;
+}
+
+function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c < 0xdc00) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
+}

@@ -1,0 +1,56 @@
+/** The event as Vigil stores it: the wire body plus what the server derived (cost, accuracy, joined dimensions). */
+import type { EventType } from "@vigil/contract";
+
+/** Type codes as stored (index into EVENT_TYPES). */
+export const TYPE_CODES: Readonly<Record<EventType, number>> = Object.freeze({ run: 0, llm_call: 1, outcome: 2, feedback: 3, metric: 4 });
+
+/** An accepted, enriched event ready to be appended and folded into rollups. */
+export interface StoredEvent {
+  /** Idempotency key: the client's `id` or one the server assigned. */
+  id: string;
+  type: EventType;
+  /** Event time, epoch ms. */
+  ts: number;
+  /** Receive time, epoch ms. */
+  receivedAt: number;
+  /**
+   * The body as sent, plus derived fields: `tokens_used` and `cost` when computed, `cost_source`
+   * (`client|price_table`), `cost_saved` for cached LLM calls, `accuracy` for outcomes,
+   * `satisfaction` for feedback, and `agent_name/model/route/tenant_id/mode` joined from the run.
+   */
+  body: Record<string, unknown>;
+  /** For runs: the caller's run id and task id, indexed so outcomes can join them later. */
+  runId?: string;
+  taskId?: string;
+}
+
+/** What an outcome or feedback event needs from the run it refers to. */
+export interface RunRef {
+  agent_name?: string;
+  agent_type?: string;
+  model?: string;
+  route?: string;
+  tenant_id?: string;
+  mode?: string;
+  /** The run's `metadata.prediction`, when it recorded one. */
+  prediction?: unknown;
+  ts: number;
+}
+
+/** Dimension names every rollup is keyed by. */
+export const DIMENSIONS = ["agent_name", "model", "route", "tenant_id", "mode"] as const;
+/** One of the rollup dimensions. */
+export type Dimension = (typeof DIMENSIONS)[number];
+/** Values of the dimensions; absent ones are undefined. */
+export type Dims = Partial<Record<Dimension, string>>;
+
+/** Extracts the run reference from a stored run body (for the in-batch and cache joins). */
+export function runRefOf(ev: StoredEvent): RunRef {
+  const b = ev.body;
+  const meta = b.metadata as Record<string, unknown> | undefined;
+  const ref: RunRef = { ts: ev.ts };
+  for (const d of DIMENSIONS) if (typeof b[d] === "string") ref[d] = b[d] as string;
+  if (typeof b.agent_type === "string") ref.agent_type = b.agent_type;
+  if (meta && Object.prototype.hasOwnProperty.call(meta, "prediction")) ref.prediction = meta.prediction;
+  return ref;
+}

@@ -1,0 +1,50 @@
+/** Builds the HTTP application (never listens): routes, auth, limits and error mapping. */
+import Fastify, { type FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { IngestService } from "../services/ingest-service.js";
+import type { MetricsService } from "../services/metrics-service.js";
+import { authHook, type KeyConfig } from "./auth.js";
+import { errorHandler, notFoundHandler } from "./errors.js";
+import { ingestRoutes } from "./routes/ingest.js";
+import { metricsRoutes } from "./routes/metrics.js";
+import { opsRoutes, type OpsDeps } from "./routes/ops.js";
+
+/** Everything the HTTP layer needs. */
+export interface AppDeps {
+  ingest: IngestService;
+  metrics: MetricsService;
+  ops: OpsDeps;
+  keys: readonly KeyConfig[];
+  bodyLimitBytes: number;
+  maxEventsPerBatch: number;
+  logger?: Logger | false;
+}
+
+/** Builds the Fastify app. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: deps.logger || undefined,
+    logger: deps.logger ? undefined : false,
+    bodyLimit: deps.bodyLimitBytes,
+    onProtoPoisoning: "error",
+    onConstructorPoisoning: "error",
+    return503OnClosing: true,
+    forceCloseConnections: true,
+  } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  app.addHook("onRequest", authHook(deps.keys));
+  app.addHook("onResponse", async (req, reply) => {
+    if (reply.statusCode >= 500) req.log.warn({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, "request answered with a server error");
+  });
+  // Routes log at warn: a line per request at info would drown the log at ingest rates.
+  void app.register(
+    async (scope) => {
+      ingestRoutes(scope, deps.ingest, { maxEventsPerBatch: deps.maxEventsPerBatch });
+      metricsRoutes(scope, deps.metrics);
+      opsRoutes(scope, deps.ops);
+    },
+    { logLevel: "warn" },
+  );
+  return app;
+}

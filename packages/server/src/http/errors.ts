@@ -1,0 +1,55 @@
+/** The one place where error codes become HTTP statuses, and the error body of SPEC §3. */
+import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
+import { VigilError, type ErrorCode } from "../core/errors.js";
+
+const STATUS: Record<ErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  BATCH_TOO_LARGE: 413,
+  UNAUTHORIZED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  STORAGE_UNAVAILABLE: 503,
+  NOT_READY: 503,
+  CONFIG_INVALID: 500,
+  INTERNAL: 500,
+};
+
+/** Fastify's own client-error codes, renamed to ours. */
+const FASTIFY_CODES: Record<string, string> = {
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  FST_ERR_CTP_BODY_TOO_LARGE: "BODY_TOO_LARGE",
+  FST_ERR_CTP_EMPTY_JSON_BODY: "INVALID_JSON",
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: "INVALID_CONTENT_LENGTH",
+  FST_ERR_CTP_INVALID_JSON_BODY: "INVALID_JSON",
+  FST_ERR_VALIDATION: "VALIDATION_FAILED",
+};
+
+/** Sends the error body for any thrown error: client mistakes keep their 4xx, the rest is a logged 500. */
+export function errorHandler(err: FastifyError | VigilError | Error, req: FastifyRequest, reply: FastifyReply): void {
+  if (err instanceof VigilError) {
+    const status = STATUS[err.code];
+    if (status >= 500) req.log.error({ err }, "request failed");
+    void reply.code(status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
+    return;
+  }
+  const fe = err as FastifyError;
+  const status = typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : null;
+  if (status !== null) {
+    let code = (fe.code && FASTIFY_CODES[fe.code]) ?? (status === 413 ? "BODY_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST");
+    let message = fe.message;
+    if (err instanceof SyntaxError || /JSON|Unexpected|proto/i.test(fe.message)) {
+      code = /proto|constructor/i.test(fe.message) ? "FORBIDDEN_KEY" : "INVALID_JSON";
+      message = code === "FORBIDDEN_KEY" ? "the JSON body contains a forbidden key (__proto__ or constructor.prototype)" : `the body is not valid JSON: ${fe.message}`;
+    }
+    if (status === 413) message = `${fe.message}; split the batch`;
+    void reply.code(status).send({ error: { code, message } });
+    return;
+  }
+  req.log.error({ err }, "request failed");
+  void reply.code(500).send({ error: { code: "INTERNAL", message: "internal error; see the server log" } });
+}
+
+/** Answer for unknown routes. */
+export function notFoundHandler(req: FastifyRequest, reply: FastifyReply): void {
+  void reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${req.method} ${req.url.split("?")[0]}` } });
+}

@@ -1,0 +1,48 @@
+/** Operations routes: liveness, readiness, detailed health, database sync, price table. */
+import type { FastifyInstance } from "fastify";
+import { VigilError } from "../../core/errors.js";
+import type { PriceEntry } from "../../core/prices.js";
+import type { PriceService } from "../../services/price-service.js";
+import type { RollupService } from "../../services/rollup-service.js";
+import { num, type Query } from "../query.js";
+
+/** What the operations routes report on. */
+export interface OpsDeps {
+  ready: () => boolean;
+  detailed: () => Promise<Record<string, unknown>>;
+  rollups: RollupService;
+  prices: PriceService;
+}
+
+/** Registers the operations routes. */
+export function opsRoutes(app: FastifyInstance, ops: OpsDeps): void {
+  app.get("/healthz", async () => ({ status: "alive" }));
+  app.get("/readyz", async (_req, reply) => {
+    if (!ops.ready()) return reply.code(503).send({ status: "not_ready", reason: "storage is opening or migrations are running" });
+    return { status: "ready" };
+  });
+  app.get("/api/v1/health/detailed", { config: { scope: "read" } }, async () => ops.detailed());
+  app.post("/api/v1/sync", { config: { scope: "admin" } }, async (req) => {
+    const hours = num(req.query as Query, "lookback_hours", 24, 1, 24 * 90);
+    const started = Date.now();
+    const r = await ops.rollups.sync(hours);
+    return { status: "synced", lookback_hours: hours, events_replayed: r.events, from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString(), took_ms: Date.now() - started };
+  });
+  app.get("/api/v1/prices", { config: { scope: "read" } }, async () => ({ prices: ops.prices.current().list() }));
+  app.post("/api/v1/prices", { config: { scope: "admin" } }, async (req, reply) => {
+    const b = req.body as Partial<PriceEntry> | null;
+    const problems: { path: string; message: string }[] = [];
+    if (typeof b !== "object" || b === null || Array.isArray(b)) throw new VigilError("VALIDATION_FAILED", "the body must be a price entry object", [{ path: "", message: "must be an object" }]);
+    const allowed = new Set(["model", "input_per_1m", "output_per_1m", "cached_input_per_1m", "effective_from"]);
+    for (const k of Object.keys(b)) if (!allowed.has(k)) problems.push({ path: `/${k}`, message: "is not a known field" });
+    if (typeof b.model !== "string" || b.model.length === 0 || b.model.length > 256) problems.push({ path: "/model", message: "must be a model id or pattern" });
+    for (const k of ["input_per_1m", "output_per_1m"] as const) if (typeof b[k] !== "number" || !(b[k]! >= 0)) problems.push({ path: `/${k}`, message: "must be a number >= 0 (USD per million tokens)" });
+    if (b.cached_input_per_1m !== undefined && (typeof b.cached_input_per_1m !== "number" || !(b.cached_input_per_1m >= 0))) problems.push({ path: "/cached_input_per_1m", message: "must be a number >= 0" });
+    const from = b.effective_from ?? new Date().toISOString().slice(0, 10);
+    if (typeof from !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(from) || !Number.isFinite(Date.parse(from))) problems.push({ path: "/effective_from", message: "must be an ISO date" });
+    if (problems.length) throw new VigilError("VALIDATION_FAILED", problems.map((p) => `${p.path}: ${p.message}`).join("; "), problems);
+    const entry: PriceEntry = { model: b.model!, input_per_1m: b.input_per_1m!, output_per_1m: b.output_per_1m!, effective_from: from };
+    if (b.cached_input_per_1m !== undefined) entry.cached_input_per_1m = b.cached_input_per_1m;
+    return reply.code(201).send(await ops.prices.add(entry));
+  });
+}

@@ -1,0 +1,219 @@
+/**
+ * Read side: metrics for any window, per group (agent, model, route, tenant), timeseries,
+ * health, and the report with trends and recommendations — all answered from the rollups.
+ */
+import type { AgentMetrics, GroupMetrics, HealthResponse, Metrics, TimeseriesResponse } from "@vigil/contract";
+import { agentScores } from "../core/agent-scores.js";
+import { Bucket, F } from "../core/bucket.js";
+import { healthBand, healthScore, healthStatus } from "../core/health-score.js";
+import { lastRunOf, latencyStddev, metricsOf } from "../core/metrics.js";
+import { recommendations } from "../core/recommendations.js";
+import { MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.js";
+import type { Dimension } from "../core/stored-event.js";
+import { DEFAULT_THRESHOLDS, THRESHOLD_LEVELS, type Thresholds } from "../core/thresholds.js";
+import { trends } from "../core/trends.js";
+
+/** A resolved window [from, to). */
+export interface Window {
+  from: number;
+  to: number;
+}
+
+/** What the metrics service needs. */
+export interface MetricsDeps {
+  index: RollupIndex;
+  now: () => number;
+  thresholds?: Thresholds;
+}
+
+/** A threshold breach found in a window (until the alerting engine exists, the report's open alerts). */
+export interface ThresholdBreach {
+  level: "warning" | "critical";
+  metric: keyof Thresholds;
+  current_value: number;
+  threshold: number;
+  message: string;
+}
+
+const ISO = (ms: number) => new Date(ms).toISOString();
+/** A group counts as active when it ran within the last 15 minutes. */
+const ACTIVE_MS = 15 * MINUTE;
+
+/** Metrics queries. */
+export class MetricsService {
+  constructor(private readonly deps: MetricsDeps) {}
+
+  /** Thresholds in force. */
+  thresholds(): Thresholds {
+    return this.deps.thresholds ?? DEFAULT_THRESHOLDS;
+  }
+
+  /** The window of length `ms` ending now. */
+  window(ms: number): Window {
+    const to = this.deps.now();
+    return { from: to - ms, to };
+  }
+
+  private merged(w: Window, filter: DimFilter): Bucket | null {
+    const r = this.deps.index.query(w.from, w.to, w.to, filter);
+    return r.get("")?.bucket ?? null;
+  }
+
+  /** Metrics block for a window and filter. */
+  metrics(w: Window, filter: DimFilter = {}): Metrics {
+    return metricsOf(this.merged(w, filter) ?? emptyBucket(), minutes(w));
+  }
+
+  /** `GET /metrics/system`. */
+  system(w: Window, filter: DimFilter = {}): { metrics: Metrics; window: { start: string; end: string }; generated_at: string } {
+    return { metrics: this.metrics(w, filter), window: { start: ISO(w.from), end: ISO(w.to) }, generated_at: ISO(this.deps.now()) };
+  }
+
+  /** Metrics of every value of `dim` seen in the window, most active first. */
+  groups(dim: Dimension, w: Window, filter: DimFilter = {}): (GroupMetrics & { key: string; agent_type: string | null })[] {
+    const byGroup = this.deps.index.query(w.from, w.to, w.to, filter, [dim]);
+    const perRoute = dim === "agent_name" ? this.deps.index.query(w.from, w.to, w.to, filter, ["agent_name", "route"]) : null;
+    const out: (GroupMetrics & { key: string; agent_type: string | null })[] = [];
+    for (const { dims, bucket } of byGroup.values()) {
+      const key = dims[dim];
+      if (key === undefined) continue;
+      out.push({ key, ...this.describeGroup(bucket, w, perRoute ? primaryRoute(perRoute, key) : null) });
+    }
+    out.sort((a, b) => b.metrics.total_tasks + b.metrics.llm_calls - (a.metrics.total_tasks + a.metrics.llm_calls) || a.key.localeCompare(b.key));
+    return out;
+  }
+
+  /** Agents in the window, in the shape of SPEC §3. */
+  agents(w: Window, filter: DimFilter = {}): AgentMetrics[] {
+    return this.groups("agent_name", w, filter).map(({ key, ...g }) => ({ agent_name: key, ...g }));
+  }
+
+  /** One agent, or null when it has no data in the window. */
+  agent(name: string, w: Window, filter: DimFilter = {}): AgentMetrics | null {
+    return this.agents(w, { ...filter, agent_name: name })[0] ?? null;
+  }
+
+  private describeGroup(b: Bucket, w: Window, route: { bucket: Bucket } | null): GroupMetrics & { agent_type: string | null } {
+    const m = metricsOf(b, minutes(w));
+    const t = this.thresholds();
+    const last = lastRunOf(b);
+    const rm = route ? metricsOf(route.bucket, minutes(w)) : null;
+    return {
+      agent_type: b.agentType,
+      status: last !== null && this.deps.now() - last <= ACTIVE_MS ? "active" : "idle",
+      last_run: last !== null ? ISO(last) : null,
+      metrics: m,
+      scores: agentScores(
+        {
+          total: m.total_tasks,
+          successful: m.successful_tasks,
+          p50_latency_ms: m.p50_latency_ms,
+          avg_latency_ms: m.avg_latency_ms,
+          latency_stddev_ms: latencyStddev(b),
+          avg_quality_score: m.avg_quality_score,
+          avg_accuracy: m.avg_accuracy,
+          cost_per_task: m.cost_per_task,
+          primary_route: rm ? { total: rm.total_tasks, successful: rm.successful_tasks, avg_quality_score: rm.avg_quality_score, avg_accuracy: rm.avg_accuracy } : null,
+        },
+        t,
+      ),
+      health_score: healthScore(m, t),
+    };
+  }
+
+  /** `GET /health`: the health score of the window. */
+  health(w: Window): HealthResponse {
+    const score = healthScore(this.metrics(w), this.thresholds());
+    return { status: healthStatus(score), health_score: score, band: score === null ? null : healthBand(score), timestamp: ISO(this.deps.now()) };
+  }
+
+  /** Thresholds breached by a metrics block. */
+  breaches(m: Metrics, scope: string): ThresholdBreach[] {
+    const t = this.thresholds();
+    const out: ThresholdBreach[] = [];
+    const check = (metric: keyof Thresholds, value: number | null, below: boolean, fmt: (v: number) => string) => {
+      if (value === null) return;
+      const th = t[metric];
+      if (below ? value < th : value > th) {
+        out.push({ level: THRESHOLD_LEVELS[metric], metric, current_value: value, threshold: th, message: `${scope}: ${metric.replace(/_(min|max|max_ms)$/, "").replace(/_/g, " ")} is ${fmt(value)}, ${below ? "below" : "above"} the threshold of ${fmt(th)}` });
+      }
+    };
+    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+    check("success_rate_min", m.success_rate, true, pct);
+    check("error_rate_max", m.error_rate, false, pct);
+    check("latency_p95_max_ms", m.p95_latency_ms, false, (v) => `${Math.round(v)} ms`);
+    check("cost_per_task_max", m.cost_per_task, false, (v) => `$${v.toFixed(4)}`);
+    check("accuracy_min", m.avg_accuracy, true, pct);
+    check("memory_mb_max", m.avg_memory_mb, false, (v) => `${v.toFixed(0)} MB`);
+    check("tokens_per_task_max", m.tokens_per_task, false, (v) => `${Math.round(v)} tokens`);
+    return out;
+  }
+
+  /** `GET /report`. */
+  report(w: Window, includeAgents: boolean) {
+    const m = this.metrics(w);
+    const prevW = { from: w.from - (w.to - w.from), to: w.from };
+    const prev = this.metrics(prevW);
+    const agents = this.agents(w);
+    const tr = trends(m, prev);
+    const score = healthScore(m, this.thresholds());
+    const breaches = [...this.breaches(m, "system"), ...agents.flatMap((a) => this.breaches(a.metrics, `agent ${a.agent_name}`))].sort((a, b) => (a.level === b.level ? 0 : a.level === "critical" ? -1 : 1));
+    return {
+      generated_at: ISO(this.deps.now()),
+      window: { start: ISO(w.from), end: ISO(w.to) },
+      previous_window: { start: ISO(prevW.from), end: ISO(prevW.to) },
+      health_score: score,
+      status: healthStatus(score),
+      band: score === null ? null : healthBand(score),
+      metrics: m,
+      ...(includeAgents ? { agents } : {}),
+      alerts: breaches,
+      trends: tr,
+      recommendations: recommendations({ metrics: m, thresholds: this.thresholds(), agents: agents.map((a) => ({ agent_name: a.agent_name, metrics: a.metrics })), trends: tr }),
+    };
+  }
+
+  /** `GET /metrics/timeseries`: one point per step, per group. */
+  timeseries(metric: keyof Metrics, w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter = {}): TimeseriesResponse {
+    const start = w.from - (w.from % stepMs);
+    const series = new Map<string, { labels: Record<string, string>; points: [number, number | null][] }>();
+    const steps: number[] = [];
+    for (let t = start; t < w.to; t += stepMs) steps.push(t);
+    steps.forEach((t, i) => {
+      const r = this.deps.index.query(t, Math.min(t + stepMs, w.to), w.to, filter, groupBy ? [groupBy] : []);
+      for (const [key, { dims, bucket }] of r) {
+        let s = series.get(key);
+        if (!s) {
+          const labels: Record<string, string> = {};
+          if (groupBy && dims[groupBy] !== undefined) labels[groupBy] = dims[groupBy]!;
+          series.set(key, (s = { labels, points: steps.map((st) => [st, null]) }));
+        }
+        const v = metricsOf(bucket, stepMs / MINUTE)[metric];
+        s.points[i]![1] = typeof v === "number" ? v : null;
+      }
+    });
+    return { metric, step_ms: stepMs, window: { start: ISO(w.from), end: ISO(w.to) }, series: [...series.values()] };
+  }
+}
+
+function minutes(w: Window): number {
+  return (w.to - w.from) / MINUTE;
+}
+
+function emptyBucket(): Bucket {
+  return new Bucket();
+}
+
+function primaryRoute(perRoute: Map<string, { dims: { agent_name?: string; route?: string }; bucket: Bucket }>, agent: string): { bucket: Bucket } | null {
+  let best: { bucket: Bucket } | null = null;
+  let bestRuns = 0;
+  for (const g of perRoute.values()) {
+    if (g.dims.agent_name !== agent || g.dims.route === undefined) continue;
+    const runs = g.bucket.f[F.runs]!;
+    if (runs > bestRuns) {
+      best = g;
+      bestRuns = runs;
+    }
+  }
+  return best;
+}
