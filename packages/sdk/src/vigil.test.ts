@@ -281,9 +281,11 @@ describe("Vigil retries and drops", () => {
   it("never throws from a record call, whatever it is given", () => {
     const vigil = new Vigil({ endpoint: "http://127.0.0.1:9", flushIntervalMs: 0, flushOnExit: false });
     const hostile = Object.defineProperty({}, "agentName", { enumerable: true, get: () => { throw new Error("boom"); } });
+    // @ts-expect-error status and durationMs are required: the types catch what the server would reject
+    assert.equal(typeof vigil.recordRun({ agentName: "a" }), "string");
     assert.equal(vigil.recordRun(null as never), "");
     assert.equal(vigil.recordRun(hostile as never), "");
-    assert.equal(vigil.stats().dropped, 2);
+    assert.deepEqual([vigil.stats().dropped, vigil.stats().queued], [2, 1]);
   });
 });
 
@@ -320,6 +322,14 @@ describe("Vigil rejections", () => {
     assert.deepEqual([...server.stored.keys()], ids);
     assert.equal(vigil.stats().sent, 5);
     assert.deepEqual(errors, []);
+  });
+
+  it("survives a 207 answer it cannot make sense of, counting the batch as sent", async () => {
+    const fetchFn = (async () => new Response(JSON.stringify({ successes: null, errors: [null, { index: 99 }, "x"] }), { status: 207 })) as typeof fetch;
+    const vigil = new Vigil({ endpoint: "http://vigil.test", fetch: fetchFn, flushIntervalMs: 0, flushOnExit: false });
+    vigil.recordMetric({ name: "m", value: 1 });
+    await vigil.shutdown();
+    assert.deepEqual(vigil.stats(), { queued: 0, sent: 1, dropped: 0, rejected: 0, failedBatches: 0, inFlight: 0 });
   });
 
   it("rejects an event JSON cannot encode and still delivers the rest of its batch", async () => {

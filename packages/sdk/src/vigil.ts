@@ -230,6 +230,11 @@ export class Vigil {
             this.report(new VigilSdkError("REJECTED_EVENT", `Vigil could not serialise ${type} event ${id}: ${errorMessage(error)}`, { count: 1, status: 0, id, type }, { cause: error }));
           }
           if (batch.parts.length > 0) await this.deliver(batch);
+        } catch (err) {
+          // Not expected (deliver classifies every failure), but a bug here must neither reject a void promise nor stall flush().
+          this.failedBatches++;
+          this.dropped += n;
+          this.report(new VigilSdkError("BATCH_DROPPED", `Vigil dropped ${n} events: ${errorMessage(err)}`, { count: n }, { cause: err }));
         } finally {
           this.inFlight = 0;
           this.settledTotal += n;
@@ -264,7 +269,7 @@ export class Vigil {
     const n = batch.parts.length;
     const refused = new Set<number>();
     for (const e of answer?.errors ?? []) {
-      if (!Number.isInteger(e.index) || e.index < 0 || e.index >= n || refused.has(e.index)) continue;
+      if (typeof e !== "object" || e === null || !Number.isInteger(e.index) || e.index < 0 || e.index >= n || refused.has(e.index)) continue;
       refused.add(e.index);
       const id = batch.ids[e.index] as string;
       const type = batch.types[e.index] as string;
