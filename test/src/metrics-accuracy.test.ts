@@ -8,7 +8,6 @@ import { getJson, inProcessServer, postJson, rng } from "./helpers.js";
 
 const N = 100_000;
 const AGENTS = ["react_agent", "evaluator", "planner", "retriever", "forecaster"];
-const STATUSES = ["success", "failure", "partial", "timeout"] as const;
 
 interface Truth {
   n: number;
