@@ -49,7 +49,7 @@ export function metricsOf(b: Bucket, windowMinutes: number): Metrics {
     avg_quality_score: round(div(f[F.qualSum]!, f[F.qualN]!)),
     avg_confidence: round(div(f[F.confSum]!, f[F.confN]!)),
     avg_memory_mb: round(div(f[F.memSum]!, f[F.memN]!), 3),
-    max_memory_mb: f[F.memN]! > 0 ? f[F.memMax]! : null,
+    max_memory_mb: f[F.memN]! > 0 ? round(f[F.memMax]!, 3) : null,
     total_retries: f[F.retries]!,
     avg_accuracy: round(div(f[F.accSum]!, f[F.accN]!)),
     accuracy_samples: f[F.accN]!,
