@@ -126,7 +126,9 @@ export interface ChildServer {
 export async function startChildServer(dataDir: string, opts: { nodeArgs?: string[]; args?: string[]; timeoutMs?: number } = {}): Promise<ChildServer> {
   const port = await freePort();
   const t0 = performance.now();
-  const proc = spawn(process.execPath, [...(opts.nodeArgs ?? []), VIGIL_BIN, "serve", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn", ...(opts.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
+  // BENCH_SERVER_NODE_ARGS passes node flags to every server child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extraNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
+  const proc = spawn(process.execPath, [...extraNodeArgs, ...(opts.nodeArgs ?? []), VIGIL_BIN, "serve", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn", ...(opts.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
@@ -304,4 +306,22 @@ export function envInt(name: string, dflt: number): number {
   const n = Number(v.replace(/_/g, ""));
   if (!Number.isFinite(n) || n <= 0) throw new Error(`${name} must be a positive number, got "${v}"`);
   return Math.floor(n);
+}
+
+/** Pre-serialised ingest request bodies: `count` batches of `batchSize` run events without id or timestamp. */
+export function batchBodies(count: number, batchSize: number, seed = 7): { bodies: Buffer[]; meanEventBytes: number } {
+  const r = rng(seed);
+  const bodies: Buffer[] = [];
+  let eventBytes = 0;
+  let n = 0;
+  for (let b = 0; b < count; b++) {
+    const parts: string[] = [];
+    for (let i = 0; i < batchSize; i++) {
+      const part = JSON.stringify({ type: "run", body: runBody(r, n++) });
+      eventBytes += Buffer.byteLength(part);
+      parts.push(part);
+    }
+    bodies.push(Buffer.from(`{"events":[${parts.join(",")}]}`));
+  }
+  return { bodies, meanEventBytes: eventBytes / n };
 }

@@ -31,6 +31,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: true,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
+  // An empty JSON body (e.g. `curl -X POST .../sync` with a JSON content type) means "no body", not an error.
+  const jsonParser = app.getDefaultJsonParser("error", "error");
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
+    if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, undefined);
+    jsonParser(req, body as string, done);
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook("onRequest", authHook(deps.keys));

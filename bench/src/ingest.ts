@@ -1,0 +1,216 @@
+/**
+ * Ingest bench: events/s through `POST /api/v1/ingest` (batches of 500 realistic runs, several
+ * concurrent keep-alive clients) into a `vigil serve` child, read from the server's own counter,
+ * beside the raw better-sqlite3 insert rate of the same rows on the same disk in the same run.
+ */
+import { fork } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { batchBodies, emit, envInt, getJson, human, idMaker, log, printTable, procCpuSeconds, round, selfCpuSeconds, sleep, startChildServer, storedBody, tempDir } from "./common.js";
+import { startLoad, type ClientKind, type LoadStats } from "./load.js";
+
+const LOAD_CHILD = fileURLToPath(new URL("./load-child.js", import.meta.url));
+
+/** Settings of one ingest measurement. */
+export interface IngestSettings {
+  seconds: number;
+  warmupSeconds: number;
+  concurrency: number;
+  batchSize: number;
+  client: ClientKind;
+  /** Where the load loops run: in the bench process or in a child process of their own. */
+  placement: "inline" | "child";
+}
+
+/** What one measurement of the server gave. */
+export interface ServerRun {
+  eventsPerSec: number;
+  ackedPerSec: number;
+  serverCores: number;
+  loadCores: number;
+  healthMs: number[];
+  errors: number;
+  firstError: string | null;
+  stored: number;
+}
+
+/** Reads settings from the environment (BENCH_INGEST_*). */
+export function ingestSettings(): IngestSettings {
+  const client = (process.env.BENCH_INGEST_CLIENT ?? "http") as ClientKind;
+  const placement = (process.env.BENCH_INGEST_PLACEMENT ?? "inline") as IngestSettings["placement"];
+  if (client !== "http" && client !== "fetch") throw new Error("BENCH_INGEST_CLIENT must be http or fetch");
+  if (placement !== "inline" && placement !== "child") throw new Error("BENCH_INGEST_PLACEMENT must be inline or child");
+  return {
+    seconds: envInt("BENCH_INGEST_SECONDS", 15),
+    warmupSeconds: envInt("BENCH_INGEST_WARMUP", 2),
+    concurrency: envInt("BENCH_INGEST_CONCURRENCY", 4),
+    batchSize: envInt("BENCH_INGEST_BATCH", 500),
+    client,
+    placement,
+  };
+}
+
+/** A load generator running inline or in a child, behind one interface. */
+interface LoadHandle {
+  stats(): Promise<LoadStats>;
+  stop(): Promise<LoadStats>;
+}
+
+async function launchLoad(url: string, s: IngestSettings, batches: number): Promise<LoadHandle> {
+  if (s.placement === "inline") {
+    const { bodies } = batchBodies(batches, s.batchSize);
+    const load = startLoad({ url, bodies, concurrency: s.concurrency, client: s.client });
+    const base = selfCpuSeconds();
+    const rel = (st: LoadStats) => ({ ...st, cpu: st.cpu - base });
+    return { stats: async () => rel(load.stats()), stop: async () => rel(await load.stop()) };
+  }
+  const child = fork(LOAD_CHILD, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const waiters: ((m: any) => void)[] = [];
+  child.on("message", (m) => waiters.shift()?.(m));
+  const ask = (msg: object) => new Promise<any>((resolve) => {
+    waiters.push(resolve);
+    child.send(msg);
+  });
+  await ask({ cmd: "start", url, concurrency: s.concurrency, client: s.client, batches, batchSize: s.batchSize });
+  const base = (await ask({ cmd: "stats" })).stats.cpu as number;
+  const rel = (st: LoadStats) => ({ ...st, cpu: st.cpu - base });
+  return {
+    stats: async () => rel((await ask({ cmd: "stats" })).stats),
+    stop: async () => {
+      const exited = new Promise((r) => child.once("exit", r));
+      const st = rel((await ask({ cmd: "stop" })).stats);
+      await exited;
+      return st;
+    },
+  };
+}
+
+/** Runs the load against a fresh child server and measures the steady-state rate. */
+export async function measureServer(s: IngestSettings): Promise<ServerRun> {
+  const { dir, cleanup } = tempDir("vigil-bench-ingest-");
+  const server = await startChildServer(dir);
+  try {
+    const load = await launchLoad(server.url, s, 16);
+    await sleep(s.warmupSeconds * 1000);
+    const read = async () => {
+      const t0 = performance.now();
+      const h = await getJson(`${server.url}/api/v1/health/detailed`);
+      const t1 = performance.now();
+      return { at: (t0 + t1) / 2, took: t1 - t0, accepted: h.ingest.accepted as number, stored: h.storage.events.run as number, cpu: procCpuSeconds(server.pid), load: await load.stats() };
+    };
+    const a = await read();
+    await sleep(s.seconds * 1000);
+    const b = await read();
+    const end = await load.stop();
+    const secs = (b.at - a.at) / 1000;
+    return {
+      eventsPerSec: (b.accepted - a.accepted) / secs,
+      ackedPerSec: (b.load.acked - a.load.acked) / secs,
+      serverCores: (b.cpu - a.cpu) / secs,
+      loadCores: (b.load.cpu - a.load.cpu) / secs,
+      healthMs: [a.took, b.took],
+      errors: end.errors,
+      firstError: end.firstError,
+      stored: b.stored,
+    };
+  } finally {
+    await server.stop();
+    cleanup();
+  }
+}
+
+/** The peer: prepared INSERTs of the same stored rows in transactions of `batchSize`, WAL, synchronous=FULL. */
+export function rawSqliteRate(seconds: number, batchSize: number, withIndexes: boolean): { rowsPerSec: number; txP50Ms: number } {
+  const { dir, cleanup } = tempDir("vigil-bench-raw-");
+  try {
+    const db = new Database(join(dir, "raw.db"));
+    db.pragma("journal_mode = WAL");
+    db.pragma("synchronous = FULL");
+    db.exec("CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type INTEGER NOT NULL, ts INTEGER NOT NULL, received_at INTEGER NOT NULL, run_id TEXT, task_id TEXT, body TEXT NOT NULL)");
+    if (withIndexes) {
+      db.exec("CREATE UNIQUE INDEX events_id ON events(id); CREATE INDEX events_ts ON events(ts); CREATE INDEX events_run_id ON events(run_id) WHERE run_id IS NOT NULL; CREATE INDEX events_task_id ON events(task_id) WHERE task_id IS NOT NULL;");
+    }
+    // The same events the server receives, in the form it stores them.
+    const { bodies } = batchBodies(16, batchSize);
+    const rows = bodies.flatMap((b) => (JSON.parse(b.toString()) as { events: { body: Record<string, unknown> }[] }).events.map((e) => JSON.stringify(storedBody(e.body))));
+    const insert = db.prepare("INSERT INTO events (id, type, ts, received_at, run_id, task_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    const newId = idMaker();
+    let next = 0;
+    const tx = db.transaction(() => {
+      const now = Date.now();
+      for (let i = 0; i < batchSize; i++) insert.run(newId(now), 0, now, now, null, null, rows[next++ % rows.length]!);
+    });
+    const txMs: number[] = [];
+    const end = performance.now() + seconds * 1000;
+    let n = 0;
+    const t0 = performance.now();
+    while (performance.now() < end) {
+      const a = performance.now();
+      tx();
+      txMs.push(performance.now() - a);
+      n += batchSize;
+    }
+    const rate = n / ((performance.now() - t0) / 1000);
+    db.close();
+    txMs.sort((x, y) => x - y);
+    return { rowsPerSec: rate, txP50Ms: txMs[txMs.length >> 1]! };
+  } finally {
+    cleanup();
+  }
+}
+
+/** Runs the ingest bench and prints its table and BENCH line. */
+export async function ingest(): Promise<void> {
+  const s = ingestSettings();
+  const { meanEventBytes } = batchBodies(1, s.batchSize);
+  log(`ingest: batches of ${s.batchSize} runs (~${Math.round(meanEventBytes)} bytes each), ${s.concurrency} ${s.client} loops ${s.placement === "inline" ? "in the bench process" : "in a child process"}, ${s.warmupSeconds} s warm-up + ${s.seconds} s`);
+  log("ingest: peer — raw better-sqlite3 inserts, no secondary indexes");
+  const raw = rawSqliteRate(s.seconds, s.batchSize, false);
+  log(`ingest: peer ${human(raw.rowsPerSec)} rows/s; now with Vigil's four indexes`);
+  const rawIdx = rawSqliteRate(Math.max(3, Math.round(s.seconds / 3)), s.batchSize, true);
+  log(`ingest: raw with indexes ${human(rawIdx.rowsPerSec)} rows/s; now the server`);
+  const ours = await measureServer(s);
+  if (ours.errors) log(`ingest: ${ours.errors} errors, first: ${ours.firstError}`);
+  const ratio = ours.eventsPerSec / raw.rowsPerSec;
+  printTable(`ingest — events/s through POST /api/v1/ingest (batches of ${s.batchSize}, ${s.concurrency} clients, ${s.seconds} s)`, [
+    { figure: "events/s (server count)", ours: human(ours.eventsPerSec), peer: human(raw.rowsPerSec) + " raw insert", ratio: round(ratio, 3).toFixed(3), goal: ">= 0.5 of raw", met: ratio >= 0.5 },
+    { figure: "events/s absolute", ours: human(ours.eventsPerSec), peer: "", ratio: "", goal: ">= 100k", met: ours.eventsPerSec >= 100_000 },
+    { figure: "raw insert + Vigil's indexes", ours: "", peer: human(rawIdx.rowsPerSec), ratio: round(ours.eventsPerSec / rawIdx.rowsPerSec, 3).toFixed(3), goal: "(context)" },
+    { figure: "server CPU (cores busy)", ours: round(ours.serverCores, 2).toFixed(2), peer: "", ratio: "", goal: "(context)" },
+    { figure: "load generator CPU (cores)", ours: round(ours.loadCores, 2).toFixed(2), peer: "", ratio: "", goal: "(context)" },
+  ]);
+  emit("ingest", {
+    events_per_s: round(ours.eventsPerSec, 0),
+    acked_per_s: round(ours.ackedPerSec, 0),
+    raw_rows_per_s: round(raw.rowsPerSec, 0),
+    raw_tx_p50_ms: round(raw.txP50Ms, 3),
+    raw_indexed_rows_per_s: round(rawIdx.rowsPerSec, 0),
+    ratio: round(ratio, 4),
+    goal_ratio: 0.5,
+    goal_events_per_s: 100_000,
+    server_cores: round(ours.serverCores, 3),
+    load_cores: round(ours.loadCores, 3),
+    health_read_ms: ours.healthMs.map((x) => round(x, 1)),
+    errors: ours.errors,
+    mean_event_bytes: Math.round(meanEventBytes),
+    settings: s,
+  });
+}
+
+/** Compares load placements and clients (BENCH_INGEST_COMPARE=1): which leaves the server the most CPU. */
+export async function comparePlacements(): Promise<void> {
+  const base = ingestSettings();
+  const rows = [];
+  for (const placement of ["inline", "child"] as const) {
+    for (const client of ["http", "fetch"] as const) {
+      const s = { ...base, placement, client };
+      log(`ingest compare: ${placement} ${client}`);
+      const r = await measureServer(s);
+      rows.push({ placement, client, events_per_s: round(r.eventsPerSec, 0), server_cores: round(r.serverCores, 2), load_cores: round(r.loadCores, 2), errors: r.errors });
+    }
+  }
+  console.log("\ningest — load generator placement and client");
+  console.table(rows);
+  emit("ingest-compare", { rows, seconds: base.seconds });
+}

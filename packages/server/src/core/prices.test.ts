@@ -1,0 +1,45 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { BUILTIN_PRICES, PriceTable } from "./prices.js";
+
+const T = (d: string) => Date.parse(d);
+
+describe("PriceTable", () => {
+  const table = new PriceTable(BUILTIN_PRICES);
+
+  it("prices an event with the entry in force at its time", () => {
+    assert.equal(table.lookup("gpt-4o", T("2024-06-01"))!.input_per_1m, 5);
+    assert.equal(table.lookup("gpt-4o", T("2025-01-01"))!.input_per_1m, 2.5);
+  });
+
+  it("prefers an exact id over a pattern and a longer pattern over a shorter one", () => {
+    const t = new PriceTable([
+      { model: "acme-*", input_per_1m: 1, output_per_1m: 1, effective_from: "2024-01-01" },
+      { model: "acme-large-*", input_per_1m: 2, output_per_1m: 2, effective_from: "2024-01-01" },
+      { model: "acme-large-v2", input_per_1m: 3, output_per_1m: 3, effective_from: "2024-01-01" },
+    ]);
+    assert.equal(t.lookup("acme-small", T("2025-01-01"))!.input_per_1m, 1);
+    assert.equal(t.lookup("acme-large-v1", T("2025-01-01"))!.input_per_1m, 2);
+    assert.equal(t.lookup("acme-large-v2", T("2025-01-01"))!.input_per_1m, 3);
+    assert.equal(t.lookup("other", T("2025-01-01")), null);
+    assert.equal(t.lookup("acme-small", T("2023-01-01")), null);
+  });
+
+  it("lets a later entry for the same model and date win (config and API override built-ins)", () => {
+    const t = table.with([{ model: "gpt-4o-mini*", input_per_1m: 0.1, output_per_1m: 0.2, effective_from: "2024-07-18" }]);
+    assert.equal(t.lookup("gpt-4o-mini", T("2025-01-01"))!.input_per_1m, 0.1);
+  });
+
+  it("computes cost with the cached-input price and reports what the cache saved", () => {
+    // gpt-4o from 2024-10-01: 2.5 in, 10 out, 1.25 cached input per 1M.
+    const c = table.cost("gpt-4o", T("2025-01-01"), 1_000_000, 100_000, 400_000)!;
+    assert.equal(c.listCost, 2.5 + 1);
+    assert.equal(c.cost, 0.6 * 2.5 + 0.4 * 1.25 + 1);
+    assert.ok(Math.abs(c.saved - 0.4 * (2.5 - 1.25)) < 1e-12);
+  });
+
+  it("cannot price a call without tokens or an unknown model", () => {
+    assert.equal(table.cost("gpt-4o", Date.now(), undefined, undefined), null);
+    assert.equal(table.cost("unknown-model", Date.now(), 10, 10), null);
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { metricsOf } from "./metrics.js";
+import { HOUR, MINUTE, RollupIndex } from "./rollup-index.js";
+import type { StoredEvent } from "./stored-event.js";
+
+const H = { minuteMs: 48 * HOUR, hourMs: 35 * 24 * HOUR };
+const run = (ts: number, agent: string, duration: number, status = "success"): StoredEvent => ({ id: `${ts}-${agent}-${duration}`, type: "run", ts, receivedAt: ts, body: { agent_name: agent, status, duration_ms: duration, model: "m1" } });
+
+describe("RollupIndex", () => {
+  const now = Date.UTC(2026, 10, 21, 12, 30, 15);
+
+  it("answers a window from minute edges and whole hours without counting anything twice", () => {
+    const idx = new RollupIndex(H);
+    for (let i = 0; i < 26 * 60; i++) idx.fold(run(now - i * MINUTE, "a", 100 + i));
+    const w = idx.query(now - 24 * HOUR, now, now).get("")!.bucket;
+    // minutes [now-24h floored to the minute, now]: 24*60 + 1 events
+    assert.equal(metricsOf(w, 24 * 60).total_tasks, 24 * 60 + 1);
+    const plan = idx.plan(now - 24 * HOUR, now, now);
+    assert.ok(plan.length < 24 + 2 * 60, `plan has ${plan.length} slices`);
+    assert.ok(plan.some(([t]) => t === "h"));
+  });
+
+  it("filters and groups by dimensions", () => {
+    const idx = new RollupIndex(H);
+    idx.fold(run(now, "a", 10));
+    idx.fold(run(now, "a", 20, "failure"));
+    idx.fold(run(now, "b", 30));
+    const groups = idx.query(now - HOUR, now, now, {}, ["agent_name"]);
+    assert.deepEqual([...groups.values()].map((g) => [g.dims.agent_name, g.bucket.f[0]]).sort(), [["a", 2], ["b", 1]]);
+    const onlyB = idx.query(now - HOUR, now, now, { agent_name: "b" }).get("")!.bucket;
+    assert.equal(metricsOf(onlyB, 60).total_tasks, 1);
+    assert.equal(idx.query(now - HOUR, now, now, { agent_name: "zzz" }).size, 0);
+  });
+
+  it("answers spans older than the minute horizon from hour buckets", () => {
+    const idx = new RollupIndex({ minuteMs: 2 * HOUR, hourMs: 35 * 24 * HOUR });
+    idx.fold(run(now - 5 * HOUR, "a", 10));
+    idx.prune(now);
+    const m = metricsOf(idx.query(now - 6 * HOUR, now, now).get("")!.bucket, 360);
+    assert.equal(m.total_tasks, 1);
+  });
+
+  it("hands over changed buckets once and takes them back after a failed persist", () => {
+    const idx = new RollupIndex(H);
+    idx.fold(run(now, "a", 10));
+    const d = idx.takeDirty();
+    assert.equal(d.length, 4); // minute and hour, per dimension set and total
+    assert.equal(idx.takeDirty().length, 0);
+    idx.returnDirty(d);
+    assert.equal(idx.takeDirty().length, 4);
+  });
+
+  it("round-trips buckets through their encoding with identical metrics", async () => {
+    const { Bucket } = await import("./bucket.js");
+    const idx = new RollupIndex(H);
+    for (let i = 0; i < 500; i++) idx.fold({ ...run(now, "a", 10 + i, i % 9 === 0 ? "timeout" : "success"), body: { agent_name: "a", status: i % 9 === 0 ? "timeout" : "success", duration_ms: 10 + i, cost: 0.0001 * i, error_type: i % 9 === 0 ? "slow" : undefined, agent_type: "react" } });
+    const b = idx.query(now - MINUTE, now, now).get("")!.bucket;
+    const copy = Bucket.decode(b.encode());
+    assert.deepEqual(metricsOf(copy, 1), metricsOf(b, 1));
+    assert.equal(copy.agentType, "react");
+  });
+});

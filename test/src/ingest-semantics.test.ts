@@ -1,0 +1,217 @@
+/** Whole-system behaviour of ingest: joins, derived costs, shortcuts, auth, configuration. */
+import { describe, it, after } from "node:test";
+import assert from "node:assert/strict";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { startServer } from "@vigil/server/main";
+import { loadConfig } from "@vigil/server/config";
+import { getJson, inProcessServer, postJson, tempDir } from "./helpers.js";
+
+const DAY = 86_400_000;
+
+describe("outcomes and feedback", () => {
+  it("joins an outcome to a run recorded days earlier, after a restart, and scores it", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      let s = await startServer(loadConfig({ dataDir: dir, port: 0 }, {}), false);
+      const runTs = Date.now() - 3 * DAY;
+      let r = await postJson(`${s.url}/api/v1/ingest`, { events: [{ type: "run", timestamp: runTs, body: { agent_name: "forecaster", status: "success", duration_ms: 900, task_id: "task-42", model: "gpt-4.1-mini", route: "epic_trajectory_prediction", tenant_id: "acme", metadata: { prediction: { value: 100, label: "approve" } } } }] });
+      assert.equal(r.body.successes.length, 1);
+      await s.close();
+      s = await startServer(loadConfig({ dataDir: dir, port: 0 }, {}), false);
+      r = await postJson(`${s.url}/api/v1/outcomes`, { task_id: "task-42", actual_outcome: { value: 95, label: "approve" } });
+      assert.equal(r.status, 202);
+      // keys overlap fully (1); values: number 1-5/95, label 1 → mean 0.97368...; object score = (1 + 0.9737)/2
+      assert.ok(Math.abs(r.body.accuracy - (1 + (1 - 5 / 95 + 1) / 2) / 2) < 1e-9, `accuracy ${r.body.accuracy}`);
+      const agent = await getJson(`${s.url}/api/v1/metrics/agents/forecaster?window=60m`);
+      assert.equal(agent.status, 200, "the outcome is attributed to the run's agent");
+      assert.equal(agent.body.metrics.accuracy_samples, 1);
+      const byRoute = await getJson(`${s.url}/api/v1/metrics/system?window=60m&route=epic_trajectory_prediction&tenant_id=acme`);
+      assert.equal(byRoute.body.metrics.accuracy_samples, 1);
+      await s.close();
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("rejects an outcome with no prediction anywhere, naming the field", async () => {
+    const s = await inProcessServer();
+    try {
+      const r = await postJson(`${s.url}/api/v1/outcomes`, { run_id: "never-recorded", actual_outcome: 3 });
+      assert.equal(r.status, 400);
+      assert.equal(r.body.error.code, "NO_PREDICTION");
+      assert.equal(r.body.error.path, "/predicted_outcome");
+      const b = await postJson(`${s.url}/api/v1/ingest`, { events: [{ type: "outcome", body: { run_id: "x", actual_outcome: 3 } }] });
+      assert.equal(b.body.errors[0].status, 422);
+      assert.equal(b.body.errors[0].path, "/events/0/body/predicted_outcome");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("turns ratings and thumbs into satisfaction 0..1", async () => {
+    const s = await inProcessServer();
+    try {
+      await postJson(`${s.url}/api/v1/runs`, { agent_name: "a", status: "success", duration_ms: 1, run_id: "r1" });
+      for (const fb of [{ rating: 5 }, { rating: 1 }, { thumbs: "up" }, { thumbs: "down" }, { rating: 4 }]) assert.equal((await postJson(`${s.url}/api/v1/feedback`, { run_id: "r1", ...fb })).status, 202);
+      const m = (await getJson(`${s.url}/api/v1/metrics/system?agent_name=a`)).body.metrics;
+      assert.equal(m.feedback_samples, 5);
+      assert.equal(m.avg_satisfaction, (1 + 0 + 1 + 0 + 0.75) / 5);
+      assert.equal(m.avg_rating, Math.round(((5 + 1 + 4) / 3) * 1000) / 1000);
+      const bad = await postJson(`${s.url}/api/v1/feedback`, { run_id: "r1" });
+      assert.equal(bad.body.error.code, "MISSING_RATING");
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("costs", () => {
+  it("computes cost from the price table when the client sends none, and the client's cost wins", async () => {
+    const s = await inProcessServer();
+    try {
+      const a = await postJson(`${s.url}/api/v1/runs`, { agent_name: "a", status: "success", duration_ms: 1, model: "gpt-4o-mini", input_tokens: 1_000_000, output_tokens: 1_000_000 });
+      assert.equal(a.body.cost, 0.15 + 0.6);
+      const b = await postJson(`${s.url}/api/v1/runs`, { agent_name: "a", status: "success", duration_ms: 1, model: "gpt-4o-mini", input_tokens: 1_000_000, cost: 0.01 });
+      assert.equal(b.body.cost, 0.01);
+      const c = await postJson(`${s.url}/api/v1/runs`, { agent_name: "a", status: "success", duration_ms: 1, model: "unknown-model", input_tokens: 10 });
+      assert.equal(c.body.cost, null);
+      const m = (await getJson(`${s.url}/api/v1/metrics/system`)).body.metrics;
+      assert.equal(m.total_cost, 0.76);
+      assert.equal(m.cost_per_task, 0.38, "runs without a cost do not dilute cost per task");
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("reports what caches saved: whole cached answers and provider prompt caching", async () => {
+    const s = await inProcessServer();
+    try {
+      await postJson(`${s.url}/api/v1/llm-calls`, { model: "gpt-4o", latency_ms: 5, input_tokens: 1_000_000, output_tokens: 0, cached: true });
+      await postJson(`${s.url}/api/v1/llm-calls`, { model: "gpt-4o", latency_ms: 800, input_tokens: 1_000_000, output_tokens: 0, cached_input_tokens: 1_000_000, cached: false });
+      const m = (await getJson(`${s.url}/api/v1/metrics/system`)).body.metrics;
+      assert.equal(m.llm_calls, 2);
+      assert.equal(m.llm_cost, 1.25);
+      assert.equal(m.cost_saved_by_cache, 2.5 + 1.25);
+      assert.equal(m.llm_cache_hit_rate, 0.5);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("applies a price added through the API to later events", async () => {
+    const s = await inProcessServer();
+    try {
+      const p = await postJson(`${s.url}/api/v1/prices`, { model: "house-model-*", input_per_1m: 1, output_per_1m: 2, effective_from: "2020-01-01" });
+      assert.equal(p.status, 201);
+      const r = await postJson(`${s.url}/api/v1/runs`, { agent_name: "a", status: "success", duration_ms: 1, model: "house-model-v3", input_tokens: 500_000, output_tokens: 500_000 });
+      assert.equal(r.body.cost, 1.5);
+      const bad = await postJson(`${s.url}/api/v1/prices`, { model: "x", input_per_1m: -1, output_per_1m: 1, colour: "red" });
+      assert.equal(bad.status, 400);
+      assert.deepEqual(bad.body.error.details.map((d: any) => d.path).sort(), ["/colour", "/input_per_1m"]);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
+describe("security and configuration", () => {
+  const KEYS = "ingest-key-0123456789:ingest,read-key-0123456789abc:read,admin-key-0123456789abc:admin";
+
+  it("enforces key scopes when keys are configured", async () => {
+    const s = await inProcessServer({ VIGIL_API_KEYS: KEYS });
+    try {
+      const run = { agent_name: "a", status: "success", duration_ms: 1 };
+      assert.equal((await postJson(`${s.url}/api/v1/runs`, run)).status, 401);
+      assert.equal((await postJson(`${s.url}/api/v1/runs`, run, { authorization: "Bearer wrong-key-0123456789" })).status, 401);
+      assert.equal((await postJson(`${s.url}/api/v1/runs`, run, { authorization: "Bearer read-key-0123456789abc" })).status, 403);
+      assert.equal((await postJson(`${s.url}/api/v1/runs`, run, { authorization: "Bearer ingest-key-0123456789" })).status, 202);
+      assert.equal((await getJson(`${s.url}/api/v1/metrics/system`, { authorization: "Bearer ingest-key-0123456789" })).status, 403);
+      assert.equal((await getJson(`${s.url}/api/v1/metrics/system`, { "x-api-key": "read-key-0123456789abc" })).status, 200);
+      assert.equal((await getJson(`${s.url}/api/v1/metrics/system`, { authorization: "Bearer admin-key-0123456789abc" })).status, 200);
+      assert.equal((await postJson(`${s.url}/api/v1/sync`, {}, { authorization: "Bearer read-key-0123456789abc" })).status, 403);
+      assert.equal((await getJson(`${s.url}/healthz`)).status, 200);
+      assert.equal((await getJson(`${s.url}/readyz`)).status, 200);
+    } finally {
+      await s.stop();
+    }
+  });
+
+  it("refuses to listen on a non-loopback address without API keys", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      await assert.rejects(startServer(loadConfig({ dataDir: dir, host: "0.0.0.0", port: 0 }, {}), false), /refusing to listen on 0\.0\.0\.0 without API keys/);
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("takes a flag over the environment over the config file over the default", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, "vigil.yaml");
+      writeFileSync(file, "server: { port: 7001, host: 127.0.0.2 }\nstorage: { data_dir: /from/file }\nthresholds: { success_rate_min: 0.9 }\n");
+      assert.equal(loadConfig({ config: file }, {}).port, 7001);
+      assert.equal(loadConfig({ config: file }, { VIGIL_PORT: "7002" }).port, 7002);
+      assert.equal(loadConfig({ config: file, port: 7003 }, { VIGIL_PORT: "7002" }).port, 7003);
+      assert.equal(loadConfig({}, {}).port, 8001);
+      assert.equal(loadConfig({ config: file }, { VIGIL_DATA_DIR: "/from/env" }).dataDir, "/from/env");
+      assert.equal(loadConfig({ config: file }, {}).host, "127.0.0.2");
+      assert.equal(loadConfig({}, {}).dataDir, "./data");
+    } finally {
+      cleanup();
+    }
+  });
+
+  it("names the bad setting when the config file is wrong", () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      const file = join(dir, "bad.yaml");
+      writeFileSync(file, "server: { prot: 1 }\nretention: { events: seven days }\n");
+      assert.throws(() => loadConfig({ config: file }, {}), /\/server\/prot: is not a known setting[\s\S]*\/retention\/events/);
+      assert.throws(() => loadConfig({}, { VIGIL_PORT: "eighty" }), /VIGIL_PORT must be a port number/);
+    } finally {
+      cleanup();
+    }
+  });
+});
+
+describe("reads", () => {
+  let s: Awaited<ReturnType<typeof inProcessServer>>;
+  after(async () => s?.stop());
+
+  it("answers timeseries, report and sync, and rejects bad parameters with 400 naming them", async () => {
+    s = await inProcessServer();
+    const now = Date.now();
+    const events = [];
+    for (let i = 0; i < 120; i++) events.push({ type: "run", timestamp: now - i * 30_000, body: { agent_name: i % 2 ? "a" : "b", status: i % 10 ? "success" : "failure", duration_ms: 100 + i, model: "gpt-4o", input_tokens: 100, output_tokens: 10 } });
+    await postJson(`${s.url}/api/v1/ingest`, { events });
+    const ts = await getJson(`${s.url}/api/v1/metrics/timeseries?metric=total_tasks&window=60m&step=10m&group_by=agent_name`);
+    assert.equal(ts.status, 200);
+    assert.equal(ts.body.series.length, 2);
+    const sum = ts.body.series.flatMap((x: any) => x.points.map((p: any) => p[1] ?? 0)).reduce((a: number, b: number) => a + b, 0);
+    assert.equal(sum, 120);
+    const rep = await getJson(`${s.url}/api/v1/report?window=30m`);
+    assert.equal(rep.status, 200);
+    assert.ok(["improving", "stable", "degrading"].includes(rep.body.trends.success_rate.trend));
+    assert.ok(Array.isArray(rep.body.recommendations) && rep.body.recommendations.length > 0);
+    assert.equal(rep.body.agents.length, 2);
+    const before = (await getJson(`${s.url}/api/v1/metrics/system?window=2h`)).body.metrics;
+    const sync = await postJson(`${s.url}/api/v1/sync?lookback_hours=2`, "");
+    assert.equal(sync.status, 200, JSON.stringify(sync.body));
+    assert.equal(sync.body.events_replayed, 120);
+    const afterSync = (await getJson(`${s.url}/api/v1/metrics/system?window=2h`)).body.metrics;
+    assert.deepEqual(afterSync, before);
+    for (const bad of ["window=7 days", "window=100d", "time_window_minutes=-5", "group_by=colour", "metric=bogus", "step=30s", "window=60m&window=6h"]) {
+      const path = bad.startsWith("group_by") || bad.startsWith("metric") || bad.startsWith("step") ? "timeseries" : "system";
+      const r = await getJson(`${s.url}/api/v1/metrics/${path}?${bad}`);
+      assert.equal(r.status, 400, bad);
+      assert.equal(r.body.error.code, "VALIDATION_FAILED", bad);
+    }
+    assert.equal((await getJson(`${s.url}/api/v1/metrics/agents/nobody`)).status, 404);
+    const h = await getJson(`${s.url}/api/v1/health`);
+    assert.ok(h.body.health_score > 0 && h.body.health_score <= 100);
+    const d = await getJson(`${s.url}/api/v1/health/detailed`);
+    assert.equal(d.body.storage.events.run, 120);
+  });
+});
