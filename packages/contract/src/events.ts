@@ -20,8 +20,8 @@ export const EVENT_TYPES = ["run", "llm_call", "outcome", "feedback", "metric"] 
 /** One of the five event types. */
 export type EventType = (typeof EVENT_TYPES)[number];
 
-/** Names are used as metric labels: no control characters, so they print and key safely. */
-const NAME_PATTERN = "^[^\\u0000-\\u001f\\u007f]+$";
+/** Names are used as metric labels: no control characters (C0, DEL, C1), so they print and key safely. */
+const NAME_PATTERN = "^[^\\u0000-\\u001f\\u007f-\\u009f]+$";
 const Name = (description: string) =>
   Type.String({ minLength: 1, maxLength: MAX_NAME_LENGTH, pattern: NAME_PATTERN, description });
 const Text = (description: string) => Type.String({ maxLength: MAX_TEXT_LENGTH, description });

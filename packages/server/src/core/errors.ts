@@ -3,6 +3,8 @@
 /** Machine codes of the errors Vigil raises. */
 export type ErrorCode =
   | "VALIDATION_FAILED"
+  | "UNSUPPORTED_MEDIA_TYPE"
+  | "INVALID_ENCODING"
   | "BATCH_TOO_LARGE"
   | "NOT_FOUND"
   | "UNAUTHORIZED"

@@ -28,7 +28,11 @@ const ISO_RE = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+
 /** Parses an event timestamp (ISO-8601 or epoch ms); returns null when it is not one. */
 export function parseTimestamp(t: string | number): number | null {
   if (typeof t === "number") return Number.isFinite(t) && t >= 0 ? Math.floor(t) : null;
-  if (!ISO_RE.test(t)) return null;
+  const m = ISO_RE.exec(t);
+  if (!m) return null;
+  // Date.parse rolls impossible dates over (Feb 30 → Mar 2): refuse them instead.
+  const [y, mo, d] = [Number(t.slice(0, 4)), Number(t.slice(5, 7)), Number(t.slice(8, 10))];
+  if (mo < 1 || mo > 12 || d < 1 || d > new Date(Date.UTC(y, mo, 0)).getUTCDate()) return null;
   const ms = Date.parse(t);
   return Number.isFinite(ms) && ms >= 0 ? ms : null;
 }
@@ -44,8 +48,8 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
     else ts = parsed;
   }
   const body = ev.body;
-  const deepest = depthOf(body, MAX_DEPTH);
-  if (deepest !== null) return { problems: [{ path: "/body" + deepest, code: "TOO_DEEP", message: `is nested more than ${MAX_DEPTH} levels deep` }] };
+  const bad = inspect(body, MAX_DEPTH);
+  if (bad !== null) return { problems: [{ path: "/body" + bad.path, ...bad.problem }] };
   if (body.metadata !== undefined) {
     const size = utf8Length(JSON.stringify(body.metadata));
     if (size > MAX_METADATA_BYTES) problems.push({ path: "/body/metadata", code: "METADATA_TOO_LARGE", message: `metadata is ${size} bytes serialised; at most ${MAX_METADATA_BYTES} are accepted` });
@@ -123,13 +127,21 @@ export function completeReference(ev: StoredEvent, run: RunRef | null): FieldPro
 /** Deepest nesting accepted inside an event body (metadata and outcomes are free-form JSON). */
 export const MAX_DEPTH = 32;
 
-/** Returns the JSON pointer of the first value nested deeper than `max`, or null. Iterative: hostile depth cannot overflow the stack. */
-function depthOf(root: unknown, max: number): string | null {
+/**
+ * Finds the first value nested deeper than `max` or the first number JSON cannot carry (1e309
+ * parses to Infinity, which would be stored as null): both are refused rather than mangled.
+ * Iterative, so hostile depth cannot overflow the stack.
+ */
+function inspect(root: unknown, max: number): { path: string; problem: Omit<FieldProblem, "path"> } | null {
   const stack: [unknown, number, string][] = [[root, 0, ""]];
   while (stack.length) {
     const [v, d, path] = stack.pop()!;
+    if (typeof v === "number") {
+      if (!Number.isFinite(v)) return { path, problem: { code: "INVALID_FIELD", message: "is a number too large to represent (must be finite)" } };
+      continue;
+    }
     if (typeof v !== "object" || v === null) continue;
-    if (d >= max) return path;
+    if (d >= max) return { path, problem: { code: "TOO_DEEP", message: `is nested more than ${max} levels deep` } };
     if (Array.isArray(v)) v.forEach((x, i) => stack.push([x, d + 1, `${path}/${i}`]));
     else for (const k of Object.keys(v)) stack.push([(v as Record<string, unknown>)[k], d + 1, `${path}/${k.replace(/~/g, "~0").replace(/\//g, "~1")}`]);
   }

@@ -1,10 +1,12 @@
 /** Builds the HTTP application (never listens): routes, auth, limits and error mapping. */
+import { isUtf8 } from "node:buffer";
 import Fastify, { type FastifyInstance } from "fastify";
+import { VigilError } from "../core/errors.js";
 import type { Logger } from "pino";
 import type { IngestService } from "../services/ingest-service.js";
 import type { MetricsService } from "../services/metrics-service.js";
 import { authHook, type KeyConfig } from "./auth.js";
-import { errorHandler, notFoundHandler } from "./errors.js";
+import { clientErrorHandler, errorHandler, notFoundHandler } from "./errors.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { opsRoutes, type OpsDeps } from "./routes/ops.js";
@@ -30,13 +32,20 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     onConstructorPoisoning: "error",
     return503OnClosing: true,
     forceCloseConnections: true,
+    clientErrorHandler,
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
-  // An empty JSON body (e.g. `curl -X POST .../sync` with a JSON content type) means "no body", not an error.
+  // JSON only, UTF-8 only: invalid bytes or another charset are refused rather than mangled into U+FFFD,
+  // and an empty JSON body (e.g. `curl -X POST .../sync`) means "no body", not an error.
   const jsonParser = app.getDefaultJsonParser("error", "error");
-  app.removeContentTypeParser("application/json");
-  app.addContentTypeParser("application/json", { parseAs: "string" }, (req, body, done) => {
-    if (body === "" || (typeof body === "string" && body.trim() === "")) return done(null, undefined);
-    jsonParser(req, body as string, done);
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
+    const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers["content-type"] ?? ""))?.[1]?.toLowerCase();
+    if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") return done(new VigilError("UNSUPPORTED_MEDIA_TYPE", `charset ${charset} is not supported: send UTF-8 JSON`), undefined);
+    const buf = body as Buffer;
+    if (!isUtf8(buf)) return done(new VigilError("INVALID_ENCODING", "the body is not valid UTF-8"), undefined);
+    const text = buf.toString("utf8");
+    if (text.trim() === "") return done(null, undefined);
+    jsonParser(req, text, done);
   });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);

@@ -1,9 +1,12 @@
 /** The one place where error codes become HTTP statuses, and the error body of SPEC §3. */
+import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { VigilError, type ErrorCode } from "../core/errors.js";
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  INVALID_ENCODING: 400,
   BATCH_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -47,6 +50,20 @@ export function errorHandler(err: FastifyError | VigilError | Error, req: Fastif
   }
   req.log.error({ err }, "request failed");
   void reply.code(500).send({ error: { code: "INTERNAL", message: "internal error; see the server log" } });
+}
+
+/**
+ * Answer for malformed HTTP framing (bad Content-Length, broken chunking...), which never reaches
+ * a route: the same error shape, written straight to the socket, then the connection is closed.
+ */
+export function clientErrorHandler(err: Error & { code?: string }, socket: Duplex): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
+  const body = JSON.stringify({ error: { code: status === 431 ? "HEADERS_TOO_LARGE" : "BAD_HTTP_REQUEST", message: `malformed HTTP request: ${err.code ?? err.message}` } });
+  socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** Answer for unknown routes. */

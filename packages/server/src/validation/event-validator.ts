@@ -25,7 +25,7 @@ function describeErrors(errors: readonly ErrorObject[], prefix: string): FieldPr
       case "additionalProperties": {
         const name = String((e.params as { additionalProperty: string }).additionalProperty);
         path += "/" + escapePointer(name);
-        message = `"${name}" is not a known field here (check the spelling; free-form data goes in metadata)`;
+        message = `"${name.length > 64 ? name.slice(0, 64) + "…" : name}" is not a known field here (check the spelling; free-form data goes in metadata)`;
         code = "UNKNOWN_FIELD";
         break;
       }
@@ -42,10 +42,14 @@ function describeErrors(errors: readonly ErrorObject[], prefix: string): FieldPr
         message = "must not contain control characters";
         break;
     }
+    if (out.size >= MAX_PROBLEMS) break;
     if (!out.has(path)) out.set(path, { path, message: message.startsWith("must") || message.startsWith("is") || message.startsWith('"') ? message : "is invalid: " + message, code });
   }
   return [...out.values()];
 }
+
+/** Problems reported per event: enough to fix it, bounded so hostile input cannot inflate the answer. */
+const MAX_PROBLEMS = 20;
 
 function escapePointer(s: string): string {
   return s.replace(/~/g, "~0").replace(/\//g, "~1");
@@ -53,7 +57,7 @@ function escapePointer(s: string): string {
 
 /** Compiles the contract's schemas once and returns the validator. */
 export function createEventValidator(): EventValidator {
-  const ajv = new Ajv({ allErrors: true, strict: false, coerceTypes: false, useDefaults: false });
+  const ajv = new Ajv({ allErrors: true, strict: false, strictNumbers: true, coerceTypes: false, useDefaults: false });
   const envelope = ajv.compile(EventEnvelope);
   const bodies = Object.fromEntries(EVENT_TYPES.map((t) => [t, ajv.compile(BODY_SCHEMAS[t])])) as Record<EventType, ValidateFunction>;
   return (event, only) => {

@@ -47,7 +47,7 @@ export function ingestRoutes(app: FastifyInstance, ingest: IngestService, limits
       if (err) {
         // Paths are relative to the request body: `/body/x` inside the envelope is `/x` here.
         const fix = (p: string) => (p.startsWith("/body") ? p.slice(5) : p);
-        const details = err.details?.map((d) => ({ ...d, path: fix(d.path) })) ?? [{ path: fix(err.path), message: err.message }];
+        const details = err.details?.map((d) => ({ ...d, path: fix(d.path) })) ?? [{ path: fix(err.path), message: err.message.replace(/^[^:]*: /, "") }];
         return reply.code(400).send({ error: { code: err.code, message: err.message.replace(/\/body(?=[/:])/g, ""), path: fix(err.path), details } });
       }
       const ok = r.successes[0]!;
