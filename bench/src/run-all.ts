@@ -1,16 +1,34 @@
 /**
  * Entry of the benchmarks: `node bench/dist/run-all.js [name ...]` runs the named benches (all of
- * them when none is named) one after the other. Each prints its table and one `BENCH {...}` line.
+ * them when none is named) one after the other. Each prints its table and one `BENCH {...}` line;
+ * progress goes to stderr.
  */
+import { execFileSync } from "node:child_process";
+import { cpus, totalmem } from "node:os";
 import { comparePlacements, ingest } from "./ingest.js";
+import { memory } from "./memory.js";
+import { query } from "./query.js";
+import { sdk } from "./sdk.js";
 
-/** The benches, in the order `run-all` runs them. */
+/** The benches, by name. */
 const BENCHES: Record<string, () => Promise<void>> = {
   ingest,
+  query,
+  sdk,
+  memory,
   "ingest-compare": comparePlacements,
 };
 
-const DEFAULT = ["ingest"];
+/** What runs when no name is given (`ingest-compare` is a one-off experiment, run by name). */
+const DEFAULT = ["ingest", "query", "sdk", "memory"];
+
+function commit(): string {
+  try {
+    return execFileSync("git", ["rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    return "unknown";
+  }
+}
 
 async function main(): Promise<void> {
   const names = process.argv.slice(2);
@@ -21,11 +39,15 @@ async function main(): Promise<void> {
       process.exit(2);
     }
   }
+  const c = cpus();
+  console.log(`# vigil benchmarks — ${new Date().toISOString()} — commit ${commit()} — node ${process.version} — ${c.length} × ${c[0]?.model.trim() ?? "cpu"} — ${Math.round(totalmem() / 2 ** 30)} GiB`);
+  const started = performance.now();
   for (const n of chosen) {
     const t0 = performance.now();
     await BENCHES[n]!();
     console.error(`[${n}] took ${Math.round((performance.now() - t0) / 1000)} s`);
   }
+  console.error(`all benches took ${Math.round((performance.now() - started) / 1000)} s`);
 }
 
 main().catch((err: unknown) => {
