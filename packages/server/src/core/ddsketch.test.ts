@@ -80,9 +80,9 @@ describe("DDSketch", () => {
   it("round-trips through its binary encoding", () => {
     const s = new DDSketch();
     for (let i = 1; i <= 1000; i++) s.add(i * 1.7);
-    const buf = new Uint8Array(s.encodedSize());
-    s.encode(new DataView(buf.buffer), 0);
-    const { sketch } = DDSketch.decode(new DataView(buf.buffer), 0);
+    const buf = new ArrayBuffer(s.encodedSize());
+    s.encode(buf, 0);
+    const { sketch } = DDSketch.decode(buf, 0);
     for (const q of [0, 0.25, 0.5, 0.95, 1]) assert.equal(sketch.quantile(q), s.quantile(q));
     assert.equal(sketch.count, 1000);
   });

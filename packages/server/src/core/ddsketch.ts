@@ -24,6 +24,11 @@ function keyOf(value: number): number {
   return Math.ceil(Math.log(value) / LN_GAMMA);
 }
 
+/** The bin key of a value (for `addWithKey`, so one logarithm serves several sketches). */
+export function sketchKey(value: number): number {
+  return value > MIN_INDEXABLE && Number.isFinite(value) ? keyOf(value) : 0;
+}
+
 /** Representative value of a bin: the point whose relative distance to both bin edges is equal. */
 function valueOf(key: number): number {
   return (2 * Math.pow(GAMMA, key)) / (1 + GAMMA);
@@ -55,6 +60,16 @@ export class DDSketch {
       return;
     }
     this.addToKey(keyOf(value), weight);
+  }
+
+  /** Records a value whose key `sketchKey(value)` is already known. */
+  addWithKey(value: number, key: number): void {
+    if (!(value >= 0) || !Number.isFinite(value)) return;
+    this.count += 1;
+    if (value < this.min) this.min = value;
+    if (value > this.max) this.max = value;
+    if (value <= MIN_INDEXABLE) this.zeroCount += 1;
+    else this.addToKey(key, 1);
   }
 
   private addToKey(key: number, weight: number): void {
@@ -184,43 +199,44 @@ export class DDSketch {
     return value;
   }
 
-  /** Number of bytes `encode` will produce. */
+  /** Number of bytes `encode` will produce (a multiple of 8). */
   encodedSize(): number {
-    return 4 * 8 + 4 + 4 + this.used * 4;
+    return 48 + Math.ceil((this.used * 4) / 8) * 8;
   }
 
   /**
-   * Writes the sketch at `pos` in `view` and returns the next position.
-   * Layout: count, zeroCount, min, max (f64), offset (i32), used (u32), counts (u32 each: one
-   * minute or hour of one dimension set never holds 4 billion values in a bin).
+   * Writes the sketch at byte `pos` (a multiple of 8) of `buf` and returns the next position.
+   * Layout: count, zeroCount, min, max, offset, used as f64, then the counts as u32 (one minute or
+   * hour of one dimension set never holds 4 billion values in a bin), padded to 8 bytes.
    */
-  encode(view: DataView, pos: number): number {
-    view.setFloat64(pos, this.count, true);
-    view.setFloat64(pos + 8, this.zeroCount, true);
-    view.setFloat64(pos + 16, this.min, true);
-    view.setFloat64(pos + 24, this.max, true);
-    view.setInt32(pos + 32, this.offset, true);
-    view.setUint32(pos + 36, this.used, true);
-    pos += 40;
-    for (let i = 0; i < this.used; i++, pos += 4) view.setUint32(pos, Math.min(this.bins[i]!, 0xffffffff), true);
-    return pos;
+  encode(buf: ArrayBuffer, pos: number): number {
+    const head = new Float64Array(buf, pos, 6);
+    head[0] = this.count;
+    head[1] = this.zeroCount;
+    head[2] = this.min;
+    head[3] = this.max;
+    head[4] = this.offset;
+    head[5] = this.used;
+    if (this.used > 0) new Uint32Array(buf, pos + 48, this.used).set(this.bins.subarray(0, this.used));
+    return pos + this.encodedSize();
   }
 
   /** Reads a sketch written by `encode`; returns it and the next position. */
-  static decode(view: DataView, pos: number): { sketch: DDSketch; next: number } {
+  static decode(buf: ArrayBuffer, pos: number): { sketch: DDSketch; next: number } {
+    if (pos + 48 > buf.byteLength) throw new RangeError("corrupt sketch encoding");
+    const head = new Float64Array(buf, pos, 6);
     const s = new DDSketch();
-    s.count = view.getFloat64(pos, true);
-    s.zeroCount = view.getFloat64(pos + 8, true);
-    s.min = view.getFloat64(pos + 16, true);
-    s.max = view.getFloat64(pos + 24, true);
-    s.offset = view.getInt32(pos + 32, true);
-    const used = view.getUint32(pos + 36, true);
-    pos += 40;
-    if (used > MAX_BINS || pos + used * 4 > view.byteLength) throw new RangeError("corrupt sketch encoding");
+    s.count = head[0]!;
+    s.zeroCount = head[1]!;
+    s.min = head[2]!;
+    s.max = head[3]!;
+    s.offset = head[4]!;
+    const used = head[5]!;
+    if (!Number.isInteger(used) || used < 0 || used > MAX_BINS || pos + 48 + used * 4 > buf.byteLength) throw new RangeError("corrupt sketch encoding");
     s.used = used;
     s.bins = new Float64Array(Math.max(CHUNK, Math.ceil(used / CHUNK) * CHUNK));
-    for (let i = 0; i < used; i++, pos += 4) s.bins[i] = view.getUint32(pos, true);
-    return { sketch: s, next: pos };
+    if (used > 0) s.bins.set(new Uint32Array(buf, pos + 48, used));
+    return { sketch: s, next: pos + s.encodedSize() };
   }
 
   /** Bytes of memory the bins hold (for memory accounting). */

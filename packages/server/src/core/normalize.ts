@@ -48,7 +48,7 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
     else ts = parsed;
   }
   const body = ev.body;
-  const bad = inspect(body, MAX_DEPTH);
+  const bad = wellFormed(body, 0) ? null : inspect(body, MAX_DEPTH);
   if (bad !== null) return { problems: [{ path: "/body" + bad.path, ...bad.problem }] };
   if (body.metadata !== undefined) {
     const size = utf8Length(JSON.stringify(body.metadata));
@@ -76,8 +76,10 @@ export function enrichUsage(ev: StoredEvent, prices: PriceTable): void {
   if (ev.type !== "run" && ev.type !== "llm_call") return;
   const model = typeof b.model === "string" ? b.model : undefined;
   const cachedIn = typeof b.cached_input_tokens === "number" ? b.cached_input_tokens : 0;
-  const priced = model ? prices.cost(model, ev.ts, input, output, cachedIn) : null;
   if (b.cost !== undefined) b.cost_source = "client";
+  // Pricing is only needed for a missing cost or to value what a cache saved.
+  const needPrice = b.cost === undefined || (ev.type === "llm_call" && (b.cached === true || cachedIn > 0));
+  const priced = model && needPrice ? prices.cost(model, ev.ts, input, output, cachedIn) : null;
   if (ev.type === "llm_call" && b.cached === true) {
     // A whole answer from a cache cost nothing at the provider: the saving is its list price.
     if (b.cost === undefined) {
@@ -126,6 +128,19 @@ export function completeReference(ev: StoredEvent, run: RunRef | null): FieldPro
 
 /** Deepest nesting accepted inside an event body (metadata and outcomes are free-form JSON). */
 export const MAX_DEPTH = 32;
+
+/** Fast check (no paths built) that nothing is nested deeper than MAX_DEPTH and every number is finite. */
+function wellFormed(v: unknown, depth: number): boolean {
+  if (typeof v === "number") return Number.isFinite(v);
+  if (typeof v !== "object" || v === null) return true;
+  if (depth >= MAX_DEPTH) return false;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length; i++) if (!wellFormed(v[i], depth + 1)) return false;
+    return true;
+  }
+  for (const k in v) if (!wellFormed((v as Record<string, unknown>)[k], depth + 1)) return false;
+  return true;
+}
 
 /**
  * Finds the first value nested deeper than `max` or the first number JSON cannot carry (1e309

@@ -74,9 +74,11 @@ export class IngestService {
       const ev = prepared.event;
       if (ev.type === "run" || ev.type === "llm_call") enrichUsage(ev, deps.prices());
       if (ev.type === "run") {
-        const ref = runRefOf(ev);
-        if (ev.runId) batchRuns.set("r:" + ev.runId, ref);
-        if (ev.taskId) batchRuns.set("t:" + ev.taskId, ref);
+        if (ev.runId !== undefined || ev.taskId !== undefined) {
+          const ref = runRefOf(ev);
+          if (ev.runId) batchRuns.set("r:" + ev.runId, ref);
+          if (ev.taskId) batchRuns.set("t:" + ev.taskId, ref);
+        }
       } else if (ev.type === "outcome" || ev.type === "feedback") {
         const run = await this.findRun(ev, batchRuns);
         const problem = completeReference(ev, run);
@@ -97,12 +99,12 @@ export class IngestService {
         if (fresh[k]) {
           successes.push({ index, id: event.id });
           deps.onStored(event);
-          if (event.type === "run") this.rememberRun(event);
+          if (event.type === "run" && (event.runId !== undefined || event.taskId !== undefined)) this.rememberRun(event);
         } else successes.push({ index, id: event.id, duplicate: true });
       }
     }
     this.stats.accepted += successes.length;
-    this.stats.duplicates += successes.filter((s) => s.duplicate).length;
+    for (const s of successes) if (s.duplicate) this.stats.duplicates++;
     this.stats.rejected += errors.length;
     errors.sort((a, b) => a.index - b.index);
     return { successes, errors, stored };

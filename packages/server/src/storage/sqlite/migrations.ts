@@ -46,4 +46,12 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: "event counts per type, kept in step with appends and retention",
+    sql: `
+      CREATE TABLE event_counts (type INTEGER PRIMARY KEY, n INTEGER NOT NULL);
+      INSERT INTO event_counts (type, n) SELECT type, COUNT(*) FROM events GROUP BY type;
+    `,
+  },
 ];

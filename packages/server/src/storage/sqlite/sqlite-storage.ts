@@ -55,20 +55,36 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   const version = migrate(db);
 
   const insert = db.prepare("INSERT INTO events (id, type, ts, received_at, run_id, task_id, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
+  const bumpCount = db.prepare("INSERT INTO event_counts (type, n) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET n = n + excluded.n");
   const appendTx = db.transaction((events: readonly StoredEvent[]) => {
     const out = new Array<boolean>(events.length);
+    const added = [0, 0, 0, 0, 0];
     for (let i = 0; i < events.length; i++) {
       const e = events[i]!;
-      out[i] = insert.run(e.id, TYPE_CODES[e.type], e.ts, e.receivedAt, e.runId ?? null, e.taskId ?? null, JSON.stringify(e.body)).changes === 1;
+      const type = TYPE_CODES[e.type];
+      const fresh = insert.run(e.id, type, e.ts, e.receivedAt, e.runId ?? null, e.taskId ?? null, JSON.stringify(e.body)).changes === 1;
+      out[i] = fresh;
+      if (fresh) added[type]!++;
     }
+    added.forEach((n, type) => n > 0 && bumpCount.run(type, n));
     return out;
   });
   const byRunId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1");
   const byTaskId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1");
   const after = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   const range = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE ts >= ? AND ts < ? AND seq > ? ORDER BY seq LIMIT ?");
-  const del = db.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? ORDER BY ts LIMIT ?)");
-  const counts = db.prepare("SELECT type, COUNT(*) AS n FROM events GROUP BY type");
+  const del = db.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? ORDER BY ts LIMIT ?) RETURNING type");
+  const deleteTx = db.transaction((before: number, limit: number) => {
+    const removed = [0, 0, 0, 0, 0];
+    let n = 0;
+    for (const r of del.all(before, limit) as { type: number }[]) {
+      removed[r.type]!++;
+      n++;
+    }
+    removed.forEach((k, type) => k > 0 && bumpCount.run(type, -k));
+    return n;
+  });
+  const counts = db.prepare("SELECT type, n FROM event_counts");
   const maxSeq = db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM events");
 
   const events: EventStore = {
@@ -86,7 +102,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return (range.all(from, to, afterSeq, limit) as Row[]).map(toEvent);
     },
     async deleteBefore(before, limit) {
-      return del.run(before, limit).changes;
+      return deleteTx(before, limit);
     },
     async countByType() {
       const out = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>;
