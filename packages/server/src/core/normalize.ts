@@ -59,7 +59,8 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
   }
   if (ev.type === "feedback" && body.rating === undefined && body.thumbs === undefined) problems.push({ path: "/body", code: "MISSING_RATING", message: "feedback needs rating (1..5) or thumbs (up|down)" });
   if (problems.length) return { problems };
-  const event: StoredEvent = { id: ev.id ?? newId(), type: ev.type, ts, receivedAt: now, body: { ...body } };
+  // The body is the request's own parsed object: enriched in place, no copy.
+  const event: StoredEvent = { id: ev.id ?? newId(), type: ev.type, ts, receivedAt: now, body };
   if (ev.type === "run") {
     if (typeof body.run_id === "string") event.runId = body.run_id;
     if (typeof body.task_id === "string") event.taskId = body.task_id;
@@ -67,16 +68,14 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
   return { event };
 }
 
-/** Fills a run's or LLM call's tokens and cost (a client's `cost` always wins). */
+/** Fills a run's or LLM call's cost and cache savings (a client's `cost` always wins; `tokens_used` defaults at fold time). */
 export function enrichUsage(ev: StoredEvent, prices: PriceTable): void {
   const b = ev.body;
   const input = typeof b.input_tokens === "number" ? b.input_tokens : undefined;
   const output = typeof b.output_tokens === "number" ? b.output_tokens : undefined;
-  if (ev.type === "run" && b.tokens_used === undefined && (input !== undefined || output !== undefined)) b.tokens_used = (input ?? 0) + (output ?? 0);
   if (ev.type !== "run" && ev.type !== "llm_call") return;
   const model = typeof b.model === "string" ? b.model : undefined;
   const cachedIn = typeof b.cached_input_tokens === "number" ? b.cached_input_tokens : 0;
-  if (b.cost !== undefined) b.cost_source = "client";
   // Pricing is only needed for a missing cost or to value what a cache saved.
   const needPrice = b.cost === undefined || (ev.type === "llm_call" && (b.cached === true || cachedIn > 0));
   const priced = model && needPrice ? prices.cost(model, ev.ts, input, output, cachedIn) : null;

@@ -56,6 +56,7 @@ export function parseDimsKey(key: string): Dims {
   return d;
 }
 
+const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const NUM = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 
 /**
@@ -109,9 +110,12 @@ export class EventDelta {
         this.set(F.durSumSq, d * d);
         this.runLatency = d;
         this.runKey = sketchKey(d);
-        this.sumN(F.tokSum, F.tokN, NUM(body.tokens_used));
-        this.sumN(F.inSum, F.inN, NUM(body.input_tokens));
-        this.sumN(F.outSum, F.outN, NUM(body.output_tokens));
+        const input = NUM(body.input_tokens);
+        const output = NUM(body.output_tokens);
+        // tokens_used defaults to input + output when either is reported.
+        this.sumN(F.tokSum, F.tokN, NUM(body.tokens_used) ?? (input !== undefined || output !== undefined ? (input ?? 0) + (output ?? 0) : undefined));
+        this.sumN(F.inSum, F.inN, input);
+        this.sumN(F.outSum, F.outN, output);
         this.sumN(F.costSum, F.costN, nano(NUM(body.cost)));
         this.sumN(F.qualSum, F.qualN, NUM(body.quality_score));
         this.sumN(F.confSum, F.confN, NUM(body.confidence));
@@ -219,7 +223,8 @@ export class RollupIndex {
   /** Folds one event into its minute and hour buckets, per dimension set and in total. */
   fold(ev: StoredEvent): void {
     if (ev.type === "metric") return;
-    const key = dimsKey(dimsOf(ev));
+    const b = ev.body;
+    const key = str(b.agent_name) + SEP + str(b.model) + SEP + str(b.route) + SEP + str(b.tenant_id) + SEP + str(b.mode);
     const m = ev.ts - (ev.ts % MINUTE);
     const h = ev.ts - (ev.ts % HOUR);
     const d = this.delta.prepare(ev);

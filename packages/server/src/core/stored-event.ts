@@ -14,8 +14,8 @@ export interface StoredEvent {
   /** Receive time, epoch ms. */
   receivedAt: number;
   /**
-   * The body as sent, plus derived fields: `tokens_used` and `cost` when computed, `cost_source`
-   * (`client|price_table`), `cost_saved` for cached LLM calls, `accuracy` for outcomes,
+   * The body as sent, plus derived fields: `cost` and `cost_source` (`price_table|cache`) when
+   * computed, `cost_saved` for LLM calls a cache made cheaper, `accuracy` for outcomes,
    * `satisfaction` for feedback, and `agent_name/model/route/tenant_id/mode` joined from the run.
    */
   body: Record<string, unknown>;

@@ -12,6 +12,7 @@ import { Bucket } from "../../core/bucket.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
 import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
+import { VigilError } from "../../core/errors.js";
 
 /** Options of the embedded store. */
 export interface SqliteOptions {
@@ -87,9 +88,39 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   const counts = db.prepare("SELECT type, n FROM event_counts");
   const maxSeq = db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM events");
 
+  // Group commit: appends requested in the same turn of the event loop (concurrent requests) share
+  // one transaction and one fsync; each caller still learns only once its events are durable.
+  let pending: { events: readonly StoredEvent[]; resolve: (r: boolean[]) => void; reject: (e: unknown) => void }[] = [];
+  let scheduled = false;
+  const commitPending = () => {
+    scheduled = false;
+    const group = pending;
+    pending = [];
+    let results: boolean[];
+    try {
+      results = appendTx(group.length === 1 ? group[0]!.events : group.flatMap((g) => g.events));
+    } catch (err) {
+      const e = new VigilError("STORAGE_UNAVAILABLE", `storing events failed: ${(err as Error).message}`, undefined, { cause: err });
+      for (const g of group) g.reject(e);
+      return;
+    }
+    let at = 0;
+    for (const g of group) {
+      g.resolve(results.slice(at, at + g.events.length));
+      at += g.events.length;
+    }
+  };
+
   const events: EventStore = {
-    async append(evs) {
-      return evs.length ? appendTx(evs) : [];
+    append(evs) {
+      if (evs.length === 0) return Promise.resolve([]);
+      return new Promise((resolve, reject) => {
+        pending.push({ events: evs, resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          setImmediate(commitPending);
+        }
+      });
     },
     async findRun({ runId, taskId }): Promise<RunRef | null> {
       const row = ((runId !== undefined ? byRunId.get(runId) : undefined) ?? (taskId !== undefined ? byTaskId.get(taskId) : undefined)) as Row | undefined;
@@ -165,6 +196,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return file;
     },
     async close() {
+      if (pending.length) commitPending();
       db.close();
     },
   };
