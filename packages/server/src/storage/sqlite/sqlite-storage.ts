@@ -1,18 +1,22 @@
 /**
  * The embedded store: one SQLite file in WAL mode with synchronous=FULL, so an acknowledged
- * append survives a crash of the process or of the machine. Hot paths use prepared statements.
+ * append survives a crash of the process or of the machine. Writes go to a writer thread (its own
+ * connection, group commit); reads use this thread's connection, which WAL lets run alongside.
  */
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { EVENT_TYPES, type EventType } from "@vigil/contract";
+import { VigilError } from "../../core/errors.js";
 import type { EventStore, PriceStore, RollupStore, SequencedEvent, Storage } from "../../core/ports.js";
 import type { PriceEntry } from "../../core/prices.js";
 import { Bucket } from "../../core/bucket.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
-import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
+import { TYPE_CODES, runRefOf, type RunRef } from "../../core/stored-event.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
-import { VigilError } from "../../core/errors.js";
+import { configure } from "./writer.js";
+import type { WriterReply, WriterRequest } from "./writer-worker.js";
 
 /** Options of the embedded store. */
 export interface SqliteOptions {
@@ -45,82 +49,89 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
   return (db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").get() as { v: number }).v;
 }
 
+type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
+
+/** A client of the writer thread: one promise per request, answered in order. */
+class WriterClient {
+  private readonly worker: Worker;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private next = 1;
+  private failure: Error | null = null;
+
+  constructor(file: string, synchronous: "full" | "normal") {
+    this.worker = new Worker(new URL("./writer-worker.js", import.meta.url), { workerData: { file, synchronous } });
+    this.worker.on("message", (r: WriterReply) => {
+      const w = this.waiting.get(r.id);
+      if (!w) return;
+      this.waiting.delete(r.id);
+      if (r.ok) w.resolve(r.result);
+      else w.reject(new VigilError("STORAGE_UNAVAILABLE", `the store refused a write: ${r.message}`));
+    });
+    const fail = (err: Error) => {
+      this.failure = err;
+      for (const w of this.waiting.values()) w.reject(new VigilError("STORAGE_UNAVAILABLE", `the store's writer stopped: ${err.message}`, undefined, { cause: err }));
+      this.waiting.clear();
+    };
+    this.worker.on("error", fail);
+    this.worker.on("exit", (code) => code !== 0 && fail(new Error(`writer thread exited with code ${code}`)));
+  }
+
+  request<T>(msg: WithoutId<WriterRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
+    if (this.failure) return Promise.reject(new VigilError("STORAGE_UNAVAILABLE", `the store's writer stopped: ${this.failure.message}`));
+    const id = this.next++;
+    return new Promise<T>((resolve, reject) => {
+      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.worker.postMessage({ ...msg, id }, transfer);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (!this.failure) await this.request({ op: "close" }).catch(() => undefined);
+    await this.worker.terminate();
+  }
+}
+
 /** Opens (creating and migrating) the embedded store under `dataDir`. */
 export function openSqliteStorage(opts: SqliteOptions): Storage {
   mkdirSync(opts.dataDir, { recursive: true });
   const file = join(opts.dataDir, "vigil.db");
   const db = new Database(file);
-  db.pragma("journal_mode = WAL");
-  db.pragma(`synchronous = ${opts.synchronous === "normal" ? "NORMAL" : "FULL"}`);
-  db.pragma("busy_timeout = 5000");
+  configure(db, opts.synchronous ?? "full");
   const version = migrate(db);
+  const writer = new WriterClient(file, opts.synchronous ?? "full");
 
-  const insert = db.prepare("INSERT INTO events (id, type, ts, received_at, run_id, task_id, body) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING");
-  const bumpCount = db.prepare("INSERT INTO event_counts (type, n) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET n = n + excluded.n");
-  const appendTx = db.transaction((events: readonly StoredEvent[]) => {
-    const out = new Array<boolean>(events.length);
-    const added = [0, 0, 0, 0, 0];
-    for (let i = 0; i < events.length; i++) {
-      const e = events[i]!;
-      const type = TYPE_CODES[e.type];
-      const fresh = insert.run(e.id, type, e.ts, e.receivedAt, e.runId ?? null, e.taskId ?? null, JSON.stringify(e.body)).changes === 1;
-      out[i] = fresh;
-      if (fresh) added[type]!++;
-    }
-    added.forEach((n, type) => n > 0 && bumpCount.run(type, n));
-    return out;
-  });
   const byRunId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1");
   const byTaskId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1");
   const after = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   const range = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE ts >= ? AND ts < ? AND seq > ? ORDER BY seq LIMIT ?");
-  const del = db.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? ORDER BY ts LIMIT ?) RETURNING type");
-  const deleteTx = db.transaction((before: number, limit: number) => {
-    const removed = [0, 0, 0, 0, 0];
-    let n = 0;
-    for (const r of del.all(before, limit) as { type: number }[]) {
-      removed[r.type]!++;
-      n++;
-    }
-    removed.forEach((k, type) => k > 0 && bumpCount.run(type, -k));
-    return n;
-  });
   const counts = db.prepare("SELECT type, n FROM event_counts");
-  const maxSeq = db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM events");
-
-  // Group commit: appends requested in the same turn of the event loop (concurrent requests) share
-  // one transaction and one fsync; each caller still learns only once its events are durable.
-  let pending: { events: readonly StoredEvent[]; resolve: (r: boolean[]) => void; reject: (e: unknown) => void }[] = [];
-  let scheduled = false;
-  const commitPending = () => {
-    scheduled = false;
-    const group = pending;
-    pending = [];
-    let results: boolean[];
-    try {
-      results = appendTx(group.length === 1 ? group[0]!.events : group.flatMap((g) => g.events));
-    } catch (err) {
-      const e = new VigilError("STORAGE_UNAVAILABLE", `storing events failed: ${(err as Error).message}`, undefined, { cause: err });
-      for (const g of group) g.reject(e);
-      return;
-    }
-    let at = 0;
-    for (const g of group) {
-      g.resolve(results.slice(at, at + g.events.length));
-      at += g.events.length;
-    }
-  };
+  // Highest seq whose append has been answered: everything at or below it has been handed to the caller.
+  let ackedSeq = (db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM events").get() as { s: number }).s;
 
   const events: EventStore = {
-    append(evs) {
-      if (evs.length === 0) return Promise.resolve([]);
-      return new Promise((resolve, reject) => {
-        pending.push({ events: evs, resolve, reject });
-        if (!scheduled) {
-          scheduled = true;
-          setImmediate(commitPending);
-        }
-      });
+    async append(evs) {
+      if (evs.length === 0) return [];
+      const n = evs.length;
+      const types = new Uint8Array(n);
+      const ts = new Float64Array(n);
+      const received = new Float64Array(n);
+      const ids = new Array<string>(n);
+      const runIds = new Array<string | null>(n);
+      const taskIds = new Array<string | null>(n);
+      const bodies = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const e = evs[i]!;
+        ids[i] = e.id;
+        types[i] = TYPE_CODES[e.type];
+        ts[i] = e.ts;
+        received[i] = e.receivedAt;
+        runIds[i] = e.runId ?? null;
+        taskIds[i] = e.taskId ?? null;
+        bodies[i] = JSON.stringify(e.body);
+      }
+      const r = await writer.request<{ fresh: Uint8Array; maxSeq: number }>({ op: "append", ids, types, ts, received, runIds, taskIds, bodies }, [types.buffer, ts.buffer, received.buffer]);
+      if (r.maxSeq > ackedSeq) ackedSeq = r.maxSeq;
+      return Array.from(r.fresh, (f) => f === 1);
     },
     async findRun({ runId, taskId }): Promise<RunRef | null> {
       const row = ((runId !== undefined ? byRunId.get(runId) : undefined) ?? (taskId !== undefined ? byTaskId.get(taskId) : undefined)) as Row | undefined;
@@ -133,7 +144,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return (range.all(from, to, afterSeq, limit) as Row[]).map(toEvent);
     },
     async deleteBefore(before, limit) {
-      return deleteTx(before, limit);
+      return writer.request<number>({ op: "deleteEvents", before, limit });
     },
     async countByType() {
       const out = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>;
@@ -141,20 +152,12 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return out;
     },
     async maxSeq() {
-      return (maxSeq.get() as { s: number }).s;
+      return ackedSeq;
     },
   };
 
   const loadTier = db.prepare("SELECT tier, start, key, data FROM rollups WHERE tier = ? AND start >= ?");
-  const upsert = db.prepare("INSERT INTO rollups (tier, start, key, data) VALUES (?, ?, ?, ?) ON CONFLICT(tier, start, key) DO UPDATE SET data = excluded.data");
-  const setWatermark = db.prepare("UPDATE rollup_state SET watermark = ? WHERE id = 1");
   const getWatermark = db.prepare("SELECT watermark FROM rollup_state WHERE id = 1");
-  const delRollups = db.prepare("DELETE FROM rollups WHERE tier = ? AND start < ?");
-  const saveTx = db.transaction((records: readonly BucketRecord[], watermark: number) => {
-    for (const r of records) upsert.run(r.tier, r.start, r.key, r.bucket.encode());
-    setWatermark.run(watermark);
-  });
-
   const rollups: RollupStore = {
     async load(since) {
       const records: BucketRecord[] = [];
@@ -166,21 +169,31 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return { records, watermark: (getWatermark.get() as { watermark: number }).watermark };
     },
     async save(records, watermark) {
-      saveTx(records, watermark);
+      const n = records.length;
+      const starts = new Float64Array(n);
+      const tiers = new Array<string>(n);
+      const keys = new Array<string>(n);
+      const data = new Array<Uint8Array>(n);
+      records.forEach((r, i) => {
+        tiers[i] = r.tier;
+        starts[i] = r.start;
+        keys[i] = r.key;
+        data[i] = r.bucket.encode();
+      });
+      await writer.request({ op: "save", tiers, starts, keys, data, watermark }, [starts.buffer, ...data.map((d) => d.buffer as ArrayBuffer)]);
     },
     async deleteBefore(tier, before) {
-      return delRollups.run(tier, before).changes;
+      return writer.request<number>({ op: "deleteRollups", tier, before });
     },
   };
 
   const listPrices = db.prepare("SELECT entry FROM prices ORDER BY n");
-  const addPrice = db.prepare("INSERT INTO prices (entry, created_at) VALUES (?, ?)");
   const prices: PriceStore = {
     async list() {
       return (listPrices.all() as { entry: string }[]).map((r) => JSON.parse(r.entry) as PriceEntry);
     },
     async add(entry) {
-      addPrice.run(JSON.stringify(entry), Date.now());
+      await writer.request({ op: "price", entry: JSON.stringify(entry), at: Date.now() });
     },
   };
 
@@ -196,7 +209,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return file;
     },
     async close() {
-      if (pending.length) commitPending();
+      await writer.close();
       db.close();
     },
   };

@@ -1,0 +1,73 @@
+/**
+ * The writer thread of the embedded store. It owns the only writing connection; appends that
+ * arrive in the same turn share one transaction (group commit) and every request is answered
+ * only after its transaction has committed.
+ */
+import { parentPort, workerData } from "node:worker_threads";
+import Database from "better-sqlite3";
+import { configure, createWriter, type AppendRows, type SaveRows } from "./writer.js";
+
+/** A request to the writer. */
+export type WriterRequest =
+  | ({ op: "append"; id: number } & AppendRows)
+  | ({ op: "save"; id: number } & SaveRows)
+  | { op: "deleteEvents"; id: number; before: number; limit: number }
+  | { op: "deleteRollups"; id: number; tier: string; before: number }
+  | { op: "price"; id: number; entry: string; at: number }
+  | { op: "close"; id: number };
+
+/** The writer's answer. */
+export type WriterReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string };
+
+const { file, synchronous } = workerData as { file: string; synchronous: "full" | "normal" };
+const db = new Database(file);
+configure(db, synchronous);
+const writer = createWriter(db);
+const port = parentPort!;
+let appends: ({ op: "append"; id: number } & AppendRows)[] = [];
+let scheduled = false;
+
+function reply(r: WriterReply): void {
+  port.postMessage(r);
+}
+
+function commitAppends(): void {
+  scheduled = false;
+  const group = appends;
+  appends = [];
+  try {
+    const { fresh, maxSeq } = writer.appendGroups(group);
+    group.forEach((g, i) => reply({ id: g.id, ok: true, result: { fresh: fresh[i], maxSeq } }));
+  } catch (err) {
+    for (const g of group) reply({ id: g.id, ok: false, message: (err as Error).message });
+  }
+}
+
+port.on("message", (m: WriterRequest) => {
+  if (m.op === "append") {
+    appends.push(m);
+    if (!scheduled) {
+      scheduled = true;
+      setImmediate(commitAppends);
+    }
+    return;
+  }
+  // Other writes keep their order relative to appends already queued.
+  if (appends.length) commitAppends();
+  try {
+    let result: unknown = null;
+    if (m.op === "save") writer.saveRollups(m);
+    else if (m.op === "deleteEvents") result = writer.deleteEventsBefore(m.before, m.limit);
+    else if (m.op === "deleteRollups") result = writer.deleteRollupsBefore(m.tier, m.before);
+    else if (m.op === "price") writer.addPrice(m.entry, m.at);
+    else if (m.op === "close") {
+      db.close();
+      reply({ id: m.id, ok: true, result: null });
+      port.close();
+      return;
+    }
+    reply({ id: m.id, ok: true, result });
+  } catch (err) {
+    reply({ id: m.id, ok: false, message: (err as Error).message });
+  }
+});
