@@ -60,12 +60,14 @@ class WriterClient {
 
   constructor(file: string, synchronous: "full" | "normal") {
     this.worker = new Worker(new URL("./writer-worker.js", import.meta.url), { workerData: { file, synchronous } });
-    this.worker.on("message", (r: WriterReply) => {
-      const w = this.waiting.get(r.id);
-      if (!w) return;
-      this.waiting.delete(r.id);
-      if (r.ok) w.resolve(r.result);
-      else w.reject(new VigilError("STORAGE_UNAVAILABLE", `the store refused a write: ${r.message}`));
+    this.worker.on("message", (msg: WriterReply | WriterReply[]) => {
+      for (const r of Array.isArray(msg) ? msg : [msg]) {
+        const w = this.waiting.get(r.id);
+        if (!w) continue;
+        this.waiting.delete(r.id);
+        if (r.ok) w.resolve(r.result);
+        else w.reject(new VigilError("STORAGE_UNAVAILABLE", `the store refused a write: ${r.message}`));
+      }
     });
     const fail = (err: Error) => {
       this.failure = err;

@@ -16,7 +16,7 @@ export type WriterRequest =
   | { op: "price"; id: number; entry: string; at: number }
   | { op: "close"; id: number };
 
-/** The writer's answer. */
+/** The writer's answer (appends of one group arrive together as an array). */
 export type WriterReply = { id: number; ok: true; result: unknown } | { id: number; ok: false; message: string };
 
 const { file, synchronous } = workerData as { file: string; synchronous: "full" | "normal" };
@@ -35,12 +35,16 @@ function commitAppends(): void {
   scheduled = false;
   const group = appends;
   appends = [];
+  // All answers of a group travel in one message, so the serving thread folds the whole group in
+  // one turn: no timer can persist a watermark that covers events not yet folded.
+  let replies: WriterReply[];
   try {
     const { fresh, maxSeq } = writer.appendGroups(group);
-    group.forEach((g, i) => reply({ id: g.id, ok: true, result: { fresh: fresh[i], maxSeq } }));
+    replies = group.map((g, i) => ({ id: g.id, ok: true, result: { fresh: fresh[i], maxSeq } }));
   } catch (err) {
-    for (const g of group) reply({ id: g.id, ok: false, message: (err as Error).message });
+    replies = group.map((g) => ({ id: g.id, ok: false, message: (err as Error).message }));
   }
+  port.postMessage(replies);
 }
 
 port.on("message", (m: WriterRequest) => {
