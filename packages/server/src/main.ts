@@ -31,16 +31,20 @@ export interface RunningServer {
 
 /** Time-ordered unique ids for events that arrive without one. */
 export function idGenerator(): () => string {
-  const prefix = randomBytes(4).toString("hex");
+  const suffix = randomBytes(4).toString("hex");
   let last = 0;
+  let head = "";
   let counter = 0;
   return () => {
     const now = Date.now();
     if (now !== last) {
       last = now;
+      head = "evt_" + now.toString(36);
       counter = 0;
     }
-    return `evt_${now.toString(36)}${(counter++).toString(36).padStart(4, "0")}${prefix}`;
+    const c = (counter++).toString(36);
+    // Fixed-width counter keeps ids of one millisecond in order.
+    return head + (c.length < 4 ? "000".slice(c.length - 1) + c : c) + suffix;
   };
 }
 

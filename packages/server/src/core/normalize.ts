@@ -50,7 +50,8 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
   const body = ev.body;
   const bad = wellFormed(body, 0) ? null : inspect(body, MAX_DEPTH);
   if (bad !== null) return { problems: [{ path: "/body" + bad.path, ...bad.problem }] };
-  if (body.metadata !== undefined) {
+  // Serialise metadata to measure it only when a cheap upper bound says it could be too large.
+  if (body.metadata !== undefined && sizeBound(body.metadata, MAX_METADATA_BYTES) > MAX_METADATA_BYTES) {
     const size = utf8Length(JSON.stringify(body.metadata));
     if (size > MAX_METADATA_BYTES) problems.push({ path: "/body/metadata", code: "METADATA_TOO_LARGE", message: `metadata is ${size} bytes serialised; at most ${MAX_METADATA_BYTES} are accepted` });
   }
@@ -127,6 +128,25 @@ export function completeReference(ev: StoredEvent, run: RunRef | null): FieldPro
 
 /** Deepest nesting accepted inside an event body (metadata and outcomes are free-form JSON). */
 export const MAX_DEPTH = 32;
+
+/**
+ * An upper bound of the UTF-8 size of `v` serialised as JSON (every character counted as a
+ * six-byte escape), stopping early once it passes `limit`.
+ */
+function sizeBound(v: unknown, limit: number): number {
+  if (typeof v === "string") return v.length * 6 + 2;
+  if (typeof v !== "object" || v === null) return 24;
+  let n = 2;
+  if (Array.isArray(v)) {
+    for (let i = 0; i < v.length && n <= limit; i++) n += sizeBound(v[i], limit) + 1;
+  } else {
+    for (const k in v) {
+      n += k.length * 6 + 4 + sizeBound((v as Record<string, unknown>)[k], limit);
+      if (n > limit) break;
+    }
+  }
+  return n;
+}
 
 /** Fast check (no paths built) that nothing is nested deeper than MAX_DEPTH and every number is finite. */
 function wellFormed(v: unknown, depth: number): boolean {
