@@ -117,19 +117,33 @@ export class Bucket {
    * buckets fast.
    */
   encode(): Uint8Array {
-    const extra = encodeUtf8(JSON.stringify([this.errorTypes ? [...this.errorTypes] : [], this.agentType]));
-    const head = 16 + FIELD_COUNT * 8;
-    const size = head + this.runLatency.encodedSize() + this.llmLatency.encodedSize() + 8 + extra.length;
-    const buf = new ArrayBuffer(size);
-    const h = new Float64Array(buf, 0, 2);
+    const extra = this.extraBytes();
+    const buf = new ArrayBuffer(this.encodedSize(extra));
+    this.encodeInto(buf, 0, extra);
+    return new Uint8Array(buf);
+  }
+
+  /** The error types and agent type as UTF-8 JSON (the variable tail of the encoding). */
+  extraBytes(): Uint8Array {
+    return encodeUtf8(JSON.stringify([this.errorTypes ? [...this.errorTypes] : [], this.agentType]));
+  }
+
+  /** Bytes `encodeInto` writes, given `extraBytes()`. */
+  encodedSize(extra: Uint8Array): number {
+    return 16 + FIELD_COUNT * 8 + this.runLatency.encodedSize() + this.llmLatency.encodedSize() + 8 + extra.length;
+  }
+
+  /** Writes the encoding at `pos` (a multiple of 8) of `buf`; returns the position after it. */
+  encodeInto(buf: ArrayBuffer, pos: number, extra: Uint8Array): number {
+    const h = new Float64Array(buf, pos, 2);
     h[0] = LAYOUT;
     h[1] = FIELD_COUNT;
-    new Float64Array(buf, 16, FIELD_COUNT).set(this.f);
-    let pos = this.runLatency.encode(buf, head);
-    pos = this.llmLatency.encode(buf, pos);
-    new Float64Array(buf, pos, 1)[0] = extra.length;
-    new Uint8Array(buf, pos + 8).set(extra);
-    return new Uint8Array(buf);
+    new Float64Array(buf, pos + 16, FIELD_COUNT).set(this.f);
+    let at = this.runLatency.encode(buf, pos + 16 + FIELD_COUNT * 8);
+    at = this.llmLatency.encode(buf, at);
+    new Float64Array(buf, at, 1)[0] = extra.length;
+    new Uint8Array(buf, at + 8, extra.length).set(extra);
+    return at + 8 + extra.length;
   }
 
   /** Reads a bucket written by `encode`; a bucket written with fewer fields reads the rest as zeros. */

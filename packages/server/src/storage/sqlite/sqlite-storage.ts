@@ -59,7 +59,8 @@ class WriterClient {
   private failure: Error | null = null;
 
   constructor(file: string, synchronous: "full" | "normal") {
-    this.worker = new Worker(new URL("./writer-worker.js", import.meta.url), { workerData: { file, synchronous } });
+    // Small heap limits: the writer holds nothing between requests, so a tight heap only makes it collect sooner.
+    this.worker = new Worker(new URL("./writer-worker.js", import.meta.url), { workerData: { file, synchronous }, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 } });
     this.worker.on("message", (msg: WriterReply | WriterReply[]) => {
       for (const r of Array.isArray(msg) ? msg : [msg]) {
         const w = this.waiting.get(r.id);
@@ -171,18 +172,27 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return { records, watermark: (getWatermark.get() as { watermark: number }).watermark };
     },
     async save(records, watermark) {
+      // All buckets are encoded into one buffer handed over to the writer without a copy.
       const n = records.length;
       const starts = new Float64Array(n);
+      const offsets = new Float64Array(n + 1);
       const tiers = new Array<string>(n);
       const keys = new Array<string>(n);
-      const data = new Array<Uint8Array>(n);
+      const extras = records.map((r) => r.bucket.extraBytes());
+      let total = 0;
+      records.forEach((r, i) => {
+        offsets[i] = total;
+        total += Math.ceil(r.bucket.encodedSize(extras[i]!) / 8) * 8;
+      });
+      offsets[n] = total;
+      const data = new ArrayBuffer(total);
       records.forEach((r, i) => {
         tiers[i] = r.tier;
         starts[i] = r.start;
         keys[i] = r.key;
-        data[i] = r.bucket.encode();
+        r.bucket.encodeInto(data, offsets[i]!, extras[i]!);
       });
-      await writer.request({ op: "save", tiers, starts, keys, data, watermark }, [starts.buffer, ...data.map((d) => d.buffer as ArrayBuffer)]);
+      await writer.request({ op: "save", tiers, starts, keys, data, offsets, watermark }, [starts.buffer, offsets.buffer, data]);
     },
     async deleteBefore(tier, before) {
       return writer.request<number>({ op: "deleteRollups", tier, before });

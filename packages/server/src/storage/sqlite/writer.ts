@@ -16,12 +16,13 @@ export interface AppendRows {
   bodies: string[];
 }
 
-/** Rollup buckets to save, as columns. */
+/** Rollup buckets to save, as columns; bucket i is `data[offsets[i], offsets[i+1])` (zero padding at the end is harmless). */
 export interface SaveRows {
   tiers: string[];
   starts: Float64Array;
   keys: string[];
-  data: Uint8Array[];
+  data: ArrayBuffer;
+  offsets: Float64Array;
   watermark: number;
 }
 
@@ -60,7 +61,7 @@ export function createWriter(db: Database.Database): Writer {
   const upsert = db.prepare("INSERT INTO rollups (tier, start, key, data) VALUES (?, ?, ?, ?) ON CONFLICT(tier, start, key) DO UPDATE SET data = excluded.data");
   const setWatermark = db.prepare("UPDATE rollup_state SET watermark = ? WHERE id = 1");
   const saveTx = db.transaction((r: SaveRows) => {
-    for (let i = 0; i < r.keys.length; i++) upsert.run(r.tiers[i], r.starts[i], r.keys[i], r.data[i]);
+    for (let i = 0; i < r.keys.length; i++) upsert.run(r.tiers[i], r.starts[i], r.keys[i], Buffer.from(r.data, r.offsets[i]!, r.offsets[i + 1]! - r.offsets[i]!));
     setWatermark.run(r.watermark);
   });
 
