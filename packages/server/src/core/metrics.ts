@@ -5,7 +5,7 @@
  */
 import type { Metrics } from "@vigil/contract";
 import { type Bucket, F } from "./bucket.js";
-import { NANO } from "./rollup-index.js";
+import { NANO } from "./event-delta.js";
 
 const div = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 const sumOrNull = (sum: number, n: number): number | null => (n > 0 ? sum : null);
