@@ -86,13 +86,13 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     maxEventsPerBatch: cfg.maxEventsPerBatch,
     logger: logger || false,
     ops: {
-      ready: () => ready,
+      ready: () => ready && storage.failure() === null,
       rollups,
       prices,
       detailed: async () => {
         const mem = process.memoryUsage();
         return {
-          status: ready ? "ready" : "starting",
+          status: !ready ? "starting" : storage.failure() ?? "ready",
           version: VERSION,
           uptime_s: Math.round((Date.now() - startedAt) / 1000),
           storage: { kind: storage.kind, location: storage.describe(), schema_version: await storage.schemaVersion(), events: await storage.events.countByType() },

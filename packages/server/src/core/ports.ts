@@ -57,6 +57,8 @@ export interface Storage {
   readonly prices: PriceStore;
   /** Schema version after migrations. */
   schemaVersion(): Promise<number>;
+  /** null while the store can take writes, else why it cannot (readiness turns false). */
+  failure(): string | null;
   /** Where the data lives (path or redacted URL), for operators. */
   describe(): string;
   close(): Promise<void>;

@@ -56,7 +56,8 @@ class WriterClient {
   private readonly worker: Worker;
   private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
   private next = 1;
-  private failure: Error | null = null;
+  /** Set when the writer thread has stopped: every later write is refused with it. */
+  failure: Error | null = null;
 
   constructor(file: string, synchronous: "full" | "normal") {
     // Small heap limits: the writer holds nothing between requests, so a tight heap only makes it collect sooner.
@@ -216,6 +217,9 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
     prices,
     async schemaVersion() {
       return version;
+    },
+    failure() {
+      return writer.failure ? `the writer thread stopped: ${writer.failure.message}` : null;
     },
     describe() {
       return file;
