@@ -4,7 +4,7 @@
  * connection, group commit); reads use this thread's connection, which WAL lets run alongside.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
+import { resolve } from "node:path";
 import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { EVENT_TYPES, type EventType } from "@vigil/contract";
@@ -98,7 +98,7 @@ class WriterClient {
 /** Opens (creating and migrating) the embedded store under `dataDir`. */
 export function openSqliteStorage(opts: SqliteOptions): Storage {
   mkdirSync(opts.dataDir, { recursive: true });
-  const file = join(opts.dataDir, "vigil.db");
+  const file = resolve(opts.dataDir, "vigil.db");
   const db = new Database(file);
   configure(db, opts.synchronous ?? "full");
   const version = migrate(db);
