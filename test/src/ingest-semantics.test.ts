@@ -115,6 +115,30 @@ describe("costs", () => {
   });
 });
 
+describe("custom metrics", () => {
+  it("answers count, sum, mean, min, max and the latest value per metric over the window", async () => {
+    const s = await inProcessServer();
+    try {
+      const now = Date.now();
+      const events = [3, 9, 6].map((v, i) => ({ type: "metric", timestamp: now - (3 - i) * 1000, body: { name: "cache_size", value: v, unit: "entries", component: "semantic_cache", category: "cache" } }));
+      events.push({ type: "metric", timestamp: now - 2 * 3_600_000, body: { name: "cache_size", value: 100, unit: "entries", component: "semantic_cache", category: "cache" } });
+      events.push({ type: "metric", timestamp: now, body: { name: "queue_depth", value: 4 } } as any);
+      assert.equal((await postJson(`${s.url}/api/v1/ingest`, { events })).body.successes.length, 5);
+      assert.equal((await postJson(`${s.url}/api/v1/metrics/custom`, { name: "queue_depth", value: 6 })).status, 202);
+      const r = await getJson(`${s.url}/api/v1/metrics/custom?window=60m`);
+      assert.equal(r.status, 200);
+      const cache = r.body.metrics.find((m: any) => m.name === "cache_size");
+      assert.deepEqual({ ...cache, last_at: undefined }, { name: "cache_size", component: "semantic_cache", category: "cache", unit: "entries", count: 3, sum: 18, avg: 6, min: 3, max: 9, last: 6, last_at: undefined });
+      const q = (await getJson(`${s.url}/api/v1/metrics/custom?window=60m&name=queue_depth`)).body.metrics;
+      assert.equal(q.length, 1);
+      assert.equal(q[0].count, 2);
+      assert.equal((await getJson(`${s.url}/api/v1/metrics/custom?window=3h&name=cache_size`)).body.metrics[0].count, 4);
+    } finally {
+      await s.stop();
+    }
+  });
+});
+
 describe("security and configuration", () => {
   const KEYS = "ingest-key-0123456789:ingest,read-key-0123456789abc:read,admin-key-0123456789abc:admin";
 

@@ -77,7 +77,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   const restored = await rollups.start();
   log.info({ ...restored, took_ms: Date.now() - restoreStart, store: storage.describe() }, "rollups restored");
   const ingest = new IngestService({ validate: createEventValidator(), events: storage.events, prices: () => prices.current(), onStored: (ev) => rollups.fold(ev), now, newId: idGenerator() });
-  const metrics = new MetricsService({ index: rollups.index, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
+  const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
   const app = buildApp({
     ingest,
     metrics,

@@ -12,6 +12,21 @@ export interface SequencedEvent extends StoredEvent {
   seq: number;
 }
 
+/** Summary of one custom metric over a window. */
+export interface CustomMetricAggregate {
+  name: string;
+  component: string | null;
+  category: string | null;
+  unit: string | null;
+  count: number;
+  sum: number;
+  min: number;
+  max: number;
+  /** Value and time of the latest sample. */
+  last: number;
+  last_at: number;
+}
+
 /** Raw events: append (idempotent on id), join lookups, scans for rebuilds, retention. */
 export interface EventStore {
   /**
@@ -25,6 +40,8 @@ export interface EventStore {
   readAfter(afterSeq: number, limit: number): Promise<SequencedEvent[]>;
   /** Events whose time is in [from, to) with seq greater than `afterSeq`, in seq order, at most `limit`. */
   readTimeRange(from: number, to: number, afterSeq: number, limit: number): Promise<SequencedEvent[]>;
+  /** Aggregates of custom `metric` events in [from, to), per name, component, category and unit. */
+  aggregateCustomMetrics(from: number, to: number, filter: { name?: string; component?: string; category?: string }): Promise<CustomMetricAggregate[]>;
   /** Deletes at most `limit` events whose time is before `before`; resolves the number deleted. */
   deleteBefore(before: number, limit: number): Promise<number>;
   /** Number of stored events per type. */

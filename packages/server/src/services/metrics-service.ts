@@ -9,6 +9,7 @@ import { healthBand, healthScore, healthStatus } from "../core/health-score.js";
 import { lastRunOf, latencyStddev, metricsOf } from "../core/metrics.js";
 import { recommendations } from "../core/recommendations.js";
 import { MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.js";
+import type { EventStore } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
 import { DEFAULT_THRESHOLDS, THRESHOLD_LEVELS, type Thresholds } from "../core/thresholds.js";
 import { trends } from "../core/trends.js";
@@ -22,6 +23,8 @@ export interface Window {
 /** What the metrics service needs. */
 export interface MetricsDeps {
   index: RollupIndex;
+  /** Raw events, for the custom metrics (answered from stored samples). */
+  events: Pick<EventStore, "aggregateCustomMetrics">;
   now: () => number;
   thresholds?: Thresholds;
 }
@@ -170,6 +173,16 @@ export class MetricsService {
       alerts: breaches,
       trends: tr,
       recommendations: recommendations({ metrics: m, thresholds: this.thresholds(), agents: agents.map((a) => ({ agent_name: a.agent_name, metrics: a.metrics })), trends: tr }),
+    };
+  }
+
+  /** `GET /metrics/custom`: count, sum, mean, min, max and latest value of each custom metric in the window. */
+  async custom(w: Window, filter: { name?: string; component?: string; category?: string }) {
+    const rows = await this.deps.events.aggregateCustomMetrics(w.from, w.to, filter);
+    return {
+      metrics: rows.map((r) => ({ ...r, avg: r.count > 0 ? r.sum / r.count : null, last_at: ISO(r.last_at) })),
+      window: { start: ISO(w.from), end: ISO(w.to) },
+      generated_at: ISO(this.deps.now()),
     };
   }
 

@@ -60,6 +60,16 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService): vo
     return metrics.timeseries(metric as keyof Metrics, metrics.window(wms), step, dimension(q, "group_by"), dimFilter(q));
   });
 
+  app.get("/api/v1/metrics/custom", read, async (req) => {
+    const q = req.query as Query;
+    const filter: { name?: string; component?: string; category?: string } = {};
+    for (const k of ["name", "component", "category"] as const) {
+      const v = str(q, k);
+      if (v) filter[k] = v;
+    }
+    return metrics.custom(metrics.window(windowMs(q)), filter);
+  });
+
   app.get("/api/v1/report", read, async (req) => {
     const q = req.query as Query;
     return metrics.report(metrics.window(windowMs(q)), flag(q, "include_agents", true));

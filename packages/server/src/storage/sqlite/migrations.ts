@@ -54,4 +54,9 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       INSERT INTO event_counts (type, n) SELECT type, COUNT(*) FROM events GROUP BY type;
     `,
   },
+  {
+    version: 3,
+    description: "time index of custom metric events only",
+    sql: `CREATE INDEX events_metric_ts ON events(ts) WHERE type = 4;`,
+  },
 ];

@@ -9,7 +9,7 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { EVENT_TYPES, type EventType } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
-import type { EventStore, PriceStore, RollupStore, SequencedEvent, Storage } from "../../core/ports.js";
+import type { CustomMetricAggregate, EventStore, PriceStore, RollupStore, SequencedEvent, Storage } from "../../core/ports.js";
 import type { PriceEntry } from "../../core/prices.js";
 import { Bucket } from "../../core/bucket.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
@@ -109,6 +109,24 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   const after = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   const range = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE ts >= ? AND ts < ? AND seq > ? ORDER BY seq LIMIT ?");
   const counts = db.prepare("SELECT type, n FROM event_counts");
+  // Custom metrics are answered from raw events through their own partial time index: the cost is
+  // proportional to the metric samples in the window, not to all events.
+  const customAgg = db.prepare(`
+    SELECT json_extract(body, '$.name') AS name, json_extract(body, '$.component') AS component,
+           json_extract(body, '$.category') AS category, json_extract(body, '$.unit') AS unit,
+           COUNT(*) AS count, SUM(json_extract(body, '$.value')) AS sum,
+           MIN(json_extract(body, '$.value')) AS min, MAX(json_extract(body, '$.value')) AS max,
+           MAX(ts) AS last_at
+    FROM events WHERE type = 4 AND ts >= @from AND ts < @to
+      AND (@name IS NULL OR json_extract(body, '$.name') = @name)
+      AND (@component IS NULL OR json_extract(body, '$.component') = @component)
+      AND (@category IS NULL OR json_extract(body, '$.category') = @category)
+    GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT 1000`);
+  const customLast = db.prepare(`
+    SELECT json_extract(body, '$.value') AS v FROM events
+    WHERE type = 4 AND ts = @ts AND json_extract(body, '$.name') = @name
+      AND json_extract(body, '$.component') IS @component AND json_extract(body, '$.category') IS @category AND json_extract(body, '$.unit') IS @unit
+    ORDER BY seq DESC LIMIT 1`);
   // Highest seq whose append has been answered: everything at or below it has been handed to the caller.
   let ackedSeq = (db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM events").get() as { s: number }).s;
 
@@ -146,6 +164,10 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
     },
     async readTimeRange(from, to, afterSeq, limit) {
       return (range.all(from, to, afterSeq, limit) as Row[]).map(toEvent);
+    },
+    async aggregateCustomMetrics(from, to, f) {
+      const rows = customAgg.all({ from, to, name: f.name ?? null, component: f.component ?? null, category: f.category ?? null }) as Omit<CustomMetricAggregate, "last">[];
+      return rows.map((r) => ({ ...r, last: (customLast.get({ ts: r.last_at, name: r.name, component: r.component, category: r.category, unit: r.unit }) as { v: number }).v }));
     },
     async deleteBefore(before, limit) {
       return writer.request<number>({ op: "deleteEvents", before, limit });
