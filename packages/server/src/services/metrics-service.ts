@@ -51,6 +51,11 @@ export class MetricsService {
     return this.deps.thresholds ?? DEFAULT_THRESHOLDS;
   }
 
+  /** Earliest time answered at minute resolution; older spans come from hour buckets. */
+  minuteResolutionFrom(): number {
+    return this.deps.index.minuteFloor(this.deps.now());
+  }
+
   /** The window of length `ms` ending now. */
   window(ms: number): Window {
     const to = this.deps.now();

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { Metrics } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
-import { MINUTE } from "../../core/rollup-index.js";
+import { HOUR, MINUTE } from "../../core/rollup-index.js";
 import type { Dimension } from "../../core/stored-event.js";
 import type { MetricsService } from "../../services/metrics-service.js";
 import { dimension, dimFilter, duration, flag, str, windowMs, type Query } from "../query.js";
@@ -54,10 +54,16 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService): vo
     const sample = metrics.metrics(metrics.window(MINUTE));
     if (!(metric in sample) || metric === "error_types") throw new VigilError("VALIDATION_FAILED", `query parameter "metric" must be one of the metrics fields (e.g. p95_latency_ms, success_rate), got "${metric}"`, [{ path: "/query/metric", message: "unknown metric" }]);
     const wms = windowMs(q, 6 * 3_600_000);
-    const step = duration(q, "step", null) ?? Math.max(MINUTE, Math.ceil(wms / 120 / MINUTE) * MINUTE);
+    const w = metrics.window(wms);
+    const hoursOnly = w.from < metrics.minuteResolutionFrom();
+    const unit = hoursOnly ? HOUR : MINUTE;
+    const step = duration(q, "step", null) ?? Math.max(unit, Math.ceil(wms / 120 / unit) * unit);
     if (step < MINUTE || step % MINUTE !== 0) throw new VigilError("VALIDATION_FAILED", 'query parameter "step" must be a whole number of minutes (at least 1m)', [{ path: "/query/step", message: "must be whole minutes" }]);
     if (wms / step > MAX_POINTS) throw new VigilError("VALIDATION_FAILED", `window/step gives more than ${MAX_POINTS} points: use a larger step`, [{ path: "/query/step", message: "too small for the window" }]);
-    return metrics.timeseries(metric as keyof Metrics, metrics.window(wms), step, dimension(q, "group_by"), dimFilter(q));
+    if (hoursOnly && step % HOUR !== 0) {
+      throw new VigilError("VALIDATION_FAILED", 'query parameter "step" must be whole hours when the window reaches back past the minute rollups (kept 48h by default); use e.g. step=1h', [{ path: "/query/step", message: "must be whole hours for this window" }]);
+    }
+    return metrics.timeseries(metric as keyof Metrics, w, step, dimension(q, "group_by"), dimFilter(q));
   });
 
   app.get("/api/v1/metrics/custom", read, async (req) => {
