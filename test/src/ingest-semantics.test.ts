@@ -231,7 +231,9 @@ describe("reads", () => {
     assert.equal(week.body.step_ms % 3_600_000, 0, "a week is charted in whole hours by default");
     assert.equal(week.body.series[0].points.reduce((a: number, p: any) => a + (p[1] ?? 0), 0), 120);
     assert.equal((await getJson(`${s.url}/api/v1/metrics/timeseries?metric=total_tasks&window=7d&step=5m`)).status, 400);
-    for (const bad of ["window=7 days", "window=100d", "time_window_minutes=-5", "group_by=colour", "metric=bogus", "step=30s", "window=60m&window=6h"]) {
+    assert.equal((await getJson(`${s.url}/api/v1/report?window=20d`)).status, 400, "the previous 20 days are beyond the 35-day hour rollups");
+    assert.equal((await getJson(`${s.url}/api/v1/metrics/system?window=30d`)).status, 200);
+    for (const bad of ["window=7 days", "window=100d", "window=40d", "time_window_minutes=-5", "group_by=colour", "metric=bogus", "step=30s", "window=60m&window=6h"]) {
       const path = bad.startsWith("group_by") || bad.startsWith("metric") || bad.startsWith("step") ? "timeseries" : "system";
       const r = await getJson(`${s.url}/api/v1/metrics/${path}?${bad}`);
       assert.equal(r.status, 400, bad);

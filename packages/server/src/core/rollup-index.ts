@@ -166,6 +166,11 @@ export class RollupIndex {
     for (const start of this.tiers.h.keys()) if (start + HOUR <= hCut) this.tiers.h.delete(start);
   }
 
+  /** Longest span the rollups can answer (the hour-tier horizon). */
+  maxSpanMs(): number {
+    return this.horizons.hourMs;
+  }
+
   /** Earliest minute start the minute tier still holds data for (given `now`). */
   minuteFloor(now: number): number {
     const cut = now - this.horizons.minuteMs;

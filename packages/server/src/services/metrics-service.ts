@@ -8,6 +8,7 @@ import { Bucket, F } from "../core/bucket.js";
 import { healthBand, healthScore, healthStatus } from "../core/health-score.js";
 import { lastRunOf, latencyStddev, metricsOf } from "../core/metrics.js";
 import { recommendations } from "../core/recommendations.js";
+import { VigilError } from "../core/errors.js";
 import { MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.js";
 import type { EventStore } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
@@ -56,8 +57,17 @@ export class MetricsService {
     return this.deps.index.minuteFloor(this.deps.now());
   }
 
-  /** The window of length `ms` ending now. */
-  window(ms: number): Window {
+  /**
+   * The window of length `ms` ending now. A window longer than the rollups reach is refused rather
+   * than answered with part of the data; `lookback` is how many windows back the answer needs
+   * (2 for the report, which compares with the previous window).
+   */
+  window(ms: number, lookback = 1): Window {
+    const max = this.deps.index.maxSpanMs();
+    if (ms * lookback > max) {
+      const days = Math.floor(max / lookback / 86_400_000);
+      throw new VigilError("VALIDATION_FAILED", `query parameter "window" reaches back further than the hour rollups are kept (retention.hour_rollups): at most ${days}d here`, [{ path: "/query/window", message: `must be at most ${days}d` }]);
+    }
     const to = this.deps.now();
     return { from: to - ms, to };
   }

@@ -78,7 +78,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService): vo
 
   app.get("/api/v1/report", read, async (req) => {
     const q = req.query as Query;
-    return metrics.report(metrics.window(windowMs(q)), flag(q, "include_agents", true));
+    return metrics.report(metrics.window(windowMs(q), 2), flag(q, "include_agents", true));
   });
 
   app.get("/api/v1/thresholds", read, async () => ({ global: metrics.thresholds() }));
