@@ -116,9 +116,20 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   retentionTimer.unref();
   await rollups.enforceRetention();
   let url = "";
-  if (opts.listen !== false) {
-    url = await app.listen({ host: cfg.host, port: cfg.port });
-  } else await app.ready();
+  try {
+    if (opts.listen !== false) url = await app.listen({ host: cfg.host, port: cfg.port });
+    else await app.ready();
+  } catch (err) {
+    clearInterval(flushTimer);
+    clearInterval(retentionTimer);
+    await app.close().catch(() => undefined);
+    await rollups.flush().catch(() => undefined);
+    await storage.close();
+    const code = (err as { code?: string }).code;
+    if (code === "EADDRINUSE") throw new VigilError("CONFIG_INVALID", `port ${cfg.port} on ${cfg.host} is already in use (another Vigil?): stop it or pass --port / VIGIL_PORT`, undefined, { cause: err });
+    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new VigilError("CONFIG_INVALID", `cannot listen on ${cfg.host}: no such address on this machine`, undefined, { cause: err });
+    throw err;
+  }
   ready = true;
   let closed = false;
   return {
@@ -140,7 +151,14 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
 
 /** `vigil serve`: resolves config from flags, environment and file, starts, and stops cleanly on signals. */
 export async function serve(flags: ConfigFlags): Promise<void> {
-  const cfg = loadConfig(flags, process.env);
+  let cfg: Config;
+  try {
+    cfg = loadConfig(flags, process.env);
+  } catch (err) {
+    if (!(err instanceof VigilError)) throw err;
+    process.stderr.write(`vigil: ${err.message}\n`);
+    process.exit(2);
+  }
   const logger = pino({ level: cfg.logLevel, base: { service: "vigil" } });
   let server: RunningServer;
   try {

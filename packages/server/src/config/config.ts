@@ -9,6 +9,9 @@ import { parse as parseYaml } from "yaml";
 import { parseDuration } from "../core/window.js";
 import { VigilError } from "../core/errors.js";
 
+/** Log levels, most severe first. */
+export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
+
 const Duration = Type.String({ pattern: "^\\d+(s|m|h|d|w)$" });
 const Scope = Type.Union([Type.Literal("ingest"), Type.Literal("read"), Type.Literal("admin")]);
 
@@ -86,7 +89,7 @@ export const ConfigSchema = Type.Object(
         ),
       ),
     ),
-    log: Type.Optional(Type.Object({ level: Type.Optional(Type.Union(["fatal", "error", "warn", "info", "debug", "trace", "silent"].map((l) => Type.Literal(l)))) }, { additionalProperties: false })),
+    log: Type.Optional(Type.Object({ level: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
 );
@@ -199,6 +202,8 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     return ms;
   };
   const keys = [...(file.auth?.keys ?? []).map((k, i) => ({ name: k.name ?? `key-${i + 1}`, key: k.key, scopes: k.scopes })), ...(env.VIGIL_API_KEYS ? parseApiKeysEnv(env.VIGIL_API_KEYS) : [])];
+  const logLevel = flags.logLevel ?? env.VIGIL_LOG_LEVEL ?? file.log?.level ?? DEFAULTS.logLevel;
+  if (!LOG_LEVELS.includes(logLevel)) throw new VigilError("CONFIG_INVALID", `log level must be one of ${LOG_LEVELS.join(", ")}, got "${logLevel}"`);
   const cfg: Config = {
     host: flags.host ?? env.VIGIL_HOST ?? file.server?.host ?? DEFAULTS.host,
     port: flags.port ?? envPort ?? file.server?.port ?? DEFAULTS.port,
@@ -214,7 +219,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     apiKeys: keys,
     thresholds: file.thresholds,
     prices: file.prices ?? [],
-    logLevel: flags.logLevel ?? env.VIGIL_LOG_LEVEL ?? file.log?.level ?? DEFAULTS.logLevel,
+    logLevel,
     configFile,
   };
   return Object.freeze(cfg);
