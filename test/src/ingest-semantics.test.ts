@@ -170,6 +170,21 @@ describe("security and configuration", () => {
     }
   });
 
+  it("says the port is in use instead of failing obscurely, and leaves the store closed", async () => {
+    const first = await inProcessServer();
+    const { dir, cleanup } = tempDir();
+    try {
+      const port = Number(new URL(first.url).port);
+      await assert.rejects(startServer(loadConfig({ dataDir: dir, port }, {}), false), /port \d+ on 127\.0\.0\.1 is already in use/);
+      // The store it opened was closed: a server on another port opens the same data dir at once.
+      const again = await startServer(loadConfig({ dataDir: dir, port: 0 }, {}), false);
+      await again.close();
+    } finally {
+      await first.stop();
+      cleanup();
+    }
+  });
+
   it("takes a flag over the environment over the config file over the default", () => {
     const { dir, cleanup } = tempDir();
     try {
