@@ -38,8 +38,8 @@ export interface EventStore {
   findRun(ref: { runId?: string; taskId?: string }): Promise<RunRef | null>;
   /** Events with seq greater than `afterSeq`, in seq order, at most `limit`. */
   readAfter(afterSeq: number, limit: number): Promise<SequencedEvent[]>;
-  /** Events whose time is in [from, to) with seq greater than `afterSeq`, in seq order, at most `limit`. */
-  readTimeRange(from: number, to: number, afterSeq: number, limit: number): Promise<SequencedEvent[]>;
+  /** Events whose time is in [from, to) with seq in (afterSeq, uptoSeq], in seq order, at most `limit`. */
+  readTimeRange(from: number, to: number, afterSeq: number, uptoSeq: number, limit: number): Promise<SequencedEvent[]>;
   /** Aggregates of custom `metric` events in [from, to), per name, component, category and unit. */
   aggregateCustomMetrics(from: number, to: number, filter: { name?: string; component?: string; category?: string }): Promise<CustomMetricAggregate[]>;
   /** Deletes at most `limit` events whose time is before `before`; resolves the number deleted. */

@@ -107,30 +107,29 @@ export class RollupService {
     let from = now - lookbackHours * HOUR;
     from = Math.max(from - (from % HOUR), now - this.deps.eventRetentionMs + HOUR - ((now - this.deps.eventRetentionMs) % HOUR));
     const to = now + 5 * MINUTE + MINUTE;
+    // The fence: events up to the highest answered append are folded already; later ones (committed
+    // by the writer but not yet answered) will be folded when their answer arrives, so they are
+    // left out of the rebuild. Reading and swapping must not interleave with answers being folded:
+    // the embedded store reads synchronously, so no answer is handled until the swap is done.
+    const fence = await this.deps.events.maxSeq();
     const rebuilt = new RollupIndex(this.deps.horizons);
     let afterSeq = 0;
     let n = 0;
-    let maxSeq = 0;
     for (;;) {
-      const page = await this.deps.events.readTimeRange(from, to, afterSeq, PAGE);
+      const page = await this.deps.events.readTimeRange(from, to, afterSeq, fence, PAGE);
       if (page.length === 0) break;
       for (const ev of page) rebuilt.fold(ev);
       afterSeq = page[page.length - 1]!.seq;
-      maxSeq = Math.max(maxSeq, afterSeq);
       n += page.length;
       if (n % 100_000 < PAGE) this.deps.progress?.("sync: rebuilding rollups from raw events", { events: n });
     }
     // Swap in the rebuilt span in one synchronous step so no query sees a half-built window.
-    // Events stored while we read were folded into the old index too: replay those after the read.
     this.index.clearSpan(from, to);
     for (const r of rebuilt.takeDirty()) {
       r.bucket.dirty = false;
       this.index.restore(r);
     }
     this.index.markSpanDirty(from, to);
-    const late = await this.deps.events.readTimeRange(from, to, afterSeq, 1_000_000);
-    for (const ev of late) this.index.fold(ev);
-    n += late.length;
     await this.flush();
     return { events: n, from, to };
   }

@@ -107,7 +107,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   const byRunId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1");
   const byTaskId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1");
   const after = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
-  const range = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE ts >= ? AND ts < ? AND seq > ? ORDER BY seq LIMIT ?");
+  const range = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE ts >= ? AND ts < ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?");
   const counts = db.prepare("SELECT type, n FROM event_counts");
   // Custom metrics are answered from raw events through their own partial time index: the cost is
   // proportional to the metric samples in the window, not to all events.
@@ -162,8 +162,8 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
     async readAfter(afterSeq, limit) {
       return (after.all(afterSeq, limit) as Row[]).map(toEvent);
     },
-    async readTimeRange(from, to, afterSeq, limit) {
-      return (range.all(from, to, afterSeq, limit) as Row[]).map(toEvent);
+    async readTimeRange(from, to, afterSeq, uptoSeq, limit) {
+      return (range.all(from, to, afterSeq, uptoSeq, limit) as Row[]).map(toEvent);
     },
     async aggregateCustomMetrics(from, to, f) {
       const rows = customAgg.all({ from, to, name: f.name ?? null, component: f.component ?? null, category: f.category ?? null }) as Omit<CustomMetricAggregate, "last">[];
