@@ -135,10 +135,6 @@ export class EventDelta {
   }
 }
 
-/** Adds one stored event into a bucket. */
-export function foldInto(b: Bucket, ev: StoredEvent): void {
-  new EventDelta().prepare(ev).applyTo(b);
-}
 
 /** Costs are summed as whole nano-dollars: integer sums are exact and independent of merge order. */
 export const NANO = 1e9;

@@ -89,8 +89,3 @@ export function latencyStddev(b: Bucket): number | null {
 export function lastRunOf(b: Bucket): number | null {
   return b.f[F.lastRun]! > 0 ? b.f[F.lastRun]! : null;
 }
-
-/** Time of the latest event of any kind in the bucket, or null. */
-export function lastSeenOf(b: Bucket): number | null {
-  return b.f[F.lastSeen]! > 0 ? b.f[F.lastSeen]! : null;
-}

@@ -23,6 +23,9 @@ export interface ValidEvent {
   body: Record<string, unknown>;
 }
 
+/** Checks one wire event against the schema (implemented by the compiled validator). */
+export type EventValidator = (event: unknown, only?: EventType) => { ok: true; event: ValidEvent } | { ok: false; problems: FieldProblem[] };
+
 const ISO_RE = /^\d{4}-\d{2}-\d{2}([Tt ]\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?([Zz]|[+-]\d{2}:?\d{2})?)?$/;
 
 /** Parses an event timestamp (ISO-8601 or epoch ms); returns null when it is not one. */

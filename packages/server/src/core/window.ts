@@ -12,9 +12,3 @@ export function parseDuration(text: string): number | null {
   const ms = Number(m[1]) * UNITS[m[2]!]!;
   return ms > 0 ? ms : null;
 }
-
-/** Formats milliseconds as the shortest exact duration string. */
-export function formatDuration(ms: number): string {
-  for (const u of ["w", "d", "h", "m", "s"]) if (ms % UNITS[u]! === 0) return `${ms / UNITS[u]!}${u}`;
-  return `${ms}ms`;
-}

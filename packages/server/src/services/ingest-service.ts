@@ -4,18 +4,14 @@
  * One bad event never sinks the others; nothing is folded that was not stored.
  */
 import type { EventType, IngestError, IngestSuccess } from "@vigil/contract";
-import { completeReference, enrichUsage, prepareEvent, type FieldProblem } from "../core/normalize.js";
+import { completeReference, enrichUsage, prepareEvent, type EventValidator, type FieldProblem } from "../core/normalize.js";
 import type { EventStore } from "../core/ports.js";
 import type { PriceTable } from "../core/prices.js";
 import { runRefOf, type RunRef, type StoredEvent } from "../core/stored-event.js";
-import type { ValidEvent } from "../core/normalize.js";
-
-/** Checks one wire event against the schema. */
-export type Validate = (event: unknown, only?: EventType) => { ok: true; event: ValidEvent } | { ok: false; problems: FieldProblem[] };
 
 /** What the ingest service needs. */
 export interface IngestDeps {
-  validate: Validate;
+  validate: EventValidator;
   events: EventStore;
   prices: () => PriceTable;
   /** Folds a newly stored event into the live rollups. */

@@ -79,7 +79,7 @@ export class MetricsService {
 
   /** Metrics block for a window and filter. */
   metrics(w: Window, filter: DimFilter = {}): Metrics {
-    return metricsOf(this.merged(w, filter) ?? emptyBucket(), minutes(w));
+    return metricsOf(this.merged(w, filter) ?? new Bucket(), minutes(w));
   }
 
   /** `GET /metrics/system`. */
@@ -228,9 +228,6 @@ function minutes(w: Window): number {
   return (w.to - w.from) / MINUTE;
 }
 
-function emptyBucket(): Bucket {
-  return new Bucket();
-}
 
 function primaryRoute(perRoute: Map<string, { dims: { agent_name?: string; route?: string }; bucket: Bucket }>, agent: string): { bucket: Bucket } | null {
   let best: { bucket: Bucket } | null = null;

@@ -4,10 +4,9 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { BODY_SCHEMAS, EVENT_TYPES, EventEnvelope, type EventType } from "@vigil/contract";
-import type { FieldProblem, ValidEvent } from "../core/normalize.js";
+import type { EventValidator, FieldProblem, ValidEvent } from "../core/normalize.js";
 
-/** Checks one event; returns the event or its problems. */
-export type EventValidator = (event: unknown, only?: EventType) => { ok: true; event: ValidEvent } | { ok: false; problems: FieldProblem[] };
+export type { EventValidator };
 
 function describeErrors(errors: readonly ErrorObject[], prefix: string): FieldProblem[] {
   const out = new Map<string, FieldProblem>();
