@@ -3,17 +3,19 @@
  * `startServer` builds everything from a Config; the CLI calls `serve` and `demo` from here.
  */
 import { randomBytes } from "node:crypto";
+import { hostname } from "node:os";
 import { createRequire } from "node:module";
 import { pino, type Logger } from "pino";
 import { loadConfig, isLoopback, type Config, type ConfigFlags } from "./config/config.js";
 import { VigilError } from "./core/errors.js";
-import type { Storage } from "./core/ports.js";
+import type { Leadership, Storage } from "./core/ports.js";
 import { DEFAULT_THRESHOLDS } from "./core/thresholds.js";
 import { buildApp } from "./http/build-app.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { PriceService } from "./services/price-service.js";
 import { RollupService } from "./services/rollup-service.js";
+import { openPostgresStorage } from "./storage/postgres/postgres-storage.js";
 import { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
 import { createEventValidator } from "./validation/event-validator.js";
 import type { FastifyInstance } from "fastify";
@@ -26,6 +28,7 @@ export interface RunningServer {
   url: string;
   storage: Storage;
   rollups: RollupService;
+  leadership: Leadership;
   close(): Promise<void>;
 }
 
@@ -48,9 +51,24 @@ export function idGenerator(): () => string {
   };
 }
 
-function openStorage(cfg: Config): Storage {
-  if (cfg.databaseUrl) throw new VigilError("CONFIG_INVALID", "VIGIL_DATABASE_URL / --database-url: PostgreSQL storage is not available in this version; remove it to use the embedded store");
+async function openStorage(cfg: Config): Promise<Storage> {
+  if (cfg.databaseUrl) return openPostgresStorage({ url: cfg.databaseUrl, poolMax: cfg.poolMax, connectTimeoutMs: cfg.connectTimeoutMs, leaderCheckMs: cfg.leaderCheckMs });
   return openSqliteStorage({ dataDir: cfg.dataDir, synchronous: cfg.sqliteSynchronous });
+}
+
+/** Logs a recurring background failure once when it starts and once when it clears, not on every retry. */
+function failureLog(log: Logger, what: string): { failed: (err: unknown) => void; ok: () => void } {
+  let failing = false;
+  return {
+    failed(err) {
+      if (!failing) log.error({ err }, `${what} failed; retrying`);
+      failing = true;
+    },
+    ok() {
+      if (failing) log.info(`${what} works again`);
+      failing = false;
+    },
+  };
 }
 
 /** Builds and starts the monitor from a resolved configuration. */
@@ -61,14 +79,20 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   const log = logger || pino({ level: "silent" });
   const startedAt = Date.now();
   let ready = false;
-  const storage = openStorage(cfg);
+  const storage = await openStorage(cfg);
   const now = () => Date.now();
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  // Leadership is joined only after the rollups are restored: a leader's first act is to fold
+  // the log and persist, which must not run alongside the start-up replay.
+  let leadership: Leadership | null = null;
   const rollups = new RollupService({
     events: storage.events,
     rollups: storage.rollups,
     horizons: { minuteMs: cfg.minuteRollupsMs, hourMs: cfg.hourRollupsMs },
     eventRetentionMs: cfg.eventRetentionMs,
     now,
+    follow: storage.shared,
+    leadership: { instanceId, isLeader: () => leadership?.isLeader() ?? false, term: () => leadership?.term() ?? 0, onChange: () => undefined, status: async () => leadership!.status(), close: async () => undefined },
     progress: (msg, fields) => log.info(fields, msg),
   });
   const prices = new PriceService(storage.prices, cfg.prices);
@@ -76,7 +100,9 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   const restoreStart = Date.now();
   const restored = await rollups.start();
   log.info({ ...restored, took_ms: Date.now() - restoreStart, store: storage.describe() }, "rollups restored");
-  const ingest = new IngestService({ validate: createEventValidator(), events: storage.events, prices: () => prices.current(), onStored: (ev) => rollups.fold(ev), now, newId: idGenerator() });
+  const cluster = storage.leadership(instanceId);
+  leadership = cluster;
+  const ingest = new IngestService({ validate: createEventValidator(), events: storage.events, prices: () => prices.current(), onStored: (ev) => rollups.stored(ev), now, newId: idGenerator() });
   const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
   const app = buildApp({
     ingest,
@@ -97,6 +123,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
           uptime_s: Math.round((Date.now() - startedAt) / 1000),
           storage: { kind: storage.kind, location: storage.describe(), schema_version: await storage.schemaVersion(), events: await storage.events.countByType() },
           rollups: rollups.status(),
+          cluster: await cluster.status(),
           ingest: ingest.counters(),
           memory: { rss_mb: Math.round(mem.rss / 1048576), heap_used_mb: Math.round(mem.heapUsed / 1048576) },
         };
@@ -114,16 +141,35 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   }, 10 * 60_000);
   flushTimer.unref();
   retentionTimer.unref();
+  const timers = [flushTimer, retentionTimer];
+  if (storage.shared) {
+    // Every instance follows the shared log (the staleness bound) and re-reads the price table.
+    const following = failureLog(log, "following the shared event log");
+    const pricing = failureLog(log, "reloading the price table");
+    timers.push(
+      setInterval(() => rollups.catchUp().then(following.ok, following.failed), cfg.followIntervalMs),
+      setInterval(() => prices.start().then(pricing.ok, pricing.failed), 5 * cfg.followIntervalMs),
+    );
+    for (const t of timers) t.unref();
+  }
+  cluster.onChange((isLeader) => {
+    log.info({ instance: instanceId, term: cluster.term() }, isLeader ? "this instance now leads (persists rollups, enforces retention)" : "this instance no longer leads");
+    if (!isLeader) return;
+    rollups.becameLeader().then(
+      () => rollups.enforceRetention(),
+      (err) => log.error({ err }, "taking over as leader failed; the next flush retries"),
+    ).catch((err) => log.error({ err }, "retention failed; will retry"));
+  });
   await rollups.enforceRetention();
   let url = "";
   try {
     if (opts.listen !== false) url = await app.listen({ host: cfg.host, port: cfg.port });
     else await app.ready();
   } catch (err) {
-    clearInterval(flushTimer);
-    clearInterval(retentionTimer);
+    for (const t of timers) clearInterval(t);
     await app.close().catch(() => undefined);
     await rollups.flush().catch(() => undefined);
+    await cluster.close();
     await storage.close();
     const code = (err as { code?: string }).code;
     if (code === "EADDRINUSE") throw new VigilError("CONFIG_INVALID", `port ${cfg.port} on ${cfg.host} is already in use (another Vigil?): stop it or pass --port / VIGIL_PORT`, undefined, { cause: err });
@@ -137,13 +183,14 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     url,
     storage,
     rollups,
+    leadership: cluster,
     async close() {
       if (closed) return;
       closed = true;
-      clearInterval(flushTimer);
-      clearInterval(retentionTimer);
+      for (const t of timers) clearInterval(t);
       await app.close();
       await rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead"));
+      await cluster.close();
       await storage.close();
     },
   };

@@ -35,6 +35,8 @@ export const ConfigSchema = Type.Object(
           data_dir: Type.Optional(Type.String({ minLength: 1 })),
           database_url: Type.Optional(Type.String({ minLength: 1 })),
           sqlite_synchronous: Type.Optional(Type.Union([Type.Literal("full"), Type.Literal("normal")])),
+          pool_max: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+          connect_timeout: Type.Optional(Duration),
         },
         { additionalProperties: false },
       ),
@@ -46,6 +48,9 @@ export const ConfigSchema = Type.Object(
       ),
     ),
     rollups: Type.Optional(Type.Object({ flush_interval: Type.Optional(Duration) }, { additionalProperties: false })),
+    cluster: Type.Optional(
+      Type.Object({ follow_interval: Type.Optional(Duration), leader_check_interval: Type.Optional(Duration) }, { additionalProperties: false }),
+    ),
     auth: Type.Optional(
       Type.Object(
         {
@@ -112,6 +117,14 @@ export interface Config {
   dataDir: string;
   databaseUrl: string | null;
   sqliteSynchronous: "full" | "normal";
+  /** PostgreSQL: most pooled connections per instance. */
+  poolMax: number;
+  /** PostgreSQL: longest wait for a connection before a request answers 503. */
+  connectTimeoutMs: number;
+  /** PostgreSQL: how often each instance reads the events other instances wrote (the staleness bound). */
+  followIntervalMs: number;
+  /** PostgreSQL: how often leadership is checked (a dead leader is replaced within about this). */
+  leaderCheckMs: number;
   eventRetentionMs: number;
   minuteRollupsMs: number;
   hourRollupsMs: number;
@@ -212,6 +225,10 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     dataDir: flags.dataDir ?? env.VIGIL_DATA_DIR ?? file.storage?.data_dir ?? DEFAULTS.dataDir,
     databaseUrl: flags.databaseUrl ?? env.VIGIL_DATABASE_URL ?? file.storage?.database_url ?? null,
     sqliteSynchronous: file.storage?.sqlite_synchronous ?? "full",
+    poolMax: file.storage?.pool_max ?? 10,
+    connectTimeoutMs: dur(file.storage?.connect_timeout ?? "5s", "storage.connect_timeout"),
+    followIntervalMs: dur(file.cluster?.follow_interval ?? "1s", "cluster.follow_interval"),
+    leaderCheckMs: dur(file.cluster?.leader_check_interval ?? "2s", "cluster.leader_check_interval"),
     eventRetentionMs: dur(env.VIGIL_RETENTION ?? file.retention?.events ?? DEFAULTS.events, "retention.events"),
     minuteRollupsMs: dur(file.retention?.minute_rollups ?? DEFAULTS.minuteRollups, "retention.minute_rollups"),
     hourRollupsMs: dur(file.retention?.hour_rollups ?? DEFAULTS.hourRollups, "retention.hour_rollups"),
@@ -222,6 +239,9 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     logLevel,
     configFile,
   };
+  if (cfg.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
+    throw new VigilError("CONFIG_INVALID", `the database URL must start with postgres:// or postgresql://, got "${cfg.databaseUrl.replace(/\/\/[^@/]*@/, "//***@")}"`);
+  }
   return Object.freeze(cfg);
 }
 

@@ -11,6 +11,7 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "STORAGE_UNAVAILABLE"
   | "NOT_READY"
+  | "NOT_LEADER"
   | "CONFIG_INVALID"
   | "INTERNAL";
 

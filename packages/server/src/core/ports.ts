@@ -7,9 +7,14 @@ import type { BucketRecord, Tier } from "./rollup-index.js";
 import type { PriceEntry } from "./prices.js";
 import type { RunRef, StoredEvent } from "./stored-event.js";
 
-/** A stored event with its storage sequence number. */
-export interface SequencedEvent extends StoredEvent {
-  seq: number;
+/**
+ * Events read from a log position onward, with the position to continue from. A position is a
+ * number whose meaning belongs to the store (a row sequence in SQLite, a transaction horizon in
+ * PostgreSQL); positions only grow, and everything at or before a returned position has been read.
+ */
+export interface LogPage {
+  events: StoredEvent[];
+  position: number;
 }
 
 /** Summary of one custom metric over a window. */
@@ -36,26 +41,42 @@ export interface EventStore {
   append(events: readonly StoredEvent[]): Promise<boolean[]>;
   /** The latest run recorded with this run id (or, failing that, task id). */
   findRun(ref: { runId?: string; taskId?: string }): Promise<RunRef | null>;
-  /** Events with seq greater than `afterSeq`, in seq order, at most `limit`. */
-  readAfter(afterSeq: number, limit: number): Promise<SequencedEvent[]>;
-  /** Events whose time is in [from, to) with seq in (afterSeq, uptoSeq], in seq order, at most `limit`. */
-  readTimeRange(from: number, to: number, afterSeq: number, uptoSeq: number, limit: number): Promise<SequencedEvent[]>;
+  /**
+   * Committed events after `position`, in commit order, at most about `limit` (a store may return
+   * a whole transaction past the limit), and the position to read from next. Events are returned
+   * only once they can no longer be joined by earlier-positioned ones, so a reader that follows
+   * positions sees every event exactly once, whichever instance wrote it.
+   */
+  readAfter(position: number, limit: number): Promise<LogPage>;
+  /** Every event whose time is in [from, to) and whose position is at or before `upto`, page by page. */
+  scanTimeRange(from: number, to: number, upto: number, pageSize: number): AsyncIterable<StoredEvent[]>;
   /** Aggregates of custom `metric` events in [from, to), per name, component, category and unit. */
   aggregateCustomMetrics(from: number, to: number, filter: { name?: string; component?: string; category?: string }): Promise<CustomMetricAggregate[]>;
-  /** Deletes at most `limit` events whose time is before `before`; resolves the number deleted. */
+  /**
+   * Deletes expired events: at most `limit` events whose time is before `before` (SQLite, row by
+   * row), or every whole day that ends at or before `before` (PostgreSQL drops day partitions, so
+   * events stay up to a day longer). Resolves the number deleted; 0 means nothing is left to do.
+   */
   deleteBefore(before: number, limit: number): Promise<number>;
   /** Number of stored events per type. */
   countByType(): Promise<Record<EventType, number>>;
-  /** Highest sequence number stored (0 when empty). */
-  maxSeq(): Promise<number>;
+  /**
+   * A position at or after every append answered so far on this instance (SQLite); on a shared
+   * store, the horizon up to which every committed event is readable.
+   */
+  position(): Promise<number>;
 }
 
 /** Persisted rollup buckets. */
 export interface RollupStore {
   /** Buckets of each tier starting at or after the given times, and the persisted watermark. */
   load(since: Record<Tier, number>): Promise<{ records: BucketRecord[]; watermark: number }>;
-  /** Upserts buckets and sets the watermark, atomically. */
-  save(records: readonly BucketRecord[], watermark: number): Promise<void>;
+  /**
+   * Upserts buckets and sets the watermark, atomically. On a shared store, `term` fences the
+   * write: a save from a leadership term older than the last one saved is refused with
+   * `NOT_LEADER`, so a deposed leader cannot overwrite its successor's checkpoint.
+   */
+  save(records: readonly BucketRecord[], watermark: number, term?: number): Promise<void>;
   /** Deletes buckets of a tier that start before `before`. */
   deleteBefore(tier: Tier, before: number): Promise<number>;
 }
@@ -66,12 +87,40 @@ export interface PriceStore {
   add(entry: PriceEntry): Promise<void>;
 }
 
+/** Which instance does the work that must happen once (persisting rollups, retention, later alerting). */
+export interface Leadership {
+  /** This instance's id, unique among running instances. */
+  readonly instanceId: string;
+  /** True while this instance holds leadership. */
+  isLeader(): boolean;
+  /** The current term: grows each time leadership changes hands (0 when not leader). */
+  term(): number;
+  /** Calls `listener` whenever this instance gains or loses leadership. */
+  onChange(listener: (leader: boolean) => void): void;
+  /** State for operators: this instance, the leader, and the instances seen recently. */
+  status(): Promise<ClusterStatus>;
+  close(): Promise<void>;
+}
+
+/** Cluster state for operators. */
+export interface ClusterStatus {
+  instance_id: string;
+  leader: boolean;
+  term: number;
+  leader_id: string | null;
+  instances: { id: string; started_at: number; seen_at: number }[];
+}
+
 /** A storage backend: the stores plus lifecycle. */
 export interface Storage {
   readonly kind: "sqlite" | "postgres";
   readonly events: EventStore;
   readonly rollups: RollupStore;
   readonly prices: PriceStore;
+  /** True when several instances may share the store (each then follows the shared event log). */
+  readonly shared: boolean;
+  /** Starts leader election among the instances sharing the store. */
+  leadership(instanceId: string): Leadership;
   /** Schema version after migrations. */
   schemaVersion(): Promise<number>;
   /** null while the store can take writes, else why it cannot (readiness turns false). */

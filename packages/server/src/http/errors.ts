@@ -13,9 +13,13 @@ const STATUS: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   STORAGE_UNAVAILABLE: 503,
   NOT_READY: 503,
+  NOT_LEADER: 503,
   CONFIG_INVALID: 500,
   INTERNAL: 500,
 };
+
+/** Seconds a client is asked to wait after a 503 (storage unreachable, not ready). */
+const RETRY_AFTER_S = 2;
 
 /** Fastify's own client-error codes, renamed to ours. */
 const FASTIFY_CODES: Record<string, string> = {
@@ -31,7 +35,11 @@ const FASTIFY_CODES: Record<string, string> = {
 export function errorHandler(err: FastifyError | VigilError | Error, req: FastifyRequest, reply: FastifyReply): void {
   if (err instanceof VigilError) {
     const status = STATUS[err.code];
-    if (status >= 500) req.log.error({ err }, "request failed");
+    if (status === 503) {
+      // Unavailability is temporary: tell clients (the SDK honours it) when to try again.
+      req.log.warn({ code: err.code, msg: err.message }, "service unavailable");
+      void reply.header("retry-after", String(RETRY_AFTER_S));
+    } else if (status >= 500) req.log.error({ err }, "request failed");
     void reply.code(status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     return;
   }

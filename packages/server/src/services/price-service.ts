@@ -5,18 +5,20 @@ import { BUILTIN_PRICES, PriceTable, type PriceEntry } from "../core/prices.js";
 /** Holds the compiled price table and adds entries durably. */
 export class PriceService {
   private table: PriceTable;
+  private readonly base: PriceTable;
 
   constructor(
     private readonly store: PriceStore,
     private readonly configured: readonly PriceEntry[],
   ) {
-    this.table = new PriceTable([...BUILTIN_PRICES, ...configured.map((e) => ({ ...e, source: "config" }))]);
+    this.base = new PriceTable([...BUILTIN_PRICES, ...configured.map((e) => ({ ...e, source: "config" }))]);
+    this.table = this.base;
   }
 
-  /** Loads the entries added through the API. */
+  /** Loads the entries added through the API (again, on a shared store, to see other instances' additions). */
   async start(): Promise<void> {
     const added = await this.store.list();
-    this.table = this.table.with(added);
+    this.table = this.base.with(added);
   }
 
   /** The current table. */

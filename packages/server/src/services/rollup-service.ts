@@ -2,10 +2,14 @@
  * Keeps the live rollups: restores them at start (persisted buckets, then a replay of the events
  * stored after the persisted watermark), folds new events, persists changed buckets periodically,
  * enforces retention, and rebuilds a span from raw events on request (`sync`).
+ *
+ * Two ways of folding: on a store only this process writes (SQLite) the ingest path folds what it
+ * stored at once; on a shared store (PostgreSQL) every instance folds by following the shared
+ * event log, its own events and the other instances' alike, so all instances hold the same
+ * rollups and answer the same figures. Only the leader persists rollups and enforces retention.
  */
-import type { EventStore, RollupStore } from "../core/ports.js";
+import type { EventStore, Leadership, RollupStore } from "../core/ports.js";
 import { HOUR, MINUTE, RollupIndex, type RollupHorizons } from "../core/rollup-index.js";
-import type { SequencedEvent } from "../core/ports.js";
 import type { StoredEvent } from "../core/stored-event.js";
 
 /** What the rollup service needs. */
@@ -16,6 +20,10 @@ export interface RollupDeps {
   /** How long raw events are kept, in ms. */
   eventRetentionMs: number;
   now: () => number;
+  /** True on a shared store: fold by following the event log rather than on each append. */
+  follow: boolean;
+  /** Who persists and enforces retention (always this process on an unshared store). */
+  leadership: Leadership;
   /** Progress of long work (start-up replay, sync), for the log. */
   progress?: (msg: string, fields: Record<string, unknown>) => void;
 }
@@ -27,6 +35,10 @@ export class RollupService {
   readonly index: RollupIndex;
   private flushing: Promise<void> | null = null;
   private lastFlush = { at: 0, buckets: 0, error: null as string | null };
+  /** Serialises log following and sync's rebuild, which must not fold the same events twice. */
+  private lock: Promise<unknown> = Promise.resolve();
+  private catchUpState: { running: Promise<void> | null; again: boolean } = { running: null, again: false };
+  private followState = { at: 0, error: null as string | null };
 
   constructor(private readonly deps: RollupDeps) {
     this.index = new RollupIndex(deps.horizons);
@@ -38,39 +50,87 @@ export class RollupService {
     const { records, watermark } = await this.deps.rollups.load({ m: now - this.deps.horizons.minuteMs - MINUTE, h: now - this.deps.horizons.hourMs - HOUR });
     for (const r of records) this.index.restore(r);
     this.index.watermark = watermark;
-    let replayed = 0;
-    for (;;) {
-      const page = await this.deps.events.readAfter(this.index.watermark, PAGE);
-      if (page.length === 0) break;
-      for (const ev of page) this.foldSequenced(ev);
-      replayed += page.length;
-      if (replayed % 100_000 < PAGE) this.deps.progress?.("replaying events stored after the last rollup checkpoint", { replayed });
-    }
+    const replayed = await this.readLog(true);
     this.index.prune(now);
     return { restored: records.length, replayed };
   }
 
-  private foldSequenced(ev: SequencedEvent): void {
-    this.index.fold(ev);
-    if (ev.seq > this.index.watermark) this.index.watermark = ev.seq;
+  /** Folds every event after the watermark, page by page; resolves how many were folded. */
+  private async readLog(report: boolean): Promise<number> {
+    let n = 0;
+    for (;;) {
+      const page = await this.deps.events.readAfter(this.index.watermark, PAGE);
+      // Folding a page and moving the watermark happen in one synchronous step, so a flush never
+      // sees buckets and watermark out of step.
+      for (const ev of page.events) this.index.fold(ev);
+      this.index.watermark = Math.max(this.index.watermark, page.position);
+      n += page.events.length;
+      if (report && n % 100_000 < PAGE && page.events.length) this.deps.progress?.("replaying events stored after the last rollup checkpoint", { replayed: n });
+      if (page.events.length < PAGE) return n;
+    }
   }
 
-  /** Folds a newly stored event (the watermark advances at the next flush from storage's max seq). */
-  fold(ev: StoredEvent): void {
-    this.index.fold(ev);
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.lock.then(fn, fn);
+    this.lock = run.catch(() => undefined);
+    return run;
   }
 
-  /** Persists changed buckets with the current watermark; concurrent calls share one flush. */
+  /** Called for each newly stored event: folds it now, or (following a shared log) soon. */
+  stored(ev: StoredEvent): void {
+    if (!this.deps.follow) this.index.fold(ev);
+    else if (!this.catchUpState.running) void this.catchUp().catch(() => undefined);
+    else this.catchUpState.again = true;
+  }
+
+  /** Follows the shared event log up to its current end; concurrent calls share the work. */
+  catchUp(): Promise<void> {
+    const st = this.catchUpState;
+    if (st.running) {
+      st.again = true;
+      return st.running;
+    }
+    st.running = (async () => {
+      do {
+        st.again = false;
+        try {
+          await this.exclusive(() => this.readLog(false));
+          this.followState = { at: this.deps.now(), error: null };
+        } catch (err) {
+          this.followState = { ...this.followState, error: String(err) };
+          throw err;
+        }
+      } while (st.again);
+    })().finally(() => {
+      st.running = null;
+    });
+    return st.running;
+  }
+
+  /**
+   * Takes over the leader's work: catches up with the log (so the watermark is at or past the
+   * last checkpoint any leader saved), then persists every bucket under the new term.
+   */
+  async becameLeader(): Promise<void> {
+    if (this.deps.follow) await this.catchUp();
+    this.index.markSpanDirty(0, Number.MAX_SAFE_INTEGER);
+    await this.flush();
+  }
+
+  /** Persists changed buckets with the current watermark (leader only); concurrent calls share one flush. */
   flush(): Promise<void> {
+    if (!this.deps.leadership.isLeader()) return Promise.resolve();
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
-      // Everything stored so far has been folded (append and fold happen in the same turn), so the
-      // highest stored seq is a correct watermark for the buckets taken now.
-      const watermark = await this.deps.events.maxSeq();
+      // Unshared store: everything stored so far has been folded (append and fold happen in the
+      // same turn), so the highest stored position is a correct watermark for the buckets taken
+      // now. Shared store: only the log follower folds, and it moves the watermark with each page.
+      const stored = this.deps.follow ? this.index.watermark : await this.deps.events.position();
+      const watermark = Math.max(stored, this.index.watermark);
       const dirty = this.index.takeDirty();
       try {
-        await this.deps.rollups.save(dirty, Math.max(watermark, this.index.watermark));
-        this.index.watermark = Math.max(watermark, this.index.watermark);
+        await this.deps.rollups.save(dirty, watermark, this.deps.leadership.term());
+        this.index.watermark = watermark;
         this.lastFlush = { at: this.deps.now(), buckets: dirty.length, error: null };
       } catch (err) {
         this.index.returnDirty(dirty);
@@ -83,16 +143,17 @@ export class RollupService {
     return this.flushing;
   }
 
-  /** Drops expired raw events and buckets. */
+  /** Drops expired buckets from memory and, on the leader, expired events and buckets from the store. */
   async enforceRetention(): Promise<{ events: number }> {
     const now = this.deps.now();
+    this.index.prune(now);
+    if (!this.deps.leadership.isLeader()) return { events: 0 };
     let events = 0;
     for (;;) {
       const n = await this.deps.events.deleteBefore(now - this.deps.eventRetentionMs, 10_000);
       events += n;
       if (n < 10_000) break;
     }
-    this.index.prune(now);
     await this.deps.rollups.deleteBefore("m", now - this.deps.horizons.minuteMs - MINUTE);
     await this.deps.rollups.deleteBefore("h", now - this.deps.horizons.hourMs - HOUR);
     return { events };
@@ -107,35 +168,43 @@ export class RollupService {
     let from = now - lookbackHours * HOUR;
     from = Math.max(from - (from % HOUR), now - this.deps.eventRetentionMs + HOUR - ((now - this.deps.eventRetentionMs) % HOUR));
     const to = now + 5 * MINUTE + MINUTE;
-    // The fence: events up to the highest answered append are folded already; later ones (committed
-    // by the writer but not yet answered) will be folded when their answer arrives, so they are
-    // left out of the rebuild. Reading and swapping must not interleave with answers being folded:
-    // the embedded store reads synchronously, so no answer is handled until the swap is done.
-    const fence = await this.deps.events.maxSeq();
-    const rebuilt = new RollupIndex(this.deps.horizons);
-    let afterSeq = 0;
-    let n = 0;
-    for (;;) {
-      const page = await this.deps.events.readTimeRange(from, to, afterSeq, fence, PAGE);
-      if (page.length === 0) break;
-      for (const ev of page) rebuilt.fold(ev);
-      afterSeq = page[page.length - 1]!.seq;
-      n += page.length;
-      if (n % 100_000 < PAGE) this.deps.progress?.("sync: rebuilding rollups from raw events", { events: n });
-    }
-    // Swap in the rebuilt span in one synchronous step so no query sees a half-built window.
-    this.index.clearSpan(from, to);
-    for (const r of rebuilt.takeDirty()) {
-      r.bucket.dirty = false;
-      this.index.restore(r);
-    }
-    this.index.markSpanDirty(from, to);
+    const result = await this.exclusive(async () => {
+      // The fence. Following a shared log: exactly the events at or before the watermark are
+      // folded, and the follower is paused by the lock until the swap. Unshared store: events up
+      // to the highest answered append are folded already; later ones (committed by the writer but
+      // not yet answered) will be folded when their answer arrives, so they are left out. There,
+      // reading and swapping must not interleave with answers being folded: the embedded store
+      // reads synchronously, so no answer is handled until the swap is done.
+      const fence = this.deps.follow ? this.index.watermark : await this.deps.events.position();
+      const rebuilt = new RollupIndex(this.deps.horizons);
+      let n = 0;
+      for await (const page of this.deps.events.scanTimeRange(from, to, fence, PAGE)) {
+        for (const ev of page) rebuilt.fold(ev);
+        n += page.length;
+        if (n % 100_000 < PAGE) this.deps.progress?.("sync: rebuilding rollups from raw events", { events: n });
+      }
+      // Swap in the rebuilt span in one synchronous step so no query sees a half-built window.
+      this.index.clearSpan(from, to);
+      for (const r of rebuilt.takeDirty()) {
+        r.bucket.dirty = false;
+        this.index.restore(r);
+      }
+      this.index.markSpanDirty(from, to);
+      return { events: n, from, to };
+    });
     await this.flush();
-    return { events: n, from, to };
+    return result;
   }
 
   /** State for operators. */
-  status(): { buckets: { minute: number; hour: number }; watermark: number; last_flush_at: number | null; last_flush_buckets: number; last_flush_error: string | null } {
-    return { buckets: this.index.size(), watermark: this.index.watermark, last_flush_at: this.lastFlush.at || null, last_flush_buckets: this.lastFlush.buckets, last_flush_error: this.lastFlush.error };
+  status(): { buckets: { minute: number; hour: number }; watermark: number; last_flush_at: number | null; last_flush_buckets: number; last_flush_error: string | null; following: { caught_up_at: number | null; error: string | null } | null } {
+    return {
+      buckets: this.index.size(),
+      watermark: this.index.watermark,
+      last_flush_at: this.lastFlush.at || null,
+      last_flush_buckets: this.lastFlush.buckets,
+      last_flush_error: this.lastFlush.error,
+      following: this.deps.follow ? { caught_up_at: this.followState.at || null, error: this.followState.error } : null,
+    };
   }
 }

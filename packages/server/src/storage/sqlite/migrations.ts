@@ -1,11 +1,8 @@
 /** Versioned schema of the embedded store. Append new versions; never edit an applied one. */
 
-/** One schema step. */
-export interface Migration {
-  version: number;
-  description: string;
-  sql: string;
-}
+import type { Migration } from "../migration.js";
+
+export type { Migration };
 
 /** Every migration, in order. */
 export const SQLITE_MIGRATIONS: readonly Migration[] = [

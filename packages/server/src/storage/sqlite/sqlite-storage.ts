@@ -9,11 +9,12 @@ import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { EVENT_TYPES, type EventType } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
-import type { CustomMetricAggregate, EventStore, PriceStore, RollupStore, SequencedEvent, Storage } from "../../core/ports.js";
+import type { CustomMetricAggregate, EventStore, PriceStore, RollupStore, Storage } from "../../core/ports.js";
 import type { PriceEntry } from "../../core/prices.js";
 import { Bucket } from "../../core/bucket.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
-import { TYPE_CODES, runRefOf, type RunRef } from "../../core/stored-event.js";
+import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
+import { soleLeadership } from "./sole-leadership.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
 import { configure } from "./writer.js";
 import type { WriterReply, WriterRequest } from "./writer-worker.js";
@@ -28,8 +29,8 @@ export interface SqliteOptions {
 
 type Row = { seq: number; id: string; type: number; ts: number; received_at: number; run_id: string | null; task_id: string | null; body: string };
 
-function toEvent(r: Row): SequencedEvent {
-  const ev: SequencedEvent = { seq: r.seq, id: r.id, type: EVENT_TYPES[r.type] as EventType, ts: r.ts, receivedAt: r.received_at, body: JSON.parse(r.body) as Record<string, unknown> };
+function toEvent(r: Row): StoredEvent {
+  const ev: StoredEvent = { id: r.id, type: EVENT_TYPES[r.type] as EventType, ts: r.ts, receivedAt: r.received_at, body: JSON.parse(r.body) as Record<string, unknown> };
   if (r.run_id !== null) ev.runId = r.run_id;
   if (r.task_id !== null) ev.taskId = r.task_id;
   return ev;
@@ -159,11 +160,17 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       const row = ((runId !== undefined ? byRunId.get(runId) : undefined) ?? (taskId !== undefined ? byTaskId.get(taskId) : undefined)) as Row | undefined;
       return row ? runRefOf(toEvent(row)) : null;
     },
-    async readAfter(afterSeq, limit) {
-      return (after.all(afterSeq, limit) as Row[]).map(toEvent);
+    async readAfter(position, limit) {
+      const rows = after.all(position, limit) as Row[];
+      return { events: rows.map(toEvent), position: rows.length ? rows[rows.length - 1]!.seq : position };
     },
-    async readTimeRange(from, to, afterSeq, uptoSeq, limit) {
-      return (range.all(from, to, afterSeq, uptoSeq, limit) as Row[]).map(toEvent);
+    async *scanTimeRange(from, to, upto, pageSize) {
+      for (let afterSeq = 0; ; ) {
+        const rows = range.all(from, to, afterSeq, upto, pageSize) as Row[];
+        if (rows.length === 0) return;
+        afterSeq = rows[rows.length - 1]!.seq;
+        yield rows.map(toEvent);
+      }
     },
     async aggregateCustomMetrics(from, to, f) {
       const rows = customAgg.all({ from, to, name: f.name ?? null, component: f.component ?? null, category: f.category ?? null }) as Omit<CustomMetricAggregate, "last">[];
@@ -177,7 +184,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       for (const r of counts.all() as { type: number; n: number }[]) out[EVENT_TYPES[r.type] as EventType] = r.n;
       return out;
     },
-    async maxSeq() {
+    async position() {
       return ackedSeq;
     },
   };
@@ -234,6 +241,8 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
 
   return {
     kind: "sqlite",
+    shared: false,
+    leadership: soleLeadership,
     events,
     rollups,
     prices,
@@ -247,6 +256,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return file;
     },
     async close() {
+      if (!db.open) return;
       await writer.close();
       db.close();
     },

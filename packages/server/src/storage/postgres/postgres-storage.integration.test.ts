@@ -1,0 +1,108 @@
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { openPostgresStorage } from "./postgres-storage.js";
+import { describeStorageContract } from "../storage-contract.js";
+import { VigilError } from "../../core/errors.js";
+
+// A database created and dropped per test run; PostgreSQL must be reachable (never skipped).
+const ADMIN = process.env.VIGIL_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const created: string[] = [];
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: ADMIN });
+  try {
+    await c.connect();
+  } catch (err) {
+    throw new Error(`PostgreSQL is needed by this suite and is not reachable at ${ADMIN}: ${(err as Error).message}. Start it (pg_ctlcluster 15 main start) or set VIGIL_TEST_PG_URL.`);
+  }
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function freshDatabase(): Promise<string> {
+  const name = `vigil_contract_${process.pid}_${randomBytes(4).toString("hex")}`;
+  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  created.push(name);
+  const u = new URL(ADMIN);
+  u.pathname = "/" + name;
+  return u.toString();
+}
+
+after(async () => {
+  await admin(async (c) => {
+    for (const name of created) {
+      await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
+      await c.query(`DROP DATABASE IF EXISTS ${name}`);
+    }
+  });
+});
+
+describeStorageContract("PostgreSQL", async () => {
+  const url = await freshDatabase();
+  return { storage: await openPostgresStorage({ url }), reopen: () => openPostgresStorage({ url }) };
+});
+
+describe("PostgreSQL storage specifics", () => {
+  it("keeps raw events in one partition per day and drops whole partitions on retention", async () => {
+    const url = await freshDatabase();
+    const s = await openPostgresStorage({ url });
+    const DAY = 86_400_000;
+    const today = Math.floor(Date.now() / DAY) * DAY;
+    const ev = (id: string, ts: number) => ({ id, type: "run" as const, ts, receivedAt: ts, body: { agent_name: "a", status: "success", duration_ms: 1 } });
+    await s.events.append([ev("a", today - 5 * DAY + 10), ev("b", today - 5 * DAY + 20), ev("c", today + 10)]);
+    const parts = async () => admin(async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const r = await c.query<{ name: string }>("SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid WHERE i.inhparent = 'events'::regclass ORDER BY 1");
+      await c.end();
+      return r.rows.map((x) => x.name);
+    });
+    const day = (t: number) => "events_p" + new Date(t).toISOString().slice(0, 10).replaceAll("-", "");
+    assert.deepEqual(await parts(), [day(today - 5 * DAY), day(today)]);
+    assert.equal(await s.events.deleteBefore(today - DAY, 10_000), 2);
+    assert.deepEqual(await parts(), [day(today)]);
+    assert.deepEqual(await s.events.countByType(), { run: 1, llm_call: 0, outcome: 0, feedback: 0, metric: 0 });
+    await s.close();
+  });
+
+  it("elects one leader among instances and hands over to another when it goes, with a higher term", async () => {
+    const url = await freshDatabase();
+    const stores = [await openPostgresStorage({ url, leaderCheckMs: 200 }), await openPostgresStorage({ url, leaderCheckMs: 200 }), await openPostgresStorage({ url, leaderCheckMs: 200 })];
+    const members = stores.map((s, i) => s.leadership(`i${i}`));
+    const leaders = async () => {
+      for (let t = 0; t < 100; t++) {
+        const l = members.filter((m) => m.isLeader());
+        if (l.length === 1) return l;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return members.filter((m) => m.isLeader());
+    };
+    const first = await leaders();
+    assert.equal(first.length, 1, "exactly one leader");
+    const firstTerm = first[0]!.term();
+    const st = await first[0]!.status();
+    assert.equal(st.leader_id, first[0]!.instanceId);
+    assert.equal(st.instances.length, 3);
+    // Stay stable: nobody else takes over while the leader lives.
+    await new Promise((r) => setTimeout(r, 600));
+    assert.deepEqual(members.filter((m) => m.isLeader()), first);
+    await first[0]!.close();
+    members.splice(members.indexOf(first[0]!), 1);
+    const t0 = Date.now();
+    const next = await leaders();
+    assert.equal(next.length, 1, "a survivor takes over");
+    assert.ok(next[0]!.term() > firstTerm, "with a higher term");
+    assert.ok(Date.now() - t0 < 3000);
+    for (const m of members) await m.close();
+    for (const s of stores) await s.close();
+  });
+
+  it("refuses to start with a clear message when the database cannot be reached", async () => {
+    await assert.rejects(openPostgresStorage({ url: "postgres://postgres@127.0.0.1:1/nothing", connectTimeoutMs: 1000 }), (e: unknown) => e instanceof VigilError && e.code === "CONFIG_INVALID" && /cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/nothing/.test(e.message));
+  });
+});

@@ -1,0 +1,347 @@
+/**
+ * The PostgreSQL store, shared by any number of Vigil instances. An append is one statement (one
+ * transaction): idempotency keys, the events and the counts are written together or not at all,
+ * and the 2xx that follows means committed. Instances follow the event log by transaction id,
+ * reading only transactions older than every transaction still running, so no event is skipped
+ * when concurrent transactions commit out of order.
+ */
+import pg from "pg";
+import { EVENT_TYPES, type EventType } from "@vigil/contract";
+import { Bucket } from "../../core/bucket.js";
+import { VigilError } from "../../core/errors.js";
+import type { CustomMetricAggregate, EventStore, PriceStore, RollupStore, Storage } from "../../core/ports.js";
+import type { PriceEntry } from "../../core/prices.js";
+import type { BucketRecord, Tier } from "../../core/rollup-index.js";
+import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
+import type { Migration } from "../migration.js";
+import { DAY, DayPartitions, partitionName } from "./day-partitions.js";
+import { POSTGRES_MIGRATIONS } from "./migrations.js";
+import { isUnavailable, unavailable } from "./pg-errors.js";
+import { pgLeadership } from "./pg-leadership.js";
+
+/** Options of the PostgreSQL store. */
+export interface PostgresOptions {
+  /** `postgres://user:password@host:port/database`. */
+  url: string;
+  /** Most connections this instance opens (default 10), plus one for leader election. */
+  poolMax?: number;
+  /** How long to wait for a connection before answering 503 (default 5 s). */
+  connectTimeoutMs?: number;
+  /** How often leadership is checked and this instance's heartbeat written (default 2 s). */
+  leaderCheckMs?: number;
+}
+
+type Row = { seq: number; tx: number; id: string; type: number; ts: number; received_at: number; run_id: string | null; task_id: string | null; body: string };
+const COLUMNS = "seq, tx, id, type, ts, received_at, run_id, task_id, body";
+
+function toEvent(r: Row): StoredEvent {
+  const ev: StoredEvent = { id: r.id, type: EVENT_TYPES[r.type] as EventType, ts: r.ts, receivedAt: r.received_at, body: JSON.parse(r.body) as Record<string, unknown> };
+  if (r.run_id !== null) ev.runId = r.run_id;
+  if (r.task_id !== null) ev.taskId = r.task_id;
+  return ev;
+}
+
+/** int8 and numeric as JS numbers: every stored integer (ms times, ids, counts) is far below 2^53. */
+const TYPES = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === 20 || oid === 1700) return (v: string) => Number(v);
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+} as pg.CustomTypesConfig;
+
+/** The URL with its password hidden, for logs and `/health/detailed`. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = "***";
+    return u.toString();
+  } catch {
+    return "postgres://(unparseable URL)";
+  }
+}
+
+/** Applies the pending migrations, one transaction each, under a lock so concurrent starts agree. */
+async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise<number> {
+  const c = await pool.connect();
+  try {
+    await c.query("SELECT pg_advisory_lock(1986094441, 0)");
+    await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at bigint NOT NULL)");
+    const applied = new Set((await c.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+    for (const m of migrations) {
+      if (applied.has(m.version)) continue;
+      await c.query("BEGIN");
+      try {
+        await c.query(m.sql);
+        await c.query("INSERT INTO schema_migrations (version, description, applied_at) VALUES ($1, $2, $3)", [m.version, m.description, Date.now()]);
+        await c.query("COMMIT");
+      } catch (err) {
+        await c.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      }
+    }
+    return (await c.query<{ v: number }>("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")).rows[0]!.v;
+  } finally {
+    await c.query("SELECT pg_advisory_unlock(1986094441, 0)").catch(() => undefined);
+    c.release();
+  }
+}
+
+// One statement, so one transaction: keys of the batch that are new are claimed, the events
+// carrying them are inserted, and the per-day counts are appended. Repeated ids within the batch
+// keep their first occurrence, as the embedded store does.
+const APPEND = `
+WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::int2[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[])
+    WITH ORDINALITY AS x(id, type, ts, received_at, run_id, task_id, body, i)
+), uniq AS (
+  SELECT DISTINCT ON (id) * FROM input ORDER BY id, i
+), fresh AS (
+  INSERT INTO event_ids (id, day) SELECT id, (received_at / ${DAY})::int FROM uniq ON CONFLICT DO NOTHING RETURNING id
+), tx AS (
+  SELECT pg_current_xact_id()::text::int8 AS tx
+), ins AS (
+  INSERT INTO events (tx, id, type, ts, received_at, run_id, task_id, body)
+  SELECT (SELECT tx FROM tx), u.id, u.type, u.ts, u.received_at, u.run_id, u.task_id, u.body FROM uniq u JOIN fresh USING (id)
+  RETURNING ts, type
+), counted AS (
+  INSERT INTO event_counts (day, type, n) SELECT (ts / ${DAY})::int, type, count(*) FROM ins GROUP BY 1, 2
+)
+SELECT u.i FROM uniq u JOIN fresh USING (id)`;
+
+const XMIN = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS x";
+
+/** Opens (creating and migrating) the store at `url`; fails with a clear message when unreachable. */
+export async function openPostgresStorage(opts: PostgresOptions): Promise<Storage> {
+  const where = redactUrl(opts.url);
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000, idleTimeoutMillis: 30_000, keepAlive: true, types: TYPES, application_name: "vigil" });
+  let failure: string | null = null;
+  // An idle connection that breaks (database restarted) must not crash the process: the pool
+  // drops it and opens a new one on demand.
+  pool.on("error", (err) => {
+    failure = unavailable(where, err).message;
+  });
+  /** Runs a store operation, turning "database unreachable" into STORAGE_UNAVAILABLE and tracking readiness. */
+  async function guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      const out = await fn();
+      failure = null;
+      return out;
+    } catch (err) {
+      if (err instanceof VigilError) throw err;
+      if (isUnavailable(err)) {
+        const e = unavailable(where, err);
+        failure = e.message;
+        throw e;
+      }
+      throw err;
+    }
+  }
+  let version: number;
+  try {
+    version = await migrate(pool, POSTGRES_MIGRATIONS);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    if (isUnavailable(err)) throw new VigilError("CONFIG_INVALID", `cannot reach PostgreSQL at ${where}: ${(err as Error).message || String(err)}. Is it running, and is the URL right?`, undefined, { cause: err });
+    throw new VigilError("CONFIG_INVALID", `PostgreSQL at ${where} refused Vigil's schema: ${(err as Error).message}`, undefined, { cause: err });
+  }
+  const partitions = new DayPartitions(pool);
+  await partitions.refresh();
+
+  const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => guard(() => pool.query<R>(text, values));
+
+  async function appendOnce(evs: readonly StoredEvent[]): Promise<boolean[]> {
+    const n = evs.length;
+    const ids = new Array<string>(n);
+    const types = new Array<number>(n);
+    const ts = new Array<number>(n);
+    const received = new Array<number>(n);
+    const runIds = new Array<string | null>(n);
+    const taskIds = new Array<string | null>(n);
+    const bodies = new Array<string>(n);
+    const days = new Set<number>();
+    for (let i = 0; i < n; i++) {
+      const e = evs[i]!;
+      ids[i] = e.id;
+      types[i] = TYPE_CODES[e.type];
+      ts[i] = e.ts;
+      received[i] = e.receivedAt;
+      runIds[i] = e.runId ?? null;
+      taskIds[i] = e.taskId ?? null;
+      bodies[i] = JSON.stringify(e.body);
+      days.add(Math.floor(e.ts / DAY));
+    }
+    await partitions.ensure(days);
+    const r = await pool.query<{ i: number }>(APPEND, [ids, types, ts, received, runIds, taskIds, bodies]);
+    const fresh = new Array<boolean>(n).fill(false);
+    for (const row of r.rows) fresh[row.i - 1] = true;
+    return fresh;
+  }
+
+  const events: EventStore = {
+    append(evs) {
+      if (evs.length === 0) return Promise.resolve([]);
+      return guard(async () => {
+        try {
+          return await appendOnce(evs);
+        } catch (err) {
+          // Retention dropped a partition this instance still believed in: learn and retry once.
+          if ((err as { code?: string }).code !== "23514") throw err;
+          await partitions.refresh();
+          return appendOnce(evs);
+        }
+      });
+    },
+    async findRun({ runId, taskId }): Promise<RunRef | null> {
+      for (const [col, v] of [["run_id", runId], ["task_id", taskId]] as const) {
+        if (v === undefined) continue;
+        const r = await q<Row>(`SELECT ${COLUMNS} FROM events WHERE ${col} = $1 ORDER BY seq DESC LIMIT 1`, [v]);
+        if (r.rows[0]) return runRefOf(toEvent(r.rows[0]));
+      }
+      return null;
+    },
+    async readAfter(position, limit) {
+      const xmin = (await q<{ x: number }>(XMIN)).rows[0]!.x;
+      // Everything below xmin has finished: committed rows there are final and visible.
+      const rows = (await q<Row>(`SELECT ${COLUMNS} FROM events WHERE tx > $1 AND tx < $2 ORDER BY tx, seq LIMIT $3`, [position, xmin, limit])).rows;
+      if (rows.length < limit) return { events: rows.map(toEvent), position: Math.max(position, xmin - 1) };
+      const lastTx = rows[rows.length - 1]!.tx;
+      if (rows[0]!.tx === lastTx) {
+        // One transaction larger than the page: take it whole, positions never split one.
+        const whole = (await q<Row>(`SELECT ${COLUMNS} FROM events WHERE tx = $1 ORDER BY seq`, [lastTx])).rows;
+        return { events: whole.map(toEvent), position: lastTx };
+      }
+      const complete = rows.filter((r) => r.tx !== lastTx);
+      return { events: complete.map(toEvent), position: lastTx - 1 };
+    },
+    async *scanTimeRange(from, to, upto, pageSize) {
+      let after: [number, number] = [from - 1, 0];
+      for (;;) {
+        const rows = (await q<Row>(`SELECT ${COLUMNS} FROM events WHERE ts >= $1 AND ts < $2 AND tx <= $3 AND (ts, seq) > ($4, $5) ORDER BY ts, seq LIMIT $6`, [from, to, upto, after[0], after[1], pageSize])).rows;
+        if (rows.length === 0) return;
+        const last = rows[rows.length - 1]!;
+        after = [last.ts, last.seq];
+        yield rows.map(toEvent);
+      }
+    },
+    async aggregateCustomMetrics(from, to, f) {
+      const r = await q<CustomMetricAggregate>(
+        `SELECT b->>'name' AS name, b->>'component' AS component, b->>'category' AS category, b->>'unit' AS unit,
+                count(*)::int8 AS count, sum((b->>'value')::float8) AS sum, min((b->>'value')::float8) AS min, max((b->>'value')::float8) AS max,
+                (array_agg((b->>'value')::float8 ORDER BY ts DESC, seq DESC))[1] AS last, max(ts) AS last_at
+         FROM (SELECT ts, seq, body::json AS b FROM events WHERE type = 4 AND ts >= $1 AND ts < $2) e
+         WHERE ($3::text IS NULL OR b->>'name' = $3) AND ($4::text IS NULL OR b->>'component' = $4) AND ($5::text IS NULL OR b->>'category' = $5)
+         GROUP BY 1, 2, 3, 4 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST, 3 NULLS FIRST, 4 NULLS FIRST LIMIT 1000`,
+        [from, to, f.name ?? null, f.component ?? null, f.category ?? null],
+      );
+      return r.rows;
+    },
+    async deleteBefore(before) {
+      // Whole days only: a partition goes once its last millisecond is older than the cutoff.
+      await guard(() => partitions.refresh());
+      let dropped = 0;
+      for (const day of partitions.days()) {
+        if ((day + 1) * DAY > before) break;
+        dropped += await guard(async () => {
+          const c = await pool.connect();
+          try {
+            await c.query("BEGIN");
+            const n = (await c.query<{ n: number }>("SELECT COALESCE(SUM(n), 0)::int8 AS n FROM event_counts WHERE day = $1", [day])).rows[0]!.n;
+            await c.query(`DROP TABLE IF EXISTS ${partitionName(day)}`);
+            await c.query("DELETE FROM event_counts WHERE day = $1", [day]);
+            await c.query("COMMIT");
+            return n;
+          } catch (err) {
+            await c.query("ROLLBACK").catch(() => undefined);
+            throw err;
+          } finally {
+            c.release();
+          }
+        });
+        partitions.forget(day);
+      }
+      // Idempotency keys are kept as long as raw events (by receive day), deleted in slices so
+      // no transaction grows large; then the count deltas are folded into one row per day and type.
+      const cutDay = Math.floor(before / DAY);
+      while ((await q(`DELETE FROM event_ids WHERE ctid = ANY (ARRAY(SELECT ctid FROM event_ids WHERE day < $1 LIMIT 50000))`, [cutDay])).rowCount === 50000);
+      await q("WITH d AS (DELETE FROM event_counts RETURNING day, type, n) INSERT INTO event_counts (day, type, n) SELECT day, type, SUM(n) FROM d GROUP BY day, type");
+      return dropped;
+    },
+    async countByType() {
+      const out = Object.fromEntries(EVENT_TYPES.map((t) => [t, 0])) as Record<EventType, number>;
+      for (const r of (await q<{ type: number; n: number }>("SELECT type, SUM(n)::int8 AS n FROM event_counts GROUP BY type")).rows) out[EVENT_TYPES[r.type] as EventType] = r.n;
+      return out;
+    },
+    async position() {
+      return (await q<{ x: number }>(XMIN)).rows[0]!.x - 1;
+    },
+  };
+
+  const rollups: RollupStore = {
+    async load(since) {
+      const records: BucketRecord[] = [];
+      for (const tier of ["m", "h"] as Tier[]) {
+        const r = await q<{ start: number; key: Buffer; data: Buffer }>("SELECT start, key, data FROM rollups WHERE tier = $1 AND start >= $2", [tier, since[tier]]);
+        for (const row of r.rows) records.push({ tier, start: row.start, key: row.key.toString("utf8"), bucket: Bucket.decode(row.data) });
+      }
+      const state = (await q<{ watermark: number }>("SELECT watermark FROM rollup_state WHERE id = 1")).rows[0]!;
+      return { records, watermark: state.watermark };
+    },
+    save(records, watermark, term = 0) {
+      return guard(async () => {
+        const c = await pool.connect();
+        try {
+          await c.query("BEGIN");
+          const held = (await c.query<{ term: number }>("SELECT term FROM rollup_state WHERE id = 1 FOR UPDATE")).rows[0]!.term;
+          if (held > term) throw new VigilError("NOT_LEADER", `rollups were saved by a newer leader (term ${held} > ${term}); this instance no longer leads`);
+          for (let i = 0; i < records.length; i += 2000) {
+            const slice = records.slice(i, i + 2000);
+            await c.query(
+              "INSERT INTO rollups (tier, start, key, data) SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[], $4::bytea[]) ON CONFLICT (tier, start, key) DO UPDATE SET data = excluded.data",
+              [slice.map((r) => r.tier), slice.map((r) => r.start), slice.map((r) => Buffer.from(r.key, "utf8")), slice.map((r) => Buffer.from(r.bucket.encode()))],
+            );
+          }
+          await c.query("UPDATE rollup_state SET watermark = $1, term = $2 WHERE id = 1", [watermark, term]);
+          await c.query("COMMIT");
+        } catch (err) {
+          await c.query("ROLLBACK").catch(() => undefined);
+          throw err;
+        } finally {
+          c.release();
+        }
+      });
+    },
+    async deleteBefore(tier, before) {
+      return (await q("DELETE FROM rollups WHERE tier = $1 AND start < $2", [tier, before])).rowCount ?? 0;
+    },
+  };
+
+  const prices: PriceStore = {
+    async list() {
+      return (await q<{ entry: string }>("SELECT entry FROM prices ORDER BY n")).rows.map((r) => JSON.parse(r.entry) as PriceEntry);
+    },
+    async add(entry) {
+      await q("INSERT INTO prices (entry, created_at) VALUES ($1, $2)", [JSON.stringify(entry), Date.now()]);
+    },
+  };
+
+  return {
+    kind: "postgres",
+    shared: true,
+    events,
+    rollups,
+    prices,
+    leadership: (instanceId) => pgLeadership({ url: opts.url, instanceId, checkMs: opts.leaderCheckMs ?? 2000, connectTimeoutMs: opts.connectTimeoutMs ?? 5000, types: TYPES }),
+    async schemaVersion() {
+      return version;
+    },
+    failure() {
+      return failure;
+    },
+    describe() {
+      return where;
+    },
+    async close() {
+      if (!pool.ended) await pool.end();
+    },
+  };
+}

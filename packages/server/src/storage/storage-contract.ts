@@ -1,0 +1,206 @@
+/**
+ * The storage contract suite: one set of behaviours every store must show, run against SQLite
+ * and against PostgreSQL by their integration tests (`describeStorageContract`).
+ */
+import { describe, it, after } from "node:test";
+import assert from "node:assert/strict";
+import type { Storage } from "../core/ports.js";
+import { Bucket } from "../core/bucket.js";
+import { TOTAL_KEY } from "../core/rollup-index.js";
+import type { StoredEvent } from "../core/stored-event.js";
+import { VigilError } from "../core/errors.js";
+
+/** Opens a fresh, empty store; `reopen` opens the same data again (after `close`). */
+export type StoreFactory = () => Promise<{ storage: Storage; reopen: () => Promise<Storage> }>;
+
+const DAY = 86_400_000;
+const run = (id: string, ts: number, extra: Partial<StoredEvent> = {}): StoredEvent => ({ id, type: "run", ts, receivedAt: ts, body: { agent_name: "a", status: "success", duration_ms: 1 }, ...extra });
+
+/** Follows the log from `position` until `want` events were read (a shared store may lag a moment). */
+async function follow(s: Storage, position: number, want: number, limit = 1000): Promise<{ ids: string[]; events: StoredEvent[]; position: number }> {
+  const events: StoredEvent[] = [];
+  const deadline = Date.now() + 10_000;
+  while (events.length < want) {
+    const page = await s.events.readAfter(position, limit);
+    assert.ok(page.position >= position, "positions never go back");
+    position = page.position;
+    events.push(...page.events);
+    if (page.events.length === 0) {
+      if (Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return { ids: events.map((e) => e.id), events, position };
+}
+
+/** Registers the contract tests for one engine. */
+export function describeStorageContract(engine: string, fresh: StoreFactory): void {
+  describe(`storage contract: ${engine}`, () => {
+    const open: Storage[] = [];
+    const make = async () => {
+      const f = await fresh();
+      open.push(f.storage);
+      return f;
+    };
+    after(async () => {
+      for (const s of open) await s.close().catch(() => undefined);
+    });
+
+    it("stores each id once, within a batch and across batches, and counts per type", async () => {
+      const { storage: s } = await make();
+      const now = Date.now();
+      assert.deepEqual(await s.events.append([run("1", now), run("2", now), run("1", now)]), [true, true, false]);
+      assert.deepEqual(await s.events.append([run("2", now + 5), { ...run("3", now), type: "llm_call", body: { model: "m", latency_ms: 1 } }]), [false, true]);
+      assert.deepEqual(await s.events.append([]), []);
+      assert.deepEqual(await s.events.countByType(), { run: 2, llm_call: 1, outcome: 0, feedback: 0, metric: 0 });
+    });
+
+    it("hands every event to a log follower exactly once, in pages, whoever appends concurrently", async () => {
+      const { storage: s } = await make();
+      const now = Date.now();
+      const all: string[] = [];
+      const writers = Array.from({ length: 8 }, async (_, w) => {
+        for (let b = 0; b < 5; b++) {
+          const batch = Array.from({ length: 20 }, (_, i) => run(`w${w}-b${b}-${i}`, now - i * 1000));
+          all.push(...batch.map((e) => e.id));
+          await s.events.append(batch);
+        }
+      });
+      // Follow while the writers write, with pages smaller than a batch.
+      const seen: string[] = [];
+      let position = 0;
+      let done = false;
+      const reader = (async () => {
+        while (!done || seen.length < all.length) {
+          const page = await s.events.readAfter(position, 7);
+          assert.ok(page.position >= position);
+          position = page.position;
+          seen.push(...page.events.map((e) => e.id));
+          if (page.events.length === 0) await new Promise((r) => setTimeout(r, 5));
+          if (done && seen.length >= all.length) break;
+        }
+      })();
+      await Promise.all(writers);
+      done = true;
+      let timer: NodeJS.Timeout | undefined;
+      await Promise.race([reader, new Promise((_, rej) => (timer = setTimeout(() => rej(new Error(`follower saw ${seen.length} of ${all.length}`)), 15_000)))]);
+      clearTimeout(timer);
+      assert.equal(seen.length, all.length, "no event twice");
+      assert.deepEqual([...seen].sort(), [...all].sort(), "no event missed");
+      assert.equal((await s.events.readAfter(position, 10)).events.length, 0, "nothing more after the end");
+      await s.events.append([run("late", now)]);
+      assert.deepEqual((await follow(s, position, 1)).ids, ["late"], "only the new event after the last position");
+    });
+
+    it("returns events with their body, type, times and join keys as appended", async () => {
+      const { storage: s } = await make();
+      const ev = run("x", 1_790_000_000_123, { runId: "r-1", taskId: "t-1", receivedAt: 1_790_000_000_456, body: { agent_name: "a", status: "failure", duration_ms: 12.5, metadata: { nested: [1, "two", { three: null }], unicode: "é ☃ 😀", nul: "\u0000" } } });
+      await s.events.append([ev]);
+      assert.deepEqual((await follow(s, 0, 1)).events, [ev]);
+    });
+
+    it("finds the latest run by run id, else by task id, with its prediction", async () => {
+      const { storage: s } = await make();
+      await s.events.append([
+        run("r1", 1000, { runId: "run-1", taskId: "task-1", body: { agent_name: "old", status: "success", duration_ms: 1 } }),
+        run("r2", 2000, { runId: "run-2", taskId: "task-1", body: { agent_name: "new", status: "success", duration_ms: 1, model: "m", metadata: { prediction: [1, 2] } } }),
+      ]);
+      assert.equal((await s.events.findRun({ runId: "run-1" }))!.agent_name, "old");
+      const byTask = (await s.events.findRun({ taskId: "task-1" }))!;
+      assert.equal(byTask.agent_name, "new");
+      assert.deepEqual(byTask.prediction, [1, 2]);
+      assert.equal((await s.events.findRun({ runId: "missing", taskId: "task-1" }))!.agent_name, "new", "falls back to the task id");
+      assert.equal(await s.events.findRun({ runId: "missing" }), null);
+    });
+
+    it("scans a time range up to a position, page by page, leaving out later events", async () => {
+      const { storage: s } = await make();
+      const base = Date.UTC(2026, 10, 20, 12);
+      const inRange = Array.from({ length: 23 }, (_, i) => run(`in${i}`, base + i * 60_000));
+      await s.events.append([...inRange, run("before", base - 1), run("at-end", base + 23 * 60_000)]);
+      const { position } = await follow(s, 0, 25);
+      await s.events.append([run("after-fence", base + 5)]);
+      const pages: string[][] = [];
+      for await (const page of s.events.scanTimeRange(base, base + 23 * 60_000, position, 5)) pages.push(page.map((e) => e.id));
+      assert.ok(pages.every((p) => p.length <= 5), "pages respect the size");
+      assert.deepEqual(pages.flat().sort(), inRange.map((e) => e.id).sort());
+    });
+
+    it("aggregates custom metrics per name and component, with the latest value", async () => {
+      const { storage: s } = await make();
+      const t = Date.UTC(2026, 10, 21, 10);
+      const metric = (id: string, ts: number, name: string, value: number, component?: string): StoredEvent => ({ id, type: "metric", ts, receivedAt: ts, body: { name, value, unit: "items", ...(component ? { component } : {}) } });
+      await s.events.append([metric("m1", t, "queue", 3, "w"), metric("m2", t + 10, "queue", 9, "w"), metric("m3", t + 5, "queue", 1, "w"), metric("m4", t, "queue", 100), metric("m5", t, "other", 7), metric("m6", t - 1, "queue", 50, "w")]);
+      const rows = await s.events.aggregateCustomMetrics(t, t + 1000, { name: "queue" });
+      assert.deepEqual(rows, [
+        { name: "queue", component: "w", category: null, unit: "items", count: 3, sum: 13, min: 1, max: 9, last: 9, last_at: t + 10 },
+        { name: "queue", component: null, category: null, unit: "items", count: 1, sum: 100, min: 100, max: 100, last: 100, last_at: t },
+      ].sort((a, b) => String(a.component).localeCompare(String(b.component))));
+      assert.equal((await s.events.aggregateCustomMetrics(t, t + 1000, {})).length, 3);
+    });
+
+    it("deletes every event a whole day older than the cutoff and keeps every event from it on", async () => {
+      const { storage: s } = await make();
+      const cut = Date.now() - 3 * DAY;
+      await s.events.append([run("old1", cut - 2 * DAY), run("old2", cut - 10 * DAY), run("keep1", cut), run("keep2", cut + 1000), run("keep3", Date.now())]);
+      let deleted = 0;
+      for (let n = -1; n !== 0; ) deleted += n = await s.events.deleteBefore(cut, 10_000);
+      assert.equal(deleted, 2);
+      assert.deepEqual((await s.events.countByType()).run, 3);
+      const left: string[] = [];
+      for await (const page of s.events.scanTimeRange(0, Date.now() + DAY, Number.MAX_SAFE_INTEGER, 100)) left.push(...page.map((e) => e.id));
+      assert.deepEqual(left.sort(), ["keep1", "keep2", "keep3"]);
+      // A late event for an expired day is still stored (and expires at the next pass).
+      assert.deepEqual(await s.events.append([run("late-old", cut - 2 * DAY + 5)]), [true]);
+      assert.equal((await s.events.countByType()).run, 4);
+    });
+
+    it("saves and loads rollup buckets with their watermark, and deletes old ones", async () => {
+      const { storage: s, reopen } = await make();
+      const b = new Bucket();
+      b.addErrorType("Timeout", 2);
+      // Keys carry the index's separators and total marker (NUL), which some engines' text cannot hold.
+      await s.rollups.save([{ tier: "m", start: 60_000, key: "k1", bucket: b }, { tier: "h", start: 3_600_000, key: TOTAL_KEY, bucket: new Bucket() }], 42, 1);
+      await s.rollups.save([{ tier: "m", start: 120_000, key: "k1", bucket: new Bucket() }], 43, 1);
+      await s.close();
+      const again = await reopen();
+      open.push(again);
+      const loaded = await again.rollups.load({ m: 0, h: 0 });
+      assert.equal(loaded.watermark, 43);
+      assert.deepEqual(loaded.records.map((r) => `${r.tier}:${r.start}:${r.key}`).sort(), [`h:3600000:${TOTAL_KEY}`, "m:120000:k1", "m:60000:k1"]);
+      assert.deepEqual(loaded.records.find((r) => r.start === 60_000)!.bucket.encode(), b.encode());
+      assert.equal((await again.rollups.load({ m: 100_000, h: 0 })).records.length, 2, "load honours the start times");
+      assert.equal(await again.rollups.deleteBefore("m", 100_000), 1);
+      assert.equal((await again.rollups.load({ m: 0, h: 0 })).records.length, 2);
+    });
+
+    it("refuses a rollup save from an older leadership term on a shared store", async () => {
+      const { storage: s } = await make();
+      await s.rollups.save([], 10, 5);
+      if (!s.shared) return;
+      await assert.rejects(s.rollups.save([{ tier: "m", start: 0, key: "k", bucket: new Bucket() }], 11, 4), (e: unknown) => e instanceof VigilError && e.code === "NOT_LEADER");
+      const loaded = await s.rollups.load({ m: 0, h: 0 });
+      assert.equal(loaded.watermark, 10, "the refused save changed nothing");
+      assert.equal(loaded.records.length, 0);
+    });
+
+    it("keeps price entries in the order added", async () => {
+      const { storage: s } = await make();
+      const e = (model: string) => ({ model, input_per_1m: 1, output_per_1m: 2, effective_from: "2026-01-01", source: "api" });
+      await s.prices.add(e("b"));
+      await s.prices.add(e("a"));
+      assert.deepEqual((await s.prices.list()).map((p) => p.model), ["b", "a"]);
+    });
+
+    it("applies its migrations once and reports the same version on reopen", async () => {
+      const { storage: s, reopen } = await make();
+      const v = await s.schemaVersion();
+      assert.ok(v >= 1);
+      await s.close();
+      const again = await reopen();
+      open.push(again);
+      assert.equal(await again.schemaVersion(), v);
+      assert.equal(again.failure(), null);
+    });
+  });
+}
