@@ -66,7 +66,9 @@ export class RollupService {
       this.index.watermark = Math.max(this.index.watermark, page.position);
       n += page.events.length;
       if (report && n % 100_000 < PAGE && page.events.length) this.deps.progress?.("replaying events stored after the last rollup checkpoint", { replayed: n });
-      if (page.events.length < PAGE) return n;
+      // A page may stop short of the limit without being the end (a store never splits one
+      // transaction across pages), so only an empty page means caught up.
+      if (page.events.length === 0) return n;
     }
   }
 
@@ -130,7 +132,8 @@ export class RollupService {
       const dirty = this.index.takeDirty();
       try {
         await this.deps.rollups.save(dirty, watermark, this.deps.leadership.term());
-        this.index.watermark = watermark;
+        // Never back: the log follower may have moved on while the save was in flight.
+        this.index.watermark = Math.max(this.index.watermark, watermark);
         this.lastFlush = { at: this.deps.now(), buckets: dirty.length, error: null };
       } catch (err) {
         this.index.returnDirty(dirty);
