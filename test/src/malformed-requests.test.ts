@@ -18,6 +18,7 @@ import { pino } from "pino";
 import { EVENT_TYPES, type EventType, type IngestResponse, type SystemMetricsResponse } from "@vigil/contract";
 import { loadConfig } from "../../packages/server/dist/config/config.js";
 import { startServer, type RunningServer } from "../../packages/server/dist/main.js";
+import { createTestDatabase, waitFor } from "./pg-support.js";
 
 // ---------------------------------------------------------------------------------------------
 // Requests and answers
@@ -498,6 +499,8 @@ const KINDS: readonly Kind[] = [
   envelopeKind("id: number", "id", () => "42"),
   envelopeKind("id: empty string", "id", () => j("")),
   envelopeKind("id: 10 KiB string", "id", () => j("i".repeat(10 * 1024))),
+  envelopeKind("id: NUL character", "id", () => j("a\u0000b")),
+  envelopeKind("id: C1 control character", "id", () => j("a\u0085b")),
 
   // --- batch envelope ----------------------------------------------------------------------
   requestKind("envelope: events is an object", (r) => ({ label: "", req: post(r.path, `{"events":{"0":${ev("run", body("run"))}}}`), expect: E400 })),
@@ -599,8 +602,10 @@ const snippet = (s: string): string => (s.length > 400 ? `${s.slice(0, 400)}… 
 // The suite
 // ---------------------------------------------------------------------------------------------
 
-describe("malformed requests to the ingest API", () => {
+for (const engine of ["SQLite", "PostgreSQL"] as const)
+describe(`malformed requests to the ingest API (${engine})`, () => {
   let server: RunningServer;
+  let db: Awaited<ReturnType<typeof createTestDatabase>> | undefined;
   let base: URL;
   let dataDir: string;
   const logLines: string[] = [];
@@ -623,7 +628,8 @@ describe("malformed requests to the ingest API", () => {
     }) as typeof process.stderr.write;
     dataDir = mkdtempSync(join(tmpdir(), "vigil-malformed-"));
     const logger = pino({ level: "warn" }, { write: (line: string) => void logLines.push(line) });
-    server = await startServer(loadConfig({ dataDir, port: 0 }, {}), logger, { listen: true });
+    if (engine === "PostgreSQL") db = await createTestDatabase("vigil_malformed");
+    server = await startServer(loadConfig({ dataDir, port: 0, ...(db ? { databaseUrl: db.url } : {}) }, {}), logger, { listen: true });
     base = new URL(server.url);
   });
 
@@ -632,6 +638,7 @@ describe("malformed requests to the ingest API", () => {
     process.off("uncaughtExceptionMonitor", onUncaught);
     process.off("unhandledRejection", onRejection);
     await server?.close();
+    await db?.drop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
     if (faults.length) console.log(`server faults (${faults.length}):\n  ${faults.join("\n  ")}`);
   });
@@ -644,11 +651,23 @@ describe("malformed requests to the ingest API", () => {
     const res = await fetch(new URL(path, base), { method: "POST", headers: { "content-type": JSON_CT }, body: JSON.stringify(payload) });
     return { status: res.status, json: (await res.json()) as unknown };
   };
-  const systemMetrics = async (): Promise<SystemMetricsResponse["metrics"]> => {
-    const r = await get("/api/v1/metrics/system?window=60m");
-    assert.equal(r.status, 200);
-    return (r.json as SystemMetricsResponse).metrics;
-  };
+  /**
+   * System metrics once the rollups hold everything stored. The stored counts are exact at once;
+   * on a shared store the rollups follow the log within the staleness bound, so wait for them.
+   */
+  const systemMetrics = async (): Promise<SystemMetricsResponse["metrics"]> =>
+    waitFor(
+      async () => {
+        const stored = ((await get("/api/v1/health/detailed")).json as { storage: { events: Record<EventType, number> } }).storage.events;
+        const r = await get("/api/v1/metrics/system?window=60m");
+        assert.equal(r.status, 200);
+        const m = (r.json as SystemMetricsResponse).metrics;
+        const settled = m.total_tasks === stored.run && m.llm_calls === stored.llm_call && m.accuracy_samples === stored.outcome && m.feedback_samples === stored.feedback;
+        return settled ? m : undefined;
+      },
+      5000,
+      "the rollups to hold every stored event",
+    );
 
   /** Sends a probe and checks its answer against its expectation, recording server faults. */
   async function check(kind: Kind, route: Route, probe: Probe): Promise<void> {

@@ -178,7 +178,7 @@ export interface EventBodies {
 /** The envelope of one event; `body` is checked against the schema of `type`. */
 export const EventEnvelope = Type.Object(
   {
-    id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, description: "idempotency key" })),
+    id: Type.Optional(Type.String({ minLength: 1, maxLength: 128, pattern: NAME_PATTERN, description: "idempotency key (no control characters)" })),
     type: Type.Union(EVENT_TYPES.map((t) => Type.Literal(t))),
     timestamp: Type.Optional(
       Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Number({ minimum: 0 })], {

@@ -87,6 +87,8 @@ export class RollupService {
 
   /** Follows the shared event log up to its current end; concurrent calls share the work. */
   catchUp(): Promise<void> {
+    // Unshared store: the ingest path folds; reading the log here would count events twice.
+    if (!this.deps.follow) return Promise.resolve();
     const st = this.catchUpState;
     if (st.running) {
       st.again = true;
