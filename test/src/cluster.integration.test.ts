@@ -97,6 +97,10 @@ describe("three instances on one PostgreSQL database", () => {
 
     assert.deepEqual(answers[1], answers[0], "instance 2 answers what instance 1 answers");
     assert.deepEqual(answers[2], answers[0], "instance 3 answers what instance 1 answers");
+    // A sync (rebuild from raw events) on one instance changes none of its figures.
+    const synced = await postJson(`${servers[1]!.url}/api/v1/sync`, {});
+    assert.equal(synced.status, 200, JSON.stringify(synced.body));
+    assert.deepEqual((await getJson(`${servers[1]!.url}/api/v1/metrics/system?window=60m`)).body.metrics, answers[0], "sync rebuilt the same figures");
     const m = answers[0];
     assert.equal(m.total_tasks, N);
     assert.equal(m.successful_tasks, truth.byStatus.success);

@@ -123,7 +123,12 @@ export class RollupService {
 
   /** Persists changed buckets with the current watermark (leader only); concurrent calls share one flush. */
   flush(): Promise<void> {
-    if (!this.deps.leadership.isLeader()) return Promise.resolve();
+    if (!this.deps.leadership.isLeader()) {
+      // Only the leader writes the checkpoint; a follower forgets what changed (a new leader
+      // saves every bucket anyway), so its dirty list does not grow without bound.
+      this.index.takeDirty();
+      return Promise.resolve();
+    }
     if (this.flushing) return this.flushing;
     this.flushing = (async () => {
       // Unshared store: everything stored so far has been folded (append and fold happen in the
