@@ -121,7 +121,8 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
           status: !ready ? "starting" : storage.failure() ?? "ready",
           version: VERSION,
           uptime_s: Math.round((Date.now() - startedAt) / 1000),
-          storage: { kind: storage.kind, location: storage.describe(), schema_version: await storage.schemaVersion(), events: await storage.events.countByType() },
+          // Counting needs the store: when it is unreachable the rest of the report still answers.
+          storage: { kind: storage.kind, location: storage.describe(), schema_version: await storage.schemaVersion(), events: await storage.events.countByType().catch(() => null) },
           rollups: rollups.status(),
           cluster: await cluster.status(),
           ingest: ingest.counters(),

@@ -18,7 +18,7 @@ export interface OpsDeps {
 export function opsRoutes(app: FastifyInstance, ops: OpsDeps): void {
   app.get("/healthz", async () => ({ status: "alive" }));
   app.get("/readyz", async (_req, reply) => {
-    if (!ops.ready()) return reply.code(503).send({ status: "not_ready", reason: "storage is not open, migrations or rollup restore are running, or the store stopped taking writes" });
+    if (!ops.ready()) return reply.code(503).header("retry-after", "2").send({ status: "not_ready", reason: "storage is not open, migrations or rollup restore are running, or the store stopped taking writes" });
     return { status: "ready" };
   });
   app.get("/api/v1/health/detailed", { config: { scope: "read" } }, async () => ops.detailed());

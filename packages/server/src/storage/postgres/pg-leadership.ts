@@ -17,7 +17,6 @@ export interface PgLeadershipOptions {
   types: pg.CustomTypesConfig;
 }
 
-const LOCK = [1986094441, 1] as const;
 
 /** Joins the election; the first check runs at once. */
 export function pgLeadership(opts: PgLeadershipOptions): Leadership {
@@ -57,7 +56,7 @@ export function pgLeadership(opts: PgLeadershipOptions): Leadership {
       const now = Date.now();
       await client.query("INSERT INTO cluster_instances (id, started_at, seen_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at", [opts.instanceId, startedAt, now]);
       if (!leader) {
-        const got = (await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock($1, $2) AS ok", [...LOCK])).rows[0]!.ok;
+        const got = (await client.query<{ ok: boolean }>("SELECT pg_try_advisory_lock(1986094441, hashtext('leader:' || current_schema())) AS ok")).rows[0]!.ok;
         if (got) {
           term = (await client.query<{ term: number }>("UPDATE cluster_leader SET term = term + 1, instance = $1, since = $2 WHERE id = 1 RETURNING term", [opts.instanceId, now])).rows[0]!.term;
           await client.query("DELETE FROM cluster_instances WHERE seen_at < $1", [now - 3_600_000]);

@@ -102,6 +102,30 @@ describe("PostgreSQL storage specifics", () => {
     for (const s of stores) await s.close();
   });
 
+  it("refuses a schema newer than it knows, and positions restored from another server until renumbered", async () => {
+    const url = await freshDatabase();
+    const s = await openPostgresStorage({ url });
+    await s.events.append([{ id: "e1", type: "run", ts: Date.now(), receivedAt: Date.now(), body: { agent_name: "a", status: "success", duration_ms: 1 } }]);
+    await s.close();
+    const sql = async (text: string) => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(text);
+      await c.end();
+    };
+    await sql("INSERT INTO schema_migrations (version, description, applied_at) VALUES (999, 'from the future', 0)");
+    await assert.rejects(openPostgresStorage({ url }), (e: unknown) => e instanceof VigilError && e.code === "CONFIG_INVALID" && /schema is at version 999, newer than this Vigil knows/.test(e.message));
+    await sql("DELETE FROM schema_migrations WHERE version = 999");
+    // As after a dump of another server: positions far beyond this server's transaction ids.
+    await sql("UPDATE events SET tx = tx + 1000000000; UPDATE rollup_state SET watermark = 1000000000");
+    await assert.rejects(openPostgresStorage({ url }), (e: unknown) => e instanceof VigilError && e.code === "CONFIG_INVALID" && /restored from a dump of another server/.test(e.message));
+    // The renumbering of docs/operations.md makes it usable again, with every event readable.
+    await sql("BEGIN; UPDATE events SET tx = CASE WHEN tx <= (SELECT watermark FROM rollup_state) THEN 1 ELSE 2 END; UPDATE rollup_state SET watermark = 1; COMMIT;");
+    const again = await openPostgresStorage({ url });
+    assert.deepEqual((await again.events.readAfter(1, 100)).events.map((e) => e.id), ["e1"]);
+    await again.close();
+  });
+
   it("refuses to start with a clear message when the database cannot be reached", async () => {
     await assert.rejects(openPostgresStorage({ url: "postgres://postgres@127.0.0.1:1/nothing", connectTimeoutMs: 1000 }), (e: unknown) => e instanceof VigilError && e.code === "CONFIG_INVALID" && /cannot reach PostgreSQL at postgres:\/\/postgres@127\.0\.0\.1:1\/nothing/.test(e.message));
   });

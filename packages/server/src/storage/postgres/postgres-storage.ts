@@ -13,7 +13,7 @@ import type { CustomMetricAggregate, EventStore, PriceStore, RollupStore, Storag
 import type { PriceEntry } from "../../core/prices.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
 import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
-import type { Migration } from "../migration.js";
+import { refuseNewerSchema, type Migration } from "../migration.js";
 import { DAY, DayPartitions, partitionName } from "./day-partitions.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
 import { isUnavailable, unavailable } from "./pg-errors.js";
@@ -31,11 +31,11 @@ export interface PostgresOptions {
   leaderCheckMs?: number;
 }
 
-type Row = { seq: number; tx: number; id: string; type: number; ts: number; received_at: number; run_id: string | null; task_id: string | null; body: string };
+type Row = { seq: number; tx: number; id: string; type: number; ts: number; received_at: number; run_id: string | null; task_id: string | null; body: string | null };
 const COLUMNS = "seq, tx, id, type, ts, received_at, run_id, task_id, body";
 
 function toEvent(r: Row): StoredEvent {
-  const ev: StoredEvent = { id: r.id, type: EVENT_TYPES[r.type] as EventType, ts: r.ts, receivedAt: r.received_at, body: JSON.parse(r.body) as Record<string, unknown> };
+  const ev: StoredEvent = { id: r.id, type: EVENT_TYPES[r.type] as EventType, ts: r.ts, receivedAt: r.received_at, body: JSON.parse(r.body ?? "null") as Record<string, unknown> };
   if (r.run_id !== null) ev.runId = r.run_id;
   if (r.task_id !== null) ev.taskId = r.task_id;
   return ev;
@@ -64,9 +64,12 @@ export function redactUrl(url: string): string {
 async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise<number> {
   const c = await pool.connect();
   try {
-    await c.query("SELECT pg_advisory_lock(1986094441, 0)");
+    // Advisory locks are per database: the key includes the schema, so deployments in separate
+    // schemas of one database do not wait on each other.
+    await c.query("SELECT pg_advisory_lock(1986094441, hashtext(current_schema()))");
     await c.query("CREATE TABLE IF NOT EXISTS schema_migrations (version integer PRIMARY KEY, description text NOT NULL, applied_at bigint NOT NULL)");
     const applied = new Set((await c.query<{ version: number }>("SELECT version FROM schema_migrations")).rows.map((r) => r.version));
+    refuseNewerSchema(applied, migrations);
     for (const m of migrations) {
       if (applied.has(m.version)) continue;
       await c.query("BEGIN");
@@ -81,19 +84,17 @@ async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise
     }
     return (await c.query<{ v: number }>("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations")).rows[0]!.v;
   } finally {
-    await c.query("SELECT pg_advisory_unlock(1986094441, 0)").catch(() => undefined);
+    await c.query("SELECT pg_advisory_unlock(1986094441, hashtext(current_schema()))").catch(() => undefined);
     c.release();
   }
 }
 
 // One statement, so one transaction: keys of the batch that are new are claimed, the events
 // carrying them are inserted, and the per-day counts are appended. Repeated ids within the batch
-// keep their first occurrence, as the embedded store does.
-const APPEND = `
-WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::int2[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[])
-    WITH ORDINALITY AS x(id, type, ts, received_at, run_id, task_id, body, i)
-), uniq AS (
+// keep their first occurrence, as the embedded store does. The rows arrive either as one JSON
+// array (cheap to build: the bodies are already JSON) or, when PostgreSQL's JSON parser refuses a
+// string the client sent (a lone surrogate), as seven arrays.
+const APPEND_TAIL = `, uniq AS (
   SELECT DISTINCT ON (id) * FROM input ORDER BY id, i
 ), fresh AS (
   INSERT INTO event_ids (id, day) SELECT id, (received_at / ${DAY})::int FROM uniq ON CONFLICT DO NOTHING RETURNING id
@@ -101,12 +102,35 @@ WITH input AS (
   SELECT pg_current_xact_id()::text::int8 AS tx
 ), ins AS (
   INSERT INTO events (tx, id, type, ts, received_at, run_id, task_id, body)
-  SELECT (SELECT tx FROM tx), u.id, u.type, u.ts, u.received_at, u.run_id, u.task_id, u.body FROM uniq u JOIN fresh USING (id)
+  SELECT (SELECT tx FROM tx), u.id, u.type, u.ts, u.received_at, u.run_id, u.task_id, u.body::text FROM uniq u JOIN fresh USING (id)
   RETURNING ts, type
 ), counted AS (
   INSERT INTO event_counts (day, type, n) SELECT (ts / ${DAY})::int, type, count(*) FROM ins GROUP BY 1, 2
 )
-SELECT u.i FROM uniq u JOIN fresh USING (id)`;
+SELECT u.i, (SELECT tx FROM tx) AS tx FROM uniq u JOIN fresh USING (id)`;
+const APPEND_JSON = `WITH input AS (
+  SELECT * FROM json_to_recordset($1::json) AS x(i int, id text, type int2, ts int8, received_at int8, run_id text, task_id text, body json)
+)` + APPEND_TAIL;
+const APPEND_ARRAYS = `WITH input AS (
+  SELECT * FROM unnest($1::text[], $2::int2[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[])
+    WITH ORDINALITY AS x(id, type, ts, received_at, run_id, task_id, body, i)
+)` + APPEND_TAIL;
+/** SQLSTATEs of PostgreSQL's JSON parser refusing input (e.g. `\ud800` alone). */
+const JSON_REFUSED = new Set(["22P02", "22P05", "22021", "22030", "22032"]);
+
+/**
+ * Log positions are transaction ids of the server that wrote them. A dump restored into another
+ * server carries positions that server has not reached: its new events would sort before them and
+ * never be followed. Refuse to start rather than silently not counting (docs/operations.md).
+ */
+async function refuseForeignPositions(pool: pg.Pool, where: string): Promise<void> {
+  const r = (await pool.query<{ w: number; m: number | null; next: number }>("SELECT (SELECT watermark FROM rollup_state WHERE id = 1) AS w, (SELECT max(tx) FROM events) AS m, pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS next")).rows[0]!;
+  const ahead = Math.max(r.w, r.m ?? 0);
+  if (ahead >= r.next) {
+    await pool.end().catch(() => undefined);
+    throw new VigilError("CONFIG_INVALID", `the database at ${where} holds log positions up to ${ahead}, beyond this PostgreSQL server's transaction ids (${r.next}): it was restored from a dump of another server. Renumber the positions as docs/operations.md ("Backup and restore") shows, then start again.`);
+  }
+}
 
 const XMIN = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS x";
 
@@ -141,40 +165,75 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     version = await migrate(pool, POSTGRES_MIGRATIONS);
   } catch (err) {
     await pool.end().catch(() => undefined);
+    if (err instanceof VigilError) throw err;
     if (isUnavailable(err)) throw new VigilError("CONFIG_INVALID", `cannot reach PostgreSQL at ${where}: ${(err as Error).message || String(err)}. Is it running, and is the URL right?`, undefined, { cause: err });
     throw new VigilError("CONFIG_INVALID", `PostgreSQL at ${where} refused Vigil's schema: ${(err as Error).message}`, undefined, { cause: err });
   }
+  await refuseForeignPositions(pool, where);
   const partitions = new DayPartitions(pool);
   await partitions.refresh();
 
   const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => guard(() => pool.query<R>(text, values));
 
+  /**
+   * Events this instance appended, by transaction, until the log follower reaches them: the
+   * follower then takes them from here instead of fetching and parsing their bodies again.
+   */
+  const own = new Map<number, StoredEvent[]>();
+  const OWN_MAX = 2000;
+
   async function appendOnce(evs: readonly StoredEvent[]): Promise<boolean[]> {
     const n = evs.length;
-    const ids = new Array<string>(n);
-    const types = new Array<number>(n);
-    const ts = new Array<number>(n);
-    const received = new Array<number>(n);
-    const runIds = new Array<string | null>(n);
-    const taskIds = new Array<string | null>(n);
     const bodies = new Array<string>(n);
     const days = new Set<number>();
     for (let i = 0; i < n; i++) {
-      const e = evs[i]!;
-      ids[i] = e.id;
-      types[i] = TYPE_CODES[e.type];
-      ts[i] = e.ts;
-      received[i] = e.receivedAt;
-      runIds[i] = e.runId ?? null;
-      taskIds[i] = e.taskId ?? null;
-      bodies[i] = JSON.stringify(e.body);
-      days.add(Math.floor(e.ts / DAY));
+      bodies[i] = JSON.stringify(evs[i]!.body);
+      days.add(Math.floor(evs[i]!.ts / DAY));
     }
     await partitions.ensure(days);
-    const r = await pool.query<{ i: number }>(APPEND, [ids, types, ts, received, runIds, taskIds, bodies]);
+    let rows: { i: number; tx: number }[];
+    try {
+      const parts = new Array<string>(n);
+      for (let i = 0; i < n; i++) {
+        const e = evs[i]!;
+        parts[i] = `{"i":${i + 1},"id":${JSON.stringify(e.id)},"type":${TYPE_CODES[e.type]},"ts":${e.ts},"received_at":${e.receivedAt},"run_id":${e.runId === undefined ? "null" : JSON.stringify(e.runId)},"task_id":${e.taskId === undefined ? "null" : JSON.stringify(e.taskId)},"body":${bodies[i]}}`;
+      }
+      rows = (await pool.query<{ i: number; tx: number }>(APPEND_JSON, ["[" + parts.join(",") + "]"])).rows;
+    } catch (err) {
+      if (!JSON_REFUSED.has((err as { code?: string }).code ?? "")) throw err;
+      rows = (await pool.query<{ i: number; tx: number }>(APPEND_ARRAYS, [evs.map((e) => e.id), evs.map((e) => TYPE_CODES[e.type]), evs.map((e) => e.ts), evs.map((e) => e.receivedAt), evs.map((e) => e.runId ?? null), evs.map((e) => e.taskId ?? null), bodies])).rows;
+    }
     const fresh = new Array<boolean>(n).fill(false);
-    for (const row of r.rows) fresh[row.i - 1] = true;
+    const stored: StoredEvent[] = [];
+    for (const row of rows.sort((a, b) => a.i - b.i)) {
+      fresh[row.i - 1] = true;
+      stored.push(evs[row.i - 1]!);
+    }
+    if (rows.length) {
+      if (own.size >= OWN_MAX) own.delete(own.keys().next().value!);
+      own.set(rows[0]!.tx, stored);
+    }
     return fresh;
+  }
+
+  /** Rows of a follower's page as events: this instance's own from memory, the others' parsed. */
+  function pageEvents(rows: Row[], mine: Map<number, StoredEvent[]>): StoredEvent[] {
+    const out: StoredEvent[] = [];
+    for (let k = 0; k < rows.length; k++) {
+      const r = rows[k]!;
+      const cached = mine.get(r.tx);
+      if (cached) {
+        // A page never splits a transaction: all of this one's rows are here, in a run.
+        out.push(...cached);
+        own.delete(r.tx);
+        while (k + 1 < rows.length && rows[k + 1]!.tx === r.tx) k++;
+      } else {
+        out.push(toEvent(r));
+        // Appended while this page was being read: fetched with its body, so drop the copy.
+        own.delete(r.tx);
+      }
+    }
+    return out;
   }
 
   const events: EventStore = {
@@ -201,25 +260,30 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     },
     async readAfter(position, limit) {
       const xmin = (await q<{ x: number }>(XMIN)).rows[0]!.x;
+      // Bodies of this instance's own transactions are not fetched: they are still in memory.
+      const mine = new Map([...own].filter(([tx]) => tx > position && tx < xmin));
+      const ownTxs = [...mine.keys()];
+      const cols = (p: number) => `seq, tx, id, type, ts, received_at, run_id, task_id, CASE WHEN tx = ANY($${p}::int8[]) THEN NULL ELSE body END AS body`;
       // Everything below xmin has finished: committed rows there are final and visible.
-      const rows = (await q<Row>(`SELECT ${COLUMNS} FROM events WHERE tx > $1 AND tx < $2 ORDER BY tx, seq LIMIT $3`, [position, xmin, limit])).rows;
-      if (rows.length < limit) return { events: rows.map(toEvent), position: Math.max(position, xmin - 1) };
+      const rows = (await q<Row>(`SELECT ${cols(4)} FROM events WHERE tx > $1 AND tx < $2 ORDER BY tx, seq LIMIT $3`, [position, xmin, limit, ownTxs])).rows;
+      if (rows.length < limit) return { events: pageEvents(rows, mine), position: Math.max(position, xmin - 1) };
       const lastTx = rows[rows.length - 1]!.tx;
       if (rows[0]!.tx === lastTx) {
         // One transaction larger than the page: take it whole, positions never split one.
-        const whole = (await q<Row>(`SELECT ${COLUMNS} FROM events WHERE tx = $1 ORDER BY seq`, [lastTx])).rows;
-        return { events: whole.map(toEvent), position: lastTx };
+        const whole = (await q<Row>(`SELECT ${cols(2)} FROM events WHERE tx = $1 ORDER BY seq`, [lastTx, ownTxs])).rows;
+        return { events: pageEvents(whole, mine), position: lastTx };
       }
       const complete = rows.filter((r) => r.tx !== lastTx);
-      return { events: complete.map(toEvent), position: lastTx - 1 };
+      return { events: pageEvents(complete, mine), position: lastTx - 1 };
     },
     async *scanTimeRange(from, to, upto, pageSize) {
-      let after: [number, number] = [from - 1, 0];
+      // The time range prunes to its day partitions; within them, pages follow the log order.
+      let after: [number, number] = [0, 0];
       for (;;) {
-        const rows = (await q<Row>(`SELECT ${COLUMNS} FROM events WHERE ts >= $1 AND ts < $2 AND tx <= $3 AND (ts, seq) > ($4, $5) ORDER BY ts, seq LIMIT $6`, [from, to, upto, after[0], after[1], pageSize])).rows;
+        const rows = (await q<Row>(`SELECT ${COLUMNS} FROM events WHERE ts >= $1 AND ts < $2 AND tx <= $3 AND (tx, seq) > ($4, $5) ORDER BY tx, seq LIMIT $6`, [from, to, upto, after[0], after[1], pageSize])).rows;
         if (rows.length === 0) return;
         const last = rows[rows.length - 1]!;
-        after = [last.ts, last.seq];
+        after = [last.tx, last.seq];
         yield rows.map(toEvent);
       }
     },

@@ -16,6 +16,7 @@ import type { BucketRecord, Tier } from "../../core/rollup-index.js";
 import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
 import { soleLeadership } from "./sole-leadership.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
+import { refuseNewerSchema } from "../migration.js";
 import { configure } from "./writer.js";
 import type { WriterReply, WriterRequest } from "./writer-worker.js";
 
@@ -40,6 +41,7 @@ function toEvent(r: Row): StoredEvent {
 export function migrate(db: Database.Database, migrations: readonly Migration[] = SQLITE_MIGRATIONS): number {
   db.exec("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
   const applied = new Set((db.prepare("SELECT version FROM schema_migrations").all() as { version: number }[]).map((r) => r.version));
+  refuseNewerSchema(applied, migrations);
   for (const m of migrations) {
     if (applied.has(m.version)) continue;
     db.transaction(() => {
@@ -102,7 +104,13 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   const file = resolve(opts.dataDir, "vigil.db");
   const db = new Database(file);
   configure(db, opts.synchronous ?? "full");
-  const version = migrate(db);
+  let version: number;
+  try {
+    version = migrate(db);
+  } catch (err) {
+    db.close();
+    throw err;
+  }
   const writer = new WriterClient(file, opts.synchronous ?? "full");
 
   const byRunId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1");

@@ -101,7 +101,7 @@ describe("three instances on one PostgreSQL database", () => {
     const synced = await postJson(`${servers[1]!.url}/api/v1/sync`, {});
     assert.equal(synced.status, 200, JSON.stringify(synced.body));
     assert.deepEqual((await getJson(`${servers[1]!.url}/api/v1/metrics/system?window=60m`)).body.metrics, answers[0], "sync rebuilt the same figures");
-    const m = answers[0];
+    const m = answers[0]!;
     assert.equal(m.total_tasks, N);
     assert.equal(m.successful_tasks, truth.byStatus.success);
     assert.equal(m.failed_tasks, truth.byStatus.failure);
