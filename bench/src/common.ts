@@ -123,12 +123,12 @@ export interface ChildServer {
 }
 
 /** Starts `vigil serve` in a child process on a free port and waits until /readyz answers 200. */
-export async function startChildServer(dataDir: string, opts: { nodeArgs?: string[]; args?: string[]; timeoutMs?: number } = {}): Promise<ChildServer> {
+export async function startChildServer(dataDir: string, opts: { nodeArgs?: string[]; args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ChildServer> {
   const port = await freePort();
   const t0 = performance.now();
   // BENCH_SERVER_NODE_ARGS passes node flags to every server child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extraNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const proc = spawn(process.execPath, [...extraNodeArgs, ...(opts.nodeArgs ?? []), VIGIL_BIN, "serve", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn", ...(opts.args ?? [])], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...extraNodeArgs, ...(opts.nodeArgs ?? []), VIGIL_BIN, "serve", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn", ...(opts.args ?? [])], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(opts.env ?? {}) } });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));

@@ -7,6 +7,8 @@ import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { comparePlacements, ingest } from "./ingest.js";
 import { memory } from "./memory.js";
+import { pgIngest } from "./pg-ingest.js";
+import { pgQuery } from "./pg-query.js";
 import { query } from "./query.js";
 import { sdk } from "./sdk.js";
 
@@ -17,9 +19,14 @@ const BENCHES: Record<string, () => Promise<void>> = {
   sdk,
   memory,
   "ingest-compare": comparePlacements,
+  "pg-ingest": pgIngest,
+  "pg-query": pgQuery,
 };
 
-/** What runs when no name is given (`ingest-compare` is a one-off experiment, run by name). */
+/**
+ * What runs when no name is given (`ingest-compare` is a one-off experiment, and the `pg-*` benches
+ * need a PostgreSQL server, so those run by name).
+ */
 const DEFAULT = ["ingest", "query", "sdk", "memory"];
 
 function commit(): string {

@@ -265,8 +265,9 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
       const ownTxs = [...mine.keys()];
       const cols = (p: number) => `seq, tx, id, type, ts, received_at, run_id, task_id, CASE WHEN tx = ANY($${p}::int8[]) THEN NULL ELSE body END AS body`;
       // Everything below xmin has finished: committed rows there are final and visible.
-      const rows = (await q<Row>(`SELECT ${cols(4)} FROM events WHERE tx > $1 AND tx < $2 ORDER BY tx, seq LIMIT $3`, [position, xmin, limit, ownTxs])).rows;
-      if (rows.length < limit) return { events: pageEvents(rows, mine), position: Math.max(position, xmin - 1) };
+      const rows = (await q<Row>(`SELECT ${cols(4)} FROM events WHERE tx > $1 AND tx < $2 ORDER BY tx, seq LIMIT $3`, [position, xmin, limit + 1, ownTxs])).rows;
+      // One row past the limit tells whether the page ends on a transaction boundary.
+      if (rows.length <= limit) return { events: pageEvents(rows, mine), position: Math.max(position, xmin - 1) };
       const lastTx = rows[rows.length - 1]!.tx;
       if (rows[0]!.tx === lastTx) {
         // One transaction larger than the page: take it whole, positions never split one.
