@@ -6,7 +6,7 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { childServer, getJson, postJson, rng, tempDir, type ChildServer } from "./helpers.js";
+import { childServer, getJson, newTruth, postJson, rng, tempDir, type ChildServer } from "./helpers.js";
 import { createTestDatabase, waitFor } from "./pg-support.js";
 
 const N = 300_000;
@@ -14,20 +14,12 @@ const BATCH = 1000;
 const AGENTS = ["react_agent", "evaluator", "planner", "retriever", "forecaster"];
 const STALENESS_MS = 5000;
 
-interface Truth {
-  n: number;
-  byStatus: Record<string, number>;
-  input: number;
-  output: number;
-  nanoCost: number;
-  durations: number[];
-}
 
 describe("three instances on one PostgreSQL database", () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   const dirs = [tempDir(), tempDir(), tempDir()];
   let servers: ChildServer[] = [];
-  const truth: Truth = { n: 0, byStatus: { success: 0, failure: 0, partial: 0, timeout: 0 }, input: 0, output: 0, nanoCost: 0, durations: [] };
+  const truth = newTruth();
   let lastAck = 0;
 
   before(async () => {

@@ -85,3 +85,19 @@ export function rng(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** Exact figures of a generated run data set, kept while generating it. */
+export interface Truth {
+  n: number;
+  byStatus: Record<string, number>;
+  input: number;
+  output: number;
+  /** Cost summed as integer nano-dollars, so the sum does not depend on order. */
+  nanoCost: number;
+  durations: number[];
+}
+
+/** An empty tally. */
+export function newTruth(): Truth {
+  return { n: 0, byStatus: { success: 0, failure: 0, partial: 0, timeout: 0 }, input: 0, output: 0, nanoCost: 0, durations: [] };
+}

@@ -4,23 +4,11 @@
  */
 import { describe, it, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { getJson, inProcessServer, postJson, rng } from "./helpers.js";
+import { getJson, inProcessServer, newTruth, postJson, rng, type Truth } from "./helpers.js";
 
 const N = 100_000;
 const AGENTS = ["react_agent", "evaluator", "planner", "retriever", "forecaster"];
 
-interface Truth {
-  n: number;
-  byStatus: Record<string, number>;
-  input: number;
-  output: number;
-  nanoCost: number;
-  durations: number[];
-}
-
-function newTruth(): Truth {
-  return { n: 0, byStatus: { success: 0, failure: 0, partial: 0, timeout: 0 }, input: 0, output: 0, nanoCost: 0, durations: [] };
-}
 
 /** Exact quantile by the lower-rank definition and by linear interpolation; the answer must be within 1% of both. */
 function exactQuantiles(sorted: number[], q: number): [number, number] {

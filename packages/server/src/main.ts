@@ -92,7 +92,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     eventRetentionMs: cfg.eventRetentionMs,
     now,
     follow: storage.shared,
-    leadership: { instanceId, isLeader: () => leadership?.isLeader() ?? false, term: () => leadership?.term() ?? 0, onChange: () => undefined, status: async () => leadership!.status(), close: async () => undefined },
+    leadership: { isLeader: () => leadership?.isLeader() ?? false, term: () => leadership?.term() ?? 0 },
     progress: (msg, fields) => log.info(fields, msg),
   });
   const prices = new PriceService(storage.prices, cfg.prices);

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { RollupService } from "./rollup-service.js";
-import type { EventStore, Leadership, LogPage, RollupStore } from "../core/ports.js";
+import type { EventStore, LogPage, RollupStore } from "../core/ports.js";
 import type { BucketRecord } from "../core/rollup-index.js";
 import type { StoredEvent } from "../core/stored-event.js";
 import { metricsOf } from "../core/metrics.js";
@@ -38,7 +38,7 @@ function fakes(opts: { pageEnds?: number } = {}) {
     },
   };
   let leader = true;
-  const leadership: Leadership = { instanceId: "i", isLeader: () => leader, term: () => 7, onChange: () => undefined, status: async () => ({ instance_id: "i", leader, term: 7, leader_id: "i", instances: [] }), close: async () => undefined };
+  const leadership = { isLeader: () => leader, term: () => 7 };
   return {
     log,
     saves,

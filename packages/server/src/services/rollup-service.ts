@@ -22,8 +22,8 @@ export interface RollupDeps {
   now: () => number;
   /** True on a shared store: fold by following the event log rather than on each append. */
   follow: boolean;
-  /** Who persists and enforces retention (always this process on an unshared store). */
-  leadership: Leadership;
+  /** Whether this instance persists and enforces retention, and under which term (always, term 1, on an unshared store). */
+  leadership: Pick<Leadership, "isLeader" | "term">;
   /** Progress of long work (start-up replay, sync), for the log. */
   progress?: (msg: string, fields: Record<string, unknown>) => void;
 }
@@ -81,8 +81,8 @@ export class RollupService {
   /** Called for each newly stored event: folds it now, or (following a shared log) soon. */
   stored(ev: StoredEvent): void {
     if (!this.deps.follow) this.index.fold(ev);
-    else if (!this.catchUpState.running) void this.catchUp().catch(() => undefined);
-    else this.catchUpState.again = true;
+    // catchUp coalesces: while one runs, this only asks it for one more round.
+    else void this.catchUp().catch(() => undefined);
   }
 
   /** Follows the shared event log up to its current end; concurrent calls share the work. */
