@@ -11,6 +11,7 @@ import { VigilError } from "./core/errors.js";
 import type { Leadership, Storage } from "./core/ports.js";
 import { DEFAULT_THRESHOLDS } from "./core/thresholds.js";
 import { buildApp } from "./http/build-app.js";
+import { buildAlerting, type AlertingRuntime } from "./alerting-root.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { PriceService } from "./services/price-service.js";
@@ -29,6 +30,7 @@ export interface RunningServer {
   storage: Storage;
   rollups: RollupService;
   leadership: Leadership;
+  alerting: AlertingRuntime;
   close(): Promise<void>;
 }
 
@@ -104,9 +106,19 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   leadership = cluster;
   const ingest = new IngestService({ validate: createEventValidator(), events: storage.events, prices: () => prices.current(), onStored: (ev) => rollups.stored(ev), now, newId: idGenerator() });
   const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
+  let url = "";
+  let alerting: AlertingRuntime;
+  try {
+    alerting = await buildAlerting(cfg, storage, rollups.index, () => leadership, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`);
+  } catch (err) {
+    await cluster.close();
+    await storage.close();
+    throw err;
+  }
   const app = buildApp({
     ingest,
     metrics,
+    alerting: alerting.http,
     keys: cfg.apiKeys,
     bodyLimitBytes: cfg.bodyLimitBytes,
     maxEventsPerBatch: cfg.maxEventsPerBatch,
@@ -126,6 +138,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
           rollups: rollups.status(),
           cluster: await cluster.status(),
           ingest: ingest.counters(),
+          alerting: { evaluation: alerting.engine.stats(), open_alerts: alerting.engine.openAlerts().length, rules: alerting.rules.rules().length, outbox: await storage.alerts.outboxCounts().catch(() => null), deliveries: alerting.outbox.stats() },
           memory: { rss_mb: Math.round(mem.rss / 1048576), heap_used_mb: Math.round(mem.heapUsed / 1048576) },
         };
       },
@@ -154,7 +167,8 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     for (const t of timers) t.unref();
   }
   cluster.onChange((isLeader) => {
-    log.info({ instance: instanceId, term: cluster.term() }, isLeader ? "this instance now leads (persists rollups, enforces retention)" : "this instance no longer leads");
+    log.info({ instance: instanceId, term: cluster.term() }, isLeader ? "this instance now leads (persists rollups, enforces retention, evaluates alerts and delivers notifications)" : "this instance no longer leads");
+    alerting.leadershipChanged(isLeader);
     if (!isLeader) return;
     rollups.becameLeader().then(
       () => rollups.enforceRetention(),
@@ -162,12 +176,12 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     ).catch((err) => log.error({ err }, "retention failed; will retry"));
   });
   await rollups.enforceRetention();
-  let url = "";
   try {
     if (opts.listen !== false) url = await app.listen({ host: cfg.host, port: cfg.port });
     else await app.ready();
   } catch (err) {
     for (const t of timers) clearInterval(t);
+    await alerting.stop();
     await app.close().catch(() => undefined);
     await rollups.flush().catch(() => undefined);
     await cluster.close();
@@ -178,6 +192,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     throw err;
   }
   ready = true;
+  alerting.start();
   let closed = false;
   return {
     app,
@@ -185,10 +200,12 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     storage,
     rollups,
     leadership: cluster,
+    alerting,
     async close() {
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
+      await alerting.stop();
       await app.close();
       await rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead"));
       await cluster.close();
@@ -225,6 +242,10 @@ export async function serve(flags: ConfigFlags): Promise<void> {
     await server.close();
     process.exit(0);
   };
+  process.on("SIGHUP", () => {
+    logger.info("SIGHUP: reloading the rules file");
+    server.alerting.reloadRulesFile();
+  });
   process.once("SIGINT", () => void stop("SIGINT"));
   process.once("SIGTERM", () => void stop("SIGTERM"));
 }

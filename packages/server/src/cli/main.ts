@@ -31,7 +31,8 @@ program
   .option("--database-url <url>", "postgres:// URL to use PostgreSQL instead (env VIGIL_DATABASE_URL)")
   .option("--config <file>", "YAML config file (env VIGIL_CONFIG)")
   .option("--log-level <level>", "fatal|error|warn|info|debug|trace|silent (env VIGIL_LOG_LEVEL; default info)")
-  .action(async (opts: { port?: number; host?: string; dataDir?: string; databaseUrl?: string; config?: string; logLevel?: string }) => {
+  .option("--rules <file>", "YAML alert rules file, added to the default rule pack (env VIGIL_RULES); SIGHUP reloads it")
+  .action(async (opts: { port?: number; host?: string; dataDir?: string; databaseUrl?: string; config?: string; logLevel?: string; rules?: string }) => {
     await serve(opts);
   });
 

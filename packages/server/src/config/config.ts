@@ -8,6 +8,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { parse as parseYaml } from "yaml";
 import { parseDuration } from "../core/window.js";
 import { VigilError } from "../core/errors.js";
+import { AlertingSchema, resolveAlerting, type AlertingConfig } from "./alerting-config.js";
 
 /** Log levels, most severe first. */
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
@@ -94,6 +95,7 @@ export const ConfigSchema = Type.Object(
         ),
       ),
     ),
+    alerting: Type.Optional(AlertingSchema),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
@@ -134,6 +136,8 @@ export interface Config {
   prices: NonNullable<ConfigFile["prices"]>;
   logLevel: string;
   configFile: string | null;
+  /** Alert rules, evaluation, channels, routes (docs/alerting.md). */
+  alerting: AlertingConfig;
 }
 
 /** Values given on the command line (undefined when not given). */
@@ -144,6 +148,8 @@ export interface ConfigFlags {
   databaseUrl?: string;
   config?: string;
   logLevel?: string;
+  /** Alert rules file (`--rules`). */
+  rules?: string;
 }
 
 /** Defaults of every setting. */
@@ -238,6 +244,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     prices: file.prices ?? [],
     logLevel,
     configFile,
+    alerting: resolveAlerting(file.alerting, flags.rules ?? env.VIGIL_RULES),
   };
   if (cfg.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
     throw new VigilError("CONFIG_INVALID", `the database URL must start with postgres:// or postgresql://, got "${cfg.databaseUrl.replace(/\/\/[^@/]*@/, "//***@")}"`);

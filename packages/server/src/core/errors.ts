@@ -7,6 +7,7 @@ export type ErrorCode =
   | "INVALID_ENCODING"
   | "BATCH_TOO_LARGE"
   | "NOT_FOUND"
+  | "CONFLICT"
   | "UNAUTHORIZED"
   | "FORBIDDEN"
   | "STORAGE_UNAVAILABLE"

@@ -3,6 +3,7 @@
  * networked store (PostgreSQL) fits the same contract as the embedded one.
  */
 import type { EventType } from "@vigil/contract";
+import type { AlertStore } from "./alerting/types.js";
 import type { BucketRecord, Tier } from "./rollup-index.js";
 import type { PriceEntry } from "./prices.js";
 import type { RunRef, StoredEvent } from "./stored-event.js";
@@ -117,6 +118,8 @@ export interface Storage {
   readonly events: EventStore;
   readonly rollups: RollupStore;
   readonly prices: PriceStore;
+  /** Alerting state: rules, settings, alerts and their history, silences and the notification outbox. */
+  readonly alerts: AlertStore;
   /** True when several instances may share the store (each then follows the shared event log). */
   readonly shared: boolean;
   /** Starts leader election among the instances sharing the store. */

@@ -20,6 +20,11 @@ const SEP = "\u001f";
 /** Key of the all-dimensions total bucket of a time slice. */
 export const TOTAL_KEY = "\u0000total";
 
+/** Width of the fine slices alert rules read for short windows (not persisted). */
+export const FINE_SLICE = 10_000;
+/** How long fine slices are kept: windows up to this length can be answered to 10 seconds. */
+export const FINE_HORIZON = 15 * MINUTE;
+
 /** Time tier of a bucket. */
 export type Tier = "m" | "h";
 
@@ -64,6 +69,12 @@ type Tiers = Record<Tier, Map<number, Map<string, Bucket>>>;
 /** The rollups of every dimension set in the minute and hour tiers. */
 export class RollupIndex {
   private readonly tiers: Tiers = { m: new Map(), h: new Map() };
+  /**
+   * 10-second slices of the last FINE_HORIZON, so alert rules with windows down to 30 s read exactly
+   * their window. Kept in memory only: after a start they fill up from the events folded since.
+   */
+  private readonly fine = new Map<number, Map<string, Bucket>>();
+  private fineSince = Infinity;
   private readonly dirty: BucketRecord[] = [];
   private readonly parsed = new Map<string, Dims>();
   private readonly delta = new EventDelta();
@@ -84,6 +95,26 @@ export class RollupIndex {
     d.applyTo(this.bucket("m", m, TOTAL_KEY));
     d.applyTo(this.bucket("h", h, key));
     d.applyTo(this.bucket("h", h, TOTAL_KEY));
+    const f = ev.ts - (ev.ts % FINE_SLICE);
+    if (f >= this.fineSince - FINE_HORIZON) {
+      let slice = this.fine.get(f);
+      if (!slice) this.fine.set(f, (slice = new Map()));
+      let b = slice.get(key);
+      if (!b) slice.set(key, (b = new Bucket()));
+      d.applyTo(b);
+      let t = slice.get(TOTAL_KEY);
+      if (!t) slice.set(TOTAL_KEY, (t = new Bucket()));
+      d.applyTo(t);
+    }
+  }
+
+  /**
+   * Starts keeping fine slices from `now`: windows that start at or after it can be answered to
+   * 10 seconds; earlier ones fall back to minutes (events folded before, e.g. restored from a
+   * checkpoint, are not in the fine slices).
+   */
+  startFine(now: number): void {
+    this.fineSince = now - (now % FINE_SLICE);
   }
 
   private bucket(tier: Tier, start: number, key: string): Bucket {
@@ -126,6 +157,7 @@ export class RollupIndex {
 
   /** Drops the buckets of [from, to) in both tiers (before a rebuild of that span). */
   clearSpan(from: number, to: number): void {
+    for (const start of [...this.fine.keys()]) if (start >= from - (from % FINE_SLICE) && start < to) this.fine.delete(start);
     for (const [tier, size] of [["m", MINUTE], ["h", HOUR]] as const) {
       for (const start of [...this.tiers[tier].keys()]) {
         if (start >= from - (from % size) && start < to) this.tiers[tier].delete(start);
@@ -154,6 +186,7 @@ export class RollupIndex {
     const hCut = now - this.horizons.hourMs;
     for (const start of this.tiers.m.keys()) if (start + MINUTE <= mCut) this.tiers.m.delete(start);
     for (const start of this.tiers.h.keys()) if (start + HOUR <= hCut) this.tiers.h.delete(start);
+    for (const start of this.fine.keys()) if (start + FINE_SLICE <= now - FINE_HORIZON) this.fine.delete(start);
   }
 
   /** Longest span the rollups can answer (the hour-tier horizon). */
@@ -171,11 +204,10 @@ export class RollupIndex {
    * Merges the buckets of the window [from, to) that match `filter`, grouped by `groupBy`
    * (no grouping: one group with key ""). Returns group key → merged bucket.
    */
-  query(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = []): Map<string, { dims: Dims; bucket: Bucket }> {
+  query(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false): Map<string, { dims: Dims; bucket: Bucket }> {
     const out = new Map<string, { dims: Dims; bucket: Bucket }>();
     const useTotal = groupBy.length === 0 && isEmptyFilter(filter);
-    for (const [tier, start] of this.plan(from, to, now)) {
-      const slice = this.tiers[tier].get(start);
+    for (const slice of fine && this.fineCovers(from, now) ? this.finePlan(from, to) : this.plan(from, to, now).map(([tier, start]) => this.tiers[tier].get(start))) {
       if (!slice) continue;
       if (useTotal) {
         const b = slice.get(TOTAL_KEY);
@@ -208,6 +240,17 @@ export class RollupIndex {
       this.parsed.set(key, d);
     }
     return d;
+  }
+
+  /** True when fine slices hold everything from `from` (10-second resolution is available). */
+  fineCovers(from: number, now: number): boolean {
+    return from >= this.fineSince && from > now - FINE_HORIZON;
+  }
+
+  private finePlan(from: number, to: number): (Map<string, Bucket> | undefined)[] {
+    const out: (Map<string, Bucket> | undefined)[] = [];
+    for (let t = from - (from % FINE_SLICE); t < to; t += FINE_SLICE) out.push(this.fine.get(t));
+    return out;
   }
 
   /** The time slices that cover [from, to): minutes at the edges, whole hours between. */

@@ -8,6 +8,7 @@ import type { MetricsService } from "../services/metrics-service.js";
 import { authHook, type KeyConfig } from "./auth.js";
 import { clientErrorHandler, errorHandler, notFoundHandler } from "./errors.js";
 import { ingestRoutes } from "./routes/ingest.js";
+import { alertRoutes, type AlertingDeps } from "./routes/alerts.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { opsRoutes, type OpsDeps } from "./routes/ops.js";
 
@@ -16,6 +17,7 @@ export interface AppDeps {
   ingest: IngestService;
   metrics: MetricsService;
   ops: OpsDeps;
+  alerting: AlertingDeps;
   keys: readonly KeyConfig[];
   bodyLimitBytes: number;
   maxEventsPerBatch: number;
@@ -57,7 +59,11 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(
     async (scope) => {
       ingestRoutes(scope, deps.ingest, { maxEventsPerBatch: deps.maxEventsPerBatch });
-      metricsRoutes(scope, deps.metrics);
+      metricsRoutes(scope, deps.metrics, async () => {
+        const { alerts } = await deps.alerting.store.listAlerts({ states: ["firing", "acknowledged"], limit: 100 });
+        return alerts.map((a) => ({ alert_id: a.id, rule: a.rule, level: a.severity, state: a.state, message: a.annotations.summary ?? a.rule, current_value: a.value, threshold: a.threshold, labels: a.labels, starts_at: new Date(a.fired_at ?? a.active_at).toISOString(), recommendation: a.annotations.recommendation ?? null }));
+      });
+      alertRoutes(scope, deps.alerting);
       opsRoutes(scope, deps.ops);
     },
     { logLevel: "warn" },

@@ -30,7 +30,7 @@ export interface MetricsDeps {
   thresholds?: Thresholds;
 }
 
-/** A threshold breach found in a window (until the alerting engine exists, the report's open alerts). */
+/** A threshold breach found in a window (the report's `threshold_breaches`). */
 export interface ThresholdBreach {
   level: "warning" | "critical";
   metric: keyof Thresholds;
@@ -45,11 +45,20 @@ const ACTIVE_MS = 15 * MINUTE;
 
 /** Metrics queries. */
 export class MetricsService {
-  constructor(private readonly deps: MetricsDeps) {}
+  private current: Thresholds;
 
-  /** Thresholds in force. */
+  constructor(private readonly deps: MetricsDeps) {
+    this.current = deps.thresholds ?? DEFAULT_THRESHOLDS;
+  }
+
+  /** Thresholds in force (health score, agent scores, recommendations, threshold breaches). */
   thresholds(): Thresholds {
-    return this.deps.thresholds ?? DEFAULT_THRESHOLDS;
+    return this.current;
+  }
+
+  /** Replaces the thresholds (after `PUT /api/v1/thresholds`). */
+  setThresholds(t: Thresholds): void {
+    this.current = t;
   }
 
   /** Earliest time answered at minute resolution; older spans come from hour buckets. */
@@ -185,7 +194,7 @@ export class MetricsService {
       band: score === null ? null : healthBand(score),
       metrics: m,
       ...(includeAgents ? { agents } : {}),
-      alerts: breaches,
+      threshold_breaches: breaches,
       trends: tr,
       recommendations: recommendations({ metrics: m, thresholds: this.thresholds(), agents: agents.map((a) => ({ agent_name: a.agent_name, metrics: a.metrics })), trends: tr }),
     };

@@ -52,6 +52,7 @@ export class RollupService {
     this.index.watermark = watermark;
     const replayed = await this.readLog(true);
     this.index.prune(now);
+    this.index.startFine(this.deps.now());
     return { restored: records.length, replayed };
   }
 
@@ -200,6 +201,8 @@ export class RollupService {
         this.index.restore(r);
       }
       this.index.markSpanDirty(from, to);
+      // The rebuilt span has no fine slices: short alert windows read minutes until they refill.
+      this.index.startFine(this.deps.now());
       return { events: n, from, to };
     });
     await this.flush();

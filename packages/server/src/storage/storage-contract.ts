@@ -1,6 +1,7 @@
 /**
  * The storage contract suite: one set of behaviours every store must show, run against SQLite
- * and against PostgreSQL by their integration tests (`describeStorageContract`).
+ * and against PostgreSQL by their integration tests (`describeStorageContract`). The alert store's
+ * part lives in alert-store-contract.ts and is registered with it.
  */
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
@@ -9,6 +10,7 @@ import { Bucket } from "../core/bucket.js";
 import { TOTAL_KEY } from "../core/rollup-index.js";
 import type { StoredEvent } from "../core/stored-event.js";
 import { VigilError } from "../core/errors.js";
+import { describeAlertStoreContract } from "./alert-store-contract.js";
 
 /** Opens a fresh, empty store; `reopen` opens the same data again (after `close`). */
 export type StoreFactory = () => Promise<{ storage: Storage; reopen: () => Promise<Storage> }>;
@@ -203,4 +205,5 @@ export function describeStorageContract(engine: string, fresh: StoreFactory): vo
       assert.equal(again.failure(), null);
     });
   });
+  describeAlertStoreContract(engine, fresh);
 }

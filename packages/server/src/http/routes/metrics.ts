@@ -19,7 +19,7 @@ const GROUPS: [string, Dimension, string][] = [
 const MAX_POINTS = 2000;
 
 /** Registers the read routes. */
-export function metricsRoutes(app: FastifyInstance, metrics: MetricsService): void {
+export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, openAlerts: () => Promise<unknown[]>): void {
   const read = { config: { scope: "read" } };
 
   app.get("/api/v1/health", read, async (req) => metrics.health(metrics.window(windowMs(req.query as Query))));
@@ -78,10 +78,9 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService): vo
 
   app.get("/api/v1/report", read, async (req) => {
     const q = req.query as Query;
-    return metrics.report(metrics.window(windowMs(q), 2), flag(q, "include_agents", true));
+    const report = metrics.report(metrics.window(windowMs(q), 2), flag(q, "include_agents", true));
+    return { ...report, alerts: await openAlerts() };
   });
-
-  app.get("/api/v1/thresholds", read, async () => ({ global: metrics.thresholds() }));
 }
 
 function iso(w: { from: number; to: number }) {

@@ -1,6 +1,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
+import { createConnection, createServer, type Socket } from "node:net";
 import pg from "pg";
 import { openPostgresStorage } from "./postgres-storage.js";
 import { describeStorageContract } from "../storage-contract.js";
@@ -124,6 +125,35 @@ describe("PostgreSQL storage specifics", () => {
     const again = await openPostgresStorage({ url });
     assert.deepEqual((await again.events.readAfter(1, 100)).events.map((e) => e.id), ["e1"]);
     await again.close();
+  });
+
+  it("answers STORAGE_UNAVAILABLE from the alert store while the database cannot be reached", async () => {
+    const url = new URL(await freshDatabase());
+    // A TCP relay in front of PostgreSQL that the test cuts, as a database outage would.
+    const sockets = new Set<Socket>();
+    const relay = createServer((client) => {
+      const upstream = createConnection({ host: url.hostname, port: Number(url.port || 5432) });
+      for (const [a, b] of [[client, upstream], [upstream, client]] as const) {
+        sockets.add(a);
+        a.pipe(b);
+        a.on("error", () => b.destroy());
+        a.on("close", () => b.destroy());
+      }
+    });
+    await new Promise<void>((r) => relay.listen(0, "127.0.0.1", r));
+    const relayed = new URL(url);
+    relayed.host = `127.0.0.1:${(relay.address() as { port: number }).port}`;
+    const s = await openPostgresStorage({ url: relayed.toString(), connectTimeoutMs: 1000 });
+    await s.alerts.putRule({ name: "r", description: null, metric: "error_rate", aggregate: null, scope: {}, group_by: [], comparator: ">", threshold: 0.1, threshold_key: null, window_ms: 60_000, for_ms: 0, keep_firing_for_ms: 0, min_samples: 1, change: null, severity: "warning", labels: {}, annotations: {}, no_data: "ok", enabled: true, source: "api" });
+    const closed = new Promise<void>((r) => relay.close(() => r()));
+    for (const sock of sockets) sock.destroy();
+    await closed;
+    const unavailable = (e: unknown) => e instanceof VigilError && e.code === "STORAGE_UNAVAILABLE";
+    await assert.rejects(s.alerts.listRules(), unavailable);
+    await assert.rejects(s.alerts.saveAlerts([], [{ alert_id: "a", at: 1, event: "firing", by: null, note: null, value: null }]), unavailable);
+    await assert.rejects(s.alerts.due(Date.now(), 10), unavailable);
+    assert.match(s.failure() ?? "", /unreachable/);
+    await s.close();
   });
 
   it("refuses to start with a clear message when the database cannot be reached", async () => {

@@ -16,6 +16,7 @@ import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/
 import { refuseNewerSchema, type Migration } from "../migration.js";
 import { DAY, DayPartitions, partitionName } from "./day-partitions.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
+import { createPostgresAlertStore } from "./postgres-alert-store.js";
 import { isUnavailable, unavailable } from "./pg-errors.js";
 import { pgLeadership } from "./pg-leadership.js";
 
@@ -395,6 +396,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     events,
     rollups,
     prices,
+    alerts: createPostgresAlertStore(pool, guard),
     leadership: (instanceId) => pgLeadership({ url: opts.url, instanceId, checkMs: opts.leaderCheckMs ?? 2000, connectTimeoutMs: opts.connectTimeoutMs ?? 5000, types: TYPES }),
     async schemaVersion() {
       return version;

@@ -56,4 +56,81 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
     description: "time index of custom metric events only",
     sql: `CREATE INDEX events_metric_ts ON events(ts) WHERE type = 4;`,
   },
+  {
+    version: 4,
+    description: "alerting: rules, settings, alerts and history, silences, notification groups, outbox and delivery log",
+    sql: `
+      CREATE TABLE alert_rules (name TEXT PRIMARY KEY, definition TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE alert_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      -- The whole record is JSON; the columns beside it are what queries filter and sort on.
+      -- changed_at is the record's latest lifecycle time (activity order and the since filter).
+      CREATE TABLE alerts (
+        id TEXT PRIMARY KEY,
+        fingerprint TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        severity TEXT NOT NULL,
+        state TEXT NOT NULL,
+        active_at INTEGER NOT NULL,
+        changed_at INTEGER NOT NULL,
+        resolved_at INTEGER,
+        record TEXT NOT NULL
+      );
+      CREATE INDEX alerts_open ON alerts(fingerprint) WHERE state <> 'resolved';
+      CREATE INDEX alerts_state_severity ON alerts(state, severity);
+      CREATE INDEX alerts_rule ON alerts(rule, changed_at);
+      CREATE INDEX alerts_changed_at ON alerts(changed_at);
+      CREATE INDEX alerts_resolved_at ON alerts(resolved_at) WHERE state = 'resolved';
+      CREATE TABLE alert_history (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        event TEXT NOT NULL,
+        "by" TEXT,
+        note TEXT,
+        value REAL
+      );
+      CREATE INDEX alert_history_alert ON alert_history(alert_id, at);
+      CREATE TABLE alert_silences (id TEXT PRIMARY KEY, silence TEXT NOT NULL, created_at INTEGER NOT NULL, ends_at INTEGER NOT NULL);
+      CREATE TABLE notification_groups (
+        group_key TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        last_sent_at INTEGER,
+        last_firing TEXT NOT NULL,
+        PRIMARY KEY (group_key, channel)
+      ) WITHOUT ROWID;
+      CREATE TABLE notification_outbox (
+        id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        notification TEXT NOT NULL,
+        state TEXT NOT NULL,
+        attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER NOT NULL,
+        last_error TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      );
+      CREATE INDEX notification_outbox_due ON notification_outbox(state, next_attempt_at);
+      CREATE INDEX notification_outbox_done ON notification_outbox(updated_at) WHERE state <> 'pending';
+      -- Which alerts each notification carried, so the delivery log can be read per alert.
+      CREATE TABLE notification_alerts (
+        alert_id TEXT NOT NULL,
+        notification_id TEXT NOT NULL,
+        PRIMARY KEY (alert_id, notification_id)
+      ) WITHOUT ROWID;
+      CREATE INDEX notification_alerts_notification ON notification_alerts(notification_id);
+      CREATE TABLE notification_deliveries (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        notification_id TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        attempt INTEGER NOT NULL,
+        status TEXT NOT NULL,
+        http_status INTEGER,
+        error TEXT,
+        at INTEGER NOT NULL
+      );
+      CREATE INDEX notification_deliveries_notification ON notification_deliveries(notification_id);
+      CREATE INDEX notification_deliveries_at ON notification_deliveries(at);
+    `,
+  },
 ];

@@ -15,6 +15,7 @@ import { Bucket } from "../../core/bucket.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
 import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
 import { soleLeadership } from "./sole-leadership.js";
+import { createSqliteAlertStore } from "./sqlite-alert-store.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
 import { refuseNewerSchema } from "../migration.js";
 import { configure } from "./writer.js";
@@ -247,6 +248,8 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
     },
   };
 
+  const alerts = createSqliteAlertStore(db, (write) => writer.request({ op: "alerts", write }));
+
   return {
     kind: "sqlite",
     shared: false,
@@ -254,6 +257,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
     events,
     rollups,
     prices,
+    alerts,
     async schemaVersion() {
       return version;
     },

@@ -6,6 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { configure, createWriter, type AppendRows, type SaveRows } from "./writer.js";
+import { createAlertWriter, type AlertWrite } from "./sqlite-alert-writer.js";
 
 /** A request to the writer. */
 export type WriterRequest =
@@ -14,6 +15,7 @@ export type WriterRequest =
   | { op: "deleteEvents"; id: number; before: number; limit: number }
   | { op: "deleteRollups"; id: number; tier: string; before: number }
   | { op: "price"; id: number; entry: string; at: number }
+  | { op: "alerts"; id: number; write: AlertWrite }
   | { op: "close"; id: number };
 
 /** The writer's answer (appends of one group arrive together as an array). */
@@ -23,6 +25,7 @@ const { file, synchronous } = workerData as { file: string; synchronous: "full" 
 const db = new Database(file);
 configure(db, synchronous);
 const writer = createWriter(db);
+const alertWriter = createAlertWriter(db);
 const port = parentPort!;
 let appends: ({ op: "append"; id: number } & AppendRows)[] = [];
 let scheduled = false;
@@ -64,6 +67,7 @@ port.on("message", (m: WriterRequest) => {
     else if (m.op === "deleteEvents") result = writer.deleteEventsBefore(m.before, m.limit);
     else if (m.op === "deleteRollups") result = writer.deleteRollupsBefore(m.tier, m.before);
     else if (m.op === "price") writer.addPrice(m.entry, m.at);
+    else if (m.op === "alerts") result = alertWriter(m.write) ?? null;
     else if (m.op === "close") {
       db.close();
       reply({ id: m.id, ok: true, result: null });

@@ -1,7 +1,8 @@
 /**
  * Every write to the embedded store, on one connection: event appends (grouped into one
- * transaction per turn), rollup saves, retention deletes and price entries. It runs inside the
- * writer worker so that inserts and fsyncs never block the event loop that serves requests.
+ * transaction per turn), rollup saves, retention deletes and price entries (the alert store's
+ * writes, in sqlite-alert-writer.ts, share the connection). It runs inside the writer worker so
+ * that inserts and fsyncs never block the event loop that serves requests.
  */
 import type Database from "better-sqlite3";
 

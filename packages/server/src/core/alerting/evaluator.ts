@@ -1,0 +1,194 @@
+/**
+ * One evaluation step of one rule, with the state machine of Prometheus alerting rules
+ * (rules/alerting.go): a group whose condition holds opens a `pending` alert, which turns `firing`
+ * once it has held for `for`; a pending alert whose condition stops holding is dropped silently; a
+ * firing one is held for `keep_firing_for` after its condition last held, then resolved. Identity is
+ * the fingerprint of rule and group labels, so one condition never has two open alerts.
+ */
+import { formatFigure, formatThreshold } from "../figure-format.js";
+import { metricUnit } from "./catalogue.js";
+import { formatRuleDuration } from "./duration.js";
+import { renderTemplate } from "./template.js";
+import type { AlertHistoryEntry, AlertRecord, AlertRule, Comparator } from "./types.js";
+
+/** What a rule saw for one group in this evaluation. */
+export interface Observation {
+  /** The group's labels (the `group_by` dimensions). */
+  group: Record<string, string>;
+  /** The value compared (after any change function), or null without data. */
+  value: number | null;
+  /** Samples behind the value, checked against `min_samples`. */
+  samples: number;
+  /** The threshold in force for this group (from the rule or the thresholds settings). */
+  threshold: number | null;
+}
+
+/** The changes one evaluation makes. */
+export interface EvalResult {
+  /** Alerts created or changed (resolved ones included). */
+  upserts: AlertRecord[];
+  /** Pending alerts whose condition cleared: dropped without trace. */
+  dropped: AlertRecord[];
+  history: AlertHistoryEntry[];
+}
+
+/** True when `value comparator threshold` holds. */
+export function compare(value: number, op: Comparator, threshold: number): boolean {
+  switch (op) {
+    case ">":
+      return value > threshold;
+    case ">=":
+      return value >= threshold;
+    case "<":
+      return value < threshold;
+    case "<=":
+      return value <= threshold;
+    case "==":
+      return value === threshold;
+    case "!=":
+      return value !== threshold;
+  }
+}
+
+/** 64-bit FNV-1a of a string, as 16 hex digits (stable across instances and releases). */
+export function fnv1a64(text: string): string {
+  let h = 0xcbf29ce484222325n;
+  const prime = 0x100000001b3n;
+  for (let i = 0; i < text.length; i++) {
+    h ^= BigInt(text.charCodeAt(i));
+    h = (h * prime) & 0xffffffffffffffffn;
+  }
+  return h.toString(16).padStart(16, "0");
+}
+
+/** The identity of a rule applied to a group: the same rule and labels always give the same fingerprint. */
+export function fingerprint(rule: string, group: Record<string, string>): string {
+  const parts = Object.keys(group)
+    .sort()
+    .map((k) => `${k}\u0000${group[k]}`);
+  return fnv1a64([rule, ...parts].join("\u0001"));
+}
+
+/** Labels of an alert: the rule's, then `alertname`, `severity` and the group's (which win). */
+export function alertLabels(rule: AlertRule, group: Record<string, string>): Record<string, string> {
+  return { ...rule.labels, alertname: rule.name, severity: rule.severity, ...group };
+}
+
+/** Fills the rule's annotation templates for one alert. */
+export function renderAnnotations(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number): Record<string, string> {
+  const unit = metricUnit(rule.metric);
+  const show = (v: number | null) => (v === null ? "no data" : rule.change === "ratio" ? `${formatFigure(v, "score")}×` : rule.change === "percent" ? `${formatFigure(v, "score", 1)}%` : formatFigure(v, unit));
+  const data = {
+    value: show(value),
+    value_raw: value === null ? "" : String(value),
+    threshold: threshold === null ? "" : rule.change === "ratio" ? `${threshold}×` : rule.change === "percent" ? `${threshold}%` : formatThreshold(threshold, unit),
+    labels,
+    rule: rule.name,
+    metric: rule.metric,
+    window: formatRuleDuration(rule.window_ms),
+    samples: String(samples),
+  };
+  const out: Record<string, string> = {};
+  for (const [k, t] of Object.entries(rule.annotations)) out[k] = renderTemplate(t, data);
+  return out;
+}
+
+/** Whether an observation's condition holds: true, false, or null for "no data, keep state". */
+function condition(rule: AlertRule, o: Observation | undefined): boolean | null {
+  const noData = !o || o.value === null || o.samples < rule.min_samples || o.threshold === null;
+  if (noData) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
+  return compare(o.value!, rule.comparator, o.threshold!);
+}
+
+/**
+ * Evaluates `rule` at `now` given this step's observations and the rule's open alerts (pending,
+ * firing or acknowledged). Returns the alerts to save and to drop, and history entries.
+ */
+export function evaluateRule(rule: AlertRule, observations: readonly Observation[], open: readonly AlertRecord[], now: number): EvalResult {
+  const res: EvalResult = { upserts: [], dropped: [], history: [] };
+  const byFp = new Map<string, Observation>();
+  for (const o of observations) byFp.set(fingerprint(rule.name, o.group), o);
+  // With no_data: alerting and no group at all, the rule itself is the group that has no data.
+  if (rule.no_data === "alerting" && byFp.size === 0) byFp.set(fingerprint(rule.name, {}), { group: {}, value: null, samples: 0, threshold: rule.threshold });
+  const openByFp = new Map(open.map((a) => [a.fingerprint, a]));
+  const hist = (a: AlertRecord, event: string, value: number | null) => res.history.push({ alert_id: a.id, at: now, event, by: null, note: null, value });
+
+  for (const fp of new Set([...byFp.keys(), ...openByFp.keys()])) {
+    const o = byFp.get(fp);
+    const prev = openByFp.get(fp);
+    const cond = condition(rule, o);
+    if (cond === null) {
+      if (prev) res.upserts.push({ ...prev, last_evaluated_at: now });
+      continue;
+    }
+    if (cond) {
+      const group = o?.group ?? groupOf(prev!, rule);
+      const value = o?.value ?? null;
+      const threshold = o ? o.threshold : prev!.threshold;
+      const labels = alertLabels(rule, group);
+      const annotations = renderAnnotations(rule, labels, value, threshold, o?.samples ?? 0);
+      let a: AlertRecord;
+      if (prev) {
+        a = { ...prev, value, threshold, annotations, labels, severity: rule.severity, keep_firing_since: null, last_evaluated_at: now };
+      } else {
+        a = newAlert(rule, fp, labels, annotations, value, threshold, now);
+        hist(a, "pending", value);
+      }
+      if (a.state === "pending" && now - a.active_at >= rule.for_ms) {
+        a.state = "firing";
+        a.fired_at = now;
+        hist(a, "firing", value);
+      }
+      res.upserts.push(a);
+      continue;
+    }
+    if (!prev) continue;
+    if (prev.state === "pending") {
+      res.dropped.push(prev);
+      continue;
+    }
+    // Firing or acknowledged: hold for keep_firing_for after the condition last held.
+    const value = o?.value ?? prev.value;
+    const since = prev.keep_firing_since ?? now;
+    if (rule.keep_firing_for_ms > 0 && now - since < rule.keep_firing_for_ms) {
+      res.upserts.push({ ...prev, keep_firing_since: since, last_evaluated_at: now, value });
+      continue;
+    }
+    const resolved: AlertRecord = { ...prev, state: "resolved", resolved_at: now, keep_firing_since: null, last_evaluated_at: now, value };
+    hist(resolved, "resolved", o?.value ?? null);
+    res.upserts.push(resolved);
+  }
+  return res;
+}
+
+/** The group labels of an existing alert (its labels restricted to the rule's group_by dimensions). */
+function groupOf(a: AlertRecord, rule: AlertRule): Record<string, string> {
+  const g: Record<string, string> = {};
+  for (const d of rule.group_by) if (a.labels[d] !== undefined) g[d] = a.labels[d]!;
+  return g;
+}
+
+function newAlert(rule: AlertRule, fp: string, labels: Record<string, string>, annotations: Record<string, string>, value: number | null, threshold: number | null, now: number): AlertRecord {
+  return {
+    id: `${fp}-${now.toString(36)}`,
+    fingerprint: fp,
+    rule: rule.name,
+    severity: rule.severity,
+    state: "pending",
+    labels,
+    annotations,
+    metric: rule.metric,
+    value,
+    threshold,
+    active_at: now,
+    fired_at: null,
+    keep_firing_since: null,
+    last_evaluated_at: now,
+    acknowledged_by: null,
+    acknowledged_at: null,
+    ack_note: null,
+    resolved_at: null,
+    resolved_by: null,
+    resolve_note: null,
+  };
+}

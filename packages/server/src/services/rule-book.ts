@@ -1,0 +1,128 @@
+/**
+ * The rules in force and the thresholds settings. Rules come from three layers, the later
+ * replacing the earlier by name: the shipped pack, the rules file (`--rules`), and the API
+ * (stored, so they survive restarts and reach every instance). A change that fails validation
+ * is refused whole and the previous rule set stays in force.
+ */
+import { VigilError } from "../core/errors.js";
+import { parseRuleSet, rulesError, validateRule } from "../core/alerting/rule.js";
+import { applyThresholdUpdate, restoreThresholds, type ThresholdSettings } from "../core/alerting/threshold-settings.js";
+import type { AlertRule, AlertStore } from "../core/alerting/types.js";
+
+/** Key of the thresholds in the settings store. */
+const THRESHOLDS_KEY = "thresholds";
+
+/** What the rule book needs. */
+export interface RuleBookDeps {
+  store: Pick<AlertStore, "listRules" | "putRule" | "deleteRule" | "getSetting" | "putSetting">;
+  defaults: readonly AlertRule[];
+  fileRules: readonly AlertRule[];
+  /** Thresholds before any API change (defaults plus the config file's). */
+  thresholds: ThresholdSettings;
+  /** Called after the thresholds change, so health scores use the same values. */
+  onThresholds?: (t: ThresholdSettings) => void;
+}
+
+/** The rules in force and the thresholds settings. */
+export class RuleBook {
+  private apiRules = new Map<string, AlertRule>();
+  private current: ThresholdSettings;
+  private effective: AlertRule[] = [];
+  private fileRules: readonly AlertRule[];
+
+  constructor(private readonly deps: RuleBookDeps) {
+    this.current = deps.thresholds;
+    this.fileRules = deps.fileRules;
+    this.rebuild();
+  }
+
+  /** Reads the API rules and thresholds from the store (at start, and on every evaluation of a shared store). */
+  async refresh(): Promise<void> {
+    const rules = await this.deps.store.listRules();
+    this.apiRules = new Map(rules.map((r) => [r.name, r]));
+    const stored = await this.deps.store.getSetting(THRESHOLDS_KEY);
+    const next = stored === null ? this.deps.thresholds : restoreThresholds(this.deps.thresholds, stored);
+    if (JSON.stringify(next) !== JSON.stringify(this.current)) {
+      this.current = next;
+      this.deps.onThresholds?.(next);
+    }
+    this.rebuild();
+  }
+
+  private rebuild(): void {
+    const byName = new Map<string, AlertRule>();
+    for (const r of this.deps.defaults) byName.set(r.name, r);
+    for (const r of this.fileRules) byName.set(r.name, r);
+    for (const r of this.apiRules.values()) byName.set(r.name, r);
+    this.effective = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Every rule in force (enabled or not), by name. */
+  rules(): readonly AlertRule[] {
+    return this.effective;
+  }
+
+  /** The rule of this name, or null. */
+  get(name: string): AlertRule | null {
+    return this.effective.find((r) => r.name === name) ?? null;
+  }
+
+  /**
+   * Creates or replaces a rule through the API. With `name`, the body's name (if any) must match.
+   * Resolves whether the rule was new.
+   */
+  async put(body: unknown, name?: string): Promise<{ rule: AlertRule; created: boolean }> {
+    let input = body;
+    if (name !== undefined && typeof body === "object" && body !== null && !Array.isArray(body)) {
+      const b = body as Record<string, unknown>;
+      if (b.name !== undefined && b.name !== name) throw new VigilError("VALIDATION_FAILED", `rule "${name}", field "name": the body names "${String(b.name)}"; rename by creating the new rule and deleting the old one`, [{ path: "/name", message: "must match the rule in the URL" }]);
+      input = { ...b, name };
+    }
+    const { rule, problems } = validateRule(input, "", "api");
+    if (!rule) throw rulesError("the rule was refused", problems);
+    const created = this.get(rule.name) === null;
+    await this.deps.store.putRule(rule);
+    this.apiRules.set(rule.name, rule);
+    this.rebuild();
+    return { rule, created };
+  }
+
+  /** Deletes a rule created through the API; shipped and file rules can only be disabled. */
+  async delete(name: string): Promise<AlertRule | null> {
+    const api = this.apiRules.get(name);
+    if (!api) {
+      const other = this.get(name);
+      if (!other) return null;
+      throw new VigilError("CONFLICT", `rule "${name}" comes from the ${other.source === "file" ? "rules file" : "default rule pack"} and cannot be deleted; PUT it with "enabled": false to turn it off`);
+    }
+    await this.deps.store.deleteRule(name);
+    this.apiRules.delete(name);
+    this.rebuild();
+    return api;
+  }
+
+  /**
+   * Replaces the rules file's rules (on SIGHUP). The document is validated first: on any problem
+   * this throws naming each rule and field, and the rules in force stay as they were.
+   */
+  replaceFileRules(doc: unknown, origin: string): AlertRule[] {
+    const rules = parseRuleSet(doc, "file", origin);
+    this.fileRules = rules;
+    this.rebuild();
+    return rules;
+  }
+
+  /** The thresholds settings in force. */
+  thresholds(): ThresholdSettings {
+    return this.current;
+  }
+
+  /** Applies a `PUT /thresholds` body; refused whole on any problem. */
+  async setThresholds(body: unknown): Promise<ThresholdSettings> {
+    const next = applyThresholdUpdate(this.current, body);
+    await this.deps.store.putSetting(THRESHOLDS_KEY, { global: next.global, agents: next.agents, models: next.models, routes: next.routes });
+    this.current = next;
+    this.deps.onThresholds?.(next);
+    return next;
+  }
+}
