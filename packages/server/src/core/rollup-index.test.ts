@@ -60,4 +60,24 @@ describe("RollupIndex", () => {
     assert.deepEqual(metricsOf(copy, 1), metricsOf(b, 1));
     assert.equal(copy.agentType, "react");
   });
+
+  it("answers short alert windows from 10-second slices once they cover the window, and minutes before", () => {
+    const idx = new RollupIndex(H);
+    const start = now - 20 * MINUTE;
+    idx.startFine(start);
+    for (let t = start; t < now; t += 5000) idx.fold(run(t, "a", 10, t >= now - 30_000 ? "failure" : "success"));
+    const fine = metricsOf(idx.query(now - 30_000, now, now, {}, [], true).get("")!.bucket, 0.5);
+    // [now-30s rounded down to 10 s, now): now is 12:30:15, so the slices start at 12:29:40.
+    assert.equal(fine.total_tasks, 7);
+    assert.equal(fine.failed_tasks, 6);
+    const coarse = metricsOf(idx.query(now - 30_000, now, now).get("")!.bucket, 0.5);
+    assert.equal(coarse.total_tasks, 15, "without fine slices the window starts at the whole minute");
+    const before = new RollupIndex(H);
+    before.startFine(now - 10_000);
+    for (let t = start; t < now; t += 5000) before.fold(run(t, "a", 10));
+    assert.equal(metricsOf(before.query(now - 30_000, now, now, {}, [], true).get("")!.bucket, 0.5).total_tasks, 15, "falls back to minutes for a window older than the fine slices");
+    idx.prune(now + 16 * MINUTE);
+    assert.equal(idx.fineCovers(now - 30_000, now + 16 * MINUTE), false);
+    assert.equal(idx.query(now - 30_000, now, now + 16 * MINUTE, {}, [], true).size, 1, "minute buckets still answer after the fine slices are pruned");
+  });
 });
