@@ -12,6 +12,7 @@ import type { Leadership, Storage } from "./core/ports.js";
 import { DEFAULT_THRESHOLDS } from "./core/thresholds.js";
 import { buildApp } from "./http/build-app.js";
 import { buildAlerting, type AlertingRuntime } from "./alerting-root.js";
+import { Exposition } from "./prometheus/exposition.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { PriceService } from "./services/price-service.js";
@@ -104,7 +105,11 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   log.info({ ...restored, took_ms: Date.now() - restoreStart, store: storage.describe() }, "rollups restored");
   const cluster = storage.leadership(instanceId);
   leadership = cluster;
-  const ingest = new IngestService({ validate: createEventValidator(), events: storage.events, prices: () => prices.current(), onStored: (ev) => rollups.stored(ev), now, newId: idGenerator() });
+  const exposition = new Exposition();
+  const ingest = new IngestService({ validate: createEventValidator(), events: storage.events, prices: () => prices.current(), onStored: (ev) => {
+      rollups.stored(ev);
+      exposition.observe(ev);
+    }, now, newId: idGenerator() });
   const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
   let url = "";
   let alerting: AlertingRuntime;
@@ -127,6 +132,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
       ready: () => ready && storage.failure() === null,
       rollups,
       prices,
+      exposition,
       detailed: async () => {
         const mem = process.memoryUsage();
         return {

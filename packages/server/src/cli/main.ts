@@ -1,7 +1,8 @@
-/** The `vigil` command line: `serve` and `demo`. */
+/** The `vigil` command line: `serve`, `demo` and `rules export`. */
 import { Command, InvalidArgumentError } from "commander";
 import { demoEnv, serve } from "../main.js";
 import { runDemo } from "./commands/demo.js";
+import { rulesExportCommand } from "./commands/rules-export.js";
 
 const port = (v: string) => {
   const n = Number(v);
@@ -46,6 +47,28 @@ program
   .action(async (opts: { target: string; duration: number; rate: number; apiKey?: string }) => {
     const code = await runDemo({ ...opts, apiKey: opts.apiKey ?? demoEnv().apiKey });
     process.exit(code);
+  });
+
+const collectThreshold = (v: string, acc: Record<string, number>) => {
+  const m = /^([a-z0-9_]+)=(.+)$/.exec(v);
+  const n = m ? Number(m[2]) : NaN;
+  if (!m || !Number.isFinite(n)) throw new InvalidArgumentError("must be key=number, e.g. error_rate_max=0.1");
+  return { ...acc, [m[1]!]: n };
+};
+
+program
+  .command("rules")
+  .description("alert rules")
+  .command("export")
+  .description("write the alert rules in force (shipped pack, then the --rules file) for another system")
+  .requiredOption("--format <format>", "output format: prometheus")
+  .option("--rules <file>", "YAML rules file, as given to vigil serve --rules")
+  .option("--out <file>", "write the export here instead of stdout")
+  .option("--thresholds <file>", "YAML or JSON thresholds shaped as the body of PUT /api/v1/thresholds (global values are exported)")
+  .option("--threshold <key=value>", "threshold for rules with threshold_key; repeatable", collectThreshold, {} as Record<string, number>)
+  .option("--no-defaults", "leave out the shipped rule pack")
+  .action(async (opts: { format: string; rules?: string; out?: string; thresholds?: string; threshold: Record<string, number>; defaults: boolean }) => {
+    process.exit(await rulesExportCommand({ format: opts.format, rulesFile: opts.rules, out: opts.out, thresholdsFile: opts.thresholds, thresholds: opts.threshold, noDefaults: !opts.defaults }));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

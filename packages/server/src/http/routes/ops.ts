@@ -12,6 +12,8 @@ export interface OpsDeps {
   detailed: () => Promise<Record<string, unknown>>;
   rollups: RollupService;
   prices: PriceService;
+  /** Prometheus text exposition of `/metrics`. */
+  exposition: { render(): Promise<string>; readonly contentType: string };
 }
 
 /** Registers the operations routes. */
@@ -22,6 +24,7 @@ export function opsRoutes(app: FastifyInstance, ops: OpsDeps): void {
     return { status: "ready" };
   });
   app.get("/api/v1/health/detailed", { config: { scope: "read" } }, async () => ops.detailed());
+  app.get("/metrics", { config: { scope: "read" } }, async (_req, reply) => reply.header("content-type", ops.exposition.contentType).send(await ops.exposition.render()));
   app.post("/api/v1/sync", { config: { scope: "admin" } }, async (req) => {
     const hours = num(req.query as Query, "lookback_hours", 24, 1, 24 * 90);
     const started = Date.now();

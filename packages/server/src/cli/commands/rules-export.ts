@@ -1,0 +1,84 @@
+/**
+ * `vigil rules export --format prometheus [--rules FILE] [--out FILE]`: writes the rules in force
+ * (the shipped pack, replaced by name by the rules file) as a Prometheus rules file over the
+ * `/metrics` families, for teams that alert from their own Prometheus. Rules that cannot be
+ * written, and the ways exported rules differ from Vigil's, are reported on stderr.
+ */
+import { readFile, writeFile } from "node:fs/promises";
+import { parse } from "yaml";
+import { defaultRules } from "../../core/alerting/default-rules.js";
+import { exportPrometheusRules } from "../../core/alerting/prometheus-rules.js";
+import { parseRuleSet } from "../../core/alerting/rule.js";
+import { applyThresholdUpdate, initialThresholds } from "../../core/alerting/threshold-settings.js";
+import type { AlertRule } from "../../core/alerting/types.js";
+
+/** Export formats this command writes. */
+export const EXPORT_FORMATS = ["prometheus"] as const;
+
+/** Options of `vigil rules export`. */
+export interface RulesExportOptions {
+  /** YAML rules file (as given to `vigil serve --rules`); its rules replace shipped ones of the same name. */
+  rulesFile?: string;
+  format: string;
+  /** Where to write the export; stdout when absent. */
+  out?: string;
+  /** Threshold values by key (e.g. `{error_rate_max: 0.1}`) for rules with `threshold_key`, over the defaults. */
+  thresholds?: Record<string, number>;
+  /** YAML or JSON thresholds file, shaped as the body of `PUT /api/v1/thresholds` (only `global` is exported). */
+  thresholdsFile?: string;
+  /** Leave the shipped rule pack out (export only the rules file). */
+  noDefaults?: boolean;
+  /** Output streams (tests capture them). */
+  io?: { stdout(text: string): void; stderr(text: string): void };
+}
+
+const processIo = { stdout: (t: string) => void process.stdout.write(t), stderr: (t: string) => void process.stderr.write(t) };
+
+/** The rules in force: the shipped pack with the file's rules replacing or adding by name. */
+async function loadRules(opts: RulesExportOptions): Promise<AlertRule[]> {
+  const byName = new Map<string, AlertRule>();
+  if (!opts.noDefaults) for (const r of defaultRules()) byName.set(r.name, r);
+  if (opts.rulesFile) {
+    const text = await readFile(opts.rulesFile, "utf8");
+    for (const r of parseRuleSet(parse(text), "file", opts.rulesFile)) byName.set(r.name, r);
+  }
+  return [...byName.values()];
+}
+
+/** Global thresholds: the defaults, then the thresholds file, then explicit values (each validated). */
+async function loadThresholds(opts: RulesExportOptions): Promise<Record<string, number>> {
+  let settings = initialThresholds(undefined);
+  if (opts.thresholdsFile) settings = applyThresholdUpdate(settings, parse(await readFile(opts.thresholdsFile, "utf8")));
+  if (opts.thresholds) settings = applyThresholdUpdate(settings, { global: opts.thresholds });
+  return { ...settings.global };
+}
+
+/** Runs the export; resolves the process exit code (0 written, 1 invalid input, 2 unknown format). */
+export async function rulesExportCommand(opts: RulesExportOptions): Promise<number> {
+  const io = opts.io ?? processIo;
+  if (!(EXPORT_FORMATS as readonly string[]).includes(opts.format)) {
+    io.stderr(`vigil rules export: unknown format "${opts.format}"; use ${EXPORT_FORMATS.join(", ")}\n`);
+    return 2;
+  }
+  let rules: AlertRule[];
+  let thresholds: Record<string, number>;
+  try {
+    rules = await loadRules(opts);
+    thresholds = await loadThresholds(opts);
+  } catch (err) {
+    io.stderr(`vigil rules export: ${(err as Error).message}\n`);
+    return 1;
+  }
+  const result = exportPrometheusRules(rules, thresholds);
+  if (opts.out) await writeFile(opts.out, result.yaml);
+  else io.stdout(result.yaml);
+
+  const exported = rules.length - result.skipped.length;
+  io.stderr(`vigil rules export: ${exported} of ${rules.length} rules exported${opts.out ? ` to ${opts.out}` : ""}\n`);
+  for (const s of result.skipped) io.stderr(`  skipped ${s.rule}: ${s.reason}\n`);
+  // One line per kind of difference, naming its rules, rather than the same sentence per rule.
+  const byNote = new Map<string, string[]>();
+  for (const n of result.notes) byNote.set(n.note, [...(byNote.get(n.note) ?? []), n.rule]);
+  for (const [note, names] of byNote) io.stderr(`  note (${names.join(", ")}): ${note}\n`);
+  return 0;
+}
