@@ -148,6 +148,10 @@ describe("rules and thresholds", () => {
     assert.equal(ok.status, 201);
     assert.equal(ok.body.for, "1m30s");
     assert.equal((await fetch(`${url}/api/v1/alert-rules/HighErrorRate`, { method: "DELETE" })).status, 409, "a shipped rule cannot be deleted, only disabled");
+    const off = await put(`${url}/api/v1/alert-rules/HighErrorRate`, { enabled: false });
+    assert.equal(off.status, 200, JSON.stringify(off.body));
+    assert.equal(off.body.enabled, false);
+    assert.equal(off.body.threshold, 0.05, "the other fields are kept");
     assert.equal((await fetch(`${url}/api/v1/alert-rules/Good`, { method: "DELETE" })).status, 204);
   });
 

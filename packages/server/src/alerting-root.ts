@@ -144,6 +144,8 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
       outbox.start();
       evaluate();
       timers.push(setInterval(evaluate, a.evaluationIntervalMs), setInterval(() => void housekeeping().catch((err) => log.error({ err }, "alerting retention failed; will retry")), 3_600_000));
+      // Instances that do not lead still answer rules and thresholds: re-read what others changed.
+      if (storage.shared) timers.push(setInterval(() => void rules.refresh().catch(() => undefined), 5000));
       for (const t of timers) t.unref();
     },
     reloadRulesFile() {

@@ -5,7 +5,8 @@
  * is refused whole and the previous rule set stays in force.
  */
 import { VigilError } from "../core/errors.js";
-import { parseRuleSet, rulesError, validateRule } from "../core/alerting/rule.js";
+import { formatRuleDuration } from "../core/alerting/duration.js";
+import { parseRuleSet, ruleToInput, rulesError, validateRule } from "../core/alerting/rule.js";
 import { applyThresholdUpdate, restoreThresholds, type ThresholdSettings } from "../core/alerting/threshold-settings.js";
 import type { AlertRule, AlertStore } from "../core/alerting/types.js";
 
@@ -68,7 +69,8 @@ export class RuleBook {
   }
 
   /**
-   * Creates or replaces a rule through the API. With `name`, the body's name (if any) must match.
+   * Creates or replaces a rule through the API. With `name`, the body's name (if any) must match,
+   * and a body without `metric` is a change to the existing rule's fields.
    * Resolves whether the rule was new.
    */
   async put(body: unknown, name?: string): Promise<{ rule: AlertRule; created: boolean }> {
@@ -76,7 +78,11 @@ export class RuleBook {
     if (name !== undefined && typeof body === "object" && body !== null && !Array.isArray(body)) {
       const b = body as Record<string, unknown>;
       if (b.name !== undefined && b.name !== name) throw new VigilError("VALIDATION_FAILED", `rule "${name}", field "name": the body names "${String(b.name)}"; rename by creating the new rule and deleting the old one`, [{ path: "/name", message: "must match the rule in the URL" }]);
-      input = { ...b, name };
+      const existing = this.get(name);
+      // A body without a metric changes fields of the existing rule (e.g. {"enabled": false}).
+      input = existing && b.metric === undefined ? { ...ruleToInput(existing, formatRuleDuration), ...b, name } : { ...b, name };
+      if (existing && b.metric === undefined && b.threshold !== undefined) delete (input as Record<string, unknown>).threshold_key;
+      if (existing && b.metric === undefined && b.threshold_key !== undefined) delete (input as Record<string, unknown>).threshold;
     }
     const { rule, problems } = validateRule(input, "", "api");
     if (!rule) throw rulesError("the rule was refused", problems);

@@ -118,7 +118,7 @@ export interface RetryPolicy {
   max_attempts: number;
 }
 
-/** Default retry policy: 1 s doubling to 5 minutes, 12 attempts (about 25 minutes in all). */
+/** Default retry policy: 1 s doubling to 5 minutes, 12 attempts (with jitter, giving up after about 9 to 18 minutes). */
 export const DEFAULT_RETRY: Readonly<RetryPolicy> = Object.freeze({ initial_ms: 1000, max_ms: 300_000, max_attempts: 12 });
 
 /**
