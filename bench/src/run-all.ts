@@ -5,6 +5,8 @@
  */
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
+import { alertDetection } from "./alert-detection.js";
+import { alertEval } from "./alert-eval.js";
 import { comparePlacements, ingest } from "./ingest.js";
 import { memory } from "./memory.js";
 import { pgIngest } from "./pg-ingest.js";
@@ -21,11 +23,14 @@ const BENCHES: Record<string, () => Promise<void>> = {
   "ingest-compare": comparePlacements,
   "pg-ingest": pgIngest,
   "pg-query": pgQuery,
+  "alert-eval": alertEval,
+  "alert-detection": alertDetection,
 };
 
 /**
- * What runs when no name is given (`ingest-compare` is a one-off experiment, and the `pg-*` benches
- * need a PostgreSQL server, so those run by name).
+ * What runs when no name is given (`ingest-compare` is a one-off experiment, the `pg-*` benches
+ * need a PostgreSQL server, and the `alert-*` benches run real Prometheus and Alertmanager
+ * processes for minutes, so those run by name).
  */
 const DEFAULT = ["ingest", "query", "sdk", "memory"];
 

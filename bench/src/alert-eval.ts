@@ -1,0 +1,576 @@
+/**
+ * Alert evaluation bench: the CPU cost of one evaluation cycle of 1,000 alert rules over 1,000
+ * active dimension sets (50 agents × 20 models), through the real AlertEngine reading a real
+ * RollupIndex, beside Prometheus evaluating the same 1,000 rules (exported as PromQL by
+ * `exportPrometheusRules`) over the same 1,000 series, scraped from a Vigil `/metrics`.
+ */
+import { spawnSync } from "node:child_process";
+import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
+import { join } from "node:path";
+import { RollupIndex, MINUTE, HOUR } from "../../packages/server/dist/core/rollup-index.js";
+import { AlertEngine, type AlertSink } from "../../packages/server/dist/services/alert-engine.js";
+import { RuleBook } from "../../packages/server/dist/services/rule-book.js";
+import { parseRuleSet } from "../../packages/server/dist/core/alerting/rule.js";
+import { exportPrometheusRules } from "../../packages/server/dist/core/alerting/prometheus-rules.js";
+import { initialThresholds } from "../../packages/server/dist/core/alerting/threshold-settings.js";
+import type { AlertHistoryEntry, AlertQuery, AlertRecord, AlertRule, AlertStore, DeliveryAttempt, GroupState, Notification, OutboxEntry, OutboxState, Silence } from "../../packages/server/dist/core/alerting/types.js";
+import type { StoredEvent } from "../../packages/server/dist/core/stored-event.js";
+import { HttpClient, emit, envInt, getJson, human, log, printTable, quantile, rng, round, sleep, startChildServer, tempDir, type ChildServer } from "./common.js";
+import { PROMETHEUS_BIN, PROMTOOL_BIN, binaryVersion, parseExposition, startPrometheus, withSignalCleanup, type PeerProcess } from "./prom-common.js";
+
+/** Agents × models: the active dimension sets (one route, one tenant). */
+const AGENTS = Array.from({ length: 50 }, (_, i) => `agent-${String(i).padStart(2, "0")}`);
+const MODELS = Array.from({ length: 20 }, (_, i) => `model-${String(i).padStart(2, "0")}`);
+const SERIES = AGENTS.length * MODELS.length;
+/** How much history is folded before the first cycle: the longest change rule reads 2 × 15 min. */
+const HISTORY_MS = 32 * MINUTE;
+/** Simulated time between evaluation cycles: the server's default evaluation interval. */
+const CYCLE_MS = 10_000;
+
+/** Settings (BENCH_ALERT_*). */
+interface EvalSettings {
+  rules: number;
+  /** Run events per second over all dimension sets. */
+  rate: number;
+  warmup: number;
+  cycles: number;
+  peer: boolean;
+  peerCycles: number;
+  peerIntervalS: number;
+  peerScrapeS: number;
+  /** Longest the peer's measurement may run, in seconds. */
+  peerMaxS: number;
+}
+
+function settings(): EvalSettings {
+  return {
+    rules: envInt("BENCH_ALERT_RULES", 1000),
+    rate: envInt("BENCH_ALERT_RATE", 1000),
+    warmup: envInt("BENCH_ALERT_WARMUP", 5),
+    cycles: envInt("BENCH_ALERT_CYCLES", 30),
+    peer: process.env.BENCH_ALERT_PEER !== "0",
+    peerCycles: envInt("BENCH_ALERT_PEER_CYCLES", 20),
+    peerIntervalS: envInt("BENCH_ALERT_PEER_INTERVAL", 5),
+    peerScrapeS: envInt("BENCH_ALERT_PEER_SCRAPE", 15),
+    peerMaxS: envInt("BENCH_ALERT_PEER_MAX", 900),
+  };
+}
+
+/**
+ * Run event `i` as an agent sends it. Dimension sets go round robin (i % 1000), so every set gets
+ * an event every 1000 / rate seconds. A few sets misbehave, so that some rules fire: agent 00
+ * fails a quarter of its runs, agent 02 is four times slower, model 03 costs three times as much
+ * and model 07's answers score lower.
+ */
+function runEvent(r: () => number, i: number): Record<string, unknown> {
+  const a = i % AGENTS.length;
+  const m = Math.floor(i / AGENTS.length) % MODELS.length;
+  const u = r();
+  let status = u < 0.97 ? "success" : u < 0.99 ? "failure" : u < 0.995 ? "partial" : "timeout";
+  if (a === 0 && r() < 0.25) status = "failure";
+  const g = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+  const input = 200 + Math.floor(r() * 3800);
+  const output = 20 + Math.floor(r() * 980);
+  const body: Record<string, unknown> = {
+    agent_name: AGENTS[a]!,
+    agent_type: "react",
+    status,
+    duration_ms: Math.round(800 * Math.exp(0.5 * g) * (a === 2 ? 4 : 1) * 10) / 10,
+    model: MODELS[m]!,
+    route: "chat",
+    tenant_id: "acme",
+    input_tokens: input,
+    output_tokens: output,
+    cost: Math.round(((input * 2.5 + output * 10) / 1e6) * (m === 3 ? 3 : 1) * 1e7) / 1e7,
+    quality_score: Math.round(((m === 7 ? 0.4 : 0.6) + 0.4 * r()) * 1000) / 1000,
+  };
+  if (status === "failure" || status === "timeout") body.error_type = status === "timeout" ? "provider_timeout" : "tool_error";
+  return body;
+}
+
+/** A threshold rule shape: metric, comparator and plausible thresholds. */
+interface Shape {
+  metric: string;
+  comparator: string;
+  thresholds: number[];
+  weight: number;
+}
+const SHAPES: Shape[] = [
+  { metric: "error_rate", comparator: ">", thresholds: [0.1, 0.15, 0.2, 0.3], weight: 4 },
+  { metric: "success_rate", comparator: "<", thresholds: [0.85, 0.8], weight: 2 },
+  { metric: "p95_latency_ms", comparator: ">", thresholds: [3000, 5000, 8000], weight: 3 },
+  { metric: "p50_latency_ms", comparator: ">", thresholds: [2000, 4000], weight: 1 },
+  { metric: "avg_latency_ms", comparator: ">", thresholds: [2500, 5000], weight: 1 },
+  { metric: "cost_per_task", comparator: ">", thresholds: [0.02, 0.03], weight: 2 },
+  { metric: "avg_quality_score", comparator: "<", thresholds: [0.7, 0.65], weight: 2 },
+  { metric: "timeout_rate", comparator: ">", thresholds: [0.05, 0.1], weight: 1 },
+  { metric: "tokens_per_task", comparator: ">", thresholds: [4000, 5000], weight: 1 },
+  { metric: "throughput_per_min", comparator: "<", thresholds: [1], weight: 1 },
+];
+/** Change rules (`change: ratio`): the value against the window before it. */
+const CHANGE_SHAPES: Shape[] = [
+  { metric: "p95_latency_ms", comparator: ">", thresholds: [1.5, 2], weight: 2 },
+  { metric: "error_rate", comparator: ">", thresholds: [2, 3], weight: 2 },
+  { metric: "cost_per_task", comparator: ">", thresholds: [1.5, 2], weight: 1 },
+  { metric: "avg_latency_ms", comparator: ">", thresholds: [1.5, 2], weight: 1 },
+];
+const WINDOWS = ["30s", "1m", "2m", "5m", "10m", "15m"];
+const GROUPINGS: { by: string[]; weight: number }[] = [
+  { by: [], weight: 1 },
+  { by: ["agent_name"], weight: 4 },
+  { by: ["model"], weight: 2 },
+  { by: ["agent_name", "model"], weight: 3 },
+];
+
+function pick<T extends { weight: number }>(r: () => number, xs: readonly T[]): T {
+  const total = xs.reduce((s, x) => s + x.weight, 0);
+  let u = r() * total;
+  for (const x of xs) if ((u -= x.weight) < 0) return x;
+  return xs[xs.length - 1]!;
+}
+const one = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
+
+/**
+ * `n` rules as a user would write them: a mix of catalogue metrics, groupings (none, agent,
+ * model, agent × model), windows from 30 s to 15 min, `for` from 0 to 5 min, sample minimums,
+ * 15% change rules (`change: ratio`, windows of 5 to 15 min over larger groups) and 10% scoped
+ * to one agent; templated annotations.
+ */
+export function benchRules(n: number, seed = 11): Record<string, unknown>[] {
+  const r = rng(seed);
+  const out: Record<string, unknown>[] = [];
+  for (let i = 0; i < n; i++) {
+    const change = r() < 0.15;
+    const shape = pick(r, change ? CHANGE_SHAPES : SHAPES);
+    const scoped = r() < 0.1;
+    // Change rules compare aggregates over longer windows (small groups flap from window to window).
+    const groupBy = scoped ? one(r, [[], ["model"]]) : change ? one(r, [[], ["agent_name"], ["model"]]) : pick(r, GROUPINGS).by;
+    const rule: Record<string, unknown> = {
+      name: `bench_${shape.metric}_${String(i).padStart(4, "0")}`,
+      metric: shape.metric,
+      comparator: shape.comparator,
+      threshold: one(r, shape.thresholds),
+      window: one(r, change ? WINDOWS.slice(3) : WINDOWS),
+      for: one(r, ["0s", "0s", "1m", "2m", "5m"]),
+      min_samples: change ? 100 : one(r, [1, 10, 20, 50]),
+      severity: one(r, ["info", "warning", "warning", "critical"]),
+      labels: { team: one(r, ["platform", "agents", "finance"]) },
+      annotations: {
+        summary: "{{ $metric }} of {{ $labels.agent_name }} {{ $labels.model }} is {{ $value }} over {{ $window }} (threshold {{ $threshold }})",
+        description: "{{ $rule }}: {{ $samples }} samples.",
+      },
+    };
+    if (groupBy.length) rule.group_by = groupBy;
+    if (scoped) rule.scope = { agent_name: one(r, AGENTS) };
+    if (change) rule.change = "ratio";
+    out.push(rule);
+  }
+  return out;
+}
+
+/** The AlertStore port in memory: maps and arrays, no I/O (this bench measures evaluation CPU). */
+class MemoryAlertStore implements AlertStore {
+  alerts = new Map<string, AlertRecord>();
+  historyCount = 0;
+  async listRules(): Promise<AlertRule[]> { return []; }
+  async putRule(): Promise<void> {}
+  async deleteRule(): Promise<boolean> { return false; }
+  async getSetting(): Promise<unknown> { return null; }
+  async putSetting(): Promise<void> {}
+  async saveAlerts(alerts: readonly AlertRecord[], history: readonly AlertHistoryEntry[]): Promise<void> {
+    for (const a of alerts) this.alerts.set(a.id, a);
+    this.historyCount += history.length;
+  }
+  async deleteAlerts(ids: readonly string[]): Promise<void> {
+    for (const id of ids) this.alerts.delete(id);
+  }
+  async openAlerts(): Promise<AlertRecord[]> { return [...this.alerts.values()].filter((a) => a.state !== "resolved"); }
+  async getAlert(id: string): Promise<AlertRecord | null> { return this.alerts.get(id) ?? null; }
+  async listAlerts(_q: AlertQuery): Promise<{ alerts: AlertRecord[]; total: number }> { return { alerts: [], total: 0 }; }
+  async history(): Promise<AlertHistoryEntry[]> { return []; }
+  async deleteResolvedBefore(): Promise<number> { return 0; }
+  async listSilences(): Promise<Silence[]> { return []; }
+  async putSilence(): Promise<void> {}
+  async deleteSilence(): Promise<boolean> { return false; }
+  async listGroupStates(): Promise<GroupState[]> { return []; }
+  async enqueue(_n: readonly Notification[], _g: readonly GroupState[]): Promise<void> {}
+  async due(): Promise<OutboxEntry[]> { return []; }
+  async nextDue(): Promise<number | null> { return null; }
+  async recordAttempt(): Promise<void> {}
+  async deliveries(): Promise<DeliveryAttempt[]> { return []; }
+  async outboxCounts(): Promise<Record<OutboxState, number>> { return { pending: 0, delivered: 0, failed: 0 }; }
+  async deleteDeliveredBefore(): Promise<number> { return 0; }
+}
+
+const noopSink: AlertSink = { process: async () => undefined, acknowledged: async () => undefined };
+const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+
+/** Distinct rollup reads one cycle makes (rules sharing window, scope and grouping share one). */
+function distinctReads(rules: readonly AlertRule[]): number {
+  const keys = new Set<string>();
+  for (const r of rules) {
+    const k = `${JSON.stringify(r.scope)}|${r.group_by.join(",")}`;
+    keys.add(`${r.window_ms}|cur|${k}`);
+    if (r.change) keys.add(`${r.window_ms}|prev|${k}`);
+  }
+  return keys.size;
+}
+
+/** Groups (rule × group label set) one cycle evaluates when every dimension set has data. */
+function groupsPerCycle(rules: readonly AlertRule[]): number {
+  const size: Record<string, number> = { agent_name: AGENTS.length, model: MODELS.length };
+  let n = 0;
+  for (const r of rules) n += r.group_by.reduce((p, d) => p * (d in r.scope ? 1 : (size[d] ?? 1)), 1);
+  return n;
+}
+
+interface OursResult {
+  cyclesMs: number[];
+  firing: number;
+  pending: number;
+  /** Open alerts per metric. */
+  byMetric: Record<string, number>;
+  folded: number;
+  foldMs: number;
+  heapMB: number;
+  engineTookMs: number[];
+}
+
+/** Folds the history into a RollupIndex and times evaluation cycles of the real AlertEngine. */
+async function measureOurs(rules: AlertRule[], s: EvalSettings): Promise<OursResult> {
+  const index = new RollupIndex({ minuteMs: 48 * HOUR, hourMs: 35 * 24 * HOUR });
+  const step = 1000 / s.rate;
+  const r = rng(5);
+  let seq = 0;
+  let now = Date.now();
+  const start = now - HISTORY_MS;
+  // As a server that has been running for longer than the fine horizon: 10-second slices cover
+  // every window that fits in them (up to 15 min), minute buckets the rest.
+  index.startFine(start);
+  let nextTs = start;
+  const foldUntil = (to: number) => {
+    for (; nextTs <= to; nextTs += step) {
+      const ts = Math.floor(nextTs);
+      const body = runEvent(r, seq);
+      body.tokens_used = (body.input_tokens as number) + (body.output_tokens as number);
+      body.cost_source = "client";
+      const ev: StoredEvent = { id: `evt_${seq}`, type: "run", ts, receivedAt: ts, body };
+      index.fold(ev);
+      seq++;
+    }
+  };
+  const f0 = performance.now();
+  for (let t = start + MINUTE; t < now; t += MINUTE) {
+    foldUntil(t);
+    index.prune(t);
+  }
+  foldUntil(now);
+  index.prune(now);
+  const foldMs = performance.now() - f0;
+  const folded = seq;
+
+  const store = new MemoryAlertStore();
+  const book = new RuleBook({ store, defaults: [], fileRules: rules, thresholds: initialThresholds(undefined) });
+  const engine = new AlertEngine({
+    index,
+    customSamples: async () => null,
+    store,
+    rules: book,
+    sink: noopSink,
+    leadership: { isLeader: () => true },
+    shared: false,
+    now: () => now,
+    log: quietLog,
+  });
+  await engine.start();
+  (globalThis as { gc?: () => void }).gc?.();
+  const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
+  const cyclesMs: number[] = [];
+  const engineTookMs: number[] = [];
+  for (let c = 0; c < s.warmup + s.cycles; c++) {
+    // Ten seconds of traffic arrive between two evaluations, as on the running server.
+    now += CYCLE_MS;
+    foldUntil(now);
+    index.prune(now);
+    const t0 = performance.now();
+    const st = await engine.evaluate();
+    const dt = performance.now() - t0;
+    if (c >= s.warmup) {
+      cyclesMs.push(dt);
+      engineTookMs.push(st?.took_ms ?? NaN);
+    }
+  }
+  const open = engine.openAlerts();
+  const byMetric: Record<string, number> = {};
+  for (const a of open) byMetric[a.metric] = (byMetric[a.metric] ?? 0) + 1;
+  return { cyclesMs, firing: open.filter((a) => a.state === "firing").length, pending: open.filter((a) => a.state === "pending").length, byMetric, folded, foldMs, heapMB, engineTookMs };
+}
+
+interface PeerResult {
+  version: string;
+  durationsMs: number[];
+  exported: number;
+  skipped: number;
+  series: number;
+  backfillSamples: number;
+  backfillMs: number;
+  firing: number;
+  pending: number;
+  failures: number;
+  missed: number;
+  intervalS: number;
+  scrapeS: number;
+}
+
+/** Sends `count` run events (timestamps from `from`, `step` ms apart) to a Vigil in batches of 1,000. */
+async function ingestEvents(client: HttpClient, r: () => number, first: number, count: number, from: number, step: number): Promise<void> {
+  const batch = 1000;
+  const sendOne = async (lo: number, hi: number) => {
+    const parts: string[] = [];
+    for (let i = lo; i < hi; i++) parts.push(JSON.stringify({ type: "run", timestamp: Math.floor(from + (i - first) * step), body: runEvent(r, i) }));
+    const res = await client.send("POST", "/api/v1/ingest", Buffer.from(`{"events":[${parts.join(",")}]}`));
+    if (res.status >= 300) throw new Error(`ingest answered ${res.status}: ${res.text.slice(0, 500)}`);
+  };
+  // Two requests in flight (the client has two sockets).
+  let next = first;
+  const loop = async () => {
+    while (next < first + count) {
+      const lo = next;
+      next = Math.min(first + count, lo + batch);
+      await sendOne(lo, next);
+    }
+  };
+  await Promise.all([loop(), loop()]);
+}
+
+/** Reads the rule group's figures from Prometheus' own /metrics. */
+async function groupFigures(prom: PeerProcess): Promise<{ lastEval: number; lastDurationS: number; failures: number; missed: number; headSeries: number }> {
+  const text = await (await fetch(`${prom.url}/metrics`)).text();
+  let lastEval = NaN;
+  let lastDurationS = NaN;
+  let failures = 0;
+  let missed = 0;
+  let headSeries = NaN;
+  for (const s of parseExposition(text)) {
+    const group = s.labels.rule_group ?? "";
+    if (s.name === "prometheus_tsdb_head_series") headSeries = s.value;
+    if (!group.endsWith(";vigil")) continue;
+    if (s.name === "prometheus_rule_group_last_evaluation_timestamp_seconds") lastEval = s.value;
+    else if (s.name === "prometheus_rule_group_last_duration_seconds") lastDurationS = s.value;
+    else if (s.name === "prometheus_rule_evaluation_failures_total") failures = s.value;
+    else if (s.name === "prometheus_rule_group_iterations_missed_total") missed = s.value;
+  }
+  return { lastEval, lastDurationS, failures, missed, headSeries };
+}
+
+/**
+ * The peer: a Vigil child gets the same events (so its /metrics holds the same 1,000 dimension
+ * sets); its /metrics is backfilled into a fresh Prometheus TSDB as 32 min of history at the scrape
+ * interval (promtool tsdb create-blocks-from openmetrics), then Prometheus scrapes that Vigil live
+ * and evaluates the exported rules while the events keep coming. Durations come from Prometheus'
+ * own prometheus_rule_group_last_duration_seconds, one per evaluation.
+ */
+async function measurePeer(rules: AlertRule[], s: EvalSettings): Promise<PeerResult | { na: string }> {
+  const version = binaryVersion(PROMETHEUS_BIN);
+  if (!version) return { na: `${PROMETHEUS_BIN} cannot be run (set BENCH_PROMETHEUS)` };
+  if (!binaryVersion(PROMTOOL_BIN)) return { na: `${PROMTOOL_BIN} cannot be run (set BENCH_PROMTOOL); it backfills the history` };
+  const exp = exportPrometheusRules(rules, {});
+  const families = new Set<string>();
+  for (const m of exp.yaml.matchAll(/\bvigil_[a-z_]+/g)) families.add(m[0]);
+  const { dir, cleanup } = tempDir("vigil-bench-alert-eval-peer-");
+  let vigil: ChildServer | null = null;
+  let prom: PeerProcess | null = null;
+  let client: HttpClient | null = null;
+  let stopTraffic = () => undefined as void;
+  let traffic: Promise<void> = Promise.resolve();
+  try {
+    const cfg = join(dir, "vigil.yaml");
+    writeFileSync(cfg, "alerting:\n  default_rules: false\n");
+    vigil = await startChildServer(join(dir, "vigil-data"), { args: ["--config", cfg] });
+    client = new HttpClient(vigil.url, 2);
+    const step = 1000 / s.rate;
+    const r = rng(5);
+    const historyEvents = Math.floor(HISTORY_MS / step);
+    const T0 = Date.now();
+    log(`alert-eval: peer — ingesting ${human(historyEvents)} events (the same 32 min of traffic) into a Vigil child`);
+    await ingestEvents(client, r, 0, historyEvents, T0 - HISTORY_MS, step);
+    // Its /metrics now holds the counters of the whole history; write them as 32 min of samples.
+    const captured = Date.now();
+    const samples = parseExposition(await (await fetch(`${vigil.url}/metrics`)).text()).filter((x) => families.has(x.name) || families.has(x.name.replace(/_(bucket|sum|count)$/, "")));
+    const instance = new URL(vigil.url).host;
+    const scrapeMs = s.peerScrapeS * 1000;
+    const points: number[] = [];
+    for (let t = captured - HISTORY_MS; t < captured - 1000; t += scrapeMs) points.push(t);
+    const base = captured - HISTORY_MS - scrapeMs;
+    const file = join(dir, "backfill.om");
+    const fd = openSync(file, "w");
+    let buf = "";
+    let written = 0;
+    for (const x of samples) {
+      const labels = Object.entries({ ...x.labels, job: "vigil", instance })
+        .filter(([, v]) => v !== "")
+        .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+        .join(",");
+      for (const t of points) {
+        const v = (x.value * (t - base)) / (captured - base);
+        buf += `${x.name}{${labels}} ${v} ${(t / 1000).toFixed(3)}\n`;
+        written++;
+      }
+      if (buf.length > 1 << 20) {
+        writeSync(fd, buf);
+        buf = "";
+      }
+    }
+    writeSync(fd, `${buf}# EOF\n`);
+    closeSync(fd);
+    log(`alert-eval: peer — backfilling ${human(written)} samples (${human(samples.length)} series × ${points.length} scrapes) with promtool`);
+    const tsdb = join(dir, "tsdb");
+    const b0 = performance.now();
+    const bf = spawnSync(PROMTOOL_BIN, ["tsdb", "create-blocks-from", "openmetrics", "--quiet", file, tsdb], { encoding: "utf8", maxBuffer: 64 << 20 });
+    const backfillMs = performance.now() - b0;
+    if (bf.status !== 0) throw new Error(`promtool backfill failed: ${bf.stderr || bf.stdout}`);
+    const rulesFile = join(dir, "rules.yml");
+    writeFileSync(rulesFile, exp.yaml);
+    const check = spawnSync(PROMTOOL_BIN, ["check", "rules", rulesFile], { encoding: "utf8", maxBuffer: 64 << 20 });
+    if (check.status !== 0) throw new Error(`promtool check rules refused the export: ${(check.stderr || check.stdout).slice(0, 2000)}`);
+    const promCfg = join(dir, "prometheus.yml");
+    writeFileSync(promCfg, [
+      "global:",
+      `  scrape_interval: ${s.peerScrapeS}s`,
+      `  evaluation_interval: ${s.peerIntervalS}s`,
+      "rule_files:",
+      `  - ${JSON.stringify(rulesFile)}`,
+      "scrape_configs:",
+      "  - job_name: vigil",
+      "    static_configs:",
+      `      - targets: [${JSON.stringify(instance)}]`,
+      "",
+    ].join("\n"));
+
+    // Live traffic from here on, at the same rate, so that short windows hold fresh samples.
+    let running = true;
+    stopTraffic = () => { running = false; };
+    let nextSeq = historyEvents;
+    traffic = (async () => {
+      while (running) {
+        const t = performance.now();
+        const n = s.rate;
+        await ingestEvents(client!, r, nextSeq, n, Date.now() - 1000, step);
+        nextSeq += n;
+        await sleep(Math.max(0, 1000 - (performance.now() - t)));
+      }
+    })();
+
+    prom = await startPrometheus(promCfg, tsdb, ["--log.level=warn"]);
+    log(`alert-eval: peer — ${version}; ${exp.skipped.length} of ${rules.length} rules skipped by the export; warming up 60 s, then ${s.peerCycles} evaluations every ${s.peerIntervalS} s`);
+    const started = Date.now();
+    const durationsMs: number[] = [];
+    let last = NaN;
+    let fig = await groupFigures(prom);
+    const deadline = started + s.peerMaxS * 1000;
+    while (durationsMs.length < s.peerCycles && Date.now() < deadline) {
+      await sleep(500);
+      fig = await groupFigures(prom);
+      if (!Number.isFinite(fig.lastEval) || fig.lastEval === last || fig.lastEval <= 0) continue;
+      last = fig.lastEval;
+      // Skip the first minute: 30-second windows and their change baselines need live scrapes.
+      const warm = fig.lastEval * 1000 < started + 60_000;
+      log(`alert-eval: peer — evaluation at +${round(fig.lastEval - started / 1000, 1)} s took ${round(fig.lastDurationS * 1000, 1)} ms${warm ? " (warm-up)" : ""}`);
+      if (!warm) durationsMs.push(fig.lastDurationS * 1000);
+    }
+    const alerts = await getJson(`${prom.url}/api/v1/alerts`);
+    const list = (alerts.data?.alerts ?? []) as { state: string }[];
+    return {
+      version,
+      durationsMs,
+      exported: rules.length - exp.skipped.length,
+      skipped: exp.skipped.length,
+      series: fig.headSeries,
+      backfillSamples: written,
+      backfillMs,
+      firing: list.filter((a) => a.state === "firing").length,
+      pending: list.filter((a) => a.state === "pending").length,
+      failures: fig.failures,
+      missed: fig.missed,
+      intervalS: s.peerIntervalS,
+      scrapeS: s.peerScrapeS,
+    };
+  } finally {
+    stopTraffic();
+    await traffic.catch(() => undefined);
+    await prom?.stop();
+    client?.close();
+    await vigil?.stop();
+    cleanup();
+  }
+}
+
+/** Runs the alert-eval bench and prints its table and BENCH line. */
+export async function alertEval(): Promise<void> {
+  const s = settings();
+  const inputs = benchRules(s.rules);
+  const rules = parseRuleSet({ rules: inputs }, "file", "bench rules");
+  const count = (f: (r: AlertRule) => boolean) => rules.filter(f).length;
+  log(`alert-eval: ${rules.length} rules (${count((r) => r.change !== null)} change: ratio, ${count((r) => Object.keys(r.scope).length > 0)} scoped, ${count((r) => r.group_by.length === 0)} ungrouped, ${count((r) => r.group_by.length === 2)} by agent × model), ${distinctReads(rules)} distinct rollup reads and ${human(groupsPerCycle(rules))} rule × group evaluations per cycle`);
+  log(`alert-eval: folding ${HISTORY_MS / MINUTE} min of history (${s.rate} runs/s over ${SERIES} dimension sets)`);
+  const ours = await measureOurs(rules, s);
+  const o = { median: quantile(Float64Array.from(ours.cyclesMs).sort(), 0.5), p95: quantile(Float64Array.from(ours.cyclesMs).sort(), 0.95), max: Math.max(...ours.cyclesMs) };
+  log(`alert-eval: ours median ${round(o.median, 1)} ms, p95 ${round(o.p95, 1)} ms, max ${round(o.max, 1)} ms per cycle; ${ours.firing} firing, ${ours.pending} pending (${Object.entries(ours.byMetric).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(", ")})`);
+
+  let peer: PeerResult | { na: string };
+  if (!s.peer) peer = { na: "skipped (BENCH_ALERT_PEER=0)" };
+  else {
+    try {
+      peer = await withSignalCleanup(() => measurePeer(rules, s));
+    } catch (err) {
+      log(`alert-eval: peer failed: ${(err as Error).message}`);
+      peer = { na: `Prometheus run failed: ${(err as Error).message.split("\n")[0]}` };
+    }
+  }
+  const has = !("na" in peer) && peer.durationsMs.length > 0;
+  const p = has ? (() => {
+    const d = Float64Array.from((peer as PeerResult).durationsMs).sort();
+    return { median: quantile(d, 0.5), p95: quantile(d, 0.95), max: d[d.length - 1]! };
+  })() : null;
+  const ms = (v: number) => `${round(v, v < 10 ? 2 : 1)} ms`;
+  const peerCell = (v: number | undefined) => (p && v !== undefined ? `${ms(v)} Prometheus` : "n/a");
+  const ratio = (a: number, b: number | undefined) => (b ? round(a / b, 3).toString() : "");
+  printTable(`alert-eval — one evaluation cycle of ${rules.length} rules over ${SERIES} active dimension sets (${s.cycles} cycles after ${s.warmup} warm-up)`, [
+    { figure: "ms per cycle, median", ours: ms(o.median), peer: peerCell(p?.median), ratio: ratio(o.median, p?.median), goal: "< 50 ms", met: o.median < 50 },
+    { figure: "ms per cycle, p95", ours: ms(o.p95), peer: peerCell(p?.p95), ratio: ratio(o.p95, p?.p95), goal: "< 50 ms", met: o.p95 < 50 },
+    { figure: "ms per cycle, max", ours: ms(o.max), peer: peerCell(p?.max), ratio: ratio(o.max, p?.max), goal: "(context)" },
+    { figure: "alerts open (firing + pending)", ours: `${ours.firing + ours.pending} (${ours.firing} + ${ours.pending})`, peer: has ? `${(peer as PeerResult).firing + (peer as PeerResult).pending} (${(peer as PeerResult).firing} + ${(peer as PeerResult).pending})` : "", ratio: "", goal: "(context)" },
+    { figure: "rules evaluated", ours: String(rules.length), peer: "na" in peer ? "" : `${peer.exported} (${peer.skipped} not exportable)`, ratio: "", goal: "(context)" },
+    { figure: "rule × group evaluations per cycle", ours: human(groupsPerCycle(rules)), peer: "", ratio: "", goal: "(context)" },
+    { figure: "series behind the rules", ours: `${SERIES} dimension sets`, peer: has ? `${human((peer as PeerResult).series)} TSDB head series` : "", ratio: "", goal: "(context)" },
+    { figure: "heap after folding 32 min", ours: `${round(ours.heapMB, 0)} MB`, peer: "", ratio: "", goal: "(context)" },
+  ]);
+  console.log("AlertStore: an in-memory stub (maps; no SQLite or PostgreSQL writes), notification sink: a no-op, leadership: always leader. This is the evaluation's CPU cost only.");
+  if ("na" in peer) console.log(`peer: n/a — ${peer.na}`);
+  else {
+    console.log(`peer: ${peer.version}; the same rules exported by exportPrometheusRules (${peer.exported} rules, one group), evaluation_interval ${peer.intervalS}s, scraping that Vigil's /metrics every ${peer.scrapeS}s; 32 min of history backfilled from its /metrics (${human(peer.backfillSamples)} samples, promtool ${round(peer.backfillMs / 1000, 1)} s). Figure: prometheus_rule_group_last_duration_seconds of ${peer.durationsMs.length} evaluations after a 60 s warm-up.`);
+    if (peer.failures || peer.missed) console.log(`peer: note: ${peer.failures} rule evaluation failures, ${peer.missed} missed iterations`);
+  }
+  emit("alert-eval", {
+    rules: rules.length,
+    series: SERIES,
+    cycles: s.cycles,
+    median_ms: round(o.median, 3),
+    p95_ms: round(o.p95, 3),
+    max_ms: round(o.max, 3),
+    firing: ours.firing,
+    pending: ours.pending,
+    distinct_reads: distinctReads(rules),
+    groups_per_cycle: groupsPerCycle(rules),
+    open_by_metric: ours.byMetric,
+    events_folded: ours.folded,
+    fold_s: round(ours.foldMs / 1000, 2),
+    heap_mb: round(ours.heapMB, 1),
+    goal_ms: 50,
+    store: "in-memory stub",
+    peer: "na" in peer
+      ? { na: peer.na }
+      : { version: peer.version, evaluations: peer.durationsMs.length, median_ms: p ? round(p.median, 2) : null, p95_ms: p ? round(p.p95, 2) : null, max_ms: p ? round(p.max, 2) : null, exported: peer.exported, skipped: peer.skipped, head_series: peer.series, firing: peer.firing, pending: peer.pending, failures: peer.failures, missed: peer.missed, evaluation_interval_s: peer.intervalS, scrape_interval_s: peer.scrapeS, backfill_samples: peer.backfillSamples },
+    ratio: p ? round(o.median / p.median, 4) : null,
+  });
+}
