@@ -245,3 +245,13 @@ describe("annotations", () => {
     assert.equal(evaluateRule(r, [obs(0.2)], open, MIN).upserts[0]!.annotations.summary, "now 20.0%");
   });
 });
+
+it("computes the same 64-bit FNV-1a as exact big-integer arithmetic", () => {
+  const reference = (text: string) => {
+    let h = 0xcbf29ce484222325n;
+    for (let i = 0; i < text.length; i++) h = ((h ^ BigInt(text.charCodeAt(i))) * 0x100000001b3n) & 0xffffffffffffffffn;
+    return h.toString(16).padStart(16, "0");
+  };
+  for (const t of ["", "a", "foobar", "ErrorRateHigh\u0001agent_name\u0000a", "ünïcødé ✓ \uffff", "x".repeat(1000)]) assert.equal(fnv1a64(t), reference(t), t);
+  assert.equal(fnv1a64("a"), "af63dc4c8601ec8c");
+});

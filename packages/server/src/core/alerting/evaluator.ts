@@ -50,15 +50,22 @@ export function compare(value: number, op: Comparator, threshold: number): boole
   }
 }
 
-/** 64-bit FNV-1a of a string, as 16 hex digits (stable across instances and releases). */
+/**
+ * 64-bit FNV-1a of a string, as 16 hex digits (stable across instances and releases). Computed on
+ * two 32-bit halves: BigInt arithmetic made fingerprints a quarter of an evaluation cycle.
+ */
 export function fnv1a64(text: string): string {
-  let h = 0xcbf29ce484222325n;
-  const prime = 0x100000001b3n;
+  let hi = 0xcbf29ce4;
+  let lo = 0x84222325;
   for (let i = 0; i < text.length; i++) {
-    h ^= BigInt(text.charCodeAt(i));
-    h = (h * prime) & 0xffffffffffffffffn;
+    const x = (lo ^ text.charCodeAt(i)) >>> 0;
+    // h * (2^40 + 0x1b3) mod 2^64, on the halves: the 2^40 term moves x << 8 into the high word.
+    const a = x * 0x1b3;
+    const carry = Math.floor(a / 4294967296);
+    lo = a - carry * 4294967296;
+    hi = (Math.imul(hi, 0x1b3) + carry + (x << 8)) >>> 0;
   }
-  return h.toString(16).padStart(16, "0");
+  return (hi >>> 0).toString(16).padStart(8, "0") + (lo >>> 0).toString(16).padStart(8, "0");
 }
 
 /** The identity of a rule applied to a group: the same rule and labels always give the same fingerprint. */
