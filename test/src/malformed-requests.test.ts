@@ -86,6 +86,9 @@ const ROUTES: readonly Route[] = [
   { name: "POST /api/v1/outcomes", path: "/api/v1/outcomes", type: "outcome" },
   { name: "POST /api/v1/feedback", path: "/api/v1/feedback", type: "feedback" },
   { name: "POST /api/v1/metrics/custom", path: "/api/v1/metrics/custom", type: "metric" },
+  { name: "POST /api/v1/cache-events", path: "/api/v1/cache-events", type: "cache" },
+  { name: "POST /api/v1/tool-calls", path: "/api/v1/tool-calls", type: "tool_call" },
+  { name: "POST /api/v1/retrievals", path: "/api/v1/retrievals", type: "retrieval" },
 ];
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -189,6 +192,9 @@ const VALID: Record<EventType, Record<string, unknown>> = {
   outcome: { run_id: "mal-unknown-run", actual_outcome: 1, predicted_outcome: 1 },
   feedback: { run_id: "mal-unknown-run", rating: 4 },
   metric: { name: "queue_depth", value: 3 },
+  cache: { operation: "hit", cache: "answers" },
+  tool_call: { tool: "web_search", status: "success", duration_ms: 80 },
+  retrieval: { status: "success", source: "pinecone", duration_ms: 40 },
 };
 
 /** Field pairs (name, raw JSON text); pairs rather than an object so that `__proto__` and duplicates survive. */
@@ -305,19 +311,19 @@ const deepObject = (n: number): string => '{"a":'.repeat(n) + "0" + "}".repeat(n
 const MiB = 1024 * 1024;
 
 /** The name-like (string) field each type requires (outcome and feedback: their reference). */
-const NAME: Record<EventType, string> = { run: "agent_name", llm_call: "model", outcome: "run_id", feedback: "run_id", metric: "name" };
+const NAME: Record<EventType, string> = { run: "agent_name", llm_call: "model", outcome: "run_id", feedback: "run_id", metric: "name", cache: "operation", tool_call: "tool", retrieval: "status" };
 /** The numeric field of each type; outcome has none, so its enum `feedback_source` stands in. */
-const NUM: Record<EventType, string> = { run: "duration_ms", llm_call: "latency_ms", outcome: "feedback_source", feedback: "rating", metric: "value" };
+const NUM: Record<EventType, string> = { run: "duration_ms", llm_call: "latency_ms", outcome: "feedback_source", feedback: "rating", metric: "value", cache: "entry_age_ms", tool_call: "duration_ms", retrieval: "duration_ms" };
 /** A field rejecting negative numbers (metric `value` may be negative: its `unit` string stands in). */
 const NON_NEGATIVE: Record<EventType, string> = { ...NUM, metric: "unit" };
 /** A field where an unrepresentable number (1e309 parses to Infinity) lands: outcomes take any JSON in `actual_outcome`. */
-const HUGE_NUM: Record<EventType, string> = { run: "duration_ms", llm_call: "latency_ms", outcome: "actual_outcome", feedback: "rating", metric: "value" };
+const HUGE_NUM: Record<EventType, string> = { run: "duration_ms", llm_call: "latency_ms", outcome: "actual_outcome", feedback: "rating", metric: "value", cache: "entry_age_ms", tool_call: "duration_ms", retrieval: "duration_ms" };
 /** An integer-only field (outcome and metric have none: `feedback_source` and a label stand in). */
-const INT: Record<EventType, string> = { run: "input_tokens", llm_call: "input_tokens", outcome: "feedback_source", feedback: "rating", metric: "labels" };
+const INT: Record<EventType, string> = { run: "input_tokens", llm_call: "input_tokens", outcome: "feedback_source", feedback: "rating", metric: "labels", cache: "count", tool_call: "tool", retrieval: "documents" };
 /** A bounded free-text field (outcome: a name field, also bounded). */
-const TEXT: Record<EventType, string> = { run: "error_type", llm_call: "error_type", outcome: "agent_name", feedback: "correction", metric: "unit" };
+const TEXT: Record<EventType, string> = { run: "error_type", llm_call: "error_type", outcome: "agent_name", feedback: "correction", metric: "unit", cache: "reason", tool_call: "error_type", retrieval: "error_type" };
 /** The free-form object of each type (metric has no metadata: its labels map stands in). */
-const FREE: Record<EventType, string> = { run: "metadata", llm_call: "metadata", outcome: "metadata", feedback: "metadata", metric: "labels" };
+const FREE: Record<EventType, string> = { run: "metadata", llm_call: "metadata", outcome: "metadata", feedback: "metadata", metric: "labels", cache: "metadata", tool_call: "metadata", retrieval: "metadata" };
 
 /** `feedback` needs rating or thumbs: when the bad field replaces `rating`, keep a valid `thumbs` so the field is the only defect. */
 const ratingFree = (t: EventType, f: string): Fields => (t === "feedback" && f === "rating" ? [["thumbs", j("up")]] : []);
@@ -406,11 +412,14 @@ const KINDS: readonly Kind[] = [
       outcome: [["run_id", "{}"], ["task_id", "false"]],
       feedback: [["run_id", "false"], ["rating", j("4")]],
       metric: [["name", "null"], ["value", j("3")]],
+      cache: [["operation", "7"], ["count", j("one")]],
+      tool_call: [["tool", "[]"], ["status", "true"]],
+      retrieval: [["status", "{}"], ["documents", j("five")]],
     };
     return { text: body(t, wrong[t]), at: wrong[t].map(([k]) => `/${k}`) };
   }),
   bodyKind("required field missing", (t) => {
-    const drop: Record<EventType, string> = { run: "duration_ms", llm_call: "latency_ms", outcome: "actual_outcome", feedback: "rating", metric: "value" };
+    const drop: Record<EventType, string> = { run: "duration_ms", llm_call: "latency_ms", outcome: "actual_outcome", feedback: "rating", metric: "value", cache: "operation", tool_call: "status", retrieval: "status" };
     // feedback without rating or thumbs is named at the body itself.
     return { text: body(t, [], [drop[t]]), at: t === "feedback" ? "" : `/${drop[t]}` };
   }),
@@ -424,6 +433,9 @@ const KINDS: readonly Kind[] = [
       outcome: ["feedback_source", j("robot")],
       feedback: ["thumbs", j("sideways")],
       metric: ["labels", j("env=prod")],
+      cache: ["operation", j("flush")],
+      tool_call: ["status", j("ok")],
+      retrieval: ["status", j("ok")],
     };
     return { text: body(t, [bad[t]]), at: `/${bad[t][0]}` };
   }),
@@ -613,7 +625,7 @@ describe(`malformed requests to the ingest API (${engine})`, () => {
   /** Answers that were 5xx, not JSON, or errors outside the error shape: the report. */
   const faults: string[] = [];
   /** Valid events sent per type: after the table the store must hold exactly these. */
-  const sent: Record<EventType, number> = { run: 0, llm_call: 0, outcome: 0, feedback: 0, metric: 0 };
+  const sent: Record<EventType, number> = { run: 0, llm_call: 0, outcome: 0, feedback: 0, metric: 0, cache: 0, tool_call: 0, retrieval: 0 };
   let stderrText = "";
   const stderrWrite = process.stderr.write.bind(process.stderr);
   const onUncaught = (err: Error): void => void crashes.push(`uncaught exception: ${err.stack ?? String(err)}`);

@@ -15,9 +15,11 @@ export const MAX_NAME_LENGTH = 256;
 export const MAX_TEXT_LENGTH = 4096;
 /** How far in the future an event timestamp may lie before it is rejected, in milliseconds. */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
-/** The event types, in a stable order (their index is the stored type code). */
-export const EVENT_TYPES = ["run", "llm_call", "outcome", "feedback", "metric"] as const;
-/** One of the five event types. */
+/** Most entries in a run's `warnings` list. */
+export const MAX_WARNINGS = 16;
+/** The event types, in a stable order (their index is the stored type code; new types are appended). */
+export const EVENT_TYPES = ["run", "llm_call", "outcome", "feedback", "metric", "cache", "tool_call", "retrieval"] as const;
+/** One of the event types. */
 export type EventType = (typeof EVENT_TYPES)[number];
 
 /** Names are used as metric labels: no control characters (C0, DEL, C1), so they print and key safely. */
@@ -69,6 +71,9 @@ export const RunBody = Type.Object(
     confidence: Type.Optional(Unit("0..1")),
     error_type: Type.Optional(Text("error classification")),
     retries: Type.Optional(Count("retries made")),
+    degraded: Type.Optional(Type.Boolean({ description: "the answer was a degraded one (a fallback, a partial context, a cheaper path)" })),
+    degradation_reason: Type.Optional(Name("why the answer was degraded, e.g. rag_timeout")),
+    warnings: Type.Optional(Type.Array(Name("warning type"), { maxItems: MAX_WARNINGS, description: `warning types raised during the run, at most ${MAX_WARNINGS}` })),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -157,6 +162,80 @@ export const MetricBody = Type.Object(
 /** A metric body as sent on the wire. */
 export type MetricBody = Static<typeof MetricBody>;
 
+/** What happened to a cache: a lookup that hit or missed, a write, an eviction, an invalidation. */
+export const CacheOperation = Type.Union([Type.Literal("hit"), Type.Literal("miss"), Type.Literal("write"), Type.Literal("evict"), Type.Literal("invalidate")]);
+/** Cache operation values. */
+export type CacheOperation = Static<typeof CacheOperation>;
+
+/** Body of a `cache` event: one cache operation (or `count` of them), with the cache's state after it. */
+export const CacheBody = Type.Object(
+  {
+    operation: CacheOperation,
+    cache: Type.Optional(Name("which cache; default \"default\"")),
+    count: Type.Optional(Type.Integer({ minimum: 1, description: "operations of this kind reported at once (e.g. keys invalidated); default 1" })),
+    entry_age_ms: Type.Optional(NonNegative("age of the entry hit, evicted or invalidated, in milliseconds")),
+    reason: Type.Optional(Name("why an entry was evicted or invalidated, e.g. capacity, ttl, deploy")),
+    entries: Type.Optional(Count("entries the cache holds after the operation")),
+    capacity: Type.Optional(Count("most entries the cache can hold")),
+    memory_bytes: Type.Optional(Count("memory the cache uses after the operation, in bytes")),
+    agent_name: Type.Optional(Name("agent that used the cache")),
+    model: Type.Optional(Name("model whose answers are cached")),
+    route: Type.Optional(Name("route served")),
+    tenant_id: Type.Optional(Name("tenant")),
+    mode: Type.Optional(Name("workflow mode")),
+    run_id: Type.Optional(Name("run this operation belongs to")),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+/** A cache body as sent on the wire. */
+export type CacheBody = Static<typeof CacheBody>;
+
+const CallStatus = Type.Union([Type.Literal("success"), Type.Literal("failure")]);
+
+/** Body of a `tool_call` event: one execution of a tool by an agent. */
+export const ToolCallBody = Type.Object(
+  {
+    tool: Name("tool name, e.g. web_search"),
+    status: CallStatus,
+    duration_ms: Type.Optional(NonNegative("wall time of the tool call in milliseconds")),
+    cost: Type.Optional(NonNegative("USD charged for the call")),
+    error_type: Type.Optional(Text("error classification")),
+    agent_name: Type.Optional(Name("agent that called the tool")),
+    model: Type.Optional(Name("model that chose the tool")),
+    route: Type.Optional(Name("route served")),
+    tenant_id: Type.Optional(Name("tenant")),
+    mode: Type.Optional(Name("workflow mode")),
+    run_id: Type.Optional(Name("run this call belongs to")),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+/** A tool_call body as sent on the wire. */
+export type ToolCallBody = Static<typeof ToolCallBody>;
+
+/** Body of a `retrieval` event: one RAG retrieval (vector search, document fetch). */
+export const RetrievalBody = Type.Object(
+  {
+    status: CallStatus,
+    source: Type.Optional(Name("where documents came from, e.g. pinecone")),
+    duration_ms: Type.Optional(NonNegative("wall time of the retrieval in milliseconds")),
+    documents: Type.Optional(Count("documents returned")),
+    cost: Type.Optional(NonNegative("USD charged for the retrieval (embedding, search)")),
+    error_type: Type.Optional(Text("error classification")),
+    agent_name: Type.Optional(Name("agent that retrieved")),
+    model: Type.Optional(Name("model the context was for")),
+    route: Type.Optional(Name("route served")),
+    tenant_id: Type.Optional(Name("tenant")),
+    mode: Type.Optional(Name("workflow mode")),
+    run_id: Type.Optional(Name("run this retrieval belongs to")),
+    metadata: Type.Optional(Metadata),
+  },
+  { additionalProperties: false },
+);
+/** A retrieval body as sent on the wire. */
+export type RetrievalBody = Static<typeof RetrievalBody>;
+
 /** Body schema for each event type. */
 export const BODY_SCHEMAS: Record<EventType, TSchema> = {
   run: RunBody,
@@ -164,6 +243,9 @@ export const BODY_SCHEMAS: Record<EventType, TSchema> = {
   outcome: OutcomeBody,
   feedback: FeedbackBody,
   metric: MetricBody,
+  cache: CacheBody,
+  tool_call: ToolCallBody,
+  retrieval: RetrievalBody,
 };
 
 /** Body type for each event type. */
@@ -173,6 +255,9 @@ export interface EventBodies {
   outcome: OutcomeBody;
   feedback: FeedbackBody;
   metric: MetricBody;
+  cache: CacheBody;
+  tool_call: ToolCallBody;
+  retrieval: RetrievalBody;
 }
 
 /** The envelope of one event; `body` is checked against the schema of `type`. */

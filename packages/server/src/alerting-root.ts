@@ -17,7 +17,7 @@ import type { Leadership, Storage } from "./core/ports.js";
 import type { RollupIndex } from "./core/rollup-index.js";
 import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels, parseChannelConfigs } from "./notify/registry.js";
-import { AlertEngine } from "./services/alert-engine.js";
+import { AlertEngine, type EvaluationStats } from "./services/alert-engine.js";
 import type { MetricsService } from "./services/metrics-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
 import { OutboxWorker } from "./services/outbox-worker.js";
@@ -56,7 +56,7 @@ export function readRulesFile(path: string): unknown {
 }
 
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: Config, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: Config, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string, onCycle?: (s: EvaluationStats) => void): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
@@ -108,6 +108,7 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
     rules,
     sink: pipeline,
     leadership: lead,
+    onCycle,
     shared: storage.shared,
     now,
     log,

@@ -105,16 +105,50 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   log.info({ ...restored, took_ms: Date.now() - restoreStart, store: storage.describe() }, "rollups restored");
   const cluster = storage.leadership(instanceId);
   leadership = cluster;
-  const exposition = new Exposition();
-  const ingest = new IngestService({ validate: createEventValidator(), events: storage.events, prices: () => prices.current(), onStored: (ev) => {
-      rollups.stored(ev);
-      exposition.observe(ev);
-    }, now, newId: idGenerator() });
+  let openConnections = 0;
+  let engine: AlertingRuntime["engine"] | null = null;
+  let outbox: AlertingRuntime["outbox"] | null = null;
+  const exposition: Exposition | null = cfg.prometheus.enabled
+    ? new Exposition({
+        processMetrics: cfg.prometheus.processMetrics,
+        seriesLimit: cfg.prometheus.seriesLimit,
+        seriesLimits: cfg.prometheus.seriesLimits,
+        build: { version: VERSION, storage: storage.kind },
+        startedAt,
+        now,
+        sources: {
+          ingest: () => ingest.countsByType(),
+          alerts: () => {
+            const by = { pending: 0, firing: 0, acknowledged: 0 };
+            for (const a of engine?.openAlerts() ?? []) if (a.state in by) by[a.state as keyof typeof by]++;
+            return by;
+          },
+          notifications: () => outbox?.stats() ?? {},
+          connections: () => storage.connections(),
+          httpConnections: () => openConnections,
+        },
+      })
+    : null;
+  const ingest: IngestService = new IngestService({
+    validate: createEventValidator(),
+    events: storage.events,
+    prices: () => prices.current(),
+    onStored: exposition
+      ? (ev) => {
+          rollups.stored(ev);
+          exposition.observe(ev);
+        }
+      : (ev) => rollups.stored(ev),
+    now,
+    newId: idGenerator(),
+  });
   const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
   let url = "";
   let alerting: AlertingRuntime;
   try {
-    alerting = await buildAlerting(cfg, storage, rollups.index, () => leadership, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`);
+    alerting = await buildAlerting(cfg, storage, rollups.index, () => leadership, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`, exposition ? (s) => exposition.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules) : undefined);
+    engine = alerting.engine;
+    outbox = alerting.outbox;
   } catch (err) {
     await cluster.close();
     await storage.close();
@@ -128,6 +162,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     bodyLimitBytes: cfg.bodyLimitBytes,
     maxEventsPerBatch: cfg.maxEventsPerBatch,
     logger: logger || false,
+    observeRequest: exposition ? (method, route, code, seconds) => exposition.observeRequest(method, route, code, seconds) : undefined,
     ops: {
       ready: () => ready && storage.failure() === null,
       rollups,
@@ -149,6 +184,10 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
         };
       },
     },
+  });
+  app.server.on("connection", (socket) => {
+    openConnections++;
+    socket.once("close", () => openConnections--);
   });
   const flushTimer = setInterval(() => {
     rollups.flush().catch((err) => log.error({ err }, "persisting rollups failed; will retry"));

@@ -8,6 +8,8 @@ import { Type, type Static } from "@sinclair/typebox";
 import { parse as parseYaml } from "yaml";
 import { parseDuration } from "../core/window.js";
 import { VigilError } from "../core/errors.js";
+import { DEFAULT_SERIES_LIMIT, GROUP_NAMES, type GroupName } from "../prometheus/exposition.js";
+import { MIN_SERIES_LIMIT } from "../prometheus/series-guard.js";
 import { AlertingSchema, resolveAlerting, type AlertingConfig } from "./alerting-config.js";
 
 /** Log levels, most severe first. */
@@ -96,6 +98,17 @@ export const ConfigSchema = Type.Object(
       ),
     ),
     alerting: Type.Optional(AlertingSchema),
+    prometheus: Type.Optional(
+      Type.Object(
+        {
+          enabled: Type.Optional(Type.Boolean()),
+          process_metrics: Type.Optional(Type.Boolean()),
+          series_limit: Type.Optional(Type.Integer({ minimum: MIN_SERIES_LIMIT })),
+          series_limits: Type.Optional(Type.Object(Object.fromEntries(GROUP_NAMES.map((g) => [g, Type.Optional(Type.Integer({ minimum: MIN_SERIES_LIMIT }))])), { additionalProperties: false })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
@@ -138,6 +151,8 @@ export interface Config {
   configFile: string | null;
   /** Alert rules, evaluation, channels, routes (docs/alerting.md). */
   alerting: AlertingConfig;
+  /** The `/metrics` exposition (docs/metrics.md). */
+  prometheus: { enabled: boolean; processMetrics: boolean; seriesLimit: number; seriesLimits: Partial<Record<GroupName, number>> };
 }
 
 /** Values given on the command line (undefined when not given). */
@@ -245,6 +260,12 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     logLevel,
     configFile,
     alerting: resolveAlerting(file.alerting, flags.rules ?? env.VIGIL_RULES),
+    prometheus: {
+      enabled: file.prometheus?.enabled ?? true,
+      processMetrics: file.prometheus?.process_metrics ?? true,
+      seriesLimit: file.prometheus?.series_limit ?? DEFAULT_SERIES_LIMIT,
+      seriesLimits: (file.prometheus?.series_limits ?? {}) as Partial<Record<GroupName, number>>,
+    },
   };
   if (cfg.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
     throw new VigilError("CONFIG_INVALID", `the database URL must start with postgres:// or postgresql://, got "${cfg.databaseUrl.replace(/\/\/[^@/]*@/, "//***@")}"`);

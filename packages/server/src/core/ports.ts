@@ -130,5 +130,15 @@ export interface Storage {
   failure(): string | null;
   /** Where the data lives (path or redacted URL), for operators. */
   describe(): string;
+  /** The store's connections now (for `/metrics`). */
+  connections(): ConnectionStats;
   close(): Promise<void>;
+}
+
+/** Connections of a store: in use, idle, requests waiting for one, and the most it opens. */
+export interface ConnectionStats {
+  active: number;
+  idle: number;
+  waiting: number;
+  max: number;
 }

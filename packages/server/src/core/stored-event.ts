@@ -2,7 +2,7 @@
 import type { EventType } from "@vigil/contract";
 
 /** Type codes as stored (index into EVENT_TYPES). */
-export const TYPE_CODES: Readonly<Record<EventType, number>> = Object.freeze({ run: 0, llm_call: 1, outcome: 2, feedback: 3, metric: 4 });
+export const TYPE_CODES: Readonly<Record<EventType, number>> = Object.freeze({ run: 0, llm_call: 1, outcome: 2, feedback: 3, metric: 4, cache: 5, tool_call: 6, retrieval: 7 });
 
 /** An accepted, enriched event ready to be appended and folded into rollups. */
 export interface StoredEvent {

@@ -17,6 +17,8 @@ export interface AppDeps {
   ingest: IngestService;
   metrics: MetricsService;
   ops: OpsDeps;
+  /** Told of every answered request: method, route pattern, status code, seconds taken (for `/metrics`). */
+  observeRequest?: (method: string, route: string, code: number, seconds: number) => void;
   alerting: AlertingDeps;
   keys: readonly KeyConfig[];
   bodyLimitBytes: number;
@@ -52,7 +54,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook("onRequest", authHook(deps.keys));
+  const observe = deps.observeRequest;
   app.addHook("onResponse", async (req, reply) => {
+    // The route pattern, not the URL: ids in paths must not become label values.
+    observe?.(req.method, req.routeOptions.url ?? "unmatched", reply.statusCode, reply.elapsedTime / 1000);
     if (reply.statusCode >= 500) req.log.warn({ method: req.method, url: req.url, status: reply.statusCode, ms: reply.elapsedTime }, "request answered with a server error");
   });
   // Routes log at warn: a line per request at info would drown the log at ingest rates.

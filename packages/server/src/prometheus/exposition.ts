@@ -1,146 +1,388 @@
 /**
- * The `/metrics` exposition: counters and histograms updated once per newly stored event, written
- * in Prometheus text format 0.0.4. Families and labels are chosen so that Vigil's alert rules can be
- * written in PromQL over them (core/alerting/prometheus-rules.ts): runs by status, durations as
- * histograms in seconds, costs in USD, and the means Vigil reports as histogram or summary sums and
- * counts. Counters live in memory and restart from zero with the process, which `rate()` handles.
+ * The `/metrics` exposition (docs/metrics.md, "Prometheus"): families fed once per newly stored
+ * event, Vigil's own families read from snapshots at scrape time, and prom-client's process
+ * collectors, written in Prometheus text format 0.0.4. Event-fed families are grouped by label set
+ * behind a cardinality guard (series-guard.ts); recording an event costs one map lookup per group
+ * and a few additions, so ingest barely notices. Counters live in memory and restart from zero
+ * with the process, which `rate()` handles; each instance counts the events it ingested.
  */
-import { Counter, Gauge, Histogram, Registry, Summary, collectDefaultMetrics } from "prom-client";
-import { DIMENSIONS, type Dimension } from "../core/stored-event.js";
+import { Registry, collectDefaultMetrics } from "prom-client";
+import { EVENT_TYPES } from "@vigil/contract";
 import type { StoredEvent } from "../core/stored-event.js";
+import { type Family, FamilyGroup } from "./family-group.js";
+import type { GuardStats } from "./series-guard.js";
+import { type Sample, TEXT_CONTENT_TYPE, writeSamples } from "./text-format.js";
 
-/** Run and LLM call duration buckets in seconds: 50 ms up to a minute. */
+/** Run, LLM call, tool and retrieval duration buckets in seconds: 50 ms up to a minute. */
 export const DURATION_BUCKETS_S: readonly number[] = Object.freeze([0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 20, 30, 60]);
 /** Buckets of scores in 0..1 (quality, accuracy, satisfaction). */
 export const SCORE_BUCKETS: readonly number[] = Object.freeze([0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 1]);
-/** Labels of the LLM call families: per model and route, where failover decisions are made. */
-export const LLM_LABELS = ["model", "route"] as const;
+/** Buckets of cache entry ages in seconds: a second up to a day. */
+export const AGE_BUCKETS_S: readonly number[] = Object.freeze([1, 10, 60, 300, 900, 1800, 3600, 7200, 21600, 43200, 86400]);
+/** Buckets of Vigil's own request and evaluation durations in seconds: a millisecond up to 10 s. */
+export const SERVE_BUCKETS_S: readonly number[] = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
+
+/** Label sets of the guarded groups, by group name (the keys of `series_limits`). */
+export const GROUP_LABELS = Object.freeze({
+  agents: ["agent_name", "model", "route", "mode"],
+  degradations: ["agent_name", "mode", "reason"],
+  warnings: ["agent_name", "mode", "type"],
+  errors: ["agent_name", "error_type"],
+  llm: ["model", "provider", "route", "mode"],
+  tenants: ["tenant_id"],
+  cache: ["cache", "mode"],
+  caches: ["cache"],
+  tools: ["tool", "agent_name", "mode"],
+  retrievals: ["source", "agent_name", "mode"],
+  custom: ["name"],
+  http_requests: ["method", "route", "code"],
+  http_durations: ["method", "route"],
+} as const);
+/** Name of a guarded group. */
+export type GroupName = keyof typeof GROUP_LABELS;
+/** Every group name. */
+export const GROUP_NAMES = Object.keys(GROUP_LABELS) as GroupName[];
+/** Label combinations a group keeps by default before folding into `other`. */
+export const DEFAULT_SERIES_LIMIT = 1000;
+
+/** Outcomes of ingesting one event, as `vigil_events_ingested_total` counts them. */
+export type IngestResult = "stored" | "duplicate" | "rejected";
+
+/** Snapshots of Vigil's own state, read at scrape time. Each is optional. */
+export interface ExpositionSources {
+  /** Events by type and result since the start (type `unknown` for events without a valid type). */
+  ingest?(): Record<string, Record<IngestResult, number>>;
+  /** Open alerts by state. */
+  alerts?(): { pending: number; firing: number; acknowledged: number };
+  /** Notification deliveries by channel and result since the start. */
+  notifications?(): Record<string, { delivered: number; retried: number; failed: number }>;
+  /** The store's connections: in use, idle, waiting for one, and the most it opens. */
+  connections?(): { active: number; idle: number; waiting: number; max: number };
+  /** HTTP connections open now. */
+  httpConnections?(): number;
+}
 
 /** Exposition options. */
 export interface ExpositionOptions {
-  /** Also expose the Node.js process metrics of prom-client (`process_*`, `nodejs_*`); default false. */
+  /** Also expose the Node.js process metrics of prom-client (`process_*`, `nodejs_*`); default true. */
   processMetrics?: boolean;
+  /** Label combinations per group before folding (default DEFAULT_SERIES_LIMIT). */
+  seriesLimit?: number;
+  /** Per-group limits overriding `seriesLimit`. */
+  seriesLimits?: Partial<Record<GroupName, number>>;
+  /** Build information for `vigil_build_info`. */
+  build?: { version: string; storage: string };
+  /** Epoch ms the process started (for `vigil_start_time_seconds` and `vigil_uptime_seconds`). */
+  startedAt?: number;
+  /** The clock (epoch ms). */
+  now?: () => number;
+  sources?: ExpositionSources;
 }
 
-type DimLabels = Record<Dimension, string>;
-type LlmLabel = (typeof LLM_LABELS)[number];
+const RUN_STATUSES = ["success", "failure", "partial", "timeout"] as const;
+const CALL_STATUSES = ["success", "failure"] as const;
+const CACHE_OPS = ["hit", "miss", "write", "evict", "invalidate"] as const;
+const AGE_OPS = ["hit", "evict", "invalidate"] as const;
 
 const num = (v: unknown): number | undefined => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
+const idx = (values: readonly string[], v: unknown): number => values.indexOf(v as string);
 
-function dims(body: Record<string, unknown>): DimLabels {
-  const out = {} as DimLabels;
-  // An absent dimension is the empty label value, which Prometheus treats as no label.
-  for (const d of DIMENSIONS) out[d] = str(body[d]);
-  return out;
-}
-
-/** Prometheus metric families fed from stored events, in a private registry. */
+/** Vigil's Prometheus exposition. */
 export class Exposition {
-  /** The registry holding every family (nothing global: two instances never share counters). */
-  readonly registry = new Registry();
-  private readonly runs: Counter<Dimension | "status">;
-  private readonly runDuration: Histogram<Dimension>;
-  private readonly runCost: Counter<Dimension>;
-  private readonly runTokens: Counter<Dimension | "direction">;
-  private readonly cacheLookups: Counter<Dimension | "result">;
-  private readonly quality: Histogram<Dimension>;
-  private readonly llmCalls: Counter<LlmLabel | "status">;
-  private readonly llmDuration: Histogram<LlmLabel>;
-  private readonly llmCost: Counter<LlmLabel>;
-  private readonly accuracy: Histogram<Dimension>;
-  private readonly satisfaction: Histogram<Dimension>;
-  private readonly custom: Summary<"name">;
-  private readonly customLast: Gauge<"name">;
-  private readonly ingested: Counter<"type">;
-  /** Timestamp of the sample behind each `vigil_custom_metric_last`, so a late event cannot overwrite a newer value. */
-  private readonly customLastTs = new Map<string, number>();
+  /** The Content-Type of `render()`'s text. */
+  readonly contentType = TEXT_CONTENT_TYPE;
+  private readonly groups: FamilyGroup[] = [];
+  private readonly g: Record<GroupName, FamilyGroup>;
+  private readonly f: Record<string, Family> = {};
+  private readonly process: Registry | null;
+  /** Event time of each cache gauge and custom "last" value, so a late event cannot overwrite a newer one. */
+  private readonly lastTs = new WeakMap<Float64Array, Float64Array>();
+  private readonly evaluation = { cycles: 0, failures: 0, rules: 0 };
 
-  constructor(opts: ExpositionOptions = {}) {
-    const registers = [this.registry];
-    const dimNames = [...DIMENSIONS];
-    this.runs = new Counter({ name: "vigil_runs_total", help: "Agent runs by status (success, failure, partial, timeout).", labelNames: [...dimNames, "status"], registers });
-    this.runDuration = new Histogram({ name: "vigil_run_duration_seconds", help: "Wall time of agent runs (duration_ms) in seconds.", labelNames: dimNames, buckets: [...DURATION_BUCKETS_S], registers });
-    this.runCost = new Counter({ name: "vigil_run_cost_usd_total", help: "Cost of agent runs in USD (client-sent or from the price table).", labelNames: dimNames, registers });
-    this.runTokens = new Counter({ name: "vigil_run_tokens_total", help: "Tokens used by agent runs, by direction (input, output).", labelNames: [...dimNames, "direction"], registers });
-    this.cacheLookups = new Counter({ name: "vigil_run_cache_lookups_total", help: "Agent runs that reported cache_hit, by result (hit, miss).", labelNames: [...dimNames, "result"], registers });
-    this.quality = new Histogram({ name: "vigil_run_quality_score", help: "Quality score (0..1) reported by agent runs.", labelNames: dimNames, buckets: [...SCORE_BUCKETS], registers });
-    this.llmCalls = new Counter({ name: "vigil_llm_calls_total", help: "LLM calls by status (a call without a status counts as success).", labelNames: [...LLM_LABELS, "status"], registers });
-    this.llmDuration = new Histogram({ name: "vigil_llm_call_duration_seconds", help: "Latency of LLM calls (latency_ms) in seconds.", labelNames: [...LLM_LABELS], buckets: [...DURATION_BUCKETS_S], registers });
-    this.llmCost = new Counter({ name: "vigil_llm_cost_usd_total", help: "Cost of LLM calls in USD (client-sent or from the price table).", labelNames: [...LLM_LABELS], registers });
-    this.accuracy = new Histogram({ name: "vigil_outcome_accuracy", help: "Accuracy (0..1) of outcomes against the runs' predictions.", labelNames: dimNames, buckets: [...SCORE_BUCKETS], registers });
-    this.satisfaction = new Histogram({ name: "vigil_feedback_satisfaction", help: "User satisfaction (0..1) from feedback ratings and thumbs.", labelNames: dimNames, buckets: [...SCORE_BUCKETS], registers });
+  constructor(private readonly opts: ExpositionOptions = {}) {
+    const limit = (g: GroupName) => opts.seriesLimits?.[g] ?? opts.seriesLimit ?? DEFAULT_SERIES_LIMIT;
+    const g = {} as Record<GroupName, FamilyGroup>;
+    for (const name of GROUP_NAMES) {
+      g[name] = new FamilyGroup(name, GROUP_LABELS[name]);
+      this.groups.push(g[name]);
+    }
+    this.g = g;
+    const add = (group: GroupName, key: string, spec: Parameters<FamilyGroup["add"]>[0]) => (this.f[key] = g[group].add(spec));
+    const status = (values: readonly string[]) => ({ name: "status", values });
+    const dur = (name: string, help: string) => ({ name, help, type: "histogram" as const, buckets: DURATION_BUCKETS_S });
+    const score = (name: string, help: string) => ({ name, help, type: "histogram" as const, buckets: SCORE_BUCKETS });
+    const counter = (name: string, help: string) => ({ name, help, type: "counter" as const });
+
+    add("agents", "runs", { ...counter("vigil_runs_total", "Agent runs by status (success, failure, partial, timeout)."), enumLabel: status(RUN_STATUSES) });
+    add("agents", "runDuration", { ...dur("vigil_run_duration_seconds", "Wall time of agent runs in seconds, by cache status (hit, miss, unknown when the run did not say)."), enumLabel: { name: "cache", values: ["hit", "miss", "unknown"] } });
+    add("agents", "runCost", counter("vigil_run_cost_usd_total", "Cost of agent runs in USD (client-sent or from the price table)."));
+    add("agents", "runTokens", { ...counter("vigil_run_tokens_total", "Tokens used by agent runs by direction; unspecified is tokens_used beyond input + output, so the sum is the total."), enumLabel: { name: "direction", values: ["input", "output", "unspecified"] } });
+    add("agents", "cacheLookups", { ...counter("vigil_run_cache_lookups_total", "Agent runs that reported cache_hit, by result (hit, miss)."), enumLabel: { name: "result", values: ["hit", "miss"] } });
+    add("agents", "quality", score("vigil_run_quality_score", "Quality score (0..1) reported by agent runs."));
+    add("agents", "degraded", counter("vigil_run_degraded_total", "Agent runs that reported a degraded answer (degraded: true)."));
+    add("agents", "memory", { name: "vigil_run_memory_bytes", help: "Peak memory of agent runs in bytes (memory_mb x 1048576): sum and count.", type: "summary" });
+    add("agents", "cpu", counter("vigil_run_cpu_seconds_total", "CPU time of agent runs in seconds."));
+    add("agents", "retries", counter("vigil_run_retries_total", "Retries made by agent runs."));
+    add("agents", "accuracy", score("vigil_outcome_accuracy", "Accuracy (0..1) of outcomes against the runs' predictions."));
+    add("agents", "satisfaction", score("vigil_feedback_satisfaction", "User satisfaction (0..1) from feedback ratings and thumbs."));
+    add("degradations", "degradations", counter("vigil_run_degradations_total", "Degraded agent runs by degradation_reason (unspecified when absent)."));
+    add("warnings", "warnings", counter("vigil_run_warnings_total", "Warnings raised by agent runs, by type (one per entry of a run's warnings)."));
+    add("errors", "errors", counter("vigil_run_errors_total", "Failed and timed-out agent runs by error_type (the status when no error_type was sent)."));
+    add("llm", "llmCalls", { ...counter("vigil_llm_calls_total", "LLM calls by status and by whether the answer came from a cache."), enumLabels: [{ status: "success", cached: "false" }, { status: "failure", cached: "false" }, { status: "success", cached: "true" }, { status: "failure", cached: "true" }] });
+    add("llm", "llmDuration", dur("vigil_llm_call_duration_seconds", "Latency of LLM calls in seconds."));
+    add("llm", "ttft", dur("vigil_llm_time_to_first_token_seconds", "Time to first token of LLM calls in seconds."));
+    add("llm", "llmTokens", { ...counter("vigil_llm_tokens_total", "Tokens of LLM calls by direction (input, output, cached_input)."), enumLabel: { name: "direction", values: ["input", "output", "cached_input"] } });
+    add("llm", "llmCost", counter("vigil_llm_cost_usd_total", "Cost of LLM calls in USD (client-sent or from the price table)."));
+    add("llm", "llmSaved", counter("vigil_llm_cost_saved_usd_total", "USD saved on LLM calls by caches (whole cached answers and cached input tokens), at list price."));
+    add("tenants", "tenantRuns", { ...counter("vigil_tenant_runs_total", "Agent runs per tenant by status."), enumLabel: status(RUN_STATUSES) });
+    add("tenants", "tenantCost", counter("vigil_tenant_cost_usd_total", "Cost of agent runs per tenant in USD."));
+    add("tenants", "tenantTokens", counter("vigil_tenant_tokens_total", "Tokens used by agent runs per tenant."));
+    add("tenants", "tenantLlmCalls", counter("vigil_tenant_llm_calls_total", "LLM calls per tenant."));
+    add("tenants", "tenantLlmCost", counter("vigil_tenant_llm_cost_usd_total", "Cost of LLM calls per tenant in USD."));
+    add("cache", "cacheOps", { ...counter("vigil_cache_operations_total", "Cache operations by kind (hit, miss, write, evict, invalidate), from cache events."), enumLabel: { name: "operation", values: CACHE_OPS } });
+    add("cache", "cacheAge", { name: "vigil_cache_entry_age_seconds", help: "Age in seconds of cache entries when hit, evicted or invalidated.", type: "histogram", buckets: AGE_BUCKETS_S, enumLabel: { name: "operation", values: AGE_OPS } });
+    add("caches", "cacheEntries", { name: "vigil_cache_entries", help: "Entries a cache holds, as last reported.", type: "gauge" });
+    add("caches", "cacheCapacity", { name: "vigil_cache_capacity_entries", help: "Most entries a cache can hold, as last reported.", type: "gauge" });
+    add("caches", "cacheMemory", { name: "vigil_cache_memory_bytes", help: "Memory a cache uses in bytes, as last reported.", type: "gauge" });
+    add("tools", "tools", { ...counter("vigil_tool_calls_total", "Tool calls by status."), enumLabel: status(CALL_STATUSES) });
+    add("tools", "toolDuration", dur("vigil_tool_call_duration_seconds", "Wall time of tool calls in seconds."));
+    add("tools", "toolCost", counter("vigil_tool_cost_usd_total", "Cost of tool calls in USD."));
+    add("retrievals", "retrievals", { ...counter("vigil_retrievals_total", "RAG retrievals by status."), enumLabel: status(CALL_STATUSES) });
+    add("retrievals", "retrievalDuration", dur("vigil_retrieval_duration_seconds", "Wall time of RAG retrievals in seconds."));
+    add("retrievals", "documents", counter("vigil_retrieval_documents_total", "Documents returned by RAG retrievals."));
+    add("retrievals", "retrievalCost", counter("vigil_retrieval_cost_usd_total", "Cost of RAG retrievals in USD."));
     // A summary without quantiles is Prometheus' idiom for a sum and a count that may go down
     // (custom values can be negative, which a counter must never be).
-    this.custom = new Summary({ name: "vigil_custom_metric", help: "Custom metric events: sum and count of their values, by name.", labelNames: ["name"], percentiles: [], registers });
-    this.customLast = new Gauge({ name: "vigil_custom_metric_last", help: "The most recent value of each custom metric, by name.", labelNames: ["name"], registers });
-    this.ingested = new Counter({ name: "vigil_events_ingested_total", help: "Events stored, by type.", labelNames: ["type"], registers });
-    if (opts.processMetrics) collectDefaultMetrics({ register: this.registry });
+    add("custom", "custom", { name: "vigil_custom_metric", help: "Custom metric events: sum and count of their values, by name.", type: "summary" });
+    add("custom", "customLast", { name: "vigil_custom_metric_last", help: "The most recent value of each custom metric (by event time), by name.", type: "gauge" });
+    add("http_requests", "httpRequests", counter("vigil_http_requests_total", "HTTP requests Vigil answered, by method, route pattern and status code."));
+    add("http_durations", "httpDuration", { name: "vigil_http_request_duration_seconds", help: "Time Vigil took to answer HTTP requests, by method and route pattern (ingest latency is route /api/v1/ingest).", type: "histogram", buckets: SERVE_BUCKETS_S });
+    for (const name of GROUP_NAMES) g[name].seal(limit(name));
+
+    this.process = opts.processMetrics === false ? null : new Registry();
+    if (this.process) {
+      collectDefaultMetrics({ register: this.process });
+      // Gauges named like counters (promtool flags them); each is the sum of a family kept.
+      for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) this.process.removeSingleMetric(n);
+    }
+    this.evalDuration = new FamilyGroup("alert_evaluation", []);
+    this.fEval = this.evalDuration.add({ name: "vigil_alert_evaluation_duration_seconds", help: "Duration of alert evaluation cycles in seconds.", type: "histogram", buckets: SERVE_BUCKETS_S });
+    this.evalDuration.seal(10);
   }
 
-  /** The Content-Type header of `render()`'s text (text format 0.0.4). */
-  get contentType(): string {
-    return this.registry.contentType;
-  }
+  private readonly evalDuration: FamilyGroup;
+  private readonly fEval: Family;
 
   /** Updates the families with one newly stored event (call it once per event, duplicates excluded). */
   observe(ev: StoredEvent): void {
     const b = ev.body;
-    this.ingested.inc({ type: ev.type });
+    const g = this.g;
+    const f = this.f;
     switch (ev.type) {
       case "run": {
-        const d = dims(b);
-        this.runs.inc({ ...d, status: str(b.status) });
+        const agent = str(b.agent_name);
+        const mode = str(b.mode);
+        const s = g.agents.series([agent, str(b.model), str(b.route), mode]);
+        const status = idx(RUN_STATUSES, b.status);
+        if (status >= 0) g.agents.inc(s, f.runs!, 1, status);
         const duration = num(b.duration_ms);
-        if (duration !== undefined) this.runDuration.observe(d, duration / 1000);
+        if (duration !== undefined) g.agents.observe(s, f.runDuration!, duration / 1000, b.cache_hit === true ? 0 : b.cache_hit === false ? 1 : 2);
         const cost = num(b.cost);
-        if (cost !== undefined) this.runCost.inc(d, cost);
-        const input = num(b.input_tokens);
-        if (input !== undefined) this.runTokens.inc({ ...d, direction: "input" }, input);
-        const output = num(b.output_tokens);
-        if (output !== undefined) this.runTokens.inc({ ...d, direction: "output" }, output);
-        if (typeof b.cache_hit === "boolean") this.cacheLookups.inc({ ...d, result: b.cache_hit ? "hit" : "miss" });
+        if (cost !== undefined) g.agents.inc(s, f.runCost!, cost);
+        const input = num(b.input_tokens) ?? 0;
+        const output = num(b.output_tokens) ?? 0;
+        if (input) g.agents.inc(s, f.runTokens!, input, 0);
+        if (output) g.agents.inc(s, f.runTokens!, output, 1);
+        const used = num(b.tokens_used);
+        if (used !== undefined && used > input + output) g.agents.inc(s, f.runTokens!, used - input - output, 2);
+        else if (input || output) g.agents.inc(s, f.runTokens!, 0, 2);
+        if (typeof b.cache_hit === "boolean") g.agents.inc(s, f.cacheLookups!, 1, b.cache_hit ? 0 : 1);
         const quality = num(b.quality_score);
-        if (quality !== undefined) this.quality.observe(d, quality);
+        if (quality !== undefined) g.agents.observe(s, f.quality!, quality);
+        const memory = num(b.memory_mb);
+        if (memory !== undefined) g.agents.observe(s, f.memory!, memory * 1048576);
+        const cpu = num(b.cpu_ms);
+        if (cpu !== undefined) g.agents.inc(s, f.cpu!, cpu / 1000);
+        const retries = num(b.retries);
+        if (retries !== undefined) g.agents.inc(s, f.retries!, retries);
+        if (b.degraded === true) {
+          g.agents.inc(s, f.degraded!);
+          g.degradations.inc(g.degradations.series([agent, mode, str(b.degradation_reason) || "unspecified"]), f.degradations!);
+        } else if (b.degraded === false) g.agents.inc(s, f.degraded!, 0);
+        if (Array.isArray(b.warnings)) for (const w of b.warnings) g.warnings.inc(g.warnings.series([agent, mode, str(w)]), f.warnings!);
+        if (b.status === "failure" || b.status === "timeout") g.errors.inc(g.errors.series([agent, str(b.error_type) || (b.status as string)]), f.errors!);
+        const tenant = str(b.tenant_id);
+        if (tenant) {
+          const t = g.tenants.series([tenant]);
+          if (status >= 0) g.tenants.inc(t, f.tenantRuns!, 1, status);
+          if (cost !== undefined) g.tenants.inc(t, f.tenantCost!, cost);
+          const tokens = used ?? input + output;
+          if (tokens) g.tenants.inc(t, f.tenantTokens!, tokens);
+        }
         break;
       }
       case "llm_call": {
-        const l = { model: str(b.model), route: str(b.route) };
-        // Vigil's llm_error_rate counts only status "failure" as failed; the rest are successes.
-        this.llmCalls.inc({ ...l, status: b.status === "failure" ? "failure" : "success" });
+        const s = g.llm.series([str(b.model), str(b.provider), str(b.route), str(b.mode)]);
+        g.llm.inc(s, f.llmCalls!, 1, (b.status === "failure" ? 1 : 0) + (b.cached === true ? 2 : 0));
         const latency = num(b.latency_ms);
-        if (latency !== undefined) this.llmDuration.observe(l, latency / 1000);
+        if (latency !== undefined) g.llm.observe(s, f.llmDuration!, latency / 1000);
+        const ttft = num(b.ttft_ms);
+        if (ttft !== undefined) g.llm.observe(s, f.ttft!, ttft / 1000);
+        const input = num(b.input_tokens);
+        const output = num(b.output_tokens);
+        const cachedIn = num(b.cached_input_tokens);
+        if (input !== undefined || output !== undefined || cachedIn !== undefined) {
+          g.llm.inc(s, f.llmTokens!, input ?? 0, 0);
+          g.llm.inc(s, f.llmTokens!, output ?? 0, 1);
+          g.llm.inc(s, f.llmTokens!, cachedIn ?? 0, 2);
+        }
         const cost = num(b.cost);
-        if (cost !== undefined) this.llmCost.inc(l, cost);
+        if (cost !== undefined) g.llm.inc(s, f.llmCost!, cost);
+        g.llm.inc(s, f.llmSaved!, num(b.cost_saved) ?? 0);
+        const tenant = str(b.tenant_id);
+        if (tenant) {
+          const t = g.tenants.series([tenant]);
+          g.tenants.inc(t, f.tenantLlmCalls!);
+          if (cost !== undefined) g.tenants.inc(t, f.tenantLlmCost!, cost);
+        }
         break;
       }
       case "outcome": {
         const accuracy = num(b.accuracy);
-        if (accuracy !== undefined) this.accuracy.observe(dims(b), accuracy);
+        if (accuracy !== undefined) g.agents.observe(this.agentSeries(b), f.accuracy!, accuracy);
         break;
       }
       case "feedback": {
         const satisfaction = num(b.satisfaction);
-        if (satisfaction !== undefined) this.satisfaction.observe(dims(b), satisfaction);
+        if (satisfaction !== undefined) g.agents.observe(this.agentSeries(b), f.satisfaction!, satisfaction);
         break;
       }
       case "metric": {
         const value = num(b.value);
         if (value === undefined) break;
-        const name = str(b.name);
-        this.custom.observe({ name }, value);
-        const seen = this.customLastTs.get(name);
-        if (seen === undefined || ev.ts >= seen) {
-          this.customLastTs.set(name, ev.ts);
-          this.customLast.set({ name }, value);
+        const s = g.custom.series([str(b.name)]);
+        g.custom.observe(s, f.custom!, value);
+        this.setLatest(g.custom, s, f.customLast!, value, ev.ts);
+        break;
+      }
+      case "cache": {
+        const cache = str(b.cache) || "default";
+        const s = g.cache.series([cache, str(b.mode)]);
+        const op = idx(CACHE_OPS, b.operation);
+        const count = num(b.count) ?? 1;
+        if (op >= 0) g.cache.inc(s, f.cacheOps!, count, op);
+        const age = num(b.entry_age_ms);
+        const ageOp = idx(AGE_OPS, b.operation);
+        if (age !== undefined && ageOp >= 0) g.cache.observe(s, f.cacheAge!, age / 1000, ageOp);
+        const entries = num(b.entries);
+        const capacity = num(b.capacity);
+        const memory = num(b.memory_bytes);
+        if (entries !== undefined || capacity !== undefined || memory !== undefined) {
+          const c = g.caches.series([cache]);
+          if (entries !== undefined) this.setLatest(g.caches, c, f.cacheEntries!, entries, ev.ts);
+          if (capacity !== undefined) this.setLatest(g.caches, c, f.cacheCapacity!, capacity, ev.ts);
+          if (memory !== undefined) this.setLatest(g.caches, c, f.cacheMemory!, memory, ev.ts);
         }
+        break;
+      }
+      case "tool_call": {
+        const s = g.tools.series([str(b.tool), str(b.agent_name), str(b.mode)]);
+        const st = idx(CALL_STATUSES, b.status);
+        if (st >= 0) g.tools.inc(s, f.tools!, 1, st);
+        const d = num(b.duration_ms);
+        if (d !== undefined) g.tools.observe(s, f.toolDuration!, d / 1000);
+        g.tools.inc(s, f.toolCost!, num(b.cost) ?? 0);
+        break;
+      }
+      case "retrieval": {
+        const s = g.retrievals.series([str(b.source), str(b.agent_name), str(b.mode)]);
+        const st = idx(CALL_STATUSES, b.status);
+        if (st >= 0) g.retrievals.inc(s, f.retrievals!, 1, st);
+        const d = num(b.duration_ms);
+        if (d !== undefined) g.retrievals.observe(s, f.retrievalDuration!, d / 1000);
+        g.retrievals.inc(s, f.documents!, num(b.documents) ?? 0);
+        g.retrievals.inc(s, f.retrievalCost!, num(b.cost) ?? 0);
         break;
       }
     }
   }
 
+  /** Records one answered HTTP request (`route` is the route pattern, or `unmatched`). */
+  observeRequest(method: string, route: string, code: number, seconds: number): void {
+    const g = this.g;
+    g.http_requests.inc(g.http_requests.series([method, route, String(code)]), this.f.httpRequests!);
+    g.http_durations.observe(g.http_durations.series([method, route]), this.f.httpDuration!, seconds);
+  }
+
+  /** Records one alert evaluation cycle. */
+  observeEvaluation(seconds: number, ruleEvaluations: number, failures: number): void {
+    this.evaluation.cycles++;
+    this.evaluation.rules += ruleEvaluations;
+    this.evaluation.failures += failures;
+    this.evalDuration.observe(this.evalDuration.series([]), this.fEval, seconds);
+  }
+
+  /** Label combinations, limit and folded observations of every guarded group. */
+  seriesStats(): GuardStats[] {
+    return this.groups.map((g) => g.stats());
+  }
+
   /** The exposition text (Prometheus text format 0.0.4) of every family. */
-  render(): Promise<string> {
-    return this.registry.metrics();
+  async render(): Promise<string> {
+    const out: string[] = [];
+    for (const g of this.groups) g.render(out);
+    this.renderOwn(out);
+    let text = out.join("\n") + "\n";
+    if (this.process) text += await this.process.metrics();
+    return text;
+  }
+
+  private agentSeries(b: Record<string, unknown>) {
+    return this.g.agents.series([str(b.agent_name), str(b.model), str(b.route), str(b.mode)]);
+  }
+
+  /** Sets a "last value" gauge unless a newer event already set it. */
+  private setLatest(group: FamilyGroup, s: { v: Float64Array }, fam: Family, value: number, ts: number): void {
+    let seen = this.lastTs.get(s.v);
+    if (!seen) this.lastTs.set(s.v, (seen = new Float64Array(s.v.length).fill(-Infinity)));
+    if (ts < seen[fam.offset]!) return;
+    seen[fam.offset] = ts;
+    group.set(s as Parameters<FamilyGroup["set"]>[0], fam, value);
+  }
+
+  private renderOwn(out: string[]): void {
+    const src = this.opts.sources ?? {};
+    const ingest = src.ingest?.() ?? {};
+    const ingested: Sample[] = [];
+    for (const type of [...EVENT_TYPES, "unknown"]) {
+      const c = ingest[type];
+      for (const result of ["stored", "duplicate", "rejected"] as const) ingested.push({ labels: { type, result }, value: c?.[result] ?? 0 });
+    }
+    writeSamples(out, "vigil_events_ingested_total", "Events received by type and result (stored, duplicate, rejected).", "counter", ingested);
+    writeSamples(out, "vigil_alert_evaluations_total", "Alert evaluation cycles run by this instance.", "counter", [{ value: this.evaluation.cycles }]);
+    writeSamples(out, "vigil_alert_rule_evaluations_total", "Rule x group evaluations made by this instance.", "counter", [{ value: this.evaluation.rules }]);
+    writeSamples(out, "vigil_alert_evaluation_failures_total", "Rules whose evaluation failed (their state was kept).", "counter", [{ value: this.evaluation.failures }]);
+    this.evalDuration.render(out);
+    const alerts = src.alerts?.();
+    writeSamples(out, "vigil_alerts", "Open alerts by state (pending, firing, acknowledged).", "gauge", alerts ? (["pending", "firing", "acknowledged"] as const).map((state) => ({ labels: { state }, value: alerts[state] })) : []);
+    const notes: Sample[] = [];
+    for (const [channel, c] of Object.entries(src.notifications?.() ?? {})) for (const result of ["delivered", "retried", "failed"] as const) notes.push({ labels: { channel, result }, value: c[result] });
+    writeSamples(out, "vigil_notifications_total", "Notification delivery attempts by channel and result (delivered, retried, failed).", "counter", notes);
+    const conn = src.connections?.();
+    writeSamples(out, "vigil_storage_pool_connections", "Connections of the store by state (active: in use, idle, waiting: requests waiting for one).", "gauge", conn ? (["active", "idle", "waiting"] as const).map((state) => ({ labels: { state }, value: conn[state] })) : []);
+    writeSamples(out, "vigil_storage_pool_max_connections", "Most connections the store opens.", "gauge", conn ? [{ value: conn.max }] : []);
+    const http = src.httpConnections?.();
+    writeSamples(out, "vigil_http_open_connections", "HTTP connections open now.", "gauge", http === undefined ? [] : [{ value: http }]);
+    const build = this.opts.build;
+    writeSamples(out, "vigil_build_info", "Vigil's version, Node.js version and store; always 1.", "gauge", build ? [{ labels: { version: build.version, node_version: process.version, storage: build.storage }, value: 1 }] : []);
+    const started = this.opts.startedAt;
+    const now = (this.opts.now ?? Date.now)();
+    writeSamples(out, "vigil_start_time_seconds", "When this Vigil process started, in seconds since the epoch.", "gauge", started === undefined ? [] : [{ value: started / 1000 }]);
+    writeSamples(out, "vigil_uptime_seconds", "Seconds since this Vigil process started.", "gauge", started === undefined ? [] : [{ value: Math.max(0, (now - started) / 1000) }]);
+    const stats = this.seriesStats();
+    writeSamples(out, "vigil_exposition_series", "Label combinations kept per family group of /metrics.", "gauge", stats.map((s) => ({ labels: { group: s.group }, value: s.series })));
+    writeSamples(out, "vigil_exposition_series_limit", "Label combinations a family group keeps before folding new ones into other.", "gauge", stats.map((s) => ({ labels: { group: s.group }, value: s.limit })));
+    writeSamples(out, "vigil_exposition_folded_total", "Observations recorded under an other label value because their group was at its series limit.", "counter", stats.map((s) => ({ labels: { group: s.group }, value: s.folded })));
   }
 }

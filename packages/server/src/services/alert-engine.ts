@@ -44,6 +44,8 @@ export interface AlertEngineDeps {
   shared: boolean;
   now(): number;
   log: EngineLog;
+  /** Told after each evaluation cycle (for `/metrics`). */
+  onCycle?(stats: EvaluationStats): void;
 }
 
 /** Figures of the last evaluation, for operators. */
@@ -53,6 +55,8 @@ export interface EvaluationStats {
   open_alerts: number;
   took_ms: number;
   failed_rules: number;
+  /** Rule x group evaluations made in the cycle. */
+  evaluated_groups: number;
 }
 
 /** Evaluates rules, keeps alert state, and applies acknowledge / resolve. */
@@ -106,6 +110,7 @@ export class AlertEngine {
       const history: AlertHistoryEntry[] = [];
       const resolved: AlertRecord[] = [];
       let failed = 0;
+      let groups = 0;
       const openByRule = new Map<string, AlertRecord[]>();
       for (const a of this.open.values()) {
         const list = openByRule.get(a.rule);
@@ -122,6 +127,7 @@ export class AlertEngine {
           this.deps.log.warn({ rule: rule.name, err: (err as Error).message }, "alert rule could not be evaluated; its alerts keep their state");
           continue;
         }
+        groups += observations.length;
         const r = evaluateRule(rule, observations, openByRule.get(rule.name) ?? [], now);
         upserts.push(...r.upserts);
         history.push(...r.history);
@@ -150,7 +156,8 @@ export class AlertEngine {
       for (const [fp, a] of this.open) if (dropSet.has(a.id)) this.open.delete(fp);
       await this.deps.sink.process([...this.open.values()], resolved);
       this.evaluations++;
-      this.lastStats = { at: now, rules: rules.length, open_alerts: this.open.size, took_ms: Math.round((performance.now() - started) * 100) / 100, failed_rules: failed };
+      this.lastStats = { at: now, rules: rules.length, open_alerts: this.open.size, took_ms: Math.round((performance.now() - started) * 100) / 100, failed_rules: failed, evaluated_groups: groups };
+      this.deps.onCycle?.(this.lastStats);
       return this.lastStats;
     });
   }

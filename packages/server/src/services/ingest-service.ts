@@ -3,7 +3,7 @@
  * accepted ones in one durable transaction, then fold the newly stored ones into the rollups.
  * One bad event never sinks the others; nothing is folded that was not stored.
  */
-import type { EventType, IngestError, IngestSuccess } from "@vigil/contract";
+import { EVENT_TYPES, type EventType, type IngestError, type IngestSuccess } from "@vigil/contract";
 import { completeReference, enrichUsage, prepareEvent, type EventValidator, type FieldProblem } from "../core/normalize.js";
 import type { EventStore } from "../core/ports.js";
 import type { PriceTable } from "../core/prices.js";
@@ -34,6 +34,7 @@ export class IngestService {
   private readonly recentRuns = new Map<string, RunRef>();
   private static readonly RECENT_RUNS = 50_000;
   private stats = { accepted: 0, duplicates: 0, rejected: 0 };
+  private readonly byType: Record<string, { stored: number; duplicate: number; rejected: number }> = {};
 
   constructor(private readonly deps: IngestDeps) {}
 
@@ -53,6 +54,7 @@ export class IngestService {
       if (id !== undefined) err.id = id;
       if (problems.length > 1) err.details = problems.map((p) => ({ path: pointer(index) + p.path, message: p.message }));
       errors.push(err);
+      this.count(only ?? typeOf(raw[index]), "rejected");
     };
     for (let i = 0; i < raw.length; i++) {
       const item = raw[i];
@@ -92,6 +94,7 @@ export class IngestService {
       for (let k = 0; k < accepted.length; k++) {
         const { index, event } = accepted[k]!;
         stored.set(index, event);
+        this.count(event.type, fresh[k] ? "stored" : "duplicate");
         if (fresh[k]) {
           successes.push({ index, id: event.id });
           deps.onStored(event);
@@ -104,6 +107,15 @@ export class IngestService {
     this.stats.rejected += errors.length;
     errors.sort((a, b) => a.index - b.index);
     return { successes, errors, stored };
+  }
+
+  /** Events since start by type and result (`unknown` for rejected events without a valid type). */
+  countsByType(): Record<string, { stored: number; duplicate: number; rejected: number }> {
+    return structuredClone(this.byType);
+  }
+
+  private count(type: string, result: "stored" | "duplicate" | "rejected"): void {
+    (this.byType[type] ??= { stored: 0, duplicate: 0, rejected: 0 })[result]++;
   }
 
   /** Counts since start: accepted (including duplicates), duplicates, rejected. */
@@ -138,4 +150,10 @@ export class IngestService {
     if (taskId) ref.taskId = taskId;
     return this.deps.events.findRun(ref);
   }
+}
+
+/** The event type a raw item claims, when it is one; `unknown` otherwise. */
+function typeOf(item: unknown): string {
+  const t = typeof item === "object" && item !== null ? (item as { type?: unknown }).type : undefined;
+  return typeof t === "string" && (EVENT_TYPES as readonly string[]).includes(t) ? t : "unknown";
 }

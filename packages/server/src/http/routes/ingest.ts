@@ -15,6 +15,9 @@ const SHORTCUTS: [string, EventType][] = [
   ["/api/v1/outcomes", "outcome"],
   ["/api/v1/feedback", "feedback"],
   ["/api/v1/metrics/custom", "metric"],
+  ["/api/v1/cache-events", "cache"],
+  ["/api/v1/tool-calls", "tool_call"],
+  ["/api/v1/retrievals", "retrieval"],
 ];
 
 /** Registers the ingest routes. */

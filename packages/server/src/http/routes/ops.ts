@@ -12,8 +12,8 @@ export interface OpsDeps {
   detailed: () => Promise<Record<string, unknown>>;
   rollups: RollupService;
   prices: PriceService;
-  /** Prometheus text exposition of `/metrics`. */
-  exposition: { render(): Promise<string>; readonly contentType: string };
+  /** Prometheus text exposition of `/metrics`; null when disabled by configuration. */
+  exposition: { render(): Promise<string>; readonly contentType: string } | null;
 }
 
 /** Registers the operations routes. */
@@ -24,7 +24,11 @@ export function opsRoutes(app: FastifyInstance, ops: OpsDeps): void {
     return { status: "ready" };
   });
   app.get("/api/v1/health/detailed", { config: { scope: "read" } }, async () => ops.detailed());
-  app.get("/metrics", { config: { scope: "read" } }, async (_req, reply) => reply.header("content-type", ops.exposition.contentType).send(await ops.exposition.render()));
+  app.get("/metrics", { config: { scope: "read" } }, async (_req, reply) => {
+    const x = ops.exposition;
+    if (!x) throw new VigilError("NOT_FOUND", "the Prometheus exposition is turned off on this server (prometheus.enabled: false in the config file)");
+    return reply.header("content-type", x.contentType).send(await x.render());
+  });
   app.post("/api/v1/sync", { config: { scope: "admin" } }, async (req) => {
     const hours = num(req.query as Query, "lookback_hours", 24, 1, 24 * 90);
     const started = Date.now();

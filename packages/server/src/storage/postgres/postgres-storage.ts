@@ -393,6 +393,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
   return {
     kind: "postgres",
     shared: true,
+    connections: () => ({ active: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount, max: opts.poolMax ?? 10 }),
     events,
     rollups,
     prices,

@@ -84,6 +84,11 @@ class WriterClient {
     this.worker.on("exit", (code) => code !== 0 && fail(new Error(`writer thread exited with code ${code}`)));
   }
 
+  /** Writes sent to the writer thread and not answered yet. */
+  inflight(): number {
+    return this.waiting.size;
+  }
+
   request<T>(msg: WithoutId<WriterRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
     if (this.failure) return Promise.reject(new VigilError("STORAGE_UNAVAILABLE", `the store's writer stopped: ${this.failure.message}`));
     const id = this.next++;
@@ -253,6 +258,12 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   return {
     kind: "sqlite",
     shared: false,
+    // Two connections: queries on the serving thread (never waiting: SQLite reads are synchronous)
+    // and the writer thread, busy while writes are in flight, with the rest queued behind it.
+    connections: () => {
+      const inflight = writer.inflight();
+      return { active: inflight > 0 ? 1 : 0, idle: inflight > 0 ? 1 : 2, waiting: Math.max(0, inflight - 1), max: 2 };
+    },
     leadership: soleLeadership,
     events,
     rollups,
