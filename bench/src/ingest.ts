@@ -87,9 +87,9 @@ async function launchLoad(url: string, s: IngestSettings, batches: number): Prom
 }
 
 /** Runs the load against a fresh child server and measures the steady-state rate. */
-export async function measureServer(s: IngestSettings): Promise<ServerRun> {
+export async function measureServer(s: IngestSettings, env: Record<string, string> = {}): Promise<ServerRun> {
   const { dir, cleanup } = tempDir("vigil-bench-ingest-");
-  const server = await startChildServer(dir);
+  const server = await startChildServer(dir, { env });
   try {
     const load = await launchLoad(server.url, s, 16);
     await sleep(s.warmupSeconds * 1000);

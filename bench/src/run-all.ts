@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { alertDetection } from "./alert-detection.js";
 import { alertEval } from "./alert-eval.js";
+import { exposition } from "./exposition.js";
 import { comparePlacements, ingest } from "./ingest.js";
 import { memory } from "./memory.js";
 import { pgIngest } from "./pg-ingest.js";
@@ -25,6 +26,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   "pg-query": pgQuery,
   "alert-eval": alertEval,
   "alert-detection": alertDetection,
+  exposition,
 };
 
 /**
@@ -32,7 +34,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
  * need a PostgreSQL server, and the `alert-*` benches run real Prometheus and Alertmanager
  * processes for minutes, so those run by name).
  */
-const DEFAULT = ["ingest", "query", "sdk", "memory"];
+const DEFAULT = ["ingest", "query", "sdk", "memory", "exposition"];
 
 function commit(): string {
   try {

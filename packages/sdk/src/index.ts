@@ -1,6 +1,7 @@
-/** @vigil/sdk: non-blocking recording of agent runs, LLM calls, outcomes, feedback and metrics for Vigil. */
+/** @vigil/sdk: non-blocking recording of agent runs, LLM calls, tool calls, retrievals, cache operations, outcomes, feedback and metrics for Vigil. */
 export { Vigil } from "./vigil.js";
 export { VigilSdkError, type VigilSdkErrorCode, type VigilSdkErrorDetails } from "./errors.js";
 export type {
-  CamelCase, CamelKeys, EventMeta, FeedbackInput, LlmCallInput, MetricInput, OutcomeInput, RunInput, TrackRunInput, VigilOptions, VigilStats,
+  CacheInput, CamelCase, CamelKeys, EventMeta, FeedbackInput, LlmCallInput, LlmPrices, LlmUsage, MetricInput, OutcomeInput, RetrievalInput,
+  RunInput, TimeLlmCallInput, ToolCallInput, TrackLlmCallInput, TrackRetrievalInput, TrackRunInput, TrackToolCallInput, VigilOptions, VigilStats,
 } from "./types.js";

@@ -3,7 +3,7 @@
  * Inputs are the contract's wire bodies (SPEC §2) with camelCase keys, derived at the type level so that
  * they cannot drift from the wire format.
  */
-import type { FeedbackBody, LlmCallBody, MetricBody, OutcomeBody, RunBody, RunStatus } from "@vigil/contract";
+import type { CacheBody, FeedbackBody, LlmCallBody, MetricBody, OutcomeBody, RetrievalBody, RunBody, RunStatus, ToolCallBody } from "@vigil/contract";
 import type { VigilSdkError } from "./errors.js";
 
 /** Turns a snake_case name into camelCase at the type level (`tenant_id` → `tenantId`). */
@@ -30,8 +30,49 @@ export type OutcomeInput = CamelKeys<OutcomeBody> & EventMeta;
 export type FeedbackInput = CamelKeys<FeedbackBody> & EventMeta;
 /** Input of `recordMetric`: any other named measurement. */
 export type MetricInput = CamelKeys<MetricBody> & EventMeta;
+/** Input of `recordCache`: one cache operation (or `count` of them), with the cache's state after it. */
+export type CacheInput = CamelKeys<CacheBody> & EventMeta;
+/** Input of `recordToolCall`: one execution of a tool by an agent. */
+export type ToolCallInput = CamelKeys<ToolCallBody> & EventMeta;
+/** Input of `recordRetrieval`: one RAG retrieval (vector search, document fetch). */
+export type RetrievalInput = CamelKeys<RetrievalBody> & EventMeta;
 /** Input of `trackRun`: a run input whose status and duration come from timing the function. */
 export type TrackRunInput = Omit<RunInput, "status" | "durationMs"> & { status?: RunStatus };
+/** Input of `trackToolCall`: a tool call input whose status and duration come from timing the function. */
+export type TrackToolCallInput = Omit<ToolCallInput, "status" | "durationMs">;
+/** Input of `trackRetrieval`: a retrieval input whose status and duration come from timing the function. */
+export type TrackRetrievalInput = Omit<RetrievalInput, "status" | "durationMs">;
+
+/**
+ * Token prices the SDK turns into an LLM call's `cost` (USD per 1,000 or per 1,000,000 tokens); when both units
+ * are given for the same kind of token, the per-1M price wins.
+ */
+export interface LlmPrices {
+  /** USD per 1,000 input (prompt) tokens. */
+  costPer1kInput?: number;
+  /** USD per 1,000 output (completion) tokens. */
+  costPer1kOutput?: number;
+  /** USD per 1,000 cached input tokens; default: the input price. */
+  costPer1kCachedInput?: number;
+  /** USD per 1,000,000 input (prompt) tokens; wins over `costPer1kInput`. */
+  pricePer1MInput?: number;
+  /** USD per 1,000,000 output (completion) tokens; wins over `costPer1kOutput`. */
+  pricePer1MOutput?: number;
+  /** USD per 1,000,000 cached input tokens; wins over `costPer1kCachedInput`; default: the input price. */
+  pricePer1MCachedInput?: number;
+}
+
+/** Input of `trackLlmCall`: an LLM call input with optional token prices, where `latencyMs` defaults to 0. */
+export type TrackLlmCallInput = Omit<LlmCallInput, "latencyMs"> & LlmPrices & { latencyMs?: number };
+
+/** Token counts of one LLM call, as read from a provider's answer. */
+export type LlmUsage = Pick<LlmCallInput, "inputTokens" | "outputTokens" | "cachedInputTokens">;
+
+/** Input of `timeLlmCall`: latency and status come from timing the function, token counts from its result. */
+export type TimeLlmCallInput<T> = Omit<TrackLlmCallInput, "latencyMs" | "status"> & {
+  /** Reads the token counts from the function's result; default: the provider shapes `timeLlmCall` knows. */
+  usage?: (result: T) => LlmUsage | null | undefined;
+};
 
 /** Options of the {@link Vigil} client; every field but `endpoint` has a default. */
 export interface VigilOptions {

@@ -5,9 +5,13 @@
 import type { IngestResponse } from "@vigil/contract";
 import { VigilSdkError } from "./errors.js";
 import { IdGenerator } from "./ids.js";
+import { pricedLlmCall, usageOf } from "./llm-cost.js";
 import { EventQueue, STRIDE } from "./queue.js";
 import { backoffDelay, postBatch, type PostResult, type PostTarget } from "./transport.js";
-import type { EventMeta, FeedbackInput, LlmCallInput, MetricInput, OutcomeInput, RunInput, TrackRunInput, VigilOptions, VigilStats } from "./types.js";
+import type {
+  CacheInput, EventMeta, FeedbackInput, LlmCallInput, MetricInput, OutcomeInput, RetrievalInput, RunInput, TimeLlmCallInput,
+  ToolCallInput, TrackLlmCallInput, TrackRetrievalInput, TrackRunInput, TrackToolCallInput, VigilOptions, VigilStats,
+} from "./types.js";
 import { batchBody, serialiseBatch, type SerialisedBatch } from "./wire.js";
 
 // Type codes stored in the queue; they index wire.ts's TYPE_CODES.
@@ -16,13 +20,16 @@ const LLM_CALL = 1;
 const OUTCOME = 2;
 const FEEDBACK = 3;
 const METRIC = 4;
+const CACHE = 5;
+const TOOL_CALL = 6;
+const RETRIEVAL = 7;
 
 interface ExitHooks {
   on?: (event: "beforeExit", listener: () => void) => unknown;
   off?: (event: "beforeExit", listener: () => void) => unknown;
 }
 
-/** Records agent runs, LLM calls, outcomes, feedback and metrics, and delivers them to a Vigil server in the background. */
+/** Records agent runs, LLM calls, tool calls, retrievals, cache operations, outcomes, feedback and metrics, and delivers them to a Vigil server in the background. */
 export class Vigil {
   private readonly target: PostTarget;
   private readonly maxBatchSize: number;
@@ -120,18 +127,76 @@ export class Vigil {
     return this.enqueue(METRIC, input);
   }
 
+  /** Records one cache operation (hit, miss, write, evict, invalidate) and returns its event id. */
+  recordCache(input: CacheInput): string {
+    return this.enqueue(CACHE, input);
+  }
+
+  /** Records one execution of a tool by an agent and returns its event id. */
+  recordToolCall(input: ToolCallInput): string {
+    return this.enqueue(TOOL_CALL, input);
+  }
+
+  /** Records one RAG retrieval and returns its event id. */
+  recordRetrieval(input: RetrievalInput): string {
+    return this.enqueue(RETRIEVAL, input);
+  }
+
+  /**
+   * Records one LLM call priced from the given token prices (seed 004's one-liner) and returns its cost in USD:
+   * the caller's `cost` when given, else the computed one, or undefined when the server is left to price it.
+   */
+  trackLlmCall(input: TrackLlmCallInput): number | undefined {
+    try {
+      const { call, cost } = pricedLlmCall(input);
+      this.enqueue(LLM_CALL, call);
+      return cost;
+    } catch {
+      this.dropped++;
+      return undefined;
+    }
+  }
+
+  /**
+   * Runs `fn` (an LLM request), records the call timed around it with the token counts read from its result (by
+   * `input.usage`, else from OpenAI or Anthropic `usage` or camelCase counts) and priced like `trackLlmCall`, and
+   * passes its result or error through.
+   */
+  async timeLlmCall<T>(input: TimeLlmCallInput<T>, fn: () => Promise<T> | T): Promise<T> {
+    return this.timed(fn, (ms, outcome) => {
+      const { usage, ...call } = input;
+      if (!outcome.ok) {
+        this.trackLlmCall({ ...call, latencyMs: ms, status: "failure", errorType: errorName(outcome.error), httpStatus: call.httpStatus ?? httpStatusOf(outcome.error) });
+        return;
+      }
+      this.trackLlmCall({ ...call, ...usageOf(outcome.value, usage), latencyMs: ms, status: "success" });
+    });
+  }
+
   /** Runs `fn`, records a run timed around it (success on return, failure named after the error on throw), and passes its result or error through. */
   async trackRun<T>(input: TrackRunInput, fn: () => Promise<T> | T): Promise<T> {
-    const start = this.clock();
-    let value: T;
-    try {
-      value = await fn();
-    } catch (err) {
-      this.recordRun({ ...input, status: "failure", durationMs: Math.max(0, this.clock() - start), errorType: errorName(err) });
-      throw err;
-    }
-    this.recordRun({ ...input, status: input.status ?? "success", durationMs: Math.max(0, this.clock() - start) });
-    return value;
+    return this.timed(fn, (durationMs, outcome) =>
+      this.recordRun(outcome.ok ? { ...input, status: input.status ?? "success", durationMs } : { ...input, status: "failure", durationMs, errorType: errorName(outcome.error) }),
+    );
+  }
+
+  /** Runs `fn`, records a tool call timed around it (success on return, failure named after the error on throw), and passes its result or error through. */
+  async trackToolCall<T>(input: TrackToolCallInput, fn: () => Promise<T> | T): Promise<T> {
+    return this.timed(fn, (durationMs, outcome) =>
+      this.recordToolCall(outcome.ok ? { ...input, status: "success", durationMs } : { ...input, status: "failure", durationMs, errorType: errorName(outcome.error) }),
+    );
+  }
+
+  /**
+   * Runs `fn`, records a retrieval timed around it (success on return, failure named after the error on throw;
+   * `documents` defaults to the length of an array result), and passes its result or error through.
+   */
+  async trackRetrieval<T>(input: TrackRetrievalInput, fn: () => Promise<T> | T): Promise<T> {
+    return this.timed(fn, (durationMs, outcome) => {
+      if (!outcome.ok) return void this.recordRetrieval({ ...input, status: "failure", durationMs, errorType: errorName(outcome.error) });
+      const documents = input.documents ?? (Array.isArray(outcome.value) ? outcome.value.length : undefined);
+      this.recordRetrieval({ ...input, status: "success", durationMs, documents });
+    });
   }
 
   /** Resolves once every event recorded before the call has been sent, rejected or dropped. */
@@ -158,6 +223,24 @@ export class Vigil {
   stats(): VigilStats {
     const { sent, dropped, rejected, failedBatches, inFlight } = this;
     return { queued: this.queue.size, sent, dropped, rejected, failedBatches, inFlight };
+  }
+
+  /** Awaits `fn`, hands its duration and outcome to `record` (whose own failure is counted as a drop, never thrown), and passes the outcome through. */
+  private async timed<T>(fn: () => Promise<T> | T, record: (durationMs: number, outcome: { ok: true; value: T } | { ok: false; error: unknown }) => void): Promise<T> {
+    const start = this.clock();
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
+    try {
+      outcome = { ok: true, value: await fn() };
+    } catch (error) {
+      outcome = { ok: false, error };
+    }
+    try {
+      record(Math.max(0, this.clock() - start), outcome);
+    } catch {
+      this.dropped++;
+    }
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
   }
 
   /** The hot path: no conversion or serialisation here, only a shallow copy, an id and a push. */
@@ -315,6 +398,12 @@ function sleep(ms: number): Promise<void> {
 function errorName(err: unknown): string {
   const name = (err as { name?: unknown } | null)?.name;
   return typeof name === "string" && name !== "" ? name : typeof err;
+}
+
+/** The HTTP status an error carries (as provider SDKs' errors do in `status`), when it is a valid one. */
+function httpStatusOf(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  return Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599 ? (status as number) : undefined;
 }
 
 function errorMessage(err: unknown): string {

@@ -6,7 +6,7 @@
 import type { EventType, WireEvent } from "@vigil/contract";
 
 /** Event types by the small code stored in the queue. */
-export const TYPE_CODES: readonly EventType[] = ["run", "llm_call", "outcome", "feedback", "metric"];
+export const TYPE_CODES: readonly EventType[] = ["run", "llm_call", "outcome", "feedback", "metric", "cache", "tool_call", "retrieval"];
 
 /** snake_case of every field of the contract, computed once; other keys fall back to the regex. */
 const KNOWN_KEYS: ReadonlyMap<string, string> = new Map(
@@ -15,7 +15,8 @@ const KNOWN_KEYS: ReadonlyMap<string, string> = new Map(
     "tags", "inputTokens", "outputTokens", "tokensUsed", "cost", "cacheHit", "memoryMb", "cpuMs", "qualityScore",
     "confidence", "errorType", "retries", "metadata", "latencyMs", "provider", "cachedInputTokens", "cached", "ttftMs",
     "httpStatus", "actualOutcome", "predictedOutcome", "feedbackSource", "rating", "thumbs", "correction", "source",
-    "name", "value", "unit", "category", "component", "labels",
+    "name", "value", "unit", "category", "component", "labels", "degraded", "degradationReason", "warnings", "operation",
+    "cache", "count", "entryAgeMs", "reason", "entries", "capacity", "memoryBytes", "tool", "documents",
   ].map((k) => [k, camelToSnake(k)]),
 );
 

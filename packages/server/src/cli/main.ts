@@ -1,7 +1,8 @@
-/** The `vigil` command line: `serve`, `demo` and `rules export`. */
+/** The `vigil` command line: `serve`, `demo`, `rules export` and `dashboards export`. */
 import { Command, InvalidArgumentError } from "commander";
 import { demoEnv, serve } from "../main.js";
 import { runDemo } from "./commands/demo.js";
+import { dashboardsExportCommand } from "./commands/dashboards-export.js";
 import { rulesExportCommand } from "./commands/rules-export.js";
 
 const port = (v: string) => {
@@ -69,6 +70,16 @@ program
   .option("--no-defaults", "leave out the shipped rule pack")
   .action(async (opts: { format: string; rules?: string; out?: string; thresholds?: string; threshold: Record<string, number>; defaults: boolean }) => {
     process.exit(await rulesExportCommand({ format: opts.format, rulesFile: opts.rules, out: opts.out, thresholdsFile: opts.thresholds, thresholds: opts.threshold, noDefaults: !opts.defaults }));
+  });
+
+program
+  .command("dashboards")
+  .description("Grafana dashboards")
+  .command("export")
+  .description("write the four Grafana dashboards (Performance Overview, Cache Performance, Cost Optimization, System Health) as JSON files")
+  .requiredOption("--out <dir>", "directory to write the JSON files into (created if missing)")
+  .action(async (opts: { out: string }) => {
+    process.exit(await dashboardsExportCommand({ out: opts.out }));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {

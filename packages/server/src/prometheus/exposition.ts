@@ -88,13 +88,17 @@ const num = (v: unknown): number | undefined => (typeof v === "number" && Number
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 const idx = (values: readonly string[], v: unknown): number => values.indexOf(v as string);
 
+/** The event-fed families by role. */
+type Families = Record<"runs" | "runDuration" | "runCost" | "runTokens" | "cacheLookups" | "quality" | "degraded" | "memory" | "cpu" | "retries" | "accuracy" | "satisfaction" | "degradations" | "warnings" | "errors" | "llmCalls" | "llmDuration" | "ttft" | "llmTokens" | "llmCost" | "llmSaved" | "tenantRuns" | "tenantCost" | "tenantTokens" | "tenantLlmCalls" | "tenantLlmCost" | "cacheOps" | "cacheAge" | "cacheEntries" | "cacheCapacity" | "cacheMemory" | "tools" | "toolDuration" | "toolCost" | "retrievals" | "retrievalDuration" | "documents" | "retrievalCost" | "custom" | "customLast" | "httpRequests" | "httpDuration", Family>;
+
 /** Vigil's Prometheus exposition. */
 export class Exposition {
   /** The Content-Type of `render()`'s text. */
   readonly contentType = TEXT_CONTENT_TYPE;
   private readonly groups: FamilyGroup[] = [];
   private readonly g: Record<GroupName, FamilyGroup>;
-  private readonly f: Record<string, Family> = {};
+  /** Every event-fed family, by role (an object literal, so property reads stay fast on the hot path). */
+  private readonly f: Families;
   private readonly process: Registry | null;
   /** Event time of each cache gauge and custom "last" value, so a late event cannot overwrite a newer one. */
   private readonly lastTs = new WeakMap<Float64Array, Float64Array>();
@@ -108,56 +112,58 @@ export class Exposition {
       this.groups.push(g[name]);
     }
     this.g = g;
-    const add = (group: GroupName, key: string, spec: Parameters<FamilyGroup["add"]>[0]) => (this.f[key] = g[group].add(spec));
+    const add = (group: GroupName, spec: Parameters<FamilyGroup["add"]>[0]) => g[group].add(spec);
     const status = (values: readonly string[]) => ({ name: "status", values });
     const dur = (name: string, help: string) => ({ name, help, type: "histogram" as const, buckets: DURATION_BUCKETS_S });
     const score = (name: string, help: string) => ({ name, help, type: "histogram" as const, buckets: SCORE_BUCKETS });
     const counter = (name: string, help: string) => ({ name, help, type: "counter" as const });
 
-    add("agents", "runs", { ...counter("vigil_runs_total", "Agent runs by status (success, failure, partial, timeout)."), enumLabel: status(RUN_STATUSES) });
-    add("agents", "runDuration", { ...dur("vigil_run_duration_seconds", "Wall time of agent runs in seconds, by cache status (hit, miss, unknown when the run did not say)."), enumLabel: { name: "cache", values: ["hit", "miss", "unknown"] } });
-    add("agents", "runCost", counter("vigil_run_cost_usd_total", "Cost of agent runs in USD (client-sent or from the price table)."));
-    add("agents", "runTokens", { ...counter("vigil_run_tokens_total", "Tokens used by agent runs by direction; unspecified is tokens_used beyond input + output, so the sum is the total."), enumLabel: { name: "direction", values: ["input", "output", "unspecified"] } });
-    add("agents", "cacheLookups", { ...counter("vigil_run_cache_lookups_total", "Agent runs that reported cache_hit, by result (hit, miss)."), enumLabel: { name: "result", values: ["hit", "miss"] } });
-    add("agents", "quality", score("vigil_run_quality_score", "Quality score (0..1) reported by agent runs."));
-    add("agents", "degraded", counter("vigil_run_degraded_total", "Agent runs that reported a degraded answer (degraded: true)."));
-    add("agents", "memory", { name: "vigil_run_memory_bytes", help: "Peak memory of agent runs in bytes (memory_mb x 1048576): sum and count.", type: "summary" });
-    add("agents", "cpu", counter("vigil_run_cpu_seconds_total", "CPU time of agent runs in seconds."));
-    add("agents", "retries", counter("vigil_run_retries_total", "Retries made by agent runs."));
-    add("agents", "accuracy", score("vigil_outcome_accuracy", "Accuracy (0..1) of outcomes against the runs' predictions."));
-    add("agents", "satisfaction", score("vigil_feedback_satisfaction", "User satisfaction (0..1) from feedback ratings and thumbs."));
-    add("degradations", "degradations", counter("vigil_run_degradations_total", "Degraded agent runs by degradation_reason (unspecified when absent)."));
-    add("warnings", "warnings", counter("vigil_run_warnings_total", "Warnings raised by agent runs, by type (one per entry of a run's warnings)."));
-    add("errors", "errors", counter("vigil_run_errors_total", "Failed and timed-out agent runs by error_type (the status when no error_type was sent)."));
-    add("llm", "llmCalls", { ...counter("vigil_llm_calls_total", "LLM calls by status and by whether the answer came from a cache."), enumLabels: [{ status: "success", cached: "false" }, { status: "failure", cached: "false" }, { status: "success", cached: "true" }, { status: "failure", cached: "true" }] });
-    add("llm", "llmDuration", dur("vigil_llm_call_duration_seconds", "Latency of LLM calls in seconds."));
-    add("llm", "ttft", dur("vigil_llm_time_to_first_token_seconds", "Time to first token of LLM calls in seconds."));
-    add("llm", "llmTokens", { ...counter("vigil_llm_tokens_total", "Tokens of LLM calls by direction (input, output, cached_input)."), enumLabel: { name: "direction", values: ["input", "output", "cached_input"] } });
-    add("llm", "llmCost", counter("vigil_llm_cost_usd_total", "Cost of LLM calls in USD (client-sent or from the price table)."));
-    add("llm", "llmSaved", counter("vigil_llm_cost_saved_usd_total", "USD saved on LLM calls by caches (whole cached answers and cached input tokens), at list price."));
-    add("tenants", "tenantRuns", { ...counter("vigil_tenant_runs_total", "Agent runs per tenant by status."), enumLabel: status(RUN_STATUSES) });
-    add("tenants", "tenantCost", counter("vigil_tenant_cost_usd_total", "Cost of agent runs per tenant in USD."));
-    add("tenants", "tenantTokens", counter("vigil_tenant_tokens_total", "Tokens used by agent runs per tenant."));
-    add("tenants", "tenantLlmCalls", counter("vigil_tenant_llm_calls_total", "LLM calls per tenant."));
-    add("tenants", "tenantLlmCost", counter("vigil_tenant_llm_cost_usd_total", "Cost of LLM calls per tenant in USD."));
-    add("cache", "cacheOps", { ...counter("vigil_cache_operations_total", "Cache operations by kind (hit, miss, write, evict, invalidate), from cache events."), enumLabel: { name: "operation", values: CACHE_OPS } });
-    add("cache", "cacheAge", { name: "vigil_cache_entry_age_seconds", help: "Age in seconds of cache entries when hit, evicted or invalidated.", type: "histogram", buckets: AGE_BUCKETS_S, enumLabel: { name: "operation", values: AGE_OPS } });
-    add("caches", "cacheEntries", { name: "vigil_cache_entries", help: "Entries a cache holds, as last reported.", type: "gauge" });
-    add("caches", "cacheCapacity", { name: "vigil_cache_capacity_entries", help: "Most entries a cache can hold, as last reported.", type: "gauge" });
-    add("caches", "cacheMemory", { name: "vigil_cache_memory_bytes", help: "Memory a cache uses in bytes, as last reported.", type: "gauge" });
-    add("tools", "tools", { ...counter("vigil_tool_calls_total", "Tool calls by status."), enumLabel: status(CALL_STATUSES) });
-    add("tools", "toolDuration", dur("vigil_tool_call_duration_seconds", "Wall time of tool calls in seconds."));
-    add("tools", "toolCost", counter("vigil_tool_cost_usd_total", "Cost of tool calls in USD."));
-    add("retrievals", "retrievals", { ...counter("vigil_retrievals_total", "RAG retrievals by status."), enumLabel: status(CALL_STATUSES) });
-    add("retrievals", "retrievalDuration", dur("vigil_retrieval_duration_seconds", "Wall time of RAG retrievals in seconds."));
-    add("retrievals", "documents", counter("vigil_retrieval_documents_total", "Documents returned by RAG retrievals."));
-    add("retrievals", "retrievalCost", counter("vigil_retrieval_cost_usd_total", "Cost of RAG retrievals in USD."));
-    // A summary without quantiles is Prometheus' idiom for a sum and a count that may go down
-    // (custom values can be negative, which a counter must never be).
-    add("custom", "custom", { name: "vigil_custom_metric", help: "Custom metric events: sum and count of their values, by name.", type: "summary" });
-    add("custom", "customLast", { name: "vigil_custom_metric_last", help: "The most recent value of each custom metric (by event time), by name.", type: "gauge" });
-    add("http_requests", "httpRequests", counter("vigil_http_requests_total", "HTTP requests Vigil answered, by method, route pattern and status code."));
-    add("http_durations", "httpDuration", { name: "vigil_http_request_duration_seconds", help: "Time Vigil took to answer HTTP requests, by method and route pattern (ingest latency is route /api/v1/ingest).", type: "histogram", buckets: SERVE_BUCKETS_S });
+    this.f = {
+      runs: add("agents", { ...counter("vigil_runs_total", "Agent runs by status (success, failure, partial, timeout)."), enumLabel: status(RUN_STATUSES) }),
+      runDuration: add("agents", { ...dur("vigil_run_duration_seconds", "Wall time of agent runs in seconds, by cache status (hit, miss, unknown when the run did not say)."), enumLabel: { name: "cache", values: ["hit", "miss", "unknown"] } }),
+      runCost: add("agents", counter("vigil_run_cost_usd_total", "Cost of agent runs in USD (client-sent or from the price table).")),
+      runTokens: add("agents", { ...counter("vigil_run_tokens_total", "Tokens used by agent runs by direction; unspecified is tokens_used beyond input + output, so the sum is the total."), enumLabel: { name: "direction", values: ["input", "output", "unspecified"] } }),
+      cacheLookups: add("agents", { ...counter("vigil_run_cache_lookups_total", "Agent runs that reported cache_hit, by result (hit, miss)."), enumLabel: { name: "result", values: ["hit", "miss"] } }),
+      quality: add("agents", score("vigil_run_quality_score", "Quality score (0..1) reported by agent runs.")),
+      degraded: add("agents", counter("vigil_run_degraded_total", "Agent runs that reported a degraded answer (degraded: true).")),
+      memory: add("agents", { name: "vigil_run_memory_bytes", help: "Peak memory of agent runs in bytes (memory_mb x 1048576): sum and count.", type: "summary" }),
+      cpu: add("agents", counter("vigil_run_cpu_seconds_total", "CPU time of agent runs in seconds.")),
+      retries: add("agents", counter("vigil_run_retries_total", "Retries made by agent runs.")),
+      accuracy: add("agents", score("vigil_outcome_accuracy", "Accuracy (0..1) of outcomes against the runs' predictions.")),
+      satisfaction: add("agents", score("vigil_feedback_satisfaction", "User satisfaction (0..1) from feedback ratings and thumbs.")),
+      degradations: add("degradations", counter("vigil_run_degradations_total", "Degraded agent runs by degradation_reason (unspecified when absent).")),
+      warnings: add("warnings", counter("vigil_run_warnings_total", "Warnings raised by agent runs, by type (one per entry of a run's warnings).")),
+      errors: add("errors", counter("vigil_run_errors_total", "Failed and timed-out agent runs by error_type (the status when no error_type was sent).")),
+      llmCalls: add("llm", { ...counter("vigil_llm_calls_total", "LLM calls by status and by whether the answer came from a cache."), enumLabels: [{ status: "success", cached: "false" }, { status: "failure", cached: "false" }, { status: "success", cached: "true" }, { status: "failure", cached: "true" }] }),
+      llmDuration: add("llm", dur("vigil_llm_call_duration_seconds", "Latency of LLM calls in seconds.")),
+      ttft: add("llm", dur("vigil_llm_time_to_first_token_seconds", "Time to first token of LLM calls in seconds.")),
+      llmTokens: add("llm", { ...counter("vigil_llm_tokens_total", "Tokens of LLM calls by direction (input, output, cached_input)."), enumLabel: { name: "direction", values: ["input", "output", "cached_input"] } }),
+      llmCost: add("llm", counter("vigil_llm_cost_usd_total", "Cost of LLM calls in USD (client-sent or from the price table).")),
+      llmSaved: add("llm", counter("vigil_llm_cost_saved_usd_total", "USD saved on LLM calls by caches (whole cached answers and cached input tokens), at list price.")),
+      tenantRuns: add("tenants", { ...counter("vigil_tenant_runs_total", "Agent runs per tenant by status."), enumLabel: status(RUN_STATUSES) }),
+      tenantCost: add("tenants", counter("vigil_tenant_cost_usd_total", "Cost of agent runs per tenant in USD.")),
+      tenantTokens: add("tenants", counter("vigil_tenant_tokens_total", "Tokens used by agent runs per tenant.")),
+      tenantLlmCalls: add("tenants", counter("vigil_tenant_llm_calls_total", "LLM calls per tenant.")),
+      tenantLlmCost: add("tenants", counter("vigil_tenant_llm_cost_usd_total", "Cost of LLM calls per tenant in USD.")),
+      cacheOps: add("cache", { ...counter("vigil_cache_operations_total", "Cache operations by kind (hit, miss, write, evict, invalidate), from cache events."), enumLabel: { name: "operation", values: CACHE_OPS } }),
+      cacheAge: add("cache", { name: "vigil_cache_entry_age_seconds", help: "Age in seconds of cache entries when hit, evicted or invalidated.", type: "histogram", buckets: AGE_BUCKETS_S, enumLabel: { name: "operation", values: AGE_OPS } }),
+      cacheEntries: add("caches", { name: "vigil_cache_entries", help: "Entries a cache holds, as last reported.", type: "gauge" }),
+      cacheCapacity: add("caches", { name: "vigil_cache_capacity_entries", help: "Most entries a cache can hold, as last reported.", type: "gauge" }),
+      cacheMemory: add("caches", { name: "vigil_cache_memory_bytes", help: "Memory a cache uses in bytes, as last reported.", type: "gauge" }),
+      tools: add("tools", { ...counter("vigil_tool_calls_total", "Tool calls by status."), enumLabel: status(CALL_STATUSES) }),
+      toolDuration: add("tools", dur("vigil_tool_call_duration_seconds", "Wall time of tool calls in seconds.")),
+      toolCost: add("tools", counter("vigil_tool_cost_usd_total", "Cost of tool calls in USD.")),
+      retrievals: add("retrievals", { ...counter("vigil_retrievals_total", "RAG retrievals by status."), enumLabel: status(CALL_STATUSES) }),
+      retrievalDuration: add("retrievals", dur("vigil_retrieval_duration_seconds", "Wall time of RAG retrievals in seconds.")),
+      documents: add("retrievals", counter("vigil_retrieval_documents_total", "Documents returned by RAG retrievals.")),
+      retrievalCost: add("retrievals", counter("vigil_retrieval_cost_usd_total", "Cost of RAG retrievals in USD.")),
+      // A summary without quantiles is Prometheus' idiom for a sum and a count that may go down
+      // (custom values can be negative, which a counter must never be).
+      custom: add("custom", { name: "vigil_custom_metric", help: "Custom metric events: sum and count of their values, by name.", type: "summary" }),
+      customLast: add("custom", { name: "vigil_custom_metric_last", help: "The most recent value of each custom metric (by event time), by name.", type: "gauge" }),
+      httpRequests: add("http_requests", counter("vigil_http_requests_total", "HTTP requests Vigil answered, by method, route pattern and status code.")),
+      httpDuration: add("http_durations", { name: "vigil_http_request_duration_seconds", help: "Time Vigil took to answer HTTP requests, by method and route pattern (ingest latency is route /api/v1/ingest).", type: "histogram", buckets: SERVE_BUCKETS_S }),
+    };
     for (const name of GROUP_NAMES) g[name].seal(limit(name));
 
     this.process = opts.processMetrics === false ? null : new Registry();
@@ -183,87 +189,94 @@ export class Exposition {
       case "run": {
         const agent = str(b.agent_name);
         const mode = str(b.mode);
-        const s = g.agents.series([agent, str(b.model), str(b.route), mode]);
+        const s = this.agentSeries(b);
         const status = idx(RUN_STATUSES, b.status);
-        if (status >= 0) g.agents.inc(s, f.runs!, 1, status);
+        if (status >= 0) g.agents.inc(s, f.runs, 1, status);
         const duration = num(b.duration_ms);
-        if (duration !== undefined) g.agents.observe(s, f.runDuration!, duration / 1000, b.cache_hit === true ? 0 : b.cache_hit === false ? 1 : 2);
+        if (duration !== undefined) g.agents.observe(s, f.runDuration, duration / 1000, b.cache_hit === true ? 0 : b.cache_hit === false ? 1 : 2);
         const cost = num(b.cost);
-        if (cost !== undefined) g.agents.inc(s, f.runCost!, cost);
+        if (cost !== undefined) g.agents.inc(s, f.runCost, cost);
         const input = num(b.input_tokens) ?? 0;
         const output = num(b.output_tokens) ?? 0;
-        if (input) g.agents.inc(s, f.runTokens!, input, 0);
-        if (output) g.agents.inc(s, f.runTokens!, output, 1);
+        if (input) g.agents.inc(s, f.runTokens, input, 0);
+        if (output) g.agents.inc(s, f.runTokens, output, 1);
         const used = num(b.tokens_used);
-        if (used !== undefined && used > input + output) g.agents.inc(s, f.runTokens!, used - input - output, 2);
-        else if (input || output) g.agents.inc(s, f.runTokens!, 0, 2);
-        if (typeof b.cache_hit === "boolean") g.agents.inc(s, f.cacheLookups!, 1, b.cache_hit ? 0 : 1);
+        if (used !== undefined && used > input + output) g.agents.inc(s, f.runTokens, used - input - output, 2);
+        else if (input || output) g.agents.inc(s, f.runTokens, 0, 2);
+        if (typeof b.cache_hit === "boolean") g.agents.inc(s, f.cacheLookups, 1, b.cache_hit ? 0 : 1);
         const quality = num(b.quality_score);
-        if (quality !== undefined) g.agents.observe(s, f.quality!, quality);
+        if (quality !== undefined) g.agents.observe(s, f.quality, quality);
         const memory = num(b.memory_mb);
-        if (memory !== undefined) g.agents.observe(s, f.memory!, memory * 1048576);
+        if (memory !== undefined) g.agents.observe(s, f.memory, memory * 1048576);
         const cpu = num(b.cpu_ms);
-        if (cpu !== undefined) g.agents.inc(s, f.cpu!, cpu / 1000);
+        if (cpu !== undefined) g.agents.inc(s, f.cpu, cpu / 1000);
         const retries = num(b.retries);
-        if (retries !== undefined) g.agents.inc(s, f.retries!, retries);
+        if (retries !== undefined) g.agents.inc(s, f.retries, retries);
         if (b.degraded === true) {
-          g.agents.inc(s, f.degraded!);
-          g.degradations.inc(g.degradations.series([agent, mode, str(b.degradation_reason) || "unspecified"]), f.degradations!);
-        } else if (b.degraded === false) g.agents.inc(s, f.degraded!, 0);
-        if (Array.isArray(b.warnings)) for (const w of b.warnings) g.warnings.inc(g.warnings.series([agent, mode, str(w)]), f.warnings!);
-        if (b.status === "failure" || b.status === "timeout") g.errors.inc(g.errors.series([agent, str(b.error_type) || (b.status as string)]), f.errors!);
+          g.agents.inc(s, f.degraded);
+          g.degradations.inc(g.degradations.series([agent, mode, str(b.degradation_reason) || "unspecified"]), f.degradations);
+        } else if (b.degraded === false) g.agents.inc(s, f.degraded, 0);
+        if (Array.isArray(b.warnings)) for (const w of b.warnings) g.warnings.inc(g.warnings.series([agent, mode, str(w)]), f.warnings);
+        if (b.status === "failure" || b.status === "timeout") g.errors.inc(g.errors.series([agent, str(b.error_type) || (b.status as string)]), f.errors);
         const tenant = str(b.tenant_id);
         if (tenant) {
-          const t = g.tenants.series([tenant]);
-          if (status >= 0) g.tenants.inc(t, f.tenantRuns!, 1, status);
-          if (cost !== undefined) g.tenants.inc(t, f.tenantCost!, cost);
+          this.k1[0] = tenant;
+          const t = g.tenants.series(this.k1);
+          if (status >= 0) g.tenants.inc(t, f.tenantRuns, 1, status);
+          if (cost !== undefined) g.tenants.inc(t, f.tenantCost, cost);
           const tokens = used ?? input + output;
-          if (tokens) g.tenants.inc(t, f.tenantTokens!, tokens);
+          if (tokens) g.tenants.inc(t, f.tenantTokens, tokens);
         }
         break;
       }
       case "llm_call": {
-        const s = g.llm.series([str(b.model), str(b.provider), str(b.route), str(b.mode)]);
-        g.llm.inc(s, f.llmCalls!, 1, (b.status === "failure" ? 1 : 0) + (b.cached === true ? 2 : 0));
+        const k = this.k4;
+        k[0] = str(b.model);
+        k[1] = str(b.provider);
+        k[2] = str(b.route);
+        k[3] = str(b.mode);
+        const s = g.llm.series(k);
+        g.llm.inc(s, f.llmCalls, 1, (b.status === "failure" ? 1 : 0) + (b.cached === true ? 2 : 0));
         const latency = num(b.latency_ms);
-        if (latency !== undefined) g.llm.observe(s, f.llmDuration!, latency / 1000);
+        if (latency !== undefined) g.llm.observe(s, f.llmDuration, latency / 1000);
         const ttft = num(b.ttft_ms);
-        if (ttft !== undefined) g.llm.observe(s, f.ttft!, ttft / 1000);
+        if (ttft !== undefined) g.llm.observe(s, f.ttft, ttft / 1000);
         const input = num(b.input_tokens);
         const output = num(b.output_tokens);
         const cachedIn = num(b.cached_input_tokens);
         if (input !== undefined || output !== undefined || cachedIn !== undefined) {
-          g.llm.inc(s, f.llmTokens!, input ?? 0, 0);
-          g.llm.inc(s, f.llmTokens!, output ?? 0, 1);
-          g.llm.inc(s, f.llmTokens!, cachedIn ?? 0, 2);
+          g.llm.inc(s, f.llmTokens, input ?? 0, 0);
+          g.llm.inc(s, f.llmTokens, output ?? 0, 1);
+          g.llm.inc(s, f.llmTokens, cachedIn ?? 0, 2);
         }
         const cost = num(b.cost);
-        if (cost !== undefined) g.llm.inc(s, f.llmCost!, cost);
-        g.llm.inc(s, f.llmSaved!, num(b.cost_saved) ?? 0);
+        if (cost !== undefined) g.llm.inc(s, f.llmCost, cost);
+        g.llm.inc(s, f.llmSaved, num(b.cost_saved) ?? 0);
         const tenant = str(b.tenant_id);
         if (tenant) {
-          const t = g.tenants.series([tenant]);
-          g.tenants.inc(t, f.tenantLlmCalls!);
-          if (cost !== undefined) g.tenants.inc(t, f.tenantLlmCost!, cost);
+          this.k1[0] = tenant;
+          const t = g.tenants.series(this.k1);
+          g.tenants.inc(t, f.tenantLlmCalls);
+          if (cost !== undefined) g.tenants.inc(t, f.tenantLlmCost, cost);
         }
         break;
       }
       case "outcome": {
         const accuracy = num(b.accuracy);
-        if (accuracy !== undefined) g.agents.observe(this.agentSeries(b), f.accuracy!, accuracy);
+        if (accuracy !== undefined) g.agents.observe(this.agentSeries(b), f.accuracy, accuracy);
         break;
       }
       case "feedback": {
         const satisfaction = num(b.satisfaction);
-        if (satisfaction !== undefined) g.agents.observe(this.agentSeries(b), f.satisfaction!, satisfaction);
+        if (satisfaction !== undefined) g.agents.observe(this.agentSeries(b), f.satisfaction, satisfaction);
         break;
       }
       case "metric": {
         const value = num(b.value);
         if (value === undefined) break;
         const s = g.custom.series([str(b.name)]);
-        g.custom.observe(s, f.custom!, value);
-        this.setLatest(g.custom, s, f.customLast!, value, ev.ts);
+        g.custom.observe(s, f.custom, value);
+        this.setLatest(g.custom, s, f.customLast, value, ev.ts);
         break;
       }
       case "cache": {
@@ -271,38 +284,38 @@ export class Exposition {
         const s = g.cache.series([cache, str(b.mode)]);
         const op = idx(CACHE_OPS, b.operation);
         const count = num(b.count) ?? 1;
-        if (op >= 0) g.cache.inc(s, f.cacheOps!, count, op);
+        if (op >= 0) g.cache.inc(s, f.cacheOps, count, op);
         const age = num(b.entry_age_ms);
         const ageOp = idx(AGE_OPS, b.operation);
-        if (age !== undefined && ageOp >= 0) g.cache.observe(s, f.cacheAge!, age / 1000, ageOp);
+        if (age !== undefined && ageOp >= 0) g.cache.observe(s, f.cacheAge, age / 1000, ageOp);
         const entries = num(b.entries);
         const capacity = num(b.capacity);
         const memory = num(b.memory_bytes);
         if (entries !== undefined || capacity !== undefined || memory !== undefined) {
           const c = g.caches.series([cache]);
-          if (entries !== undefined) this.setLatest(g.caches, c, f.cacheEntries!, entries, ev.ts);
-          if (capacity !== undefined) this.setLatest(g.caches, c, f.cacheCapacity!, capacity, ev.ts);
-          if (memory !== undefined) this.setLatest(g.caches, c, f.cacheMemory!, memory, ev.ts);
+          if (entries !== undefined) this.setLatest(g.caches, c, f.cacheEntries, entries, ev.ts);
+          if (capacity !== undefined) this.setLatest(g.caches, c, f.cacheCapacity, capacity, ev.ts);
+          if (memory !== undefined) this.setLatest(g.caches, c, f.cacheMemory, memory, ev.ts);
         }
         break;
       }
       case "tool_call": {
         const s = g.tools.series([str(b.tool), str(b.agent_name), str(b.mode)]);
         const st = idx(CALL_STATUSES, b.status);
-        if (st >= 0) g.tools.inc(s, f.tools!, 1, st);
+        if (st >= 0) g.tools.inc(s, f.tools, 1, st);
         const d = num(b.duration_ms);
-        if (d !== undefined) g.tools.observe(s, f.toolDuration!, d / 1000);
-        g.tools.inc(s, f.toolCost!, num(b.cost) ?? 0);
+        if (d !== undefined) g.tools.observe(s, f.toolDuration, d / 1000);
+        g.tools.inc(s, f.toolCost, num(b.cost) ?? 0);
         break;
       }
       case "retrieval": {
         const s = g.retrievals.series([str(b.source), str(b.agent_name), str(b.mode)]);
         const st = idx(CALL_STATUSES, b.status);
-        if (st >= 0) g.retrievals.inc(s, f.retrievals!, 1, st);
+        if (st >= 0) g.retrievals.inc(s, f.retrievals, 1, st);
         const d = num(b.duration_ms);
-        if (d !== undefined) g.retrievals.observe(s, f.retrievalDuration!, d / 1000);
-        g.retrievals.inc(s, f.documents!, num(b.documents) ?? 0);
-        g.retrievals.inc(s, f.retrievalCost!, num(b.cost) ?? 0);
+        if (d !== undefined) g.retrievals.observe(s, f.retrievalDuration, d / 1000);
+        g.retrievals.inc(s, f.documents, num(b.documents) ?? 0);
+        g.retrievals.inc(s, f.retrievalCost, num(b.cost) ?? 0);
         break;
       }
     }
@@ -311,8 +324,8 @@ export class Exposition {
   /** Records one answered HTTP request (`route` is the route pattern, or `unmatched`). */
   observeRequest(method: string, route: string, code: number, seconds: number): void {
     const g = this.g;
-    g.http_requests.inc(g.http_requests.series([method, route, String(code)]), this.f.httpRequests!);
-    g.http_durations.observe(g.http_durations.series([method, route]), this.f.httpDuration!, seconds);
+    g.http_requests.inc(g.http_requests.series([method, route, String(code)]), this.f.httpRequests);
+    g.http_durations.observe(g.http_durations.series([method, route]), this.f.httpDuration, seconds);
   }
 
   /** Records one alert evaluation cycle. */
@@ -339,8 +352,17 @@ export class Exposition {
   }
 
   private agentSeries(b: Record<string, unknown>) {
-    return this.g.agents.series([str(b.agent_name), str(b.model), str(b.route), str(b.mode)]);
+    const k = this.k4;
+    k[0] = str(b.agent_name);
+    k[1] = str(b.model);
+    k[2] = str(b.route);
+    k[3] = str(b.mode);
+    return this.g.agents.series(k);
   }
+
+  /** Scratch label arrays for the hot path (the guard copies what it keeps). */
+  private readonly k1 = [""];
+  private readonly k4 = ["", "", "", ""];
 
   /** Sets a "last value" gauge unless a newer event already set it. */
   private setLatest(group: FamilyGroup, s: { v: Float64Array }, fam: Family, value: number, ts: number): void {

@@ -21,6 +21,11 @@ export interface GuardedSeries {
   readonly values: readonly string[];
 }
 
+interface Leaf<S> {
+  series: S;
+  folded: boolean;
+}
+
 /** What the guard reports about a group. */
 export interface GuardStats {
   group: string;
@@ -33,7 +38,9 @@ export interface GuardStats {
 /** Admits label combinations of one group up to its limit, folding the rest. */
 export class SeriesGuard<S extends GuardedSeries> {
   private readonly series = new Map<string, S>();
-  private readonly folds = new Map<string, S>();
+  /** Label value → next label's map → ... → leaf, for every admitted or remembered folded combination. */
+  private readonly tree = new Map<string, unknown>();
+  private foldsKept = 0;
   private readonly distinct: Set<string>[];
   private readonly normalCap: number;
   private foldedCount = 0;
@@ -51,22 +58,55 @@ export class SeriesGuard<S extends GuardedSeries> {
     this.normalCap = limit - 1 - (labels.length > 1 ? Math.floor(limit / 10) : 0);
   }
 
-  /** The series for `values` (label values in the group's order), admitting or folding it. */
+  /**
+   * The series for `values` (label values in the group's order), admitting or folding it. The
+   * array may be reused by the caller: it is copied when kept. Known combinations are found
+   * through one map per label (no key string is built on the hot path).
+   */
   get(values: readonly string[]): S {
-    const key = values.length === 1 ? values[0]! : values.join(SEP);
-    const s = this.series.get(key);
-    if (s !== undefined) return s;
-    const f = this.folds.get(key);
-    if (f !== undefined) {
-      this.foldedCount++;
-      return f;
+    let node: Map<string, unknown> = this.tree;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      const next = node.get(values[i]!) as Map<string, unknown> | undefined;
+      if (next === undefined) return this.miss(values);
+      node = next;
     }
+    const hit = node.get(values[last]!) as Leaf<S> | undefined;
+    if (hit === undefined) return this.miss(values);
+    if (hit.folded) this.foldedCount++;
+    return hit.series;
+  }
+
+  /** A combination not seen before (or folded past the cache): admit, or fold and remember. */
+  private miss(input: readonly string[]): S {
+    const values = [...input];
+    const key = values.length === 1 ? values[0]! : values.join(SEP);
+    const known = this.series.get(key);
+    if (known !== undefined) return known;
     this.noteDistinct(values);
-    if (this.series.size < this.normalCap) return this.admit(key, values);
+    if (this.series.size < this.normalCap) {
+      const s = this.admit(key, values);
+      this.remember(values, { series: s, folded: false });
+      return s;
+    }
     const folded = this.fold(values);
-    if (this.folds.size < FOLD_CACHE) this.folds.set(key, folded);
+    if (this.foldsKept < FOLD_CACHE) {
+      this.foldsKept++;
+      this.remember(values, { series: folded, folded: true });
+    }
     this.foldedCount++;
     return folded;
+  }
+
+  private remember(values: readonly string[], leaf: Leaf<S>): void {
+    let node = this.tree;
+    const last = values.length - 1;
+    for (let i = 0; i < last; i++) {
+      let next = node.get(values[i]!) as Map<string, unknown> | undefined;
+      if (next === undefined) node.set(values[i]!, (next = new Map()));
+      node = next;
+    }
+    node.set(values[last]!, leaf);
   }
 
   /** Every admitted series, in admission order. */
