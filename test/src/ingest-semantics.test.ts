@@ -115,6 +115,58 @@ describe("costs", () => {
   });
 });
 
+describe("cache, tool and retrieval events and degraded runs", () => {
+  it("answers their figures in the metrics block, system-wide and per agent, across a restart", async () => {
+    const { dir, cleanup } = tempDir();
+    try {
+      let s = await startServer(loadConfig({ dataDir: dir, port: 0 }, {}), false);
+      const now = Date.now();
+      const run = (status: string, extra: Record<string, unknown> = {}) => ({ type: "run", body: { agent_name: "rag-bot", status, duration_ms: 900, ...extra } });
+      const events = [
+        run("success", { degraded: true, degradation_reason: "rag_timeout", warnings: ["slow_retrieval", "truncated_context"] }),
+        run("partial"),
+        run("success"),
+        run("success", { cache_hit: true }),
+        { type: "tool_call", body: { tool: "web_search", status: "failure", duration_ms: 100, cost: 0.01, error_type: "http_503", agent_name: "rag-bot" } },
+        { type: "tool_call", body: { tool: "web_search", status: "success", duration_ms: 300, agent_name: "rag-bot" } },
+        { type: "retrieval", body: { status: "success", source: "pinecone", duration_ms: 40, documents: 5, agent_name: "rag-bot" } },
+        { type: "cache", timestamp: now - 2000, body: { operation: "hit", count: 3, cache: "answers", entries: 970, capacity: 1000, agent_name: "rag-bot" } },
+        { type: "cache", timestamp: now - 1000, body: { operation: "miss", cache: "answers", entries: 960, agent_name: "rag-bot" } },
+        { type: "cache", timestamp: now - 3000, body: { operation: "evict", count: 36, cache: "answers", entries: 999 } },
+      ];
+      assert.equal((await postJson(`${s.url}/api/v1/ingest`, { events })).body.successes.length, events.length);
+      const check = async () => {
+        const m = (await getJson(`${s.url}/api/v1/metrics/system?window=60m`)).body.metrics;
+        assert.deepEqual(
+          { degraded_tasks: m.degraded_tasks, degradation_rate: m.degradation_rate, warnings: m.warnings, warning_rate: m.warning_rate, cache_hit_rate: m.cache_hit_rate },
+          { degraded_tasks: 2, degradation_rate: 0.5, warnings: 2, warning_rate: 0.5, cache_hit_rate: 1 },
+        );
+        assert.deepEqual(
+          [m.tool_calls, m.tool_failed_calls, m.tool_error_rate, m.tool_avg_latency_ms, m.tool_cost, m.retrievals, m.retrieval_failed_calls, m.retrieval_error_rate, m.retrieval_avg_latency_ms, m.retrieval_cost],
+          [2, 1, 0.5, 200, 0.01, 1, 0, 0, 40, null],
+        );
+        assert.deepEqual(
+          [m.cache_operations, m.cache_lookups, m.cache_lookup_hit_rate, m.cache_evictions, m.cache_evictions_per_s, m.cache_invalidations, m.cache_entries, m.cache_capacity, m.cache_fill_ratio],
+          [40, 4, 0.75, 36, 0.01, 0, 960, 1000, 0.96],
+        );
+        const a = (await getJson(`${s.url}/api/v1/metrics/agents/rag-bot?window=60m`)).body.metrics;
+        assert.equal(a.cache_operations, 4, "the eviction carries no agent");
+        assert.equal(a.tool_calls, 2);
+        assert.equal(a.cache_entries, 960);
+      };
+      await check();
+      await s.close();
+      s = await startServer(loadConfig({ dataDir: dir, port: 0 }, {}), false);
+      await check();
+      const ts = (await getJson(`${s.url}/api/v1/metrics/timeseries?metric=cache_entries&window=10m&step=10m`)).body;
+      assert.equal(ts.series[0].points.filter((p: [number, number | null]) => p[1] !== null).at(-1)[1], 960);
+      await s.close();
+    } finally {
+      cleanup();
+    }
+  });
+});
+
 describe("custom metrics", () => {
   it("answers count, sum, mean, min, max and the latest value per metric over the window", async () => {
     const s = await inProcessServer();

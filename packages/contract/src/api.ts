@@ -79,6 +79,32 @@ export interface Metrics {
   llm_cache_hit_rate: number | null;
   cost_saved_by_cache: number | null;
   throughput_per_min: number;
+  // Degradation and warnings, from runs: a run is degraded when it sent `degraded: true` or has status `partial`.
+  degraded_tasks: number;
+  degradation_rate: number | null;
+  warnings: number;
+  warning_rate: number | null;
+  // Tools and retrievals, from `tool_call` and `retrieval` events.
+  tool_calls: number;
+  tool_failed_calls: number;
+  tool_error_rate: number | null;
+  tool_avg_latency_ms: number | null;
+  tool_cost: number | null;
+  retrievals: number;
+  retrieval_failed_calls: number;
+  retrieval_error_rate: number | null;
+  retrieval_avg_latency_ms: number | null;
+  retrieval_cost: number | null;
+  // Caches, from `cache` events (operations add the event's `count`).
+  cache_operations: number;
+  cache_lookups: number;
+  cache_lookup_hit_rate: number | null;
+  cache_evictions: number;
+  cache_evictions_per_s: number | null;
+  cache_invalidations: number;
+  cache_entries: number | null;
+  cache_capacity: number | null;
+  cache_fill_ratio: number | null;
   error_types: Record<string, number>;
 }
 

@@ -1,8 +1,12 @@
 /**
  * A rollup bucket: everything Vigil needs to answer metrics for one time slice of one dimension
  * set — counts and sums in a flat Float64Array, two latency sketches, and error-type counts.
- * Buckets merge by addition (max for the few "latest"/"peak" fields), which is what lets any
- * window be answered from per-minute and per-hour buckets instead of scanning events.
+ * Buckets merge by addition (max for the few "peak" fields, and "latest value" pairs keep the
+ * value reported last), which is what lets any window be answered from per-minute and per-hour
+ * buckets instead of scanning events.
+ *
+ * Fields are only ever appended: a bucket persisted with fewer fields reads the missing ones as
+ * zeros, which every new field must read as "no samples".
  */
 import { DDSketch } from "./ddsketch.js";
 
@@ -60,15 +64,79 @@ export const F = {
   ratingSum: 49,
   ratingN: 50,
   lastSeen: 51,
+  // Appended with the cache, tool_call and retrieval events and the run's degradation fields.
+  /** Runs counted as degraded: `degraded: true` or status `partial`. */
+  degraded: 52,
+  /** Runs that sent `degraded: true` (whatever their status). */
+  degradedFlag: 53,
+  /** Entries of the runs' `warnings` lists. */
+  warnings: 54,
+  tool: 55,
+  toolFail: 56,
+  toolDurSum: 57,
+  toolDurN: 58,
+  toolCostSum: 59,
+  toolCostN: 60,
+  retrieval: 61,
+  retrievalFail: 62,
+  retrievalDurSum: 63,
+  retrievalDurN: 64,
+  retrievalCostSum: 65,
+  retrievalCostN: 66,
+  /** Cache operations by kind, each adding the event's `count`. */
+  cacheHits: 67,
+  cacheMisses: 68,
+  cacheWrites: 69,
+  cacheEvictions: 70,
+  cacheInvalidations: 71,
+  /** Latest `entries` reported by a cache event: its event time, the value, and how many events reported it. */
+  cacheEntriesTs: 72,
+  cacheEntries: 73,
+  cacheEntriesN: 74,
+  /** Latest `capacity` reported by a cache event, as for entries. */
+  cacheCapacityTs: 75,
+  cacheCapacity: 76,
+  cacheCapacityN: 77,
 } as const;
 
 /** Number of numeric fields. */
-export const FIELD_COUNT = 52;
+export const FIELD_COUNT = 78;
+
+/** How a field merges: summed. */
+export const MERGE_SUM = 0;
+/** How a field merges: the maximum is kept. */
+export const MERGE_MAX = 1;
+/** How a field merges: part of a latest-value pair (see LATEST_PAIRS), merged by `mergeLatest`. */
+export const MERGE_LATEST = 2;
 /** Fields merged by taking the maximum rather than the sum. */
 const MAX_FIELDS: readonly number[] = [F.memMax, F.lastRun, F.lastSeen];
-/** 1 at the indices of fields merged by maximum. */
-export const IS_MAX_FIELD = new Uint8Array(FIELD_COUNT);
-for (const i of MAX_FIELDS) IS_MAX_FIELD[i] = 1;
+/**
+ * Latest-value pairs `[time field, value field]`: the pair with the greater time wins, and at
+ * equal times the greater value, so merging is a lexicographic maximum — commutative and
+ * associative, hence independent of the order buckets and events are merged in. An empty pair
+ * (0, 0) never displaces a reported one; the companion count field tells "no report" apart.
+ */
+export const LATEST_PAIRS: readonly (readonly [number, number])[] = [
+  [F.cacheEntriesTs, F.cacheEntries],
+  [F.cacheCapacityTs, F.cacheCapacity],
+];
+/** Per field, how it merges: MERGE_SUM, MERGE_MAX or MERGE_LATEST. */
+export const FIELD_MERGE = new Uint8Array(FIELD_COUNT);
+for (const i of MAX_FIELDS) FIELD_MERGE[i] = MERGE_MAX;
+for (const [t, v] of LATEST_PAIRS) FIELD_MERGE[t] = FIELD_MERGE[v] = MERGE_LATEST;
+
+/** Merges the latest-value pairs of `from` into `into` (both indexed by F). */
+export function mergeLatest(into: Float64Array, from: Float64Array): void {
+  for (const [t, v] of LATEST_PAIRS) {
+    const ft = from[t]!;
+    const it = into[t]!;
+    if (ft > it || (ft === it && from[v]! > into[v]!)) {
+      into[t] = ft;
+      into[v] = from[v]!;
+    }
+  }
+}
+
 /** Distinct error types kept per bucket; the rest are counted under "other" so hostile input stays bounded. */
 export const MAX_ERROR_TYPES = 32;
 
@@ -101,10 +169,13 @@ export class Bucket {
     const a = this.f;
     const b = o.f;
     for (let i = 0; i < FIELD_COUNT; i++) {
-      if (IS_MAX_FIELD[i] === 1) {
+      const kind = FIELD_MERGE[i];
+      if (kind === MERGE_SUM) a[i]! += b[i]!;
+      else if (kind === MERGE_MAX) {
         if (b[i]! > a[i]!) a[i] = b[i]!;
-      } else a[i]! += b[i]!;
+      }
     }
+    mergeLatest(a, b);
     this.runLatency.merge(o.runLatency);
     this.llmLatency.merge(o.llmLatency);
     if (o.errorTypes) for (const [k, v] of o.errorTypes) this.addErrorType(k, v);

@@ -2,7 +2,7 @@
  * What one event adds to a rollup bucket, computed once per event so that folding it into the
  * four buckets it lands in (minute and hour, per dimension set and in total) is a few additions.
  */
-import { type Bucket, F, FIELD_COUNT, IS_MAX_FIELD } from "./bucket.js";
+import { type Bucket, F, FIELD_COUNT, FIELD_MERGE, MERGE_MAX, MERGE_SUM, mergeLatest } from "./bucket.js";
 import { sketchKey } from "./ddsketch.js";
 import type { StoredEvent } from "./stored-event.js";
 
@@ -24,6 +24,8 @@ export class EventDelta {
   errorType: string | null = null;
   agentType: string | null = null;
   ts = 0;
+  /** Whether the event reports a latest value (cache `entries` or `capacity`). */
+  latest = false;
 
   private set(i: number, v: number): void {
     this.f[i] = v;
@@ -36,6 +38,15 @@ export class EventDelta {
     this.set(n, 1);
   }
 
+  /** Sets a latest-value pair (time, value) and its report count. */
+  private setLatest(ts: number, value: number, n: number, v: number | undefined): void {
+    if (v === undefined) return;
+    this.set(ts, this.ts);
+    this.set(value, v);
+    this.set(n, 1);
+    this.latest = true;
+  }
+
   /** Computes the delta of a stored event (custom metrics add nothing). */
   prepare(ev: StoredEvent): this {
     for (const i of this.touched) this.f[i] = 0;
@@ -44,6 +55,7 @@ export class EventDelta {
     this.llmLatency = -1;
     this.errorType = null;
     this.agentType = null;
+    this.latest = false;
     this.ts = ev.ts;
     const body = ev.body;
     this.set(F.lastSeen, ev.ts);
@@ -81,6 +93,10 @@ export class EventDelta {
         }
         const retries = NUM(body.retries);
         if (retries) this.set(F.retries, retries);
+        // A partial run is a degraded answer too, so clients that only send `partial` keep their figure.
+        if (body.degraded === true) this.set(F.degradedFlag, 1);
+        if (body.degraded === true || status === "partial") this.set(F.degraded, 1);
+        if (Array.isArray(body.warnings) && body.warnings.length > 0) this.set(F.warnings, body.warnings.length);
         this.set(F.lastRun, ev.ts);
         if (typeof body.agent_type === "string") this.agentType = body.agent_type;
         if (status === "failure" || status === "timeout") this.errorType = typeof body.error_type === "string" ? body.error_type : status;
@@ -112,6 +128,26 @@ export class EventDelta {
         this.sumN(F.satSum, F.satN, NUM(body.satisfaction));
         this.sumN(F.ratingSum, F.ratingN, NUM(body.rating));
         break;
+      case "cache": {
+        const n = NUM(body.count) ?? 1;
+        const field = cacheOperationField(body.operation);
+        if (field !== undefined && n > 0) this.set(field, n);
+        this.setLatest(F.cacheEntriesTs, F.cacheEntries, F.cacheEntriesN, NUM(body.entries));
+        this.setLatest(F.cacheCapacityTs, F.cacheCapacity, F.cacheCapacityN, NUM(body.capacity));
+        break;
+      }
+      case "tool_call":
+        this.set(F.tool, 1);
+        if (body.status === "failure") this.set(F.toolFail, 1);
+        this.sumN(F.toolDurSum, F.toolDurN, NUM(body.duration_ms));
+        this.sumN(F.toolCostSum, F.toolCostN, nano(NUM(body.cost)));
+        break;
+      case "retrieval":
+        this.set(F.retrieval, 1);
+        if (body.status === "failure") this.set(F.retrievalFail, 1);
+        this.sumN(F.retrievalDurSum, F.retrievalDurN, NUM(body.duration_ms));
+        this.sumN(F.retrievalCostSum, F.retrievalCostN, nano(NUM(body.cost)));
+        break;
       case "metric":
         break;
     }
@@ -124,10 +160,13 @@ export class EventDelta {
     const d = this.f;
     const newest = this.ts > f[F.lastRun]!;
     for (const i of this.touched) {
-      if (IS_MAX_FIELD[i] === 1) {
+      const kind = FIELD_MERGE[i];
+      if (kind === MERGE_SUM) f[i]! += d[i]!;
+      else if (kind === MERGE_MAX) {
         if (d[i]! > f[i]!) f[i] = d[i]!;
-      } else f[i]! += d[i]!;
+      }
     }
+    if (this.latest) mergeLatest(f, d);
     if (this.runLatency >= 0) b.runLatency.addWithKey(this.runLatency, this.runKey);
     if (this.llmLatency >= 0) b.llmLatency.addWithKey(this.llmLatency, this.llmKey);
     if (this.errorType !== null) b.addErrorType(this.errorType);
@@ -135,6 +174,23 @@ export class EventDelta {
   }
 }
 
+/** The bucket field a cache operation counts in, or undefined for an unknown operation. */
+function cacheOperationField(op: unknown): number | undefined {
+  switch (op) {
+    case "hit":
+      return F.cacheHits;
+    case "miss":
+      return F.cacheMisses;
+    case "write":
+      return F.cacheWrites;
+    case "evict":
+      return F.cacheEvictions;
+    case "invalidate":
+      return F.cacheInvalidations;
+    default:
+      return undefined;
+  }
+}
 
 /** Costs are summed as whole nano-dollars: integer sums are exact and independent of merge order. */
 export const NANO = 1e9;

@@ -1,7 +1,8 @@
 /**
  * Turns a merged bucket into the metrics block M of SPEC §3. Every figure without samples is
  * null; counts are numbers. Task figures come from runs, `llm_*` figures from LLM calls (a
- * client that sends both is not double-counted), accuracy from outcomes, satisfaction from feedback.
+ * client that sends both is not double-counted), accuracy from outcomes, satisfaction from
+ * feedback, `tool_*`, `retrieval*` and `cache_*` (but `cache_hit_rate`, from runs) from their events.
  */
 import type { Metrics } from "@vigil/contract";
 import { type Bucket, F } from "./bucket.js";
@@ -25,6 +26,12 @@ export function metricsOf(b: Bucket, windowMinutes: number): Metrics {
   const llm = f[F.llm]!;
   const cost = sumOrNull(f[F.costSum]! / NANO, f[F.costN]!);
   const tokens = sumOrNull(f[F.tokSum]!, f[F.tokN]!);
+  const tools = f[F.tool]!;
+  const retrievals = f[F.retrieval]!;
+  const lookups = f[F.cacheHits]! + f[F.cacheMisses]!;
+  const cacheOps = lookups + f[F.cacheWrites]! + f[F.cacheEvictions]! + f[F.cacheInvalidations]!;
+  const entries = f[F.cacheEntriesN]! > 0 ? f[F.cacheEntries]! : null;
+  const capacity = f[F.cacheCapacityN]! > 0 ? f[F.cacheCapacity]! : null;
   const errorTypes: Record<string, number> = {};
   if (b.errorTypes) for (const [k, v] of [...b.errorTypes].sort((x, y) => y[1] - x[1])) errorTypes[k] = v;
   return {
@@ -72,6 +79,30 @@ export function metricsOf(b: Bucket, windowMinutes: number): Metrics {
     llm_cache_hit_rate: round(div(f[F.llmCached]!, f[F.llmCachedN]!)),
     cost_saved_by_cache: round(sumOrNull(f[F.savedSum]! / NANO, f[F.savedN]!), 9),
     throughput_per_min: round(windowMinutes > 0 ? runs / windowMinutes : 0, 3) ?? 0,
+    degraded_tasks: f[F.degraded]!,
+    degradation_rate: round(div(f[F.degraded]!, runs)),
+    warnings: f[F.warnings]!,
+    warning_rate: round(div(f[F.warnings]!, runs)),
+    tool_calls: tools,
+    tool_failed_calls: f[F.toolFail]!,
+    tool_error_rate: round(div(f[F.toolFail]!, tools)),
+    tool_avg_latency_ms: round(div(f[F.toolDurSum]!, f[F.toolDurN]!), 3),
+    tool_cost: round(sumOrNull(f[F.toolCostSum]! / NANO, f[F.toolCostN]!), 9),
+    retrievals,
+    retrieval_failed_calls: f[F.retrievalFail]!,
+    retrieval_error_rate: round(div(f[F.retrievalFail]!, retrievals)),
+    retrieval_avg_latency_ms: round(div(f[F.retrievalDurSum]!, f[F.retrievalDurN]!), 3),
+    retrieval_cost: round(sumOrNull(f[F.retrievalCostSum]! / NANO, f[F.retrievalCostN]!), 9),
+    cache_operations: cacheOps,
+    cache_lookups: lookups,
+    cache_lookup_hit_rate: round(div(f[F.cacheHits]!, lookups)),
+    cache_evictions: f[F.cacheEvictions]!,
+    // A rate needs cache events to mean anything: without any, "no evictions" is unknown, not 0.
+    cache_evictions_per_s: cacheOps > 0 && windowMinutes > 0 ? round(f[F.cacheEvictions]! / (windowMinutes * 60), 6) : null,
+    cache_invalidations: f[F.cacheInvalidations]!,
+    cache_entries: entries,
+    cache_capacity: capacity,
+    cache_fill_ratio: entries !== null && capacity !== null ? round(div(entries, capacity)) : null,
     error_types: errorTypes,
   };
 }

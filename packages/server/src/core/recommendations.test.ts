@@ -19,14 +19,19 @@ function metrics(over: Partial<Metrics> = {}): Metrics {
     llm_failed_calls: 1, llm_error_rate: 0.01, llm_avg_latency_ms: 500, llm_p50_latency_ms: 400,
     llm_p95_latency_ms: 1200, llm_p99_latency_ms: 1500, llm_avg_ttft_ms: 200, llm_input_tokens: 80000,
     llm_output_tokens: 20000, llm_cached_input_tokens: 1000, llm_cost: 5, llm_cache_hit_rate: 0.1,
-    cost_saved_by_cache: 0.5, throughput_per_min: 1.7, error_types: { timeout: 3, rate_limit: 2 },
+    cost_saved_by_cache: 0.5, throughput_per_min: 1.7,
+    degraded_tasks: 2, degradation_rate: 0.02, warnings: 5, warning_rate: 0.05, tool_calls: 40, tool_failed_calls: 1,
+    tool_error_rate: 0.025, tool_avg_latency_ms: 300, tool_cost: 0.2, retrievals: 50, retrieval_failed_calls: 0,
+    retrieval_error_rate: 0, retrieval_avg_latency_ms: 150, retrieval_cost: 0.1, cache_operations: 120, cache_lookups: 100,
+    cache_lookup_hit_rate: 0.5, cache_evictions: 3, cache_evictions_per_s: 0.000833, cache_invalidations: 1,
+    cache_entries: 400, cache_capacity: 1000, cache_fill_ratio: 0.4, error_types: { timeout: 3, rate_limit: 2 },
     ...over,
   };
 }
 
 /** A window without any sample: counts 0, every figure null. */
 function emptyMetrics(): Metrics {
-  const counts = new Set(["total_tasks", "successful_tasks", "failed_tasks", "partial_tasks", "timeout_tasks", "total_retries", "accuracy_samples", "feedback_samples", "llm_calls", "llm_failed_calls", "throughput_per_min"]);
+  const counts = new Set(["total_tasks", "successful_tasks", "failed_tasks", "partial_tasks", "timeout_tasks", "total_retries", "accuracy_samples", "feedback_samples", "llm_calls", "llm_failed_calls", "throughput_per_min", "degraded_tasks", "warnings", "tool_calls", "tool_failed_calls", "retrievals", "retrieval_failed_calls", "cache_operations", "cache_lookups", "cache_evictions", "cache_invalidations"]);
   const m: Record<string, unknown> = { error_types: {} };
   for (const k of Object.keys(metrics())) if (k !== "error_types") m[k] = counts.has(k) ? 0 : null;
   return m as unknown as Metrics;

@@ -54,7 +54,7 @@ export function describeStorageContract(engine: string, fresh: StoreFactory): vo
       assert.deepEqual(await s.events.append([run("1", now), run("2", now), run("1", now)]), [true, true, false]);
       assert.deepEqual(await s.events.append([run("2", now + 5), { ...run("3", now), type: "llm_call", body: { model: "m", latency_ms: 1 } }]), [false, true]);
       assert.deepEqual(await s.events.append([]), []);
-      assert.deepEqual(await s.events.countByType(), { run: 2, llm_call: 1, outcome: 0, feedback: 0, metric: 0 });
+      assert.deepEqual(await s.events.countByType(), { run: 2, llm_call: 1, outcome: 0, feedback: 0, metric: 0, cache: 0, tool_call: 0, retrieval: 0 });
     });
 
     it("hands every event to a log follower exactly once, in pages, whoever appends concurrently", async () => {

@@ -1,7 +1,8 @@
 /**
  * `vigil demo`: realistic synthetic traffic through the SDK — five agents on five models and
- * routes, two tenants, LLM calls, outcomes and feedback — with a degradation of one model part-way
- * through so that alerts and failover have something to react to. Prints a progress line.
+ * routes, two tenants, LLM calls, outcomes, feedback, cache operations, tool calls and retrievals —
+ * with a degradation of one model part-way through so that alerts and failover have something to
+ * react to. Prints a progress line.
  */
 import { Vigil } from "@vigil/sdk";
 
@@ -37,6 +38,10 @@ const PROFILES: Profile[] = [
 const TENANTS = ["acme", "globex"];
 const MODES = ["1", "2", "3", "4"];
 const ERRORS = ["timeout", "rate_limited", "tool_error", "invalid_output"];
+const TOOLS = ["web_search", "calculator", "sql_query", "code_runner"];
+const SOURCES = ["pinecone", "pgvector"];
+const WARNINGS = ["low_confidence", "long_context", "slow_tool"];
+const CACHE_CAPACITY = 1000;
 
 /** Standard normal sample (Box–Muller). */
 function gauss(): number {
@@ -64,7 +69,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   // The degradation starts 40% into a bounded run, or after 60 s of an unbounded one.
   const degradeAt = durationMs > 0 ? durationMs * 0.4 : 60_000;
   const degraded = PROFILES[0]!;
-  const counts = { runs: 0, llm: 0, outcomes: 0, feedback: 0 };
+  const counts = { runs: 0, llm: 0, outcomes: 0, feedback: 0, cache: 0, tools: 0, retrievals: 0 };
+  let cacheEntries = 600;
   let stopping = false;
   const onSignal = () => (stopping = true);
   process.once("SIGINT", onSignal);
@@ -75,7 +81,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     const s = vigil.stats();
     const el = Math.round((Date.now() - started) / 1000);
     const phase = Date.now() - started >= degradeAt ? `degraded: ${degraded.model} on ${degraded.route} is slow and failing` : "healthy";
-    const line = `[demo ${el}s${durationMs ? "/" + opts.duration + "s" : ""}] runs ${counts.runs} · llm calls ${counts.llm} · outcomes ${counts.outcomes} · feedback ${counts.feedback} · sent ${s.sent} · queued ${s.queued} · dropped ${s.dropped} · rejected ${s.rejected} · ${phase}`;
+    const line = `[demo ${el}s${durationMs ? "/" + opts.duration + "s" : ""}] runs ${counts.runs} · llm calls ${counts.llm} · outcomes ${counts.outcomes} · feedback ${counts.feedback} · cache ops ${counts.cache} · tool calls ${counts.tools} · retrievals ${counts.retrievals} · sent ${s.sent} · queued ${s.queued} · dropped ${s.dropped} · rejected ${s.rejected} · ${phase}`;
     if (tty && !final) process.stderr.write(`\r${line}\u001b[K`);
     else process.stderr.write(line + "\n");
   };
@@ -99,9 +105,33 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
       const cached = Math.random() < 0.25;
       const predicted = Math.round(1000 + Math.random() * 9000);
       vigil.recordLlmCall({ model: p.model, provider: p.provider, latencyMs: cached ? 5 : latency * 0.85, runId, agentName: p.agent, route: p.route, tenantId: pick(TENANTS), mode: pick(MODES), inputTokens: inTok, outputTokens: outTok, cached, status: ok || status === "timeout" ? "success" : "failure", ...(ok ? {} : { errorType: pick(ERRORS) }) });
-      vigil.recordRun({ runId, agentName: p.agent, agentType: p.agentType, status, durationMs: latency, model: p.model, route: p.route, tenantId: pick(TENANTS), mode: pick(MODES), inputTokens: inTok, outputTokens: outTok, cacheHit: cached, memoryMb: 90 + Math.random() * 80, cpuMs: latency * 0.1, qualityScore: ok ? Math.min(1, 0.75 + Math.random() * 0.25) : 0.2 + Math.random() * 0.3, confidence: 0.6 + Math.random() * 0.4, retries: ok ? 0 : Math.floor(Math.random() * 3), ...(ok ? {} : { errorType: status === "timeout" ? "timeout" : pick(ERRORS) }), metadata: { prediction: predicted } });
+      vigil.recordRun({ runId, agentName: p.agent, agentType: p.agentType, status, durationMs: latency, model: p.model, route: p.route, tenantId: pick(TENANTS), mode: pick(MODES), inputTokens: inTok, outputTokens: outTok, cacheHit: cached, memoryMb: 90 + Math.random() * 80, cpuMs: latency * 0.1, qualityScore: ok ? Math.min(1, 0.75 + Math.random() * 0.25) : 0.2 + Math.random() * 0.3, confidence: 0.6 + Math.random() * 0.4, retries: ok ? 0 : Math.floor(Math.random() * 3), ...(ok ? {} : { errorType: status === "timeout" ? "timeout" : pick(ERRORS) }), ...(bad && ok && Math.random() < 0.5 ? { degraded: true, degradationReason: pick(["fallback_model", "rag_timeout", "truncated_context"]) } : {}), ...(Math.random() < 0.1 ? { warnings: [pick(WARNINGS)] } : {}), metadata: { prediction: predicted } });
       counts.runs++;
       counts.llm++;
+      // The answer cache: a lookup per run, a write after each miss, evictions once full.
+      const mode = pick(MODES);
+      vigil.recordCache({ operation: cached ? "hit" : "miss", cache: "answers", mode, agentName: p.agent, runId, ...(cached ? { entryAgeMs: Math.round(Math.random() * 3_600_000) } : {}), entries: cacheEntries, capacity: CACHE_CAPACITY, memoryBytes: cacheEntries * 48_000 });
+      counts.cache++;
+      if (!cached) {
+        const full = cacheEntries >= CACHE_CAPACITY;
+        if (full) vigil.recordCache({ operation: "evict", cache: "answers", mode, reason: "capacity", entryAgeMs: Math.round(600_000 + Math.random() * 3_000_000), entries: cacheEntries - 1, capacity: CACHE_CAPACITY, memoryBytes: (cacheEntries - 1) * 48_000 });
+        else cacheEntries++;
+        vigil.recordCache({ operation: "write", cache: "answers", mode, entries: cacheEntries, capacity: CACHE_CAPACITY, memoryBytes: cacheEntries * 48_000 });
+        counts.cache += full ? 2 : 1;
+      }
+      if (Math.random() < 0.002) {
+        vigil.recordCache({ operation: "invalidate", cache: "answers", count: 50, reason: "deploy", entryAgeMs: 1_800_000, entries: cacheEntries - 50, capacity: CACHE_CAPACITY, memoryBytes: (cacheEntries - 50) * 48_000 });
+        cacheEntries -= 50;
+        counts.cache++;
+      }
+      if (p.agentType === "react" || p.agentType === "planner") {
+        vigil.recordToolCall({ tool: pick(TOOLS), status: Math.random() < (bad ? 0.8 : 0.96) ? "success" : "failure", durationMs: Math.round(50 + Math.random() * 900), cost: 0.0002, agentName: p.agent, mode, runId });
+        counts.tools++;
+      }
+      if (p.agentType === "rag" || Math.random() < 0.3) {
+        vigil.recordRetrieval({ source: pick(SOURCES), status: Math.random() < 0.985 ? "success" : "failure", durationMs: Math.round(20 + Math.random() * 250), documents: 1 + Math.floor(Math.random() * 8), cost: 0.00005, agentName: p.agent, mode, runId });
+        counts.retrievals++;
+      }
       if (Math.random() < 0.3) {
         const drift = bad ? 0.5 : 0.08;
         vigil.recordOutcome({ runId, actualOutcome: Math.round(predicted * (1 + (Math.random() * 2 - 1) * drift)), feedbackSource: "automated" });

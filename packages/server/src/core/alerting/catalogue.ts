@@ -13,12 +13,18 @@ export interface CatalogueEntry {
   description: string;
   /** Reads the value from a metrics block of a window of `windowMinutes` minutes (null: no data). */
   value(m: Metrics, windowMinutes: number): number | null;
-  /** The number of samples behind the value (runs, LLM calls, outcomes, feedback). */
+  /** The number of samples behind the value (runs, LLM calls, outcomes, feedback, tool calls, retrievals, cache operations). */
   samples(m: Metrics): number;
 }
 
 const runs = (m: Metrics) => m.total_tasks;
 const calls = (m: Metrics) => m.llm_calls;
+const toolCalls = (m: Metrics) => m.tool_calls;
+const retrievals = (m: Metrics) => m.retrievals;
+const cacheOps = (m: Metrics) => m.cache_operations;
+/** A count is its own evidence: any group that has data passes `min_samples`. */
+const always = () => Number.MAX_SAFE_INTEGER;
+const count = (description: string, k: keyof Metrics): CatalogueEntry => ({ unit: "count", description, value: field(k), samples: always });
 const field =
   (k: keyof Metrics) =>
   (m: Metrics): number | null => {
@@ -33,7 +39,7 @@ export const ALERT_METRICS: Readonly<Record<string, CatalogueEntry>> = Object.fr
   error_rate: entry("ratio", "share of runs that failed or timed out (0..1)", "error_rate", runs),
   partial_rate: {
     unit: "ratio",
-    description: "share of runs with status partial — degraded responses (0..1)",
+    description: "share of runs with status partial (0..1); degradation_rate also counts runs sent with degraded: true",
     value: (m) => (m.total_tasks > 0 ? m.partial_tasks / m.total_tasks : null),
     samples: runs,
   },
@@ -76,6 +82,28 @@ export const ALERT_METRICS: Readonly<Record<string, CatalogueEntry>> = Object.fr
   llm_cost: entry("usd", "cost of LLM calls in the window, USD", "llm_cost", calls),
   llm_cache_hit_rate: entry("ratio", "share of LLM calls answered from a cache (0..1)", "llm_cache_hit_rate", calls),
   cost_saved_by_cache: entry("usd", "cost saved by cached LLM answers, USD", "cost_saved_by_cache", calls),
+  degraded_tasks: count("degraded runs in the window (degraded: true or status partial)", "degraded_tasks"),
+  degradation_rate: entry("ratio", "share of runs that were degraded: degraded: true or status partial (0..1)", "degradation_rate", runs),
+  warnings: count("warnings raised by runs in the window", "warnings"),
+  warning_rate: entry("score", "warnings per run (written with two decimals)", "warning_rate", runs),
+  tool_calls: count("tool calls in the window", "tool_calls"),
+  tool_failed_calls: count("failed tool calls in the window", "tool_failed_calls"),
+  tool_error_rate: entry("ratio", "share of tool calls that failed (0..1)", "tool_error_rate", toolCalls),
+  tool_avg_latency_ms: entry("ms", "mean tool call duration", "tool_avg_latency_ms", toolCalls),
+  tool_cost: entry("usd", "cost of tool calls in the window, USD", "tool_cost", toolCalls),
+  retrievals: count("retrievals in the window", "retrievals"),
+  retrieval_failed_calls: count("failed retrievals in the window", "retrieval_failed_calls"),
+  retrieval_error_rate: entry("ratio", "share of retrievals that failed (0..1)", "retrieval_error_rate", retrievals),
+  retrieval_avg_latency_ms: entry("ms", "mean retrieval duration", "retrieval_avg_latency_ms", retrievals),
+  retrieval_cost: entry("usd", "cost of retrievals in the window, USD", "retrieval_cost", retrievals),
+  cache_operations: count("cache operations in the window (hits, misses, writes, evictions, invalidations)", "cache_operations"),
+  cache_lookup_hit_rate: entry("ratio", "share of cache lookups that hit, from cache events (0..1)", "cache_lookup_hit_rate", (m) => m.cache_lookups),
+  cache_evictions: count("cache entries evicted in the window", "cache_evictions"),
+  cache_evictions_per_s: entry("score", "cache entries evicted per second of window (written with two decimals)", "cache_evictions_per_s", cacheOps),
+  cache_invalidations: count("cache entries invalidated in the window", "cache_invalidations"),
+  cache_entries: entry("count", "entries a cache held at its latest report in the window", "cache_entries", cacheOps),
+  cache_capacity: entry("count", "capacity a cache reported last in the window, in entries", "cache_capacity", cacheOps),
+  cache_fill_ratio: entry("ratio", "latest entries / latest capacity (0..1)", "cache_fill_ratio", cacheOps),
 });
 
 /** Prefix of a custom metric in a rule's `metric`. */

@@ -1,6 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { parse } from "yaml";
+import { DEFAULT_THRESHOLDS } from "../thresholds.js";
+import { defaultRules } from "./default-rules.js";
 import { toGoTemplate } from "./go-template.js";
 import { exportPrometheusRules, ruleExpression } from "./prometheus-rules.js";
 import { validateRule } from "./rule.js";
@@ -66,9 +68,53 @@ describe("ruleExpression", () => {
   });
 
   it("gives the reason when a rule cannot be written", () => {
-    assert.match((ruleExpression(rule({ metric: "avg_memory_mb" }), 1) as { reason: string }).reason, /avg_memory_mb.*no family/);
+    assert.match((ruleExpression(rule({ metric: "max_memory_mb" }), 1) as { reason: string }).reason, /max_memory_mb.*no family/);
     assert.match((ruleExpression(rule({ metric: "custom.q", aggregate: "max" }), 1) as { reason: string }).reason, /aggregate "max"/);
     assert.match((ruleExpression(rule({ metric: "llm_error_rate", group_by: ["agent_name"] }), 1) as { reason: string }).reason, /vigil_llm_calls_total has no agent_name label/);
+  });
+
+  it("skips a rule grouped or scoped by a label its family lacks, naming the family and the label", () => {
+    const reason = (over: Record<string, unknown>) => (ruleExpression(rule(over), 1) as { reason?: string }).reason;
+    assert.equal(reason({ metric: "p95_latency_ms", group_by: ["tenant_id"] }), "vigil_run_duration_seconds has no tenant_id label (it carries agent_name, model, route, mode), and no vigil_tenant_* family has p95_latency_ms");
+    assert.equal(reason({ metric: "error_rate", group_by: ["agent_name", "tenant_id"] }), "vigil_runs_total has no tenant_id label (it carries agent_name, model, route, mode), and vigil_tenant_runs_total carries only tenant_id");
+    assert.equal(reason({ metric: "tool_error_rate", scope: { model: "gpt-4o" } }), "vigil_tool_calls_total has no model label (it carries agent_name, mode)");
+    assert.equal(reason({ metric: "cache_entries", group_by: ["mode"] }), "vigil_cache_entries has no mode label (it carries no dimensions)");
+    assert.match(reason({ metric: "llm_p95_latency_ms", scope: { tenant_id: "acme" } })!, /vigil_llm_call_duration_seconds has no tenant_id label/);
+  });
+
+  it("reads tenant figures from the tenant families when a rule names only tenant_id", () => {
+    assert.equal(
+      exprOf({ group_by: ["tenant_id"] }),
+      '((sum by (tenant_id) (rate(vigil_tenant_runs_total{status=~"failure|timeout"}[5m])) or sum by (tenant_id) (rate(vigil_tenant_runs_total[5m])) * 0) / (sum by (tenant_id) (rate(vigil_tenant_runs_total[5m])) > 0)) > 0.1',
+    );
+    assert.equal(exprOf({ metric: "total_cost", scope: { tenant_id: "acme" } }, 5), '(sum(increase(vigil_tenant_cost_usd_total{tenant_id="acme"}[5m]))) > 5');
+    assert.equal(exprOf({ metric: "llm_cost", group_by: ["tenant_id"], min_samples: 3 }, 5), "(sum by (tenant_id) (increase(vigil_tenant_llm_cost_usd_total[5m]))) > 5 and on(tenant_id) (sum by (tenant_id) (increase(vigil_tenant_llm_calls_total[5m])) >= 3)");
+  });
+
+  it("groups LLM figures by mode, and reads the cached share from the cached label", () => {
+    assert.equal(exprOf({ metric: "llm_avg_ttft_ms", group_by: ["mode"] }, 800), "(sum by (mode) (rate(vigil_llm_time_to_first_token_seconds_sum[5m])) / (sum by (mode) (rate(vigil_llm_time_to_first_token_seconds_count[5m])) > 0) * 1000) > 800");
+    assert.equal(exprOf({ metric: "llm_cache_hit_rate", comparator: "<" }, 0.3), '((sum(rate(vigil_llm_calls_total{cached="true"}[5m])) or sum(rate(vigil_llm_calls_total[5m])) * 0) / (sum(rate(vigil_llm_calls_total[5m])) > 0)) < 0.3');
+  });
+
+  it("writes memory from the bytes summary in MB", () => {
+    assert.equal(exprOf({ metric: "avg_memory_mb", group_by: ["agent_name"] }, 1024), "(sum by (agent_name) (rate(vigil_run_memory_bytes_sum[5m])) / (sum by (agent_name) (rate(vigil_run_memory_bytes_count[5m])) > 0) / 1048576) > 1024");
+  });
+
+  it("writes tool and retrieval failure rates as shares of their call counters", () => {
+    assert.equal(exprOf({ metric: "tool_error_rate", group_by: ["agent_name"], min_samples: 10 }), '((sum by (agent_name) (rate(vigil_tool_calls_total{status="failure"}[5m])) or sum by (agent_name) (rate(vigil_tool_calls_total[5m])) * 0) / (sum by (agent_name) (rate(vigil_tool_calls_total[5m])) > 0)) > 0.1 and on(agent_name) (sum by (agent_name) (increase(vigil_tool_calls_total[5m])) >= 10)');
+    assert.equal(exprOf({ metric: "retrieval_error_rate" }, 0.05), '((sum(rate(vigil_retrievals_total{status="failure"}[5m])) or sum(rate(vigil_retrievals_total[5m])) * 0) / (sum(rate(vigil_retrievals_total[5m])) > 0)) > 0.05');
+    assert.equal(exprOf({ metric: "tool_avg_latency_ms" }, 500), "(sum(rate(vigil_tool_call_duration_seconds_sum[5m])) / (sum(rate(vigil_tool_call_duration_seconds_count[5m])) > 0) * 1000) > 500");
+  });
+
+  it("writes the degradation rate as degraded plus partial runs over all runs, capped at 1", () => {
+    const all = "sum(rate(vigil_runs_total[10m]))";
+    assert.equal(exprOf({ metric: "degradation_rate", window: "10m" }, 0.2), `(clamp_max(((sum(rate(vigil_run_degraded_total[10m])) or ${all} * 0) + (sum(rate(vigil_runs_total{status="partial"}[10m])) or ${all} * 0)) / (${all} > 0), 1)) > 0.2`);
+  });
+
+  it("writes cache evictions per second from the operations counter and cache entries from the gauge of caches heard from", () => {
+    assert.equal(exprOf({ metric: "cache_evictions_per_s" }, 10), '((sum(rate(vigil_cache_operations_total{operation="evict"}[5m])) or sum(rate(vigil_cache_operations_total[5m])) * 0)) > 10');
+    assert.equal(exprOf({ metric: "cache_entries", window: "1m" }, 950), "(max(vigil_cache_entries and on(cache) (sum by (cache) (increase(vigil_cache_operations_total[1m])) > 0))) > 950");
+    assert.equal(exprOf({ metric: "cache_lookup_hit_rate", min_samples: 20 }, 0.4).split(" and on() ")[1], '(sum(increase(vigil_cache_operations_total{operation=~"hit|miss"}[5m])) >= 20)');
   });
 });
 
@@ -87,6 +133,21 @@ describe("toGoTemplate", () => {
 });
 
 describe("exportPrometheusRules", () => {
+  it("exports every shipped rule, reading the families of the new events", () => {
+    const out = exportPrometheusRules(defaultRules(), { ...DEFAULT_THRESHOLDS });
+    assert.deepEqual(out.skipped, []);
+    const doc = parse(out.yaml) as { groups: { rules: { alert: string; expr: string }[] }[] };
+    const byName = new Map(doc.groups[0]!.rules.map((r) => [r.alert, r.expr]));
+    assert.equal(byName.size, defaultRules().length);
+    assert.match(byName.get("ToolFailureRateHigh")!, /vigil_tool_calls_total\{status="failure"\}/);
+    assert.match(byName.get("RagFailureRateHigh")!, /vigil_retrievals_total\{status="failure"\}/);
+    assert.match(byName.get("HighDegradationRate")!, /vigil_run_degraded_total/);
+    assert.match(byName.get("HighCacheEvictionRate")!, /vigil_cache_operations_total\{operation="evict"\}/);
+    assert.match(byName.get("CacheNearCapacity")!, /^\(max\(vigil_cache_entries and on\(cache\)/);
+    assert.match(byName.get("AgentMemoryHigh")!, /vigil_run_memory_bytes_sum/);
+    assert.ok(![...byName.values()].some((e) => e.includes("vigil_custom_metric")), "no shipped rule reads custom metrics any more");
+  });
+
   it("writes a rules file Prometheus' YAML reader sees as the rules given", () => {
     const rules = [
       rule({ name: "Odd-name.x:1", for: "5m", keep_firing_for: "1m30s", severity: "critical", labels: { team: "ml", on: "yes" }, annotations: { summary: "It's {{ $value }}", "no": "x" } }),
@@ -121,7 +182,7 @@ describe("exportPrometheusRules", () => {
   });
 
   it("skips disabled and unmappable rules with a reason, listing them in the file too", () => {
-    const out = exportPrometheusRules([rule({ name: "Off", enabled: false }), rule({ name: "Mem", metric: "avg_memory_mb" })], {});
+    const out = exportPrometheusRules([rule({ name: "Off", enabled: false }), rule({ name: "Mem", metric: "max_memory_mb" })], {});
     assert.deepEqual(out.skipped.map((s) => s.rule), ["Off", "Mem"]);
     assert.equal(out.skipped[0]!.reason, "the rule is disabled");
     assert.match(out.yaml, /^# skipped Mem: /m);

@@ -1,16 +1,20 @@
 /**
  * Vigil's alert rules written as a Prometheus rules file over the `/metrics` families
  * (prometheus/exposition.ts), for teams that alert from Prometheus itself. Each catalogue metric
- * becomes the PromQL that computes the same figure from those families over the rule's window;
- * `for`, `keep_firing_for`, labels and annotations carry over (annotations as Go templates).
+ * becomes the PromQL that computes the same figure from those families over the rule's window
+ * (promql-mappings.ts); `for`, `keep_firing_for`, labels and annotations carry over (annotations
+ * as Go templates).
  * The file is written by prometheus-rules-yaml.ts, annotations translated by go-template.ts.
  */
-import { DIMENSIONS, type Dimension } from "../stored-event.js";
+import type { Dimension } from "../stored-event.js";
 import { CUSTOM_PREFIX } from "./catalogue.js";
 import { formatRuleDuration } from "./duration.js";
 import { toGoTemplate } from "./go-template.js";
 import { rulesYaml, type PrometheusAlertingRule } from "./prometheus-rules-yaml.js";
+import { mappingOf, Query, tenantMappingOf, type Family } from "./promql-mappings.js";
 import type { AlertRule } from "./types.js";
+
+export { EXPORTABLE_METRICS, TENANT_EXPORTABLE_METRICS, exportLabels } from "./promql-mappings.js";
 
 /** A rule left out of the export, and why. */
 export interface SkippedRule {
@@ -30,123 +34,6 @@ export interface PrometheusRulesExport {
   skipped: SkippedRule[];
   notes: ExportNote[];
 }
-
-/** A metric family of the exposition: the dimension labels it carries and the counter of its samples. */
-interface Family {
-  name: string;
-  labels: readonly Dimension[];
-  /** Counter whose increase over the window is the sample count `min_samples` is checked against, or null when the metric is itself a count. */
-  samples: string | null;
-}
-const RUNS: Family = { name: "vigil_runs_total", labels: DIMENSIONS, samples: "vigil_runs_total" };
-const RUN_COUNTS: Family = { ...RUNS, samples: null };
-const LLM: Family = { name: "vigil_llm_calls_total", labels: ["model", "route"], samples: "vigil_llm_calls_total" };
-const LLM_COUNTS: Family = { ...LLM, samples: null };
-const OUTCOMES: Family = { name: "vigil_outcome_accuracy", labels: DIMENSIONS, samples: "vigil_outcome_accuracy_count" };
-const FEEDBACK: Family = { name: "vigil_feedback_satisfaction", labels: DIMENSIONS, samples: "vigil_feedback_satisfaction_count" };
-
-/** Builds selectors and aggregations for one rule, at an optional offset (for change functions). */
-class Query {
-  constructor(
-    private readonly matchers: string[],
-    private readonly groupBy: readonly string[],
-    private readonly window: string,
-    private readonly offset: string | null,
-  ) {}
-
-  /** Range selector `metric{...}[w]` with the rule's scope and any extra matchers. */
-  range(metric: string, ...extra: string[]): string {
-    return `${metric}${this.labels(extra)}[${this.window}]${this.offset ? ` offset ${this.offset}` : ""}`;
-  }
-
-  /** Instant selector `metric{...}` with the rule's scope. */
-  instant(metric: string, ...extra: string[]): string {
-    return `${metric}${this.labels(extra)}${this.offset ? ` offset ${this.offset}` : ""}`;
-  }
-
-  /** `sum by (<group_by>) (inner)`, or `sum(inner)` without grouping; `extra` labels are kept too (`le`). */
-  sum(inner: string, ...extra: string[]): string {
-    const by = [...extra, ...this.groupBy];
-    return by.length ? `sum by (${by.join(", ")}) (${inner})` : `sum(${inner})`;
-  }
-
-  rate(metric: string, ...extra: string[]): string {
-    return this.sum(`rate(${this.range(metric, ...extra)})`);
-  }
-
-  increase(metric: string, ...extra: string[]): string {
-    return this.sum(`increase(${this.range(metric, ...extra)})`);
-  }
-
-  /**
-   * The share of a counter's increase that matches `extra`. The `or ... * 0` makes the share 0
-   * rather than absent when nothing matched (a success rate with no successes must still be
-   * compared), and `> 0` leaves a group without samples with no value, as Vigil's null.
-   */
-  share(metric: string, ...extra: string[]): string {
-    const all = this.rate(metric);
-    return `(${this.rate(metric, ...extra)} or ${all} * 0) / (${all} > 0)`;
-  }
-
-  /** Mean of observations from a histogram or summary's `_sum` and `_count`, times `scale`. */
-  mean(base: string, scale = 1): string {
-    const m = `${this.rate(`${base}_sum`)} / (${this.rate(`${base}_count`)} > 0)`;
-    return scale === 1 ? m : `${m} * ${scale}`;
-  }
-
-  /** A quantile of a histogram in seconds, written in milliseconds so thresholds stay in ms. */
-  quantileMs(q: number, histogram: string): string {
-    return `histogram_quantile(${q}, ${this.sum(`rate(${this.range(`${histogram}_bucket`)})`, "le")}) * 1000`;
-  }
-
-  private labels(extra: string[]): string {
-    const all = [...extra, ...this.matchers];
-    return all.length ? `{${all.join(", ")}}` : "";
-  }
-}
-
-interface Mapping {
-  family: Family;
-  expr(q: Query): string;
-  /** How the PromQL figure differs from Vigil's, when it does. */
-  note?: string;
-}
-
-const ERRORS = 'status=~"failure|timeout"';
-const PER_RUN_NOTE = "Prometheus divides by every run, Vigil only by runs that reported the figure, so the value is lower when some runs do not report it";
-
-/** Catalogue metric → PromQL over the exposition's families. Metrics missing here have no family yet. */
-const MAPPINGS: Readonly<Record<string, Mapping>> = {
-  success_rate: { family: RUNS, expr: (q) => q.share("vigil_runs_total", 'status="success"') },
-  error_rate: { family: RUNS, expr: (q) => q.share("vigil_runs_total", ERRORS) },
-  partial_rate: { family: RUNS, expr: (q) => q.share("vigil_runs_total", 'status="partial"') },
-  timeout_rate: { family: RUNS, expr: (q) => q.share("vigil_runs_total", 'status="timeout"') },
-  total_tasks: { family: RUN_COUNTS, expr: (q) => q.increase("vigil_runs_total") },
-  failed_tasks: { family: RUN_COUNTS, expr: (q) => `(${q.increase("vigil_runs_total", 'status="failure"')} or ${q.increase("vigil_runs_total")} * 0)` },
-  throughput_per_min: { family: RUN_COUNTS, expr: (q) => `${q.rate("vigil_runs_total")} * 60` },
-  avg_latency_ms: { family: RUNS, expr: (q) => q.mean("vigil_run_duration_seconds", 1000) },
-  p50_latency_ms: { family: RUNS, expr: (q) => q.quantileMs(0.5, "vigil_run_duration_seconds"), note: "quantiles are interpolated within histogram buckets (0.05 to 60 s), coarser than Vigil's sketches" },
-  p95_latency_ms: { family: RUNS, expr: (q) => q.quantileMs(0.95, "vigil_run_duration_seconds"), note: "quantiles are interpolated within histogram buckets (0.05 to 60 s), coarser than Vigil's sketches" },
-  p99_latency_ms: { family: RUNS, expr: (q) => q.quantileMs(0.99, "vigil_run_duration_seconds"), note: "quantiles are interpolated within histogram buckets (0.05 to 60 s), coarser than Vigil's sketches" },
-  total_cost: { family: RUNS, expr: (q) => q.increase("vigil_run_cost_usd_total") },
-  projected_daily_cost: { family: RUNS, expr: (q) => `${q.rate("vigil_run_cost_usd_total")} * 86400` },
-  cost_per_task: { family: RUNS, expr: (q) => `${q.rate("vigil_run_cost_usd_total")} / (${q.rate("vigil_runs_total")} > 0)`, note: PER_RUN_NOTE },
-  total_tokens: { family: RUNS, expr: (q) => q.increase("vigil_run_tokens_total"), note: "counts input_tokens + output_tokens; a run reporting only tokens_used is not counted" },
-  tokens_per_task: { family: RUNS, expr: (q) => `${q.rate("vigil_run_tokens_total")} / (${q.rate("vigil_runs_total")} > 0)`, note: `${PER_RUN_NOTE}; only input_tokens + output_tokens are counted` },
-  avg_quality_score: { family: RUNS, expr: (q) => q.mean("vigil_run_quality_score") },
-  cache_hit_rate: { family: RUNS, expr: (q) => q.share("vigil_run_cache_lookups_total", 'result="hit"') },
-  avg_accuracy: { family: OUTCOMES, expr: (q) => q.mean("vigil_outcome_accuracy") },
-  avg_satisfaction: { family: FEEDBACK, expr: (q) => q.mean("vigil_feedback_satisfaction") },
-  llm_calls: { family: LLM_COUNTS, expr: (q) => q.increase("vigil_llm_calls_total") },
-  llm_error_rate: { family: LLM, expr: (q) => q.share("vigil_llm_calls_total", 'status="failure"') },
-  llm_avg_latency_ms: { family: LLM, expr: (q) => q.mean("vigil_llm_call_duration_seconds", 1000) },
-  llm_p95_latency_ms: { family: LLM, expr: (q) => q.quantileMs(0.95, "vigil_llm_call_duration_seconds"), note: "quantiles are interpolated within histogram buckets (0.05 to 60 s), coarser than Vigil's sketches" },
-  llm_p99_latency_ms: { family: LLM, expr: (q) => q.quantileMs(0.99, "vigil_llm_call_duration_seconds"), note: "quantiles are interpolated within histogram buckets (0.05 to 60 s), coarser than Vigil's sketches" },
-  llm_cost: { family: LLM, expr: (q) => q.increase("vigil_llm_cost_usd_total") },
-};
-
-/** The metrics that export to PromQL (catalogue names; custom metrics export with avg, sum, count, rate and last). */
-export const EXPORTABLE_METRICS: readonly string[] = Object.freeze(Object.keys(MAPPINGS));
 
 const CUSTOM_FAMILY: Family = { name: "vigil_custom_metric", labels: [], samples: "vigil_custom_metric_count" };
 
@@ -183,16 +70,33 @@ interface Plan {
   extra: string[];
 }
 
+/**
+ * Picks the family a rule reads: the metric's own, or its tenant family when the rule names only
+ * `tenant_id`; a rule scoped or grouped by a label neither carries cannot be written.
+ */
 function plan(rule: AlertRule): Plan | { reason: string } {
   const custom = rule.metric.startsWith(CUSTOM_PREFIX);
-  const mapping = custom ? undefined : MAPPINGS[rule.metric];
-  if (!custom && !mapping) return { reason: `metric "${rule.metric}" has no family in Vigil's /metrics yet` };
-  const family = mapping ? mapping.family : CUSTOM_FAMILY;
-  const missing = [...new Set([...Object.keys(rule.scope), ...rule.group_by])].filter((d) => !family.labels.includes(d as Dimension));
-  if (missing.length) return { reason: `${family.name} has no ${missing.join(", ")} label (it carries ${family.labels.join(", ") || "no dimensions"})` };
-  if (mapping) return { family, build: (q) => mapping.expr(q), note: mapping.note ?? null, extra: [] };
-  const name = `name=${promString(rule.metric.slice(CUSTOM_PREFIX.length))}`;
-  return { family, build: (q) => customExpr(rule, name, q), note: null, extra: [name] };
+  const used = [...new Set([...Object.keys(rule.scope), ...rule.group_by])] as Dimension[];
+  const lacking = (f: Family) => used.filter((d) => !f.labels.includes(d));
+  const carries = (f: Family) => `it carries ${f.labels.join(", ") || "no dimensions"}`;
+  if (custom) {
+    const missing = lacking(CUSTOM_FAMILY);
+    if (missing.length) return { reason: `${CUSTOM_FAMILY.name} has no ${missing.join(", ")} label (${carries(CUSTOM_FAMILY)})` };
+    const name = `name=${promString(rule.metric.slice(CUSTOM_PREFIX.length))}`;
+    return { family: CUSTOM_FAMILY, build: (q) => customExpr(rule, name, q), note: null, extra: [name] };
+  }
+  const mapping = mappingOf(rule.metric);
+  if (!mapping) return { reason: `metric "${rule.metric}" has no family in Vigil's /metrics yet` };
+  const tenant = tenantMappingOf(rule.metric);
+  const chosen = !lacking(mapping.family).length ? mapping : tenant && !lacking(tenant.family).length ? tenant : null;
+  if (!chosen) {
+    const missing = lacking(mapping.family);
+    let reason = `${mapping.family.name} has no ${missing.join(", ")} label (${carries(mapping.family)})`;
+    if (tenant) reason += `, and ${tenant.family.name} carries only tenant_id`;
+    else if (missing.includes("tenant_id")) reason += `, and no vigil_tenant_* family has ${rule.metric}`;
+    return { reason };
+  }
+  return { family: chosen.family, build: (q) => chosen.expr(q), note: chosen.note ?? null, extra: [] };
 }
 
 const scopeMatchers = (rule: AlertRule): string[] => Object.entries(rule.scope).map(([k, v]) => `${k}=${promString(v!)}`);
@@ -217,7 +121,7 @@ export function ruleExpression(rule: AlertRule, threshold: number): { expr: stri
   }
   let expr = `(${value}) ${rule.comparator} ${threshold}`;
   if (rule.min_samples > 1 && p.family.samples !== null) {
-    expr += ` and on(${rule.group_by.join(", ")}) (${at(null).increase(p.family.samples, ...p.extra)} >= ${rule.min_samples})`;
+    expr += ` and on(${rule.group_by.join(", ")}) (${at(null).increase(p.family.samples, ...(p.family.sampleMatchers ?? []), ...p.extra)} >= ${rule.min_samples})`;
   }
   if (rule.no_data === "keep_state") notes.push("no_data: keep_state has no Prometheus equivalent: missing data resolves the alert (as no_data: ok)");
   if (rule.no_data === "alerting") notes.push("no_data: alerting has no Prometheus equivalent: missing data does not fire the alert");
@@ -232,10 +136,11 @@ function goSamples(rule: AlertRule, p: Plan): string | null {
   if (p.family.samples === null) return null;
   const w = formatRuleDuration(rule.window_ms);
   const show = '{{ . | first | value | printf "%.0f" }}';
-  if (!rule.group_by.length) return `{{ with query ${JSON.stringify(new Query(scopeMatchers(rule), [], w, null).increase(p.family.samples, ...p.extra))} }}${show}{{ end }}`;
+  const extra = [...(p.family.sampleMatchers ?? []), ...p.extra];
+  if (!rule.group_by.length) return `{{ with query ${JSON.stringify(new Query(scopeMatchers(rule), [], w, null).increase(p.family.samples, ...extra))} }}${show}{{ end }}`;
   const pct = (s: string) => s.replace(/%/g, "%%");
   const matchers = [...scopeMatchers(rule).map(pct), ...rule.group_by.map((d) => `${d}=%q`)];
-  const format = new Query(matchers, [], w, null).increase(p.family.samples, ...p.extra.map(pct));
+  const format = new Query(matchers, [], w, null).increase(p.family.samples, ...extra.map(pct));
   return `{{ with printf ${JSON.stringify(format)} ${rule.group_by.map((d) => `$labels.${d}`).join(" ")} | query }}${show}{{ end }}`;
 }
 
