@@ -57,6 +57,17 @@ export function describeStorageContract(engine: string, fresh: StoreFactory): vo
       assert.deepEqual(await s.events.countByType(), { run: 2, llm_call: 1, outcome: 0, feedback: 0, metric: 0, cache: 0, tool_call: 0, retrieval: 0 });
     });
 
+    it("stores and counts every event type, the cache, tool and retrieval types included", async () => {
+      const { storage: s } = await make();
+      const now = Date.now();
+      const of = (id: string, type: StoredEvent["type"], body: Record<string, unknown>): StoredEvent => ({ ...run(id, now), type, body });
+      await s.events.append([of("c1", "cache", { operation: "hit" }), of("c2", "cache", { operation: "evict", count: 3 }), of("t1", "tool_call", { tool: "x", status: "success" }), of("g1", "retrieval", { status: "failure" })]);
+      assert.deepEqual(await s.events.countByType(), { run: 0, llm_call: 0, outcome: 0, feedback: 0, metric: 0, cache: 2, tool_call: 1, retrieval: 1 });
+      const read = await follow(s, 0, 4);
+      assert.deepEqual(read.events.map((e) => `${e.id}:${e.type}`).sort(), ["c1:cache", "c2:cache", "g1:retrieval", "t1:tool_call"]);
+      assert.equal(read.events.find((e) => e.id === "c2")!.body.count, 3);
+    });
+
     it("hands every event to a log follower exactly once, in pages, whoever appends concurrently", async () => {
       const { storage: s } = await make();
       const now = Date.now();

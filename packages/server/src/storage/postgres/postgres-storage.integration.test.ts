@@ -67,7 +67,7 @@ describe("PostgreSQL storage specifics", () => {
     assert.deepEqual(await parts(), [day(today - 5 * DAY), day(today)]);
     assert.equal(await s.events.deleteBefore(today - DAY, 10_000), 2);
     assert.deepEqual(await parts(), [day(today)]);
-    assert.deepEqual(await s.events.countByType(), { run: 1, llm_call: 0, outcome: 0, feedback: 0, metric: 0 });
+    assert.deepEqual(await s.events.countByType(), { run: 1, llm_call: 0, outcome: 0, feedback: 0, metric: 0, cache: 0, tool_call: 0, retrieval: 0 });
     await s.close();
   });
 

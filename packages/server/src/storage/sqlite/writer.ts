@@ -4,6 +4,7 @@
  * writes, in sqlite-alert-writer.ts, share the connection). It runs inside the writer worker so
  * that inserts and fsyncs never block the event loop that serves requests.
  */
+import { EVENT_TYPES } from "@vigil/contract";
 import type Database from "better-sqlite3";
 
 /** Events to append, as columns (cheap to pass between threads). */
@@ -43,7 +44,7 @@ export function createWriter(db: Database.Database): Writer {
   const bumpCount = db.prepare("INSERT INTO event_counts (type, n) VALUES (?, ?) ON CONFLICT(type) DO UPDATE SET n = n + excluded.n");
   const maxSeq = db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM events");
   const appendTx = db.transaction((groups: readonly AppendRows[]) => {
-    const added = [0, 0, 0, 0, 0];
+    const added: number[] = new Array<number>(EVENT_TYPES.length).fill(0);
     const fresh = groups.map((g) => {
       const out = new Uint8Array(g.ids.length);
       for (let i = 0; i < g.ids.length; i++) {
@@ -68,7 +69,7 @@ export function createWriter(db: Database.Database): Writer {
 
   const del = db.prepare("DELETE FROM events WHERE seq IN (SELECT seq FROM events WHERE ts < ? ORDER BY ts LIMIT ?) RETURNING type");
   const deleteTx = db.transaction((before: number, limit: number) => {
-    const removed = [0, 0, 0, 0, 0];
+    const removed: number[] = new Array<number>(EVENT_TYPES.length).fill(0);
     let n = 0;
     for (const r of del.all(before, limit) as { type: number }[]) {
       removed[r.type]!++;
