@@ -9,7 +9,7 @@
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { EVENT_TYPES } from "@vigil/contract";
 import type { StoredEvent } from "../core/stored-event.js";
-import { type Family, FamilyGroup } from "./family-group.js";
+import { type Family, FamilyGroup, type GroupSeries } from "./family-group.js";
 import type { GuardStats } from "./series-guard.js";
 import { type Sample, TEXT_CONTENT_TYPE, writeSamples } from "./text-format.js";
 
@@ -299,26 +299,25 @@ export class Exposition {
         }
         break;
       }
-      case "tool_call": {
-        const s = g.tools.series([str(b.tool), str(b.agent_name), str(b.mode)]);
-        const st = idx(CALL_STATUSES, b.status);
-        if (st >= 0) g.tools.inc(s, f.tools, 1, st);
-        const d = num(b.duration_ms);
-        if (d !== undefined) g.tools.observe(s, f.toolDuration, d / 1000);
-        g.tools.inc(s, f.toolCost, num(b.cost) ?? 0);
+      case "tool_call":
+        this.observeCall(g.tools, g.tools.series([str(b.tool), str(b.agent_name), str(b.mode)]), f.tools, f.toolDuration, f.toolCost, b);
         break;
-      }
       case "retrieval": {
         const s = g.retrievals.series([str(b.source), str(b.agent_name), str(b.mode)]);
-        const st = idx(CALL_STATUSES, b.status);
-        if (st >= 0) g.retrievals.inc(s, f.retrievals, 1, st);
-        const d = num(b.duration_ms);
-        if (d !== undefined) g.retrievals.observe(s, f.retrievalDuration, d / 1000);
+        this.observeCall(g.retrievals, s, f.retrievals, f.retrievalDuration, f.retrievalCost, b);
         g.retrievals.inc(s, f.documents, num(b.documents) ?? 0);
-        g.retrievals.inc(s, f.retrievalCost, num(b.cost) ?? 0);
         break;
       }
     }
+  }
+
+  /** A tool call or retrieval: its status, duration and cost. */
+  private observeCall(group: FamilyGroup, s: GroupSeries, calls: Family, duration: Family, cost: Family, b: Record<string, unknown>): void {
+    const st = idx(CALL_STATUSES, b.status);
+    if (st >= 0) group.inc(s, calls, 1, st);
+    const d = num(b.duration_ms);
+    if (d !== undefined) group.observe(s, duration, d / 1000);
+    group.inc(s, cost, num(b.cost) ?? 0);
   }
 
   /** Records one answered HTTP request (`route` is the route pattern, or `unmatched`). */
