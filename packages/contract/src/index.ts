@@ -1,3 +1,4 @@
 /** @vigil/contract: the wire format and API shapes shared by the Vigil server and SDK. */
 export * from "./events.js";
 export type * from "./api.js";
+export * from "./routes.js";
