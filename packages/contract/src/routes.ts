@@ -6,7 +6,7 @@
 /** How a route is being served. */
 export type RouteStateName = "normal" | "failed_over" | "degraded" | "pinned";
 /** Health of one model on one route over the evaluation window. */
-export type HealthStatus = "healthy" | "degraded" | "unhealthy" | "unknown";
+export type ModelHealthStatus = "healthy" | "degraded" | "unhealthy" | "unknown";
 /** What caused a route decision. */
 export type SwitchTrigger = "auto" | "manual" | "recovery" | "probe" | "ramp" | "pin_expired";
 /** Whether a route goes back to its primary once the primary recovers. */
@@ -44,7 +44,7 @@ export interface HealthReason {
 
 /** Health of a model on a route. */
 export interface ModelHealth {
-  status: HealthStatus;
+  status: ModelHealthStatus;
   reasons: HealthReason[];
   samples: number;
 }
