@@ -77,6 +77,27 @@ describe("DDSketch", () => {
     }
   });
 
+  it("counts the values above a point within its relative accuracy, exactly outside the range", () => {
+    const s = new DDSketch();
+    const values: number[] = [];
+    let x = 7;
+    for (let i = 0; i < 20_000; i++) {
+      x = (x * 48271) % 2147483647;
+      const v = 10 + (x % 100_000) / 10;
+      values.push(v);
+      s.add(v);
+    }
+    for (const at of [50, 500, 2_000, 5_000, 9_000]) {
+      const exact = values.filter((v) => v > at).length;
+      // Values within the relative accuracy of `at` may land on either side.
+      const near = values.filter((v) => Math.abs(v - at) <= at * 0.02).length;
+      assert.ok(Math.abs(s.countAbove(at) - exact) <= near, `above ${at}: ${s.countAbove(at)} vs ${exact}`);
+    }
+    assert.equal(s.countAbove(1), 20_000);
+    assert.equal(s.countAbove(s.max), 0);
+    assert.equal(new DDSketch().countAbove(5), 0);
+  });
+
   it("round-trips through its binary encoding", () => {
     const s = new DDSketch();
     for (let i = 1; i <= 1000; i++) s.add(i * 1.7);

@@ -199,6 +199,19 @@ export class DDSketch {
     return value;
   }
 
+  /**
+   * How many recorded values exceed `x`, within the sketch's relative accuracy (a bin straddling
+   * `x` counts when its representative value does). Exact when `x` is below the minimum or at or
+   * above the maximum.
+   */
+  countAbove(x: number): number {
+    if (this.count === 0 || x >= this.max) return 0;
+    if (x < this.min) return this.count;
+    let n = 0;
+    for (let i = 0; i < this.used; i++) if (valueOf(this.offset + i) > x) n += this.bins[i]!;
+    return n;
+  }
+
   /** Number of bytes `encode` will produce (a multiple of 8). */
   encodedSize(): number {
     return 48 + Math.ceil((this.used * 4) / 8) * 8;

@@ -4,6 +4,7 @@
  */
 import type { EventType } from "@vigil/contract";
 import type { AlertStore } from "./alerting/types.js";
+import type { RouteStore } from "./failover/store.js";
 import type { BucketRecord, Tier } from "./rollup-index.js";
 import type { PriceEntry } from "./prices.js";
 import type { RunRef, StoredEvent } from "./stored-event.js";
@@ -120,6 +121,8 @@ export interface Storage {
   readonly prices: PriceStore;
   /** Alerting state: rules, settings, alerts and their history, silences and the notification outbox. */
   readonly alerts: AlertStore;
+  /** Failover: the model and route registry, each route's runtime state and its decision history. */
+  readonly routes: RouteStore;
   /** True when several instances may share the store (each then follows the shared event log). */
   readonly shared: boolean;
   /** Starts leader election among the instances sharing the store. */
