@@ -15,6 +15,7 @@ import { buildAlerting, type AlertingRuntime } from "./alerting-root.js";
 import { Exposition } from "./prometheus/exposition.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
+import { RouteService } from "./services/route-service.js";
 import { PriceService } from "./services/price-service.js";
 import { RollupService } from "./services/rollup-service.js";
 import { openPostgresStorage } from "./storage/postgres/postgres-storage.js";
@@ -32,6 +33,8 @@ export interface RunningServer {
   rollups: RollupService;
   leadership: Leadership;
   alerting: AlertingRuntime;
+  /** Models, routes and failover. */
+  routes: RouteService;
   close(): Promise<void>;
 }
 
@@ -154,7 +157,17 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     await storage.close();
     throw err;
   }
+  const routes = new RouteService({ store: storage.routes, index: rollups.index, leadership: { isLeader: () => leadership?.isLeader() ?? false }, shared: storage.shared, now, log });
+  try {
+    await routes.start({ models: cfg.failover.models, routes: cfg.failover.routes });
+  } catch (err) {
+    await alerting.stop();
+    await cluster.close();
+    await storage.close();
+    throw err;
+  }
   const app = buildApp({
+    routes,
     ingest,
     metrics,
     alerting: alerting.http,
@@ -200,7 +213,11 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   }, 10 * 60_000);
   flushTimer.unref();
   retentionTimer.unref();
-  const timers = [flushTimer, retentionTimer];
+  const routeTimer = setInterval(() => {
+    routes.evaluate().catch((err) => log.error({ err }, "route evaluation failed; the next one retries"));
+  }, cfg.failover.evaluationIntervalMs);
+  routeTimer.unref();
+  const timers = [flushTimer, retentionTimer, routeTimer];
   if (storage.shared) {
     // Every instance follows the shared log (the staleness bound) and re-reads the price table.
     const following = failureLog(log, "following the shared event log");
@@ -246,6 +263,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     rollups,
     leadership: cluster,
     alerting,
+    routes,
     async close() {
       if (closed) return;
       closed = true;

@@ -98,6 +98,16 @@ export const ConfigSchema = Type.Object(
       ),
     ),
     alerting: Type.Optional(AlertingSchema),
+    failover: Type.Optional(
+      Type.Object(
+        {
+          evaluation_interval: Type.Optional(Type.String()),
+          models: Type.Optional(Type.Array(Type.Unknown())),
+          routes: Type.Optional(Type.Array(Type.Unknown())),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     prometheus: Type.Optional(
       Type.Object(
         {
@@ -151,6 +161,8 @@ export interface Config {
   configFile: string | null;
   /** Alert rules, evaluation, channels, routes (docs/alerting.md). */
   alerting: AlertingConfig;
+  /** Models, routes and failover (docs/failover.md); models and routes are checked when the server starts. */
+  failover: { evaluationIntervalMs: number; models: unknown[]; routes: unknown[] };
   /** The `/metrics` exposition (docs/metrics.md). */
   prometheus: { enabled: boolean; processMetrics: boolean; seriesLimit: number; seriesLimits: Partial<Record<GroupName, number>> };
 }
@@ -260,6 +272,11 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     logLevel,
     configFile,
     alerting: resolveAlerting(file.alerting, flags.rules ?? env.VIGIL_RULES),
+    failover: {
+      evaluationIntervalMs: dur(file.failover?.evaluation_interval ?? "10s", "failover.evaluation_interval"),
+      models: file.failover?.models ?? [],
+      routes: file.failover?.routes ?? [],
+    },
     prometheus: {
       enabled: file.prometheus?.enabled ?? true,
       processMetrics: file.prometheus?.process_metrics ?? true,

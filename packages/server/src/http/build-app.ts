@@ -5,10 +5,12 @@ import { VigilError } from "../core/errors.js";
 import type { Logger } from "pino";
 import type { IngestService } from "../services/ingest-service.js";
 import type { MetricsService } from "../services/metrics-service.js";
+import type { RouteService } from "../services/route-service.js";
 import { authHook, type KeyConfig } from "./auth.js";
 import { clientErrorHandler, errorHandler, notFoundHandler } from "./errors.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { alertRoutes, type AlertingDeps } from "./routes/alerts.js";
+import { failoverRoutes } from "./routes/failover.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { opsRoutes, type OpsDeps } from "./routes/ops.js";
 
@@ -17,6 +19,8 @@ export interface AppDeps {
   ingest: IngestService;
   metrics: MetricsService;
   ops: OpsDeps;
+  /** Models, routes and failover (absent: those endpoints are not served). */
+  routes?: RouteService;
   /** Told of every answered request: method, route pattern, status code, seconds taken (for `/metrics`). */
   observeRequest?: (method: string, route: string, code: number, seconds: number) => void;
   alerting: AlertingDeps;
@@ -69,6 +73,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         return alerts.map((a) => ({ alert_id: a.id, rule: a.rule, level: a.severity, state: a.state, message: a.annotations.summary ?? a.rule, current_value: a.value, threshold: a.threshold, labels: a.labels, starts_at: new Date(a.fired_at ?? a.active_at).toISOString(), recommendation: a.annotations.recommendation ?? null }));
       });
       alertRoutes(scope, deps.alerting);
+      if (deps.routes) failoverRoutes(scope, deps.routes);
       opsRoutes(scope, deps.ops);
     },
     { logLevel: "warn" },

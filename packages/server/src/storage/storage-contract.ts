@@ -1,7 +1,8 @@
 /**
  * The storage contract suite: one set of behaviours every store must show, run against SQLite
  * and against PostgreSQL by their integration tests (`describeStorageContract`). The alert store's
- * part lives in alert-store-contract.ts and is registered with it.
+ * part lives in alert-store-contract.ts and the route store's in route-store-contract.ts; both are
+ * registered with it.
  */
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
@@ -11,6 +12,7 @@ import { TOTAL_KEY } from "../core/rollup-index.js";
 import type { StoredEvent } from "../core/stored-event.js";
 import { VigilError } from "../core/errors.js";
 import { describeAlertStoreContract } from "./alert-store-contract.js";
+import { describeRouteStoreContract } from "./route-store-contract.js";
 
 /** Opens a fresh, empty store; `reopen` opens the same data again (after `close`). */
 export type StoreFactory = () => Promise<{ storage: Storage; reopen: () => Promise<Storage> }>;
@@ -217,4 +219,5 @@ export function describeStorageContract(engine: string, fresh: StoreFactory): vo
     });
   });
   describeAlertStoreContract(engine, fresh);
+  describeRouteStoreContract(engine, fresh);
 }

@@ -149,4 +149,24 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notification_deliveries_at ON notification_deliveries (at);
     `,
   },
+  {
+    version: 3,
+    description: "failover: model and route registry, route runtime state, route decision history",
+    sql: `
+      -- Records are JSON kept as text, as alerting's are; updated_at is when the row was last
+      -- written. Keys sort in the "C" collation, as SQLite's do.
+      CREATE TABLE models (id text COLLATE "C" PRIMARY KEY, record text NOT NULL, updated_at bigint NOT NULL);
+      CREATE TABLE routes (route text COLLATE "C" PRIMARY KEY, record text NOT NULL, updated_at bigint NOT NULL);
+      -- revision is the state's own, copied beside it for the compare-and-set of saveState.
+      CREATE TABLE route_state (route text COLLATE "C" PRIMARY KEY, revision bigint NOT NULL, state text NOT NULL, updated_at bigint NOT NULL);
+      -- History outlives its route (deleting a route keeps it); n orders it, newest last.
+      CREATE TABLE route_history (
+        n bigserial PRIMARY KEY,
+        route text NOT NULL,
+        at bigint NOT NULL,
+        decision text NOT NULL
+      );
+      CREATE INDEX route_history_route ON route_history (route, n);
+    `,
+  },
 ];

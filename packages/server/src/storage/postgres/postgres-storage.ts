@@ -17,6 +17,7 @@ import { refuseNewerSchema, type Migration } from "../migration.js";
 import { DAY, DayPartitions, partitionName } from "./day-partitions.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
 import { createPostgresAlertStore } from "./postgres-alert-store.js";
+import { createPostgresRouteStore } from "./postgres-route-store.js";
 import { isUnavailable, unavailable } from "./pg-errors.js";
 import { pgLeadership } from "./pg-leadership.js";
 
@@ -398,6 +399,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     rollups,
     prices,
     alerts: createPostgresAlertStore(pool, guard),
+    routes: createPostgresRouteStore(pool, guard),
     leadership: (instanceId) => pgLeadership({ url: opts.url, instanceId, checkMs: opts.leaderCheckMs ?? 2000, connectTimeoutMs: opts.connectTimeoutMs ?? 5000, types: TYPES }),
     async schemaVersion() {
       return version;

@@ -133,4 +133,23 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX notification_deliveries_at ON notification_deliveries(at);
     `,
   },
+  {
+    version: 5,
+    description: "failover: model and route registry, route runtime state, route decision history",
+    sql: `
+      -- Records are JSON documents; updated_at is when the row was last written.
+      CREATE TABLE models (id TEXT PRIMARY KEY, record TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      CREATE TABLE routes (route TEXT PRIMARY KEY, record TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      -- revision is the state's own, copied beside it for the compare-and-set of saveState.
+      CREATE TABLE route_state (route TEXT PRIMARY KEY, revision INTEGER NOT NULL, state TEXT NOT NULL, updated_at INTEGER NOT NULL);
+      -- History outlives its route (deleting a route keeps it); n orders it, newest last.
+      CREATE TABLE route_history (
+        n INTEGER PRIMARY KEY AUTOINCREMENT,
+        route TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        decision TEXT NOT NULL
+      );
+      CREATE INDEX route_history_route ON route_history(route, n);
+    `,
+  },
 ];

@@ -16,6 +16,7 @@ import type { BucketRecord, Tier } from "../../core/rollup-index.js";
 import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
 import { soleLeadership } from "./sole-leadership.js";
 import { createSqliteAlertStore } from "./sqlite-alert-store.js";
+import { createSqliteRouteStore } from "./sqlite-route-store.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
 import { refuseNewerSchema } from "../migration.js";
 import { configure } from "./writer.js";
@@ -254,6 +255,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   };
 
   const alerts = createSqliteAlertStore(db, (write) => writer.request({ op: "alerts", write }));
+  const routes = createSqliteRouteStore(db, (write) => writer.request({ op: "routes", write }));
 
   return {
     kind: "sqlite",
@@ -269,6 +271,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
     rollups,
     prices,
     alerts,
+    routes,
     async schemaVersion() {
       return version;
     },

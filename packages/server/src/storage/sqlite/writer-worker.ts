@@ -7,6 +7,7 @@ import { parentPort, workerData } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { configure, createWriter, type AppendRows, type SaveRows } from "./writer.js";
 import { createAlertWriter, type AlertWrite } from "./sqlite-alert-writer.js";
+import { createRouteWriter, type RouteWrite } from "./sqlite-route-writer.js";
 
 /** A request to the writer. */
 export type WriterRequest =
@@ -16,6 +17,7 @@ export type WriterRequest =
   | { op: "deleteRollups"; id: number; tier: string; before: number }
   | { op: "price"; id: number; entry: string; at: number }
   | { op: "alerts"; id: number; write: AlertWrite }
+  | { op: "routes"; id: number; write: RouteWrite }
   | { op: "close"; id: number };
 
 /** The writer's answer (appends of one group arrive together as an array). */
@@ -26,6 +28,7 @@ const db = new Database(file);
 configure(db, synchronous);
 const writer = createWriter(db);
 const alertWriter = createAlertWriter(db);
+const routeWriter = createRouteWriter(db);
 const port = parentPort!;
 let appends: ({ op: "append"; id: number } & AppendRows)[] = [];
 let scheduled = false;
@@ -68,6 +71,7 @@ port.on("message", (m: WriterRequest) => {
     else if (m.op === "deleteRollups") result = writer.deleteRollupsBefore(m.tier, m.before);
     else if (m.op === "price") writer.addPrice(m.entry, m.at);
     else if (m.op === "alerts") result = alertWriter(m.write) ?? null;
+    else if (m.op === "routes") result = routeWriter(m.write) ?? null;
     else if (m.op === "close") {
       db.close();
       reply({ id: m.id, ok: true, result: null });

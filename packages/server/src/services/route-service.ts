@@ -1,0 +1,379 @@
+/**
+ * Models, routes and automatic failover at run time. The leader evaluates every route at each
+ * interval: the health of each candidate over the route's window (from the rollups, by route and
+ * model), then the switching policy (core/failover/policy.ts). Changes are saved with the
+ * decisions that caused them, compare-and-set on the route's revision, so a manual switch on
+ * another instance is never overwritten; then every listener hears of them (server-sent events,
+ * webhooks, alerts, `/metrics`). Followers re-read the state from the store and answer the same.
+ */
+import type { ModelHealth, RouteDecision, RouteView } from "@vigil/contract";
+import { VigilError } from "../core/errors.js";
+import { routeFigures } from "../core/failover/figures.js";
+import { evaluateHealth } from "../core/failover/health.js";
+import { initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
+import { parseModel, parseRoute, rollbackModel, routeConfig, thresholdsFor, type Problem } from "../core/failover/registry.js";
+import type { ModelRecord, RouteDecisionRecord, RouteRecord, RouteStore } from "../core/failover/store.js";
+import type { Leadership } from "../core/ports.js";
+import type { RollupIndex } from "../core/rollup-index.js";
+
+/** What the route service needs. */
+export interface RouteServiceDeps {
+  store: RouteStore;
+  index: Pick<RollupIndex, "query">;
+  leadership: Pick<Leadership, "isLeader">;
+  /** True when several instances share the store: followers re-read the route states from it. */
+  shared: boolean;
+  now(): number;
+  log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
+}
+
+/** A change of a route, as listeners hear it: the new view and the decisions behind it. */
+export interface RouteChange {
+  view: RouteView;
+  decisions: RouteDecision[];
+}
+
+/** Hears every route change. */
+export type RouteListener = (change: RouteChange) => void;
+
+const iso = (t: number) => new Date(t).toISOString();
+const invalid = (what: string, problems: Problem[]) => new VigilError("VALIDATION_FAILED", `${what}: ${problems.map((p) => `${p.path || "(body)"} ${p.message}`).join("; ")}`, problems);
+
+/** The route runtime. */
+export class RouteService {
+  private models = new Map<string, ModelRecord>();
+  private routes = new Map<string, RouteRecord>();
+  private states = new Map<string, RouteRuntime>();
+  private health = new Map<string, Record<string, ModelHealth>>();
+  private readonly listeners = new Set<RouteListener>();
+  private chain: Promise<unknown> = Promise.resolve();
+  private switches = new Map<string, number>();
+
+  constructor(private readonly deps: RouteServiceDeps) {}
+
+  /** Loads the registry and states, replacing config-file entries with `config` (models first). */
+  start(config: { models: unknown[]; routes: unknown[] } = { models: [], routes: [] }): Promise<void> {
+    return this.serial(async () => {
+      const now = this.deps.now();
+      const problems: string[] = [];
+      const storedModels = await this.deps.store.listModels();
+      const models: ModelRecord[] = [];
+      config.models.forEach((m, i) => {
+        const prev = storedModels.find((s) => s.id === (m as { id?: unknown } | null)?.id) ?? null;
+        // A config-file model keeps its history across restarts; one added through the API is replaced.
+        const r = parseModel(m, "config", now, prev?.source === "config" ? prev : null);
+        if ("problems" in r) problems.push(...r.problems.map((p) => `failover.models[${i}]${p.path}: ${p.message}`));
+        else models.push(r.model);
+      });
+      if (problems.length) throw new VigilError("CONFIG_INVALID", `invalid models in the config file:\n  ${problems.join("\n  ")}`);
+      const known = new Set([...storedModels.filter((m) => m.source === "api").map((m) => m.id), ...models.map((m) => m.id)]);
+      const storedRoutes = await this.deps.store.listRoutes();
+      const routes: RouteRecord[] = [];
+      config.routes.forEach((r, i) => {
+        const prev = storedRoutes.find((s) => s.route === (r as { route?: unknown } | null)?.route) ?? null;
+        const p = parseRoute(r, "config", now, known, prev?.source === "config" ? prev : null);
+        if ("problems" in p) problems.push(...p.problems.map((x) => `failover.routes[${i}]${x.path}: ${x.message}`));
+        else routes.push(p.route);
+      });
+      if (problems.length) throw new VigilError("CONFIG_INVALID", `invalid routes in the config file:\n  ${problems.join("\n  ")}`);
+      for (const m of models) await this.deps.store.putModel(m);
+      for (const r of routes) await this.deps.store.putRoute(r);
+      // Config-file entries removed from the file go; API entries stay.
+      for (const r of storedRoutes) if (r.source === "config" && !routes.some((x) => x.route === r.route)) await this.deps.store.deleteRoute(r.route);
+      for (const m of storedModels) if (m.source === "config" && !models.some((x) => x.id === m.id)) await this.deps.store.deleteModel(m.id);
+      await this.reload();
+    });
+  }
+
+  /** Re-reads registry and states from the store (followers; after a lost compare-and-set). */
+  async reload(): Promise<void> {
+    this.models = new Map((await this.deps.store.listModels()).map((m) => [m.id, m]));
+    this.routes = new Map((await this.deps.store.listRoutes()).map((r) => [r.route, r]));
+    const states = await this.deps.store.listStates();
+    const before = this.states;
+    this.states = new Map(states.filter((s) => this.routes.has(s.route)).map((s) => [s.route, s]));
+    // Followers: tell listeners about changes made by the leader or another instance.
+    for (const [route, s] of this.states) {
+      const old = before.get(route);
+      if (old && old.revision < s.revision) {
+        const history = await this.deps.store.history(route, s.revision - old.revision);
+        this.publish(s, history.filter((d) => d.revision > old.revision).reverse());
+      }
+    }
+  }
+
+  /** Hears every route change; returns the function that stops listening. */
+  subscribe(listener: RouteListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** One evaluation of every route (a no-op on an instance that does not lead). */
+  evaluate(): Promise<number> {
+    return this.serial(async () => {
+      if (!this.deps.leadership.isLeader()) {
+        if (this.deps.shared) await this.reload();
+        return 0;
+      }
+      const now = this.deps.now();
+      let changed = 0;
+      for (const r of this.routes.values()) {
+        const prev = this.states.get(r.route) ?? null;
+        const base = prev ?? initialRuntime(routeConfig(r), now);
+        const health = this.healthOf(r, now);
+        this.health.set(r.route, health);
+        const step = stepRoute(routeConfig(r), this.candidates(), base, health, now);
+        const dirty = prev === null || JSON.stringify(step.next) !== JSON.stringify(prev);
+        if (!dirty) continue;
+        const ok = await this.save(step.next, prev?.revision ?? null, step.decisions);
+        if (!ok) {
+          this.deps.log.warn({ route: r.route }, "route changed on another instance during evaluation; re-reading it");
+          await this.reload();
+          continue;
+        }
+        if (step.decisions.length || (prev && prev.revision !== step.next.revision)) changed++;
+      }
+      return changed;
+    });
+  }
+
+  /** Health of a model on a route (or on everything it serves when `route` is null) over a window. */
+  modelHealth(model: string, route: string | null, windowMs: number | null): ModelHealth {
+    const m = this.models.get(model);
+    if (!m) throw new VigilError("NOT_FOUND", `model ${model} is not registered`);
+    const now = this.deps.now();
+    const r = route === null ? null : this.routes.get(route);
+    if (route !== null && !r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
+    const w = windowMs ?? r?.window_ms ?? 5 * 60_000;
+    const thresholds = r ? thresholdsFor(r, m) : m.thresholds;
+    const q = this.deps.index.query(now - w, now, now, route === null ? { model } : { model, route }, [], true);
+    const b = q.get("")?.bucket;
+    if (!b) return { status: "unknown", reasons: [], samples: 0 };
+    return evaluateHealth(thresholds, routeFigures(b, w / 60_000, r?.slow_call_ms ?? null));
+  }
+
+  /** The view of one route. */
+  view(route: string): RouteView {
+    const r = this.routes.get(route);
+    if (!r) throw new VigilError("NOT_FOUND", `route ${route} does not exist; GET /api/v1/routes lists them`);
+    return this.viewOf(r, this.states.get(route) ?? initialRuntime(routeConfig(r), r.created_at));
+  }
+
+  /** Every route's view. */
+  views(): RouteView[] {
+    return [...this.routes.keys()].sort().map((r) => this.view(r));
+  }
+
+  /** The registry. */
+  listModels(): ModelRecord[] {
+    return [...this.models.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /** One model. */
+  model(id: string): ModelRecord {
+    const m = this.models.get(id);
+    if (!m) throw new VigilError("NOT_FOUND", `model ${id} is not registered`);
+    return m;
+  }
+
+  /** The stored route records. */
+  listRoutes(): RouteRecord[] {
+    return [...this.routes.values()];
+  }
+
+  /** Adds a model (409 when the id exists). */
+  createModel(input: unknown): Promise<ModelRecord> {
+    return this.serial(async () => {
+      const id = (input as { id?: unknown } | null)?.id;
+      if (typeof id === "string" && this.models.has(id)) throw new VigilError("CONFLICT", `model ${id} already exists; PATCH /api/v1/models/${id} changes it`);
+      const r = parseModel(input, "api", this.deps.now());
+      if ("problems" in r) throw invalid("invalid model", r.problems);
+      await this.deps.store.putModel(r.model);
+      this.models.set(r.model.id, r.model);
+      return r.model;
+    });
+  }
+
+  /** Changes a model (fields given replace, others stay); a new version is recorded in its history. */
+  updateModel(id: string, input: unknown): Promise<ModelRecord> {
+    return this.serial(async () => {
+      const prev = this.model(id);
+      const r = parseModel(input, prev.source, this.deps.now(), prev);
+      if ("problems" in r) throw invalid(`invalid change to model ${id}`, r.problems);
+      const m = { ...r.model, source: "api" as const };
+      await this.deps.store.putModel(m);
+      this.models.set(id, m);
+      return m;
+    });
+  }
+
+  /** Rolls a model back to its previous version, or to `to`. */
+  rollback(id: string, to: string | null): Promise<ModelRecord> {
+    return this.serial(async () => {
+      const r = rollbackModel(this.model(id), to, this.deps.now());
+      if ("problems" in r) throw invalid(`cannot roll ${id} back`, r.problems);
+      await this.deps.store.putModel(r.model);
+      this.models.set(id, r.model);
+      return r.model;
+    });
+  }
+
+  /** Deletes a model unless a route uses it (409 naming the routes). */
+  deleteModel(id: string): Promise<void> {
+    return this.serial(async () => {
+      this.model(id);
+      const users = [...this.routes.values()].filter((r) => r.primary === id || r.backups.includes(id)).map((r) => r.route);
+      if (users.length) throw new VigilError("CONFLICT", `model ${id} serves route(s) ${users.join(", ")}; change those routes first`);
+      await this.deps.store.deleteModel(id);
+      this.models.delete(id);
+    });
+  }
+
+  /** Adds a route (409 when it exists). */
+  createRoute(input: unknown): Promise<RouteView> {
+    return this.serial(async () => {
+      const name = (input as { route?: unknown } | null)?.route;
+      if (typeof name === "string" && this.routes.has(name)) throw new VigilError("CONFLICT", `route ${name} already exists; PATCH /api/v1/routes/${name} changes it`);
+      const r = parseRoute(input, "api", this.deps.now(), new Set(this.models.keys()));
+      if ("problems" in r) throw invalid("invalid route", r.problems);
+      await this.deps.store.putRoute(r.route);
+      this.routes.set(r.route.route, r.route);
+      return this.view(r.route.route);
+    });
+  }
+
+  /** Changes a route (thresholds updates from gateways land here). */
+  updateRoute(route: string, input: unknown): Promise<RouteView> {
+    return this.serial(async () => {
+      const prev = this.routes.get(route);
+      if (!prev) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
+      const r = parseRoute(input, prev.source, this.deps.now(), new Set(this.models.keys()), prev);
+      if ("problems" in r) throw invalid(`invalid change to route ${route}`, r.problems);
+      const rec = { ...r.route, source: "api" as const };
+      await this.deps.store.putRoute(rec);
+      this.routes.set(route, rec);
+      return this.view(route);
+    });
+  }
+
+  /** Deletes a route and its state (its history stays). */
+  deleteRoute(route: string): Promise<void> {
+    return this.serial(async () => {
+      if (!this.routes.has(route)) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
+      await this.deps.store.deleteRoute(route);
+      this.routes.delete(route);
+      this.states.delete(route);
+    });
+  }
+
+  /** A manual switch: pins the route on `to` for `ttlS` seconds (until unpinned when absent). */
+  switchTo(route: string, to: string, opts: { ttlS?: number; by?: string; reason?: string }): Promise<RouteView> {
+    return this.serial(async () => {
+      const r = this.routes.get(route);
+      if (!r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
+      if (to !== r.primary && !r.backups.includes(to)) throw new VigilError("VALIDATION_FAILED", `${to} is not a candidate of route ${route}: use ${[r.primary, ...r.backups].join(", ")}`, [{ path: "/to", message: "is not the primary or a backup of the route" }]);
+      const m = this.models.get(to);
+      if (!m || m.status === "retired") throw new VigilError("VALIDATION_FAILED", `${to} is retired`, [{ path: "/to", message: "is retired" }]);
+      return this.mutate(route, (cur, now) => manualSwitch(cur, to, { ttlMs: opts.ttlS === undefined ? null : opts.ttlS * 1000, by: opts.by ?? null, reason: opts.reason ?? null }, now));
+    });
+  }
+
+  /** Removes a route's pin. */
+  unpin(route: string, by: string | null): Promise<RouteView> {
+    return this.serial(async () => {
+      const r = this.routes.get(route);
+      if (!r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
+      return this.mutate(route, (cur, now) => unpin(routeConfig(r), cur, by, now));
+    });
+  }
+
+  /** A route's decisions, newest first. */
+  async history(route: string, limit: number): Promise<RouteDecision[]> {
+    if (!this.routes.has(route)) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
+    return (await this.deps.store.history(route, limit)).map(toDecision);
+  }
+
+  /** Figures for `/metrics`: each route's state and active model, and switches by trigger since the start. */
+  metrics(): { routes: { route: string; state: string; active: string; revision: number }[]; switches: Record<string, number> } {
+    return { routes: [...this.routes.keys()].map((r) => this.view(r)).map((v) => ({ route: v.route, state: v.state, active: v.active_model, revision: v.revision })), switches: Object.fromEntries(this.switches) };
+  }
+
+  /** Applies a manual change with compare-and-set, re-reading and retrying when another instance moved first. */
+  private async mutate(route: string, fn: (cur: RouteRuntime, now: number) => { next: RouteRuntime; decisions: DecisionDraft[] }): Promise<RouteView> {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      if (this.deps.shared) await this.reload();
+      const r = this.routes.get(route)!;
+      const now = this.deps.now();
+      const prev = this.states.get(route) ?? null;
+      const step = fn(prev ?? initialRuntime(routeConfig(r), now), now);
+      if (step.decisions.length === 0) return this.view(route);
+      if (await this.save(step.next, prev?.revision ?? null, step.decisions)) return this.view(route);
+      await this.reload();
+    }
+    throw new VigilError("CONFLICT", `route ${route} kept changing on other instances; try again`);
+  }
+
+  private async save(next: RouteRuntime, expected: number | null, drafts: readonly DecisionDraft[]): Promise<boolean> {
+    // Each decision carries the revision it produced (the last one the state's).
+    const records: RouteDecisionRecord[] = drafts.map((d, i) => ({ ...d, route: next.route, revision: next.revision - (drafts.length - 1 - i) }));
+    if (!(await this.deps.store.saveState(next, expected, records))) return false;
+    this.states.set(next.route, next);
+    for (const d of drafts) this.switches.set(d.trigger, (this.switches.get(d.trigger) ?? 0) + 1);
+    this.publish(next, records);
+    return true;
+  }
+
+  private publish(state: RouteRuntime, records: readonly RouteDecisionRecord[]): void {
+    const r = this.routes.get(state.route);
+    if (!r || this.listeners.size === 0) return;
+    const change: RouteChange = { view: this.viewOf(r, state), decisions: records.map(toDecision) };
+    for (const l of this.listeners) {
+      try {
+        l(change);
+      } catch (err) {
+        this.deps.log.warn({ err: (err as Error).message, route: state.route }, "a route listener failed");
+      }
+    }
+  }
+
+  private healthOf(r: RouteRecord, now: number): Record<string, ModelHealth> {
+    const byModel = this.deps.index.query(now - r.window_ms, now, now, { route: r.route }, ["model"], true);
+    const out: Record<string, ModelHealth> = {};
+    for (const m of [r.primary, ...r.backups]) {
+      const b = byModel.get(m)?.bucket;
+      out[m] = b ? evaluateHealth(thresholdsFor(r, this.models.get(m)), routeFigures(b, r.window_ms / 60_000, r.slow_call_ms)) : { status: "unknown", reasons: [], samples: 0 };
+    }
+    return out;
+  }
+
+  private candidates(): Map<string, CandidateModel> {
+    return new Map([...this.models.values()].map((m) => [m.id, { id: m.id, status: m.status, capabilities: m.capabilities }]));
+  }
+
+  private viewOf(r: RouteRecord, s: RouteRuntime): RouteView {
+    return {
+      route: r.route,
+      active_model: s.active,
+      primary: r.primary,
+      backups: r.backups,
+      state: s.state,
+      since: iso(s.since),
+      reason: s.reason,
+      revision: s.revision,
+      split: s.split ? { model: s.split.model, share: s.split.share, phase: s.split.phase } : null,
+      pin: s.pin ? { model: s.pin.model, until: s.pin.until === null ? null : iso(s.pin.until), by: s.pin.by, reason: s.pin.reason } : null,
+      switch_back: r.switch_back,
+      health: this.health.get(r.route) ?? this.healthOf(r, this.deps.now()),
+    };
+  }
+
+  private serial<T>(fn: () => Promise<T>): Promise<T> {
+    const p = this.chain.then(fn, fn);
+    this.chain = p.catch(() => undefined);
+    return p;
+  }
+}
+
+function toDecision(d: RouteDecisionRecord): RouteDecision {
+  return { at: iso(d.at), route: d.route, from: d.from, to: d.to, trigger: d.trigger, metric: d.metric, value: d.value, threshold: d.threshold, reason: d.reason, state: d.state, revision: d.revision };
+}
