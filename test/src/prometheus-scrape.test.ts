@@ -95,6 +95,10 @@ describe("a real Prometheus scraping Vigil", { skip: prometheusSkip }, () => {
       sentRuns += 60;
       await sleep(700);
     }
+    // A route with a manual switch feeds the route families.
+    for (const id of ["gpt-4o", "claude-sonnet-4"]) assert.equal((await postJson(`${server.url}/api/v1/models`, { id })).status, 201);
+    assert.equal((await postJson(`${server.url}/api/v1/routes`, { route: "planner-task", primary: "gpt-4o", backups: ["claude-sonnet-4"] })).status, 201);
+    assert.equal((await postJson(`${server.url}/api/v1/routes/planner-task/switch`, { to: "claude-sonnet-4", ttl_s: 60 })).status, 200);
     // A rejected event, a duplicate and a test notification feed Vigil's own families.
     await postJson(`${server.url}/api/v1/ingest`, { events: [{ type: "run", body: { agent_name: "x" } }, { id: "dup-1", type: "metric", body: { name: "m", value: 1 } }, { id: "dup-1", type: "metric", body: { name: "m", value: 1 } }] });
     assert.equal((await postJson(`${server.url}/api/v1/alerts/test`, {})).status < 300, true);

@@ -111,6 +111,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   let openConnections = 0;
   let engine: AlertingRuntime["engine"] | null = null;
   let outbox: AlertingRuntime["outbox"] | null = null;
+  let routeService: RouteService | null = null;
   const exposition: Exposition | null = cfg.prometheus.enabled
     ? new Exposition({
         processMetrics: cfg.prometheus.processMetrics,
@@ -129,6 +130,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
           notifications: () => outbox?.stats() ?? {},
           connections: () => storage.connections(),
           httpConnections: () => openConnections,
+          routes: () => routeService?.metrics() ?? { routes: [], switches: {} },
         },
       })
     : null;
@@ -158,6 +160,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     throw err;
   }
   const routes = new RouteService({ store: storage.routes, index: rollups.index, leadership: { isLeader: () => leadership?.isLeader() ?? false }, shared: storage.shared, now, log });
+  routeService = routes;
   try {
     await routes.start({ models: cfg.failover.models, routes: cfg.failover.routes });
   } catch (err) {

@@ -220,6 +220,7 @@ describe("Exposition", () => {
         notifications: () => ({ slack: { delivered: 4, retried: 1, failed: 0 } }),
         connections: () => ({ active: 1, idle: 1, waiting: 3, max: 2 }),
         httpConnections: () => 7,
+        routes: () => ({ routes: [{ route: "summarize", state: "failed_over", active: "claude-sonnet-4" }], switches: { auto: 2, manual: 1 } }),
       },
     });
     x.observeRequest("POST", "/api/v1/ingest", 207, 0.004);
@@ -243,6 +244,10 @@ describe("Exposition", () => {
     assert.equal(value(samples, "vigil_alert_rule_evaluations_total"), 12);
     assert.equal(value(samples, "vigil_alert_evaluation_failures_total"), 1);
     assert.equal(value(samples, "vigil_alert_evaluation_duration_seconds_count"), 1);
+    assert.equal(value(samples, "vigil_route_state", { route: "summarize", state: "failed_over" }), 1);
+    assert.equal(value(samples, "vigil_route_state", { route: "summarize", state: "normal" }), 0);
+    assert.equal(value(samples, "vigil_route_active_model", { route: "summarize", model: "claude-sonnet-4" }), 1);
+    assert.equal(value(samples, "vigil_route_decisions_total", { trigger: "auto" }), 2);
   });
 
   it("folds tenants past the limit into other, losing no run and counting what it folded", async () => {

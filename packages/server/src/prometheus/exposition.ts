@@ -60,6 +60,8 @@ export interface ExpositionSources {
   connections?(): { active: number; idle: number; waiting: number; max: number };
   /** HTTP connections open now. */
   httpConnections?(): number;
+  /** Each route's state and active model, and route decisions by trigger since the start. */
+  routes?(): { routes: { route: string; state: string; active: string }[]; switches: Record<string, number> };
 }
 
 /** Exposition options. */
@@ -395,6 +397,11 @@ export class Exposition {
     writeSamples(out, "vigil_storage_pool_max_connections", "Most connections the store opens.", "gauge", conn ? [{ value: conn.max }] : []);
     const http = src.httpConnections?.();
     writeSamples(out, "vigil_http_open_connections", "HTTP connections open now.", "gauge", http === undefined ? [] : [{ value: http }]);
+    const routes = src.routes?.();
+    const states = ["normal", "failed_over", "degraded", "pinned"];
+    writeSamples(out, "vigil_route_state", "Each route's state: 1 for the state it is in, 0 for the others.", "gauge", (routes?.routes ?? []).flatMap((r) => states.map((state) => ({ labels: { route: r.route, state }, value: r.state === state ? 1 : 0 }))));
+    writeSamples(out, "vigil_route_active_model", "The model each route's traffic goes to (always 1).", "gauge", (routes?.routes ?? []).map((r) => ({ labels: { route: r.route, model: r.active }, value: 1 })));
+    writeSamples(out, "vigil_route_decisions_total", "Route decisions made by this instance, by trigger (auto, manual, recovery, probe, ramp, pin_expired).", "counter", Object.entries(routes?.switches ?? {}).map(([trigger, value]) => ({ labels: { trigger }, value })));
     const build = this.opts.build;
     writeSamples(out, "vigil_build_info", "Vigil's version, Node.js version and store; always 1.", "gauge", build ? [{ labels: { version: build.version, node_version: process.version, storage: build.storage }, value: 1 }] : []);
     const started = this.opts.startedAt;
