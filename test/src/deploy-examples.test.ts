@@ -49,7 +49,7 @@ describe("the deploy/ examples", () => {
       const r = spawnSync("promtool", ["check", "config", join(t.dir, "prometheus.yml")], { encoding: "utf8" });
       assert.equal(r.error, undefined, "promtool runs");
       assert.equal(r.status, 0, `${r.stdout}${r.stderr}`);
-      assert.match(r.stdout, /19 rules found/);
+      assert.match(r.stdout, /21 rules found/);
     } finally {
       t.cleanup();
     }

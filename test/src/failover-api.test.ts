@@ -106,6 +106,12 @@ describe("models, routes and failover over HTTP", () => {
       assert.deepEqual(view.health["gpt-4o"].reasons, [{ metric: "error_rate", value: 0.5, threshold: 0.2 }]);
       const history = (await getJson(`${base}/routes/summarize/history`)).body.decisions;
       assert.deepEqual({ from: history[0].from, to: history[0].to, trigger: history[0].trigger, metric: history[0].metric, value: history[0].value, threshold: history[0].threshold }, { from: "gpt-4o", to: "claude-sonnet-4", trigger: "auto", metric: "error_rate", value: 0.5, threshold: 0.2 });
+      // The switch raises an alert through the alerting pipeline.
+      await s.alerting.engine.evaluate();
+      const alerts = (await getJson(`${base}/alerts?state=firing`)).body.alerts.filter((a: { rule: string }) => a.rule === "RouteFailedOver");
+      assert.equal(alerts.length, 1);
+      assert.equal(alerts[0].labels.route, "summarize");
+      assert.match(alerts[0].message, /summarize failed over/);
       await stream.next(2);
       assert.equal(stream.views[1].active_model, "claude-sonnet-4");
       assert.ok(stream.views[1].revision > stream.views[0].revision);

@@ -3,10 +3,12 @@
  * sender drains the queue in batches, one request at a time, converting to the wire format as it goes.
  */
 import type { IngestResponse } from "@vigil/contract";
+import { VigilConnector } from "./connector.js";
 import { VigilSdkError } from "./errors.js";
 import { IdGenerator } from "./ids.js";
 import { pricedLlmCall, usageOf } from "./llm-cost.js";
 import { EventQueue, STRIDE } from "./queue.js";
+import { RouterPool, type Router, type RouterOptions } from "./router.js";
 import { backoffDelay, postBatch, type PostResult, type PostTarget } from "./transport.js";
 import type {
   CacheInput, EventMeta, FeedbackInput, LlmCallInput, MetricInput, OutcomeInput, RetrievalInput, RunInput, TimeLlmCallInput,
@@ -44,6 +46,7 @@ export class Vigil {
   private timer: ReturnType<typeof setInterval> | undefined;
   private exitHooks: ExitHooks | undefined;
   private readonly onBeforeExit = (): void => void this.flush();
+  private routers: RouterPool | undefined;
 
   private closed = false;
   private queueFullReported = false;
@@ -199,6 +202,18 @@ export class Vigil {
     });
   }
 
+  /**
+   * The router of route `name`, reading its views from this client's server and recording its calls through this
+   * client: one per name (the first call's options apply) until it is closed, all sharing one connector and breaker.
+   */
+  route(name: string, options?: RouterOptions): Router {
+    const { url, headers, fetch } = this.target;
+    this.routers ??= new RouterPool(
+      new VigilConnector({ endpoint: url.replace(/\/api\/v1\/ingest$/, ""), apiKey: headers.authorization?.replace(/^Bearer /, ""), fetch, client: this }),
+    );
+    return this.routers.get(name, options);
+  }
+
   /** Resolves once every event recorded before the call has been sent, rejected or dropped. */
   async flush(): Promise<void> {
     const target = this.enqueuedTotal;
@@ -215,6 +230,8 @@ export class Vigil {
       const hooks = this.exitHooks;
       this.exitHooks = undefined;
       if (typeof hooks?.off === "function") hooks.off("beforeExit", this.onBeforeExit);
+      // Route followers hold a stream open: close them so the process can exit.
+      this.routers?.close();
     }
     await this.flush();
   }

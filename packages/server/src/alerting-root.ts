@@ -18,6 +18,7 @@ import type { RollupIndex } from "./core/rollup-index.js";
 import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels, parseChannelConfigs } from "./notify/registry.js";
 import { AlertEngine, type EvaluationStats } from "./services/alert-engine.js";
+import type { RouteSample } from "./core/alerting/catalogue.js";
 import type { MetricsService } from "./services/metrics-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
 import { OutboxWorker } from "./services/outbox-worker.js";
@@ -56,7 +57,7 @@ export function readRulesFile(path: string): unknown {
 }
 
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: Config, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string, onCycle?: (s: EvaluationStats) => void): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: Config, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[] } = {}): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
@@ -108,7 +109,8 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
     rules,
     sink: pipeline,
     leadership: lead,
-    onCycle,
+    onCycle: hooks.onCycle,
+    routeStates: hooks.routeStates,
     shared: storage.shared,
     now,
     log,

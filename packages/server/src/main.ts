@@ -151,7 +151,10 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   let url = "";
   let alerting: AlertingRuntime;
   try {
-    alerting = await buildAlerting(cfg, storage, rollups.index, () => leadership, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`, exposition ? (s) => exposition.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules) : undefined);
+    alerting = await buildAlerting(cfg, storage, rollups.index, () => leadership, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`, {
+      onCycle: exposition ? (s) => exposition.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules) : undefined,
+      routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
+    });
     engine = alerting.engine;
     outbox = alerting.outbox;
   } catch (err) {

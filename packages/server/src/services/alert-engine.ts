@@ -5,7 +5,7 @@
  * resolve go through it too, serialised with evaluation so neither overwrites the other.
  */
 import type { Metrics } from "@vigil/contract";
-import { aggregateCustom, catalogueEntry, type CustomSamples } from "../core/alerting/catalogue.js";
+import { aggregateCustom, catalogueEntry, ROUTE_ALERT_METRICS, type CustomSamples, type RouteSample } from "../core/alerting/catalogue.js";
 import { evaluateRule, type Observation } from "../core/alerting/evaluator.js";
 import { resolveThreshold } from "../core/alerting/threshold-settings.js";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, AlertStore } from "../core/alerting/types.js";
@@ -44,6 +44,8 @@ export interface AlertEngineDeps {
   shared: boolean;
   now(): number;
   log: EngineLog;
+  /** Each route's current state, for the route metrics (absent: no routes). */
+  routeStates?(): RouteSample[];
   /** Told after each evaluation cycle (for `/metrics`). */
   onCycle?(stats: EvaluationStats): void;
 }
@@ -178,6 +180,12 @@ export class AlertEngine {
       return value === null && samples === 0 ? [] : [{ group: {}, value, samples, threshold: thresholdFor({}) }];
     }
     const entry = catalogueEntry(rule.metric)!;
+    if (entry.source === "routes") {
+      const read = ROUTE_ALERT_METRICS[rule.metric]!;
+      const routes = (this.deps.routeStates?.() ?? []).filter((r) => rule.scope.route === undefined || rule.scope.route === r.route);
+      if (!rule.group_by.includes("route")) return routes.length ? [{ group: {}, value: Math.max(...routes.map(read)), samples: routes.length, threshold: thresholdFor({}) }] : [];
+      return routes.map((r) => ({ group: { route: r.route }, value: read(r), samples: 1, threshold: thresholdFor({ route: r.route }) }));
+    }
     const minutes = w / MINUTE;
     const cur = this.groups(rule.scope, rule.group_by, now - w, now, now, cache);
     const prev = rule.change ? this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache) : null;

@@ -15,7 +15,24 @@ export interface CatalogueEntry {
   value(m: Metrics, windowMinutes: number): number | null;
   /** The number of samples behind the value (runs, LLM calls, outcomes, feedback, tool calls, retrievals, cache operations). */
   samples(m: Metrics): number;
+  /** Where the value comes from: the rollups (default) or the routes' current state. */
+  source?: "routes";
 }
+
+/** A route's current state, as the route metrics read it. */
+export interface RouteSample {
+  route: string;
+  state: "normal" | "failed_over" | "degraded" | "pinned";
+  active_model: string;
+  primary: string;
+}
+
+/** Route metrics: read from each route's state, one value per route (1 true, 0 false). */
+export const ROUTE_ALERT_METRICS: Readonly<Record<string, (r: RouteSample) => number>> = Object.freeze({
+  route_off_primary: (r) => (r.state === "failed_over" || r.state === "degraded" ? 1 : 0),
+  route_degraded: (r) => (r.state === "degraded" ? 1 : 0),
+});
+const routeEntry = (description: string): CatalogueEntry => ({ unit: "count", description, value: () => null, samples: always, source: "routes" });
 
 const runs = (m: Metrics) => m.total_tasks;
 const calls = (m: Metrics) => m.llm_calls;
@@ -104,6 +121,8 @@ export const ALERT_METRICS: Readonly<Record<string, CatalogueEntry>> = Object.fr
   cache_entries: entry("count", "entries a cache held at its latest report in the window", "cache_entries", cacheOps),
   cache_capacity: entry("count", "capacity a cache reported last in the window, in entries", "cache_capacity", cacheOps),
   cache_fill_ratio: entry("ratio", "latest entries / latest capacity (0..1)", "cache_fill_ratio", cacheOps),
+  route_off_primary: routeEntry("1 while a route serves a backup automatically (failed_over or degraded), else 0; per route"),
+  route_degraded: routeEntry("1 while every candidate of a route is unhealthy (degraded), else 0; per route"),
 });
 
 /** Prefix of a custom metric in a rule's `metric`. */

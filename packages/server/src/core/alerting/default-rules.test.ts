@@ -72,7 +72,7 @@ describe("the shipped rule pack", () => {
     assert.deepEqual(pick("HighDegradationRate"), { metric: "degradation_rate", comparator: ">", threshold: 0.2, window: 10, for: 10, min_samples: 10, aggregate: null });
     assert.deepEqual(pick("HighCacheEvictionRate"), { metric: "cache_evictions_per_s", comparator: ">", threshold: 10, window: 5, for: 10, min_samples: 1, aggregate: null });
     assert.deepEqual(pick("CacheNearCapacity"), { metric: "cache_entries", comparator: ">", threshold: 950, window: 1, for: 10, min_samples: 1, aggregate: null });
-    assert.equal(defaultRules().length, 19);
+    assert.equal(defaultRules().length, 21);
     assert.ok(defaultRules().every((r) => !r.metric.startsWith("custom.")));
   });
 

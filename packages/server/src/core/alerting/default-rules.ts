@@ -52,6 +52,21 @@ const system = (name: string, metric: string, comparator: string, threshold: num
   ...extra,
 });
 
+/** Seed 000's failover alerts: a route moved to a backup, or no candidate of a route is healthy. */
+const failover = (name: string, metric: string, severity: string, summary: string, recommendation: string, impact: string) => ({
+  name,
+  metric,
+  comparator: ">",
+  threshold: 0,
+  window: "1m",
+  for: "0s",
+  min_samples: 1,
+  group_by: ["route"],
+  severity,
+  labels: { pack: "failover", category: "failover" },
+  annotations: { summary, description: "See GET /api/v1/routes/{{ $labels.route }} for the active model and GET /api/v1/routes/{{ $labels.route }}/history for the metric, value and threshold behind each decision.", recommendation, business_impact: impact },
+});
+
 /** The shipped rules as written (input form). */
 export const DEFAULT_RULE_INPUTS: readonly Record<string, unknown>[] = Object.freeze([
   // Seed 003: the alert thresholds table, per agent.
@@ -76,6 +91,8 @@ export const DEFAULT_RULE_INPUTS: readonly Record<string, unknown>[] = Object.fr
   system("HighDegradationRate", "degradation_rate", ">", 0.2, "10m", "10m", "warning", "slack", "{{ $value }} of responses are degraded, above {{ $threshold }}", "Check which fallbacks are taken and why (timeouts, tool failures, retrieval misses): the runs' degradation_reason and warnings say.", "One answer in five is a fallback."),
   system("ToolFailureRateHigh", "tool_error_rate", ">", 0.1, "10m", "10m", "warning", "slack", "Tool failure rate is {{ $value }}, above {{ $threshold }}", "Check the failing tools' upstreams and credentials.", "Agents cannot complete tasks that need tools."),
   system("RagFailureRateHigh", "retrieval_error_rate", ">", 0.05, "10m", "10m", "critical", "pagerduty", "Retrieval failure rate is {{ $value }}, above {{ $threshold }}", "Check the vector store and embedding service.", "Answers lose their grounding and may be wrong."),
+  failover("RouteFailedOver", "route_off_primary", "warning", "Route {{ $labels.route }} failed over to a backup model", "Check the primary model's provider and recent changes; Vigil probes it and brings traffic back once it is healthy (switch_back: auto).", "Traffic is served by a backup: quality, latency or cost may differ from the primary's."),
+  failover("RouteDegraded", "route_degraded", "critical", "Every model of route {{ $labels.route }} is unhealthy", "Vigil keeps the least bad model serving; check the providers, or pin a model by hand (POST /api/v1/routes/{{ $labels.route }}/switch).", "Requests on this route are served by an unhealthy model."),
 ]);
 
 /** The shipped rules, validated. */

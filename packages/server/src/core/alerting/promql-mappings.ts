@@ -53,6 +53,11 @@ export class Query {
     return `${metric}${this.labels(extra)}${this.offset ? ` offset ${this.offset}` : ""}`;
   }
 
+  /** `max by (<group_by>) (inner)`, or `max(inner)` without grouping. */
+  max(inner: string): string {
+    return this.groupBy.length ? `max by (${this.groupBy.join(", ")}) (${inner})` : `max(${inner})`;
+  }
+
   /** `sum by (<group_by>) (inner)`, or `sum(inner)` without grouping; `extra` labels are kept too (`le`). */
   sum(inner: string, ...extra: string[]): string {
     const by = [...extra, ...this.groupBy];
@@ -166,6 +171,7 @@ const DEGRADED = family("vigil_run_degraded_total", AGENT_LABELS, "vigil_runs_to
 const WARNINGS = family("vigil_run_warnings_total", AGENT_MODE_LABELS, "vigil_runs_total");
 const LLM = family("vigil_llm_calls_total", LLM_LABELS, "vigil_llm_calls_total");
 const CACHE_OPS = "vigil_cache_operations_total";
+const ROUTE_NOTE = "read from vigil_route_state of every instance scraped: the leader's state is authoritative, followers report what they last read";
 const LOOKUPS = 'operation=~"hit|miss"';
 
 /** Catalogue metric → PromQL over the exposition's families (docs/alerting.md lists the ones without a family). */
@@ -217,6 +223,9 @@ const MAPPINGS: Readonly<Record<string, Mapping>> = {
   cache_invalidations: { family: family(CACHE_OPS, CACHE_OP_LABELS, null), expr: (q) => q.increaseOf(CACHE_OPS, 'operation="invalidate"') },
   cache_entries: { family: family("vigil_cache_entries", [], CACHE_OPS), expr: (q) => q.cacheGauge(q.instant("vigil_cache_entries")), note: CACHE_GAUGE_NOTE },
   cache_capacity: { family: family("vigil_cache_capacity_entries", [], CACHE_OPS), expr: (q) => q.cacheGauge(q.instant("vigil_cache_capacity_entries")), note: CACHE_GAUGE_NOTE },
+  // Route state is a gauge per route (1 for the state it is in): the max over the matching states.
+  route_off_primary: { family: family("vigil_route_state", ["route"], null), expr: (q) => q.max(q.instant("vigil_route_state", 'state=~"failed_over|degraded"')), note: ROUTE_NOTE },
+  route_degraded: { family: family("vigil_route_state", ["route"], null), expr: (q) => q.max(q.instant("vigil_route_state", 'state="degraded"')), note: ROUTE_NOTE },
   cache_fill_ratio: {
     family: family("vigil_cache_entries", [], CACHE_OPS),
     expr: (q) => q.cacheGauge(`(${q.instant("vigil_cache_entries")} / (${q.instant("vigil_cache_capacity_entries")} > 0))`),
