@@ -10,6 +10,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { startServer, type RunningServer } from "@vigil/server/main";
 import { loadConfig } from "@vigil/server/config";
+import { createHmac } from "node:crypto";
+import { startReceiver, type Receiver } from "./alert-receiver.js";
 import { getJson, postJson, tempDir } from "./helpers.js";
 
 async function send(method: string, url: string, body?: unknown): Promise<{ status: number; body: any }> {
@@ -54,13 +56,17 @@ describe("models, routes and failover over HTTP", () => {
   let s: RunningServer;
   const config = join(t.dir, "vigil.yaml");
 
+  let hook: Receiver;
+
   before(async () => {
+    hook = await startReceiver();
     // The evaluation timer is slowed right down: the test drives evaluations itself.
-    writeFileSync(config, "failover:\n  evaluation_interval: 1h\n  models:\n    - { id: cfg-model, provider: acme, version: 1.0.0 }\n");
+    writeFileSync(config, `failover:\n  evaluation_interval: 1h\n  models:\n    - { id: cfg-model, provider: acme, version: 1.0.0 }\n  webhooks:\n    - { name: gateway, url: "${hook.url}/routes", secret: "0123456789abcdef-secret", routes: [summarize] }\n`);
     s = await startServer(loadConfig({ dataDir: join(t.dir, "data"), port: 0, host: "127.0.0.1", config }, {}), false);
   });
   after(async () => {
     await s?.close();
+    await hook?.close();
     t.cleanup();
   });
 
@@ -114,6 +120,15 @@ describe("models, routes and failover over HTTP", () => {
       assert.match(alerts[0].message, /summarize failed over/);
       await stream.next(2);
       assert.equal(stream.views[1].active_model, "claude-sonnet-4");
+      // The webhook subscriber got the change, signed.
+      const deadline = Date.now() + 5000;
+      while (!hook.received.some((r) => r.body?.view?.active_model === "claude-sonnet-4") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      const got = hook.received.find((r) => r.body?.view?.active_model === "claude-sonnet-4")!;
+      assert.ok(got, "the webhook received the switch");
+      assert.equal(got.headers["x-vigil-event"], "route_change");
+      assert.equal(got.body.decisions[0].trigger, "auto");
+      const expected = "sha256=" + createHmac("sha256", "0123456789abcdef-secret").update(`${got.headers["x-vigil-timestamp"]}.${got.raw}`).digest("hex");
+      assert.equal(got.headers["x-vigil-signature"], expected);
       assert.ok(stream.views[1].revision > stream.views[0].revision);
     } finally {
       stream.close();

@@ -16,6 +16,7 @@ import { Exposition } from "./prometheus/exposition.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { RouteService } from "./services/route-service.js";
+import { RouteWebhooks } from "./notify/route-webhooks.js";
 import { PriceService } from "./services/price-service.js";
 import { RollupService } from "./services/rollup-service.js";
 import { openPostgresStorage } from "./storage/postgres/postgres-storage.js";
@@ -164,6 +165,9 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   }
   const routes = new RouteService({ store: storage.routes, index: rollups.index, leadership: { isLeader: () => leadership?.isLeader() ?? false }, shared: storage.shared, now, log });
   routeService = routes;
+  // Webhook subscribers hear the changes this instance makes (each change is sent by one instance).
+  const routeHooks = new RouteWebhooks(cfg.failover.webhooks, { log });
+  routes.subscribe((c) => c.local && routeHooks.deliver(c.view, c.decisions));
   try {
     await routes.start({ models: cfg.failover.models, routes: cfg.failover.routes });
   } catch (err) {
@@ -275,6 +279,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
       closed = true;
       for (const t of timers) clearInterval(t);
       await alerting.stop();
+      await routeHooks.stop();
       await app.close();
       await rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead"));
       await cluster.close();

@@ -104,6 +104,19 @@ export const ConfigSchema = Type.Object(
           evaluation_interval: Type.Optional(Type.String()),
           models: Type.Optional(Type.Array(Type.Unknown())),
           routes: Type.Optional(Type.Array(Type.Unknown())),
+          webhooks: Type.Optional(
+            Type.Array(
+              Type.Object(
+                {
+                  name: Type.String({ minLength: 1 }),
+                  url: Type.String({ pattern: "^https?://" }),
+                  secret: Type.Optional(Type.String({ minLength: 16 })),
+                  routes: Type.Optional(Type.Array(Type.String({ minLength: 1 }))),
+                },
+                { additionalProperties: false },
+              ),
+            ),
+          ),
         },
         { additionalProperties: false },
       ),
@@ -162,7 +175,7 @@ export interface Config {
   /** Alert rules, evaluation, channels, routes (docs/alerting.md). */
   alerting: AlertingConfig;
   /** Models, routes and failover (docs/failover.md); models and routes are checked when the server starts. */
-  failover: { evaluationIntervalMs: number; models: unknown[]; routes: unknown[] };
+  failover: { evaluationIntervalMs: number; models: unknown[]; routes: unknown[]; webhooks: { name: string; url: string; secret?: string; routes?: string[] }[] };
   /** The `/metrics` exposition (docs/metrics.md). */
   prometheus: { enabled: boolean; processMetrics: boolean; seriesLimit: number; seriesLimits: Partial<Record<GroupName, number>> };
 }
@@ -276,6 +289,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
       evaluationIntervalMs: dur(file.failover?.evaluation_interval ?? "10s", "failover.evaluation_interval"),
       models: file.failover?.models ?? [],
       routes: file.failover?.routes ?? [],
+      webhooks: file.failover?.webhooks ?? [],
     },
     prometheus: {
       enabled: file.prometheus?.enabled ?? true,

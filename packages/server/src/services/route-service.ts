@@ -31,6 +31,8 @@ export interface RouteServiceDeps {
 export interface RouteChange {
   view: RouteView;
   decisions: RouteDecision[];
+  /** True when this instance made the change; false when it read another instance's change from the store. */
+  local: boolean;
 }
 
 /** Hears every route change. */
@@ -97,7 +99,7 @@ export class RouteService {
       const old = before.get(route);
       if (old && old.revision < s.revision) {
         const history = await this.deps.store.history(route, s.revision - old.revision);
-        this.publish(s, history.filter((d) => d.revision > old.revision).reverse());
+        this.publish(s, history.filter((d) => d.revision > old.revision).reverse(), false);
       }
     }
   }
@@ -319,14 +321,14 @@ export class RouteService {
     if (!(await this.deps.store.saveState(next, expected, records))) return false;
     this.states.set(next.route, next);
     for (const d of drafts) this.switches.set(d.trigger, (this.switches.get(d.trigger) ?? 0) + 1);
-    this.publish(next, records);
+    this.publish(next, records, true);
     return true;
   }
 
-  private publish(state: RouteRuntime, records: readonly RouteDecisionRecord[]): void {
+  private publish(state: RouteRuntime, records: readonly RouteDecisionRecord[], local: boolean): void {
     const r = this.routes.get(state.route);
     if (!r || this.listeners.size === 0) return;
-    const change: RouteChange = { view: this.viewOf(r, state), decisions: records.map(toDecision) };
+    const change: RouteChange = { view: this.viewOf(r, state), decisions: records.map(toDecision), local };
     for (const l of this.listeners) {
       try {
         l(change);
