@@ -135,6 +135,22 @@ describe("models, routes and failover over HTTP", () => {
     }
   });
 
+  it("compares two models side by side on a route, with a recommendation", async () => {
+    const base = `${s.url}/api/v1`;
+    const c = (await getJson(`${base}/models/compare?a=gpt-4o&b=claude-sonnet-4&route=summarize&window=1h`)).body;
+    assert.equal(c.a.calls, 40);
+    assert.equal(c.a.figures.error_rate.value, 0.5);
+    assert.equal(c.b.figures.error_rate.value, 0.025);
+    assert.deepEqual(c.better["claude-sonnet-4"], ["error_rate"]);
+    assert.equal(c.recommendation.prefer, "claude-sonnet-4");
+    assert.match(c.recommendation.reason, /error_rate/);
+    const thin = (await getJson(`${base}/models/compare?a=gpt-4o&b=llama-3-70b&window=1h`)).body;
+    assert.equal(thin.recommendation.prefer, null);
+    assert.match(thin.recommendation.reason, /not enough data/);
+    assert.equal((await getJson(`${base}/models/compare?a=gpt-4o`)).status, 400);
+    assert.equal((await getJson(`${base}/models/compare?a=gpt-4o&b=nope`)).status, 404);
+  });
+
   it("pins by hand with a TTL over automation, and unpins", async () => {
     const base = `${s.url}/api/v1`;
     const badSwitch = await postJson(`${base}/routes/summarize/switch`, { to: "cfg-model" });

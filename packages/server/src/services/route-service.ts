@@ -6,7 +6,7 @@
  * another instance is never overwritten; then every listener hears of them (server-sent events,
  * webhooks, alerts, `/metrics`). Followers re-read the state from the store and answer the same.
  */
-import type { ModelHealth, RouteDecision, RouteView } from "@vigil/contract";
+import { ROUTE_METRICS, type ModelHealth, type RouteDecision, type RouteMetric, type RouteView } from "@vigil/contract";
 import { VigilError } from "../core/errors.js";
 import { routeFigures } from "../core/failover/figures.js";
 import { evaluateHealth } from "../core/failover/health.js";
@@ -33,6 +33,28 @@ export interface RouteChange {
   decisions: RouteDecision[];
   /** True when this instance made the change; false when it read another instance's change from the store. */
   local: boolean;
+}
+
+/** Fewest calls each model needs for a comparison to recommend anything. */
+export const COMPARE_MIN_SAMPLES = 20;
+
+/** One side of a comparison. */
+export interface ComparedModel {
+  model: string;
+  calls: number;
+  figures: Partial<Record<RouteMetric, { value: number | null; samples: number }>>;
+  health: ModelHealth;
+}
+
+/** `GET /api/v1/models/compare`. */
+export interface ModelComparison {
+  route: string | null;
+  window: { start: string; end: string };
+  a: ComparedModel;
+  b: ComparedModel;
+  /** The metrics on which each model is better (beyond 2%, with enough samples on both sides). */
+  better: Record<string, RouteMetric[]>;
+  recommendation: { prefer: string | null; reason: string };
 }
 
 /** Hears every route change. */
@@ -152,6 +174,51 @@ export class RouteService {
     const b = q.get("")?.bucket;
     if (!b) return { status: "unknown", reasons: [], samples: 0 };
     return evaluateHealth(thresholds, routeFigures(b, w / 60_000, r?.slow_call_ms ?? null));
+  }
+
+  /**
+   * Two models side by side over the same window (and route, when given), with a recommendation:
+   * the one better on more of the metrics both have enough samples for, or none when it is a tie
+   * or there is too little data.
+   */
+  compare(a: string, b: string, route: string | null, windowMs: number): ModelComparison {
+    for (const m of [a, b]) if (!this.models.has(m)) throw new VigilError("NOT_FOUND", `model ${m} is not registered`);
+    if (a === b) throw new VigilError("VALIDATION_FAILED", "compare two different models", [{ path: "/b", message: "must differ from a" }]);
+    const r = route === null ? null : this.routes.get(route);
+    if (route !== null && !r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
+    const now = this.deps.now();
+    const side = (model: string): ComparedModel => {
+      const bucket = this.deps.index.query(now - windowMs, now, now, route === null ? { model } : { model, route }, [], true).get("")?.bucket;
+      const figures = bucket ? routeFigures(bucket, windowMs / 60_000, r?.slow_call_ms ?? null) : { calls: 0 };
+      const thresholds = r ? thresholdsFor(r, this.models.get(model)) : this.models.get(model)!.thresholds;
+      const out: ComparedModel = { model, calls: figures.calls, figures: {}, health: evaluateHealth(thresholds, figures) };
+      for (const k of Object.keys(ROUTE_METRICS) as RouteMetric[]) {
+        const f = figures[k];
+        out.figures[k] = f ? { value: f.value === null ? null : Math.round(f.value * 1e6) / 1e6, samples: f.samples } : { value: null, samples: 0 };
+      }
+      return out;
+    };
+    const A = side(a);
+    const B = side(b);
+    const wins: Record<string, RouteMetric[]> = { [a]: [], [b]: [] };
+    for (const k of Object.keys(ROUTE_METRICS) as RouteMetric[]) {
+      if (k === "throughput_per_min") continue; // traffic share, not quality of service
+      const x = A.figures[k]!;
+      const y = B.figures[k]!;
+      if (x.value === null || y.value === null || x.samples < COMPARE_MIN_SAMPLES || y.samples < COMPARE_MIN_SAMPLES) continue;
+      if (Math.abs(x.value - y.value) <= 0.02 * Math.max(Math.abs(x.value), Math.abs(y.value))) continue; // within 2%: a tie
+      const aBetter = ROUTE_METRICS[k] === "higher" ? x.value < y.value : x.value > y.value;
+      wins[aBetter ? a : b]!.push(k);
+    }
+    const judged = wins[a]!.length + wins[b]!.length;
+    let recommendation: ModelComparison["recommendation"];
+    if (A.calls < COMPARE_MIN_SAMPLES || B.calls < COMPARE_MIN_SAMPLES) recommendation = { prefer: null, reason: `not enough data: ${a} has ${A.calls} calls and ${b} ${B.calls} in the window; ${COMPARE_MIN_SAMPLES} each are needed` };
+    else if (judged === 0 || wins[a]!.length === wins[b]!.length) recommendation = { prefer: null, reason: judged === 0 ? "no metric differs by more than 2%" : `a tie: ${a} is better on ${wins[a]!.join(", ")}, ${b} on ${wins[b]!.join(", ")}` };
+    else {
+      const [w, l] = wins[a]!.length > wins[b]!.length ? [a, b] : [b, a];
+      recommendation = { prefer: w, reason: `${w} is better than ${l} on ${wins[w]!.join(", ")}${wins[l]!.length ? `; ${l} is better on ${wins[l]!.join(", ")}` : ""}` };
+    }
+    return { route, window: { start: iso(now - windowMs), end: iso(now) }, a: A, b: B, better: wins, recommendation };
   }
 
   /** The view of one route. */

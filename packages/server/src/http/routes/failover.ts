@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { RouteView, SwitchRequest } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
 import type { RouteService } from "../../services/route-service.js";
-import { num, str, type Query } from "../query.js";
+import { num, str, windowMs, type Query } from "../query.js";
 import { parseDuration } from "../../core/window.js";
 
 /** How often an idle stream carries a comment, so proxies keep it open and clients see it alive. */
@@ -33,6 +33,13 @@ function switchRequest(b: Record<string, unknown>): SwitchRequest {
 export function failoverRoutes(app: FastifyInstance, routes: RouteService): void {
   app.get("/api/v1/models", { config: { scope: "read" } }, async () => ({ models: routes.listModels() }));
   app.post("/api/v1/models", { config: { scope: "admin" } }, async (req, reply) => reply.code(201).send(await routes.createModel(body(req.body, "a model"))));
+  app.get("/api/v1/models/compare", { config: { scope: "read" } }, async (req) => {
+    const q = req.query as Query;
+    const a = str(q, "a");
+    const b = str(q, "b");
+    if (!a || !b) throw new VigilError("VALIDATION_FAILED", "compare needs two models: ?a=<model>&b=<model>[&route=][&window=1h]", [{ path: a ? "/b" : "/a", message: "is required" }]);
+    return routes.compare(a, b, str(q, "route") ?? null, windowMs(q, 3_600_000));
+  });
   app.get("/api/v1/models/:id", { config: { scope: "read" } }, async (req) => routes.model((req.params as { id: string }).id));
   app.patch("/api/v1/models/:id", { config: { scope: "admin" } }, async (req) => routes.updateModel((req.params as { id: string }).id, body(req.body, "the fields to change")));
   app.delete("/api/v1/models/:id", { config: { scope: "admin" } }, async (req, reply) => {
