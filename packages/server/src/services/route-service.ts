@@ -135,10 +135,9 @@ export class RouteService {
   /** One evaluation of every route (a no-op on an instance that does not lead). */
   evaluate(): Promise<number> {
     return this.serial(async () => {
-      if (!this.deps.leadership.isLeader()) {
-        if (this.deps.shared) await this.reload();
-        return 0;
-      }
+      // With a shared store the registry and states may have changed on another instance.
+      if (this.deps.shared) await this.reload();
+      if (!this.deps.leadership.isLeader()) return 0;
       const now = this.deps.now();
       let changed = 0;
       for (const r of this.routes.values()) {
