@@ -9,6 +9,7 @@
 import { ROUTE_METRICS, type ModelHealth, type RouteDecision, type RouteMetric, type RouteView } from "@vigil/contract";
 import { VigilError } from "../core/errors.js";
 import { routeFigures } from "../core/failover/figures.js";
+import { compareModels, type ComparedModel, type ModelComparison } from "../core/failover/compare.js";
 import { evaluateHealth } from "../core/failover/health.js";
 import { initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
 import { parseModel, parseRoute, rollbackModel, routeConfig, thresholdsFor, type Problem } from "../core/failover/registry.js";
@@ -33,28 +34,6 @@ export interface RouteChange {
   decisions: RouteDecision[];
   /** True when this instance made the change; false when it read another instance's change from the store. */
   local: boolean;
-}
-
-/** Fewest calls each model needs for a comparison to recommend anything. */
-export const COMPARE_MIN_SAMPLES = 20;
-
-/** One side of a comparison. */
-export interface ComparedModel {
-  model: string;
-  calls: number;
-  figures: Partial<Record<RouteMetric, { value: number | null; samples: number }>>;
-  health: ModelHealth;
-}
-
-/** `GET /api/v1/models/compare`. */
-export interface ModelComparison {
-  route: string | null;
-  window: { start: string; end: string };
-  a: ComparedModel;
-  b: ComparedModel;
-  /** The metrics on which each model is better (beyond 2%, with enough samples on both sides). */
-  better: Record<string, RouteMetric[]>;
-  recommendation: { prefer: string | null; reason: string };
 }
 
 /** Hears every route change. */
@@ -197,27 +176,7 @@ export class RouteService {
       }
       return out;
     };
-    const A = side(a);
-    const B = side(b);
-    const wins: Record<string, RouteMetric[]> = { [a]: [], [b]: [] };
-    for (const k of Object.keys(ROUTE_METRICS) as RouteMetric[]) {
-      if (k === "throughput_per_min") continue; // traffic share, not quality of service
-      const x = A.figures[k]!;
-      const y = B.figures[k]!;
-      if (x.value === null || y.value === null || x.samples < COMPARE_MIN_SAMPLES || y.samples < COMPARE_MIN_SAMPLES) continue;
-      if (Math.abs(x.value - y.value) <= 0.02 * Math.max(Math.abs(x.value), Math.abs(y.value))) continue; // within 2%: a tie
-      const aBetter = ROUTE_METRICS[k] === "higher" ? x.value < y.value : x.value > y.value;
-      wins[aBetter ? a : b]!.push(k);
-    }
-    const judged = wins[a]!.length + wins[b]!.length;
-    let recommendation: ModelComparison["recommendation"];
-    if (A.calls < COMPARE_MIN_SAMPLES || B.calls < COMPARE_MIN_SAMPLES) recommendation = { prefer: null, reason: `not enough data: ${a} has ${A.calls} calls and ${b} ${B.calls} in the window; ${COMPARE_MIN_SAMPLES} each are needed` };
-    else if (judged === 0 || wins[a]!.length === wins[b]!.length) recommendation = { prefer: null, reason: judged === 0 ? "no metric differs by more than 2%" : `a tie: ${a} is better on ${wins[a]!.join(", ")}, ${b} on ${wins[b]!.join(", ")}` };
-    else {
-      const [w, l] = wins[a]!.length > wins[b]!.length ? [a, b] : [b, a];
-      recommendation = { prefer: w, reason: `${w} is better than ${l} on ${wins[w]!.join(", ")}${wins[l]!.length ? `; ${l} is better on ${wins[l]!.join(", ")}` : ""}` };
-    }
-    return { route, window: { start: iso(now - windowMs), end: iso(now) }, a: A, b: B, better: wins, recommendation };
+    return { route, window: { start: iso(now - windowMs), end: iso(now) }, ...compareModels(side(a), side(b)) };
   }
 
   /** The view of one route. */
