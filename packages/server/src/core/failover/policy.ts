@@ -40,9 +40,9 @@ export interface PolicySettings {
   backoff_decay_ms: number;
 }
 
-/** The defaults: trip after 3 bad evaluations, dwell 1 min, probe 5%, ramp 25% and 50%, backoff 1 min doubling to 1 h. */
+/** The defaults: trip after 2 bad evaluations, dwell 1 min, probe 5%, ramp 25% and 50%, backoff 1 min doubling to 1 h. */
 export const DEFAULT_POLICY: Readonly<PolicySettings> = Object.freeze({
-  trip_after: 3,
+  trip_after: 2,
   min_dwell_ms: 60_000,
   probe_share: 0.05,
   probe_evaluations: 3,
