@@ -2,7 +2,9 @@
  * `vigil demo`: realistic synthetic traffic through the SDK — five agents on five models and
  * routes, two tenants, LLM calls, outcomes, feedback, cache operations, tool calls and retrievals —
  * with a degradation of one model part-way through so that alerts and failover have something to
- * react to. Prints a progress line.
+ * react to. It registers a `summarize` route (gpt-4o, then claude-sonnet-4, gpt-4o-mini) and picks
+ * that route's model through the SDK router, so the failover shows in the traffic. Prints a
+ * progress line.
  */
 import { Vigil } from "@vigil/sdk";
 
@@ -43,6 +45,32 @@ const SOURCES = ["pinecone", "pgvector"];
 const WARNINGS = ["low_confidence", "long_context", "slow_tool"];
 const CACHE_CAPACITY = 1000;
 
+/** The route the demo registers, so a degradation shows a failover. */
+const DEMO_ROUTE = {
+  route: "summarize",
+  primary: "gpt-4o",
+  backups: ["claude-sonnet-4", "gpt-4o-mini"],
+  thresholds: { error_rate: { trip: 0.2, recover: 0.1, min_samples: 20 }, p95_latency_ms: { trip: 4000, recover: 3000, min_samples: 20 } },
+  window: "1m",
+  policy: { min_dwell_ms: "20s", backoff_base_ms: "30s" },
+};
+
+/** Registers the demo's models and route (kept as they are when they exist); a note when it cannot. */
+async function registerRoute(target: string, apiKey: string | undefined): Promise<string | null> {
+  const headers: Record<string, string> = { "content-type": "application/json", ...(apiKey ? { authorization: `Bearer ${apiKey}` } : {}) };
+  const post = (path: string, body: unknown) => fetch(`${target}${path}`, { method: "POST", headers, body: JSON.stringify(body), signal: AbortSignal.timeout(5000) }).then((r) => r.status);
+  try {
+    for (const p of PROFILES) {
+      const status = await post("/api/v1/models", { id: p.model, provider: p.provider, capabilities: { tools: true } });
+      if (status === 401 || status === 403) return "the API key has no admin scope: the demo route is not registered, so the degradation shows in alerts but not as a failover";
+    }
+    const status = await post("/api/v1/routes", DEMO_ROUTE);
+    return status === 201 || status === 409 ? null : `could not register the demo route (HTTP ${status})`;
+  } catch (err) {
+    return `could not register the demo route: ${(err as Error).message}`;
+  }
+}
+
 /** Standard normal sample (Box–Muller). */
 function gauss(): number {
   return Math.sqrt(-2 * Math.log(1 - Math.random())) * Math.cos(2 * Math.PI * Math.random());
@@ -62,6 +90,8 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     process.stderr.write(`vigil demo: cannot reach a Vigil server at ${target} (${(err as Error).message}). Start one with \`npm start\` or pass --target.\n`);
     return 1;
   }
+  const routeNote = await registerRoute(target, opts.apiKey);
+  if (routeNote) process.stderr.write(`vigil demo: ${routeNote}\n`);
   const errors: string[] = [];
   const vigil = new Vigil({ endpoint: target, ...(opts.apiKey ? { apiKey: opts.apiKey } : {}), flushIntervalMs: 500, onError: (e) => errors.length < 5 && errors.push(e.message) });
   const started = Date.now();
@@ -69,6 +99,9 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   // The degradation starts 40% into a bounded run, or after 60 s of an unbounded one.
   const degradeAt = durationMs > 0 ? durationMs * 0.4 : 60_000;
   const degraded = PROFILES[0]!;
+  // The summarize route's model comes from Vigil: when gpt-4o degrades, Vigil fails the route over
+  // and the demo's traffic follows, as a gateway's would.
+  const router = vigil.route(DEMO_ROUTE.route, { defaultModel: DEMO_ROUTE.primary });
   const counts = { runs: 0, llm: 0, outcomes: 0, feedback: 0, cache: 0, tools: 0, retrievals: 0 };
   let cacheEntries = 600;
   let stopping = false;
@@ -80,8 +113,10 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
   const progress = (final = false) => {
     const s = vigil.stats();
     const el = Math.round((Date.now() - started) / 1000);
-    const phase = Date.now() - started >= degradeAt ? `degraded: ${degraded.model} on ${degraded.route} is slow and failing` : "healthy";
-    const line = `[demo ${el}s${durationMs ? "/" + opts.duration + "s" : ""}] runs ${counts.runs} · llm calls ${counts.llm} · outcomes ${counts.outcomes} · feedback ${counts.feedback} · cache ops ${counts.cache} · tool calls ${counts.tools} · retrievals ${counts.retrievals} · sent ${s.sent} · queued ${s.queued} · dropped ${s.dropped} · rejected ${s.rejected} · ${phase}`;
+    const phase = Date.now() - started >= degradeAt ? `degraded: ${degraded.model} is slow and failing` : "healthy";
+    const view = router.current();
+    const routeState = view ? ` · route ${view.route} → ${view.active_model}${view.split ? ` (+${Math.round(view.split.share * 100)}% ${view.split.model})` : ""} [${view.state}]` : "";
+    const line = `[demo ${el}s${durationMs ? "/" + opts.duration + "s" : ""}] runs ${counts.runs} · llm calls ${counts.llm} · outcomes ${counts.outcomes} · feedback ${counts.feedback} · cache ops ${counts.cache} · tool calls ${counts.tools} · retrievals ${counts.retrievals} · sent ${s.sent} · queued ${s.queued} · dropped ${s.dropped} · rejected ${s.rejected} · ${phase}${routeState}`;
     if (tty && !final) process.stderr.write(`\r${line}\u001b[K`);
     else process.stderr.write(line + "\n");
   };
@@ -94,8 +129,11 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     carry -= n;
     const isDegraded = tickStart - started >= degradeAt;
     for (let i = 0; i < n; i++) {
-      const p = pick(PROFILES);
-      const bad = isDegraded && p === degraded;
+      const base = pick(PROFILES);
+      // The summarize route takes the model Vigil says is active (or the probe share's).
+      const routed = base.route === DEMO_ROUTE.route ? (router.pick()?.model ?? base.model) : base.model;
+      const p = routed === base.model ? base : { ...base, model: routed, provider: PROFILES.find((x) => x.model === routed)?.provider ?? base.provider, baseMs: PROFILES.find((x) => x.model === routed)?.baseMs ?? base.baseMs };
+      const bad = isDegraded && p.model === degraded.model;
       const latency = Math.max(20, p.baseMs * Math.exp(0.35 * gauss()) * (bad ? 4 : 1));
       const ok = Math.random() < (bad ? 0.62 : p.successRate);
       const status = ok ? "success" : Math.random() < 0.3 ? "timeout" : "failure";
@@ -148,6 +186,7 @@ export async function runDemo(opts: DemoOptions): Promise<number> {
     }
     await new Promise((r) => setTimeout(r, Math.max(0, tickMs - (Date.now() - tickStart))));
   }
+  router.close();
   await vigil.shutdown();
   progress(true);
   process.off("SIGINT", onSignal);
