@@ -35,6 +35,13 @@ module.exports = {
       to: { path: S + "(storage|notify|cli|config)/|" + S + "main\\.ts" },
     },
     {
+      name: "relay-imports-core-sdk-only",
+      comment: "vigil relay is a gateway beside the server: core (types, errors), the contract, the SDK and node builtins, never the server's layers",
+      severity: "error",
+      from: { path: S + "relay/", pathNot: "\\.test\\.ts$" },
+      to: { dependencyTypesNot: ["core"], pathNot: [S + "(core|relay)/", "^packages/(contract|sdk)/", "^node_modules/@vigil/(contract|sdk)"] },
+    },
+    {
       name: "sdk-imports-contract-only",
       severity: "error",
       from: { path: "^packages/sdk/src/" },

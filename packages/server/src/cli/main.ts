@@ -1,8 +1,9 @@
-/** The `vigil` command line: `serve`, `demo`, `rules export` and `dashboards export`. */
+/** The `vigil` command line: `serve`, `relay`, `demo`, `rules export` and `dashboards export`. */
 import { Command, InvalidArgumentError } from "commander";
 import { demoEnv, serve } from "../main.js";
 import { runDemo } from "./commands/demo.js";
 import { dashboardsExportCommand } from "./commands/dashboards-export.js";
+import { registerRelayCommand } from "./commands/relay.js";
 import { rulesExportCommand } from "./commands/rules-export.js";
 
 const port = (v: string) => {
@@ -37,6 +38,8 @@ program
   .action(async (opts: { port?: number; host?: string; dataDir?: string; databaseUrl?: string; config?: string; logLevel?: string; rules?: string }) => {
     await serve(opts);
   });
+
+registerRelayCommand(program);
 
 program
   .command("demo")
