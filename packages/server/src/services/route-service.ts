@@ -11,11 +11,12 @@ import { VigilError } from "../core/errors.js";
 import { routeFigures } from "../core/failover/figures.js";
 import { compareModels, type ComparedModel, type ModelComparison } from "../core/failover/compare.js";
 import { evaluateHealth } from "../core/failover/health.js";
-import { initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
+import { healthFrom, initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
 import { parseModel, parseRoute, rollbackModel, routeConfig, thresholdsFor, type Problem } from "../core/failover/registry.js";
 import type { ModelRecord, RouteDecisionRecord, RouteRecord, RouteStore } from "../core/failover/store.js";
 import type { Leadership } from "../core/ports.js";
-import type { RollupIndex } from "../core/rollup-index.js";
+import type { Bucket } from "../core/bucket.js";
+import { FINE_SLICE, type RollupIndex } from "../core/rollup-index.js";
 
 /** What the route service needs. */
 export interface RouteServiceDeps {
@@ -123,8 +124,8 @@ export class RouteService {
         const prev = this.states.get(r.route) ?? null;
         const base = prev ?? initialRuntime(routeConfig(r), now);
         const health = this.healthOf(r, now);
-        this.health.set(r.route, health);
-        const step = stepRoute(routeConfig(r), this.candidates(), base, health, now);
+        this.health.set(r.route, health.shown);
+        const step = stepRoute(routeConfig(r), this.candidates(), base, health.window, now, health.fresh);
         const dirty = prev === null || JSON.stringify(step.next) !== JSON.stringify(prev);
         if (!dirty) continue;
         const ok = await this.save(step.next, prev?.revision ?? null, step.decisions);
@@ -363,14 +364,27 @@ export class RouteService {
     }
   }
 
-  private healthOf(r: RouteRecord, now: number): Record<string, ModelHealth> {
-    const byModel = this.deps.index.query(now - r.window_ms, now, now, { route: r.route }, ["model"], true);
-    const out: Record<string, ModelHealth> = {};
+  /**
+   * Health of every candidate over the route's window, and "fresh" health: for a model other than
+   * the active one, over its calls since the route last changed or its probe started.
+   */
+  private healthOf(r: RouteRecord, now: number): { window: Record<string, ModelHealth>; fresh: Record<string, ModelHealth>; shown: Record<string, ModelHealth> } {
+    const rt = this.states.get(r.route) ?? initialRuntime(routeConfig(r), r.created_at);
+    const windowStart = now - r.window_ms;
+    const full = this.deps.index.query(windowStart, now, now, { route: r.route }, ["model"], true);
+    const judge = (m: string, b: Bucket | undefined, from: number): ModelHealth => (b ? evaluateHealth(thresholdsFor(r, this.models.get(m)), routeFigures(b, (now - from) / 60_000, r.slow_call_ms)) : { status: "unknown", reasons: [], samples: 0 });
+    const window: Record<string, ModelHealth> = {};
+    const fresh: Record<string, ModelHealth> = {};
     for (const m of [r.primary, ...r.backups]) {
-      const b = byModel.get(m)?.bucket;
-      out[m] = b ? evaluateHealth(thresholdsFor(r, this.models.get(m)), routeFigures(b, r.window_ms / 60_000, r.slow_call_ms)) : { status: "unknown", reasons: [], samples: 0 };
+      window[m] = judge(m, full.get(m)?.bucket, windowStart);
+      // From the next 10-second slice after the change, so no call from before it counts.
+      const since = healthFrom(rt, m, windowStart);
+      const from = since === windowStart ? since : Math.ceil(since / FINE_SLICE) * FINE_SLICE;
+      fresh[m] = from === windowStart ? window[m] : judge(m, this.deps.index.query(from, now, now, { route: r.route, model: m }, [], true).get("")?.bucket, from);
     }
-    return out;
+    const shown = { ...window };
+    if (rt.split) shown[rt.split.model] = fresh[rt.split.model]!;
+    return { window, fresh, shown };
   }
 
   private candidates(): Map<string, CandidateModel> {
@@ -390,7 +404,7 @@ export class RouteService {
       split: s.split ? { model: s.split.model, share: s.split.share, phase: s.split.phase } : null,
       pin: s.pin ? { model: s.pin.model, until: s.pin.until === null ? null : iso(s.pin.until), by: s.pin.by, reason: s.pin.reason } : null,
       switch_back: r.switch_back,
-      health: this.health.get(r.route) ?? this.healthOf(r, this.deps.now()),
+      health: this.health.get(r.route) ?? this.healthOf(r, this.deps.now()).shown,
     };
   }
 

@@ -32,7 +32,7 @@ const decision = (name: string, revision: number, at: number, over: Partial<Rout
 });
 /** A state far from the defaults: every nullable set, nested maps and objects filled. */
 const busy = (name: string, revision: number): RouteRuntime => runtime(name, revision, {
-  active: "m2", state: "pinned", since: 5000, reason: "pinned by ann: \"deploy\" é", split: { model: "m1", share: 0.05, phase: "probe", step: -1 },
+  active: "m2", state: "pinned", since: 5000, reason: "pinned by ann: \"deploy\" é", split: { model: "m1", share: 0.05, phase: "probe", step: -1, started_at: 4000 },
   pin: { model: "m2", until: 9000, by: "ann", reason: null }, bad: { m1: 3, "m.2": 0 }, good: { m2: 7 }, trips: 2, last_trip_at: 4000,
   probe_not_before: 6000, recovery_noted: true,
 });

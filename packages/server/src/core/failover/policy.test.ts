@@ -123,6 +123,32 @@ describe("route switching policy", () => {
     for (let i = 1; i < during.length; i++) assert.ok(during[i]! >= during[i - 1]!, `share fell from ${during[i - 1]} to ${during[i]}`);
   });
 
+  it("judges a probe on the primary's fresh calls, not on the window's old failures, and picks targets on the window", () => {
+    const p = { ...DEFAULT_POLICY, trip_after: 1, min_dwell_ms: 0, backoff_base_ms: 10 * S, probe_evaluations: 2, ramp: [0.5], ramp_step_evaluations: 1 };
+    const c = cfg({ policy: p });
+    let rt = initialRuntime(c, 0);
+    const decisions: DecisionDraft[] = [];
+    for (let i = 1; i <= 12; i++) {
+      // The window still holds a's failures while it is off the route; its calls since the change
+      // (fresh) are fine. Once back, its window is its new, healthy traffic.
+      const window = { a: i === 1 ? sick() : rt.active === "a" ? healthy : sick(0.2), b: healthy };
+      const fresh = { a: i === 1 ? sick() : healthy, b: healthy };
+      const r = stepRoute(c, models, rt, window, i * EVERY, fresh);
+      decisions.push(...r.decisions);
+      rt = r.next;
+    }
+    assert.deepEqual(decisions.map((d) => d.trigger), ["auto", "probe", "ramp", "recovery"]);
+    // Without fresh figures the old failures would abort every probe.
+    let stale = initialRuntime(c, 0);
+    const staleDecisions: DecisionDraft[] = [];
+    for (let i = 1; i <= 12; i++) {
+      const r = stepRoute(c, models, stale, { a: sick(0.2), b: healthy }, i * EVERY);
+      staleDecisions.push(...r.decisions);
+      stale = r.next;
+    }
+    assert.equal(staleDecisions.filter((d) => d.trigger === "recovery").length, 0);
+  });
+
   it("aborts a probe at the primary's first unhealthy evaluation, with a backoff that doubles and decays", () => {
     const p = { ...DEFAULT_POLICY, trip_after: 1, min_dwell_ms: 0, backoff_base_ms: 20 * S, backoff_max_ms: 1000 * S, backoff_decay_ms: 600 * S };
     const c = cfg({ policy: p });

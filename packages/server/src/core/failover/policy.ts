@@ -89,6 +89,8 @@ export interface Pin {
 export interface Split extends TrafficSplit {
   /** Ramp step (-1 while probing). */
   step: number;
+  /** When the probe started: the probed model is judged on its traffic since then. */
+  started_at: number;
 }
 
 /** The runtime state of a route (persisted). */
@@ -176,16 +178,30 @@ function worstReason(h: ModelHealth): { metric: RouteMetric | null; value: numbe
 
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
+/**
+ * Where the health of `model` is judged from: the active model over the whole window; another
+ * candidate only on its traffic since the route last changed (or since its probe started), so a
+ * primary is not held to the failures that made the route leave it, and a probe counts only its own
+ * calls.
+ */
+export function healthFrom(rt: RouteRuntime, model: string, windowStart: number): number {
+  if (model === rt.active) return windowStart;
+  return Math.max(windowStart, rt.split?.model === model ? (rt.split.started_at ?? rt.since) : rt.since);
+}
+
 /** One evaluation of a route. `models` holds every registered model by id. */
-export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, CandidateModel>, prev: RouteRuntime, health: Readonly<Record<string, ModelHealth>>, now: number): Step {
+export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, CandidateModel>, prev: RouteRuntime, health: Readonly<Record<string, ModelHealth>>, now: number, fresh: Readonly<Record<string, ModelHealth>> = health): Step {
   const p = cfg.policy;
   const rt: RouteRuntime = { ...prev, bad: { ...prev.bad }, good: { ...prev.good }, split: prev.split ? { ...prev.split } : null, pin: prev.pin ? { ...prev.pin } : null };
   const decisions: DecisionDraft[] = [];
   const h = (m: string) => health[m] ?? UNKNOWN;
+  // A probed primary is judged on its calls since the probe started, and a probe starts on the
+  // primary's calls since the route left it: old failures neither doom a probe nor delay one.
+  const hf = (m: string) => fresh[m] ?? UNKNOWN;
   const candidates = [cfg.primary, ...cfg.backups.filter((b) => b !== cfg.primary)];
   // Streaks: unknown (too few samples) neither counts nor breaks a streak.
   for (const m of new Set([...candidates, rt.active])) {
-    const s = h(m).status;
+    const s = (prev.split?.model === m ? hf(m) : h(m)).status;
     if (s === "unhealthy") rt.bad[m] = (rt.bad[m] ?? 0) + 1;
     else if (s !== "unknown") rt.bad[m] = 0;
     if (s === "healthy") rt.good[m] = (rt.good[m] ?? 0) + 1;
@@ -216,7 +232,7 @@ export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, Candidat
 
   // A probe or ramp of the primary: abort at its first unhealthy evaluation, else advance.
   if (rt.split) {
-    const ph = h(rt.split.model);
+    const ph = hf(rt.split.model);
     if (ph.status === "unhealthy") {
       const trips = effectiveTrips(rt, p, now) + 1;
       rt.trips = trips;
@@ -246,7 +262,7 @@ export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, Candidat
         change(to, baseState(to), "recovery", `${to} healthy through probe and ramp; all traffic back`);
       } else {
         const share = p.ramp[nextStep]!;
-        rt.split = { model: rt.split.model, share, phase: "ramp", step: nextStep };
+        rt.split = { model: rt.split.model, share, phase: "ramp", step: nextStep, started_at: rt.split.started_at };
         rt.reason = `ramping ${rt.split.model} to ${Math.round(share * 100)}% of traffic`;
         rt.revision++;
         decisions.push({ at: now, from: rt.active, to: rt.split.model, trigger: "ramp", metric: null, value: null, threshold: null, reason: rt.reason, state: rt.state });
@@ -293,9 +309,9 @@ export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, Candidat
 
   // On a backup: bring the primary back (auto), or report that it could come back (manual).
   if (rt.active !== cfg.primary && eligible(cfg, models.get(cfg.primary)) && rt.state !== "degraded") {
-    const ph = h(cfg.primary);
+    const ph = hf(cfg.primary);
     if (cfg.switch_back === "auto" && dwellOver && now >= rt.probe_not_before && ph.status !== "unhealthy" && active.status !== "unhealthy") {
-      rt.split = { model: cfg.primary, share: p.probe_share, phase: "probe", step: -1 };
+      rt.split = { model: cfg.primary, share: p.probe_share, phase: "probe", step: -1, started_at: now };
       rt.good[cfg.primary] = 0;
       rt.reason = `probing ${cfg.primary} with ${Math.round(p.probe_share * 100)}% of traffic`;
       rt.revision++;
