@@ -8,6 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { alertDetection } from "./alert-detection.js";
 import { alertEval } from "./alert-eval.js";
 import { exposition } from "./exposition.js";
+import { failoverTime, relay } from "./relay.js";
 import { comparePlacements, ingest } from "./ingest.js";
 import { memory } from "./memory.js";
 import { pgIngest } from "./pg-ingest.js";
@@ -27,6 +28,8 @@ const BENCHES: Record<string, () => Promise<void>> = {
   "alert-eval": alertEval,
   "alert-detection": alertDetection,
   exposition,
+  relay,
+  "failover-time": failoverTime,
 };
 
 /**
@@ -34,7 +37,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
  * need a PostgreSQL server, and the `alert-*` benches run real Prometheus and Alertmanager
  * processes for minutes, so those run by name).
  */
-const DEFAULT = ["ingest", "query", "sdk", "memory", "exposition"];
+const DEFAULT = ["ingest", "query", "sdk", "memory", "exposition", "relay"];
 
 function commit(): string {
   try {

@@ -227,7 +227,8 @@ export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, Candidat
     } else return { next: rt, decisions };
   }
 
-  const dwellOver = now - rt.since >= p.min_dwell_ms;
+  // The dwell is the least time between changes: a route that never changed can trip at once.
+  const dwellOver = rt.revision <= 1 || now - rt.since >= p.min_dwell_ms;
   const active = h(rt.active);
 
   // A probe or ramp of the primary: abort at its first unhealthy evaluation, else advance.
