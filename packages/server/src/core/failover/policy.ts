@@ -15,7 +15,7 @@
  *   route on its backup);
  * - obeys a manual pin, with an optional expiry, over everything else.
  */
-import type { ModelHealth, RouteMetric, RouteStateName, SwitchBack, SwitchTrigger, TrafficSplit } from "@vigil/contract";
+import type { ModelHealth, RouteDecision, RouteMetric, RouteStateName, SwitchBack, SwitchTrigger, TrafficSplit } from "@vigil/contract";
 import { badness } from "./health.js";
 
 /** Timing and shape of the policy (defaults in DEFAULT_POLICY). */
@@ -116,18 +116,8 @@ export interface RouteRuntime {
   recovery_noted: boolean;
 }
 
-/** A decision, as recorded in the route's history. */
-export interface DecisionDraft {
-  at: number;
-  from: string | null;
-  to: string;
-  trigger: SwitchTrigger;
-  metric: RouteMetric | null;
-  value: number | null;
-  threshold: number | null;
-  reason: string;
-  state: RouteStateName;
-}
+/** A decision, as recorded in the route's history (the wire form, with the time in epoch ms, before route and revision are known). */
+export type DecisionDraft = Omit<RouteDecision, "at" | "route" | "revision"> & { at: number };
 
 /** The result of one step. */
 export interface Step {

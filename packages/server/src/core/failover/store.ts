@@ -2,9 +2,9 @@
  * The registry's records (models with versions, routes) and the route store port: registry,
  * runtime state and decision history, kept by SQLite and PostgreSQL alike (storage contract suite).
  */
-import type { RouteMetric, RouteStateName, SwitchBack, SwitchTrigger } from "@vigil/contract";
+import type { SwitchBack } from "@vigil/contract";
 import type { RouteThresholds } from "./health.js";
-import type { ModelCapabilities, PolicySettings, RouteRuntime } from "./policy.js";
+import type { DecisionDraft, ModelCapabilities, PolicySettings, RouteRuntime } from "./policy.js";
 
 /** Lifecycle of a model in the registry. */
 export type ModelStatus = "active" | "standby" | "retired";
@@ -68,19 +68,7 @@ export interface RouteRecord {
 }
 
 /** One decision as stored. */
-export interface RouteDecisionRecord {
-  route: string;
-  at: number;
-  from: string | null;
-  to: string;
-  trigger: SwitchTrigger;
-  metric: RouteMetric | null;
-  value: number | null;
-  threshold: number | null;
-  reason: string;
-  state: RouteStateName;
-  revision: number;
-}
+export type RouteDecisionRecord = DecisionDraft & { route: string; revision: number };
 
 /** Registry, route state and history. */
 export interface RouteStore {
