@@ -221,8 +221,10 @@ describe("failover end to end through vigil relay", () => {
   it("with every model unhealthy still serves every request on the least bad one and says degraded", async () => {
     up.set("all-a", 0, 220);
     up.set("all-b", 0, 160);
-    const served = traffic("all", 5000, 3);
-    await until("degraded", 12_000, async () => (await view("all")).state === "degraded");
+    // The backup answers for its calls since it took the route (from the next 10-second slice),
+    // so the traffic lasts long enough for it to be judged too.
+    const served = traffic("all", 20_000, 3);
+    await until("degraded", 30_000, async () => (await view("all")).state === "degraded");
     const results = await served;
     assert.ok(results.length > 20, "requests kept being answered");
     const v = await view("all");

@@ -49,6 +49,8 @@ export class Vigil {
   private routers: RouterPool | undefined;
 
   private closed = false;
+  /** Set when a shutdown's timeout passed: failed batches are dropped instead of retried. */
+  private abandoned = false;
   private queueFullReported = false;
   private scheduled = false;
   private draining = false;
@@ -221,8 +223,12 @@ export class Vigil {
     while (this.settledTotal < target) await this.pump();
   }
 
-  /** Stops the timer, flushes, and turns later record calls into no-ops counted as dropped. */
-  async shutdown(): Promise<void> {
+  /**
+   * Stops the timer, flushes, and turns later record calls into no-ops counted as dropped. With
+   * `timeoutMs`, events not delivered by then stop being retried and are counted as dropped, so a
+   * process whose Vigil is unreachable can still exit.
+   */
+  async shutdown(opts: { timeoutMs?: number } = {}): Promise<void> {
     if (!this.closed) {
       this.closed = true;
       if (this.timer !== undefined) clearInterval(this.timer);
@@ -233,7 +239,13 @@ export class Vigil {
       // Route followers hold a stream open: close them so the process can exit.
       this.routers?.close();
     }
-    await this.flush();
+    if (opts.timeoutMs === undefined) return this.flush();
+    const timer = setTimeout(() => (this.abandoned = true), opts.timeoutMs);
+    try {
+      await this.flush();
+    } finally {
+      clearTimeout(timer);
+    }
   }
 
   /** A snapshot of the client's counters. */
@@ -359,7 +371,7 @@ export class Vigil {
         }
         return this.settleFailed("BATCH_REJECTED", batch, result, retry + 1);
       }
-      if (retry >= this.maxRetries) return this.settleFailed("BATCH_DROPPED", batch, result, retry + 1);
+      if (retry >= this.maxRetries || this.abandoned) return this.settleFailed("BATCH_DROPPED", batch, result, retry + 1);
       const wait = result.retryAfterMs ?? backoffDelay(retry, this.retryBaseMs, this.retryMaxMs);
       await sleep(Math.min(wait, this.retryMaxMs));
     }

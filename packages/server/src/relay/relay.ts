@@ -321,8 +321,9 @@ class Relay {
     this.pool.close();
     this.state.changed();
     await this.state.flush();
-    const flushed = await Promise.race([this.vigil.shutdown().then(() => true), delay(this.options.flushTimeoutMs ?? 5000).then(() => false)]);
-    if (!flushed) this.logger.warn({ ...this.vigil.stats() }, "Vigil did not take the last events before the flush timeout; they are lost");
+    const before = this.vigil.stats().dropped;
+    await this.vigil.shutdown({ timeoutMs: this.options.flushTimeoutMs ?? 5000 });
+    if (this.vigil.stats().dropped > before) this.logger.warn({ ...this.vigil.stats() }, "Vigil did not take the last events before the flush timeout; they are lost");
     this.upstreamClient.close();
     this.logger.info({}, "vigil relay stopped");
   }

@@ -377,6 +377,14 @@ export class RouteService {
     const fresh: Record<string, ModelHealth> = {};
     for (const m of [r.primary, ...r.backups]) {
       window[m] = judge(m, full.get(m)?.bucket, windowStart);
+      if (m === rt.active) {
+        // The active model over its time on the route (the whole window when that is longer).
+        const since = healthFrom(rt, m, windowStart);
+        const from = since === windowStart ? since : Math.ceil(since / FINE_SLICE) * FINE_SLICE;
+        if (from !== windowStart) window[m] = judge(m, this.deps.index.query(from, now, now, { route: r.route, model: m }, [], true).get("")?.bucket, from);
+        fresh[m] = window[m]!;
+        continue;
+      }
       // From the next 10-second slice after the change, so no call from before it counts.
       const since = healthFrom(rt, m, windowStart);
       const from = since === windowStart ? since : Math.ceil(since / FINE_SLICE) * FINE_SLICE;

@@ -114,6 +114,8 @@ export interface RouteRuntime {
   probe_not_before: number;
   /** Set once a recovered primary has been reported under `switch_back: manual`. */
   recovery_noted: boolean;
+  /** When the active model took the route (absent: since before the window). */
+  active_since?: number;
 }
 
 /** A decision, as recorded in the route's history (the wire form, with the time in epoch ms, before route and revision are known). */
@@ -169,13 +171,15 @@ function worstReason(h: ModelHealth): { metric: RouteMetric | null; value: numbe
 const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /**
- * Where the health of `model` is judged from: the active model over the whole window; another
- * candidate only on its traffic since the route last changed (or since its probe started), so a
- * primary is not held to the failures that made the route leave it, and a probe counts only its own
- * calls.
+ * Where the health of `model` is judged from: the active model over the window since it took the
+ * route; another candidate only on its traffic since the route last changed (or since its probe
+ * started), so a primary is not held to the failures that made the route leave it, and a probe
+ * counts only its own calls.
  */
 export function healthFrom(rt: RouteRuntime, model: string, windowStart: number): number {
-  if (model === rt.active) return windowStart;
+  // The active model answers for its calls since it took the route: a primary back from a probe is
+  // not tripped again by the failures that made the route leave it.
+  if (model === rt.active) return Math.max(windowStart, rt.active_since ?? windowStart);
   return Math.max(windowStart, rt.split?.model === model ? (rt.split.started_at ?? rt.since) : rt.since);
 }
 
@@ -200,6 +204,7 @@ export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, Candidat
   const change = (to: string, state: RouteStateName, trigger: SwitchTrigger, why: string, cause: ModelHealth | null = null) => {
     const w = cause ? worstReason(cause) : { metric: null, value: null, threshold: null };
     decisions.push({ at: now, from: rt.active, to, trigger, metric: w.metric, value: w.value, threshold: w.threshold, reason: why, state });
+    if (to !== rt.active) rt.active_since = now;
     rt.active = to;
     rt.state = state;
     rt.since = now;
@@ -321,7 +326,7 @@ export function manualSwitch(prev: RouteRuntime, to: string, opts: { ttlMs: numb
   const rt: RouteRuntime = { ...prev, split: null, pin: { model: to, until: opts.ttlMs === null ? null : now + opts.ttlMs, by: opts.by, reason: opts.reason } };
   const why = `pinned to ${to}${opts.by ? ` by ${opts.by}` : ""}${opts.ttlMs !== null ? ` for ${Math.round(opts.ttlMs / 1000)} s` : ""}${opts.reason ? `: ${opts.reason}` : ""}`;
   const d: DecisionDraft = { at: now, from: prev.active, to, trigger: "manual", metric: null, value: null, threshold: null, reason: why, state: "pinned" };
-  return { next: { ...rt, active: to, state: "pinned", since: now, reason: why, revision: prev.revision + 1 }, decisions: [d] };
+  return { next: { ...rt, active: to, state: "pinned", since: now, reason: why, revision: prev.revision + 1, active_since: to === prev.active ? prev.active_since : now }, decisions: [d] };
 }
 
 /** Removes a pin: automation resumes from the pinned model. */
