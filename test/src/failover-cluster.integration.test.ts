@@ -74,8 +74,13 @@ describe("failover with two instances on PostgreSQL", () => {
     await follower.routes.evaluate();
     const v = (await getJson(`${follower.url}/api/v1/routes/answer`)).body;
     assert.deepEqual({ active: v.active_model, state: v.state, pin: v.pin }, { active: before.active_model, state: before.state, pin: before.pin });
-    // And it decides now: unpinned, the failing primary trips again.
+    // And it decides now: unpinned, the primary answers for its calls since it was pinned (from the
+    // next 10-second slice), so fresh failures trip it again.
     await fetch(`${follower.url}/api/v1/routes/answer/pin`, { method: "DELETE" });
+    const pinnedAt = Date.parse(before.since);
+    await new Promise((r) => setTimeout(r, Math.max(0, Math.ceil(pinnedAt / 10_000) * 10_000 + 200 - Date.now())));
+    const failing = Array.from({ length: 30 }, (_, i) => ({ type: "llm_call", body: { model: "primary-m", route: "answer", latency_ms: 100, status: i % 2 ? "failure" : "success" } }));
+    assert.equal((await postJson(`${follower.url}/api/v1/ingest`, { events: failing })).status, 207);
     await follower.routes.evaluate();
     assert.equal((await getJson(`${follower.url}/api/v1/routes/answer`)).body.active_model, "backup-m");
   });
