@@ -2,10 +2,11 @@
  * The alert store's part of the storage contract (`describeStorageContract` registers it): what
  * alerting relies on from either engine, above all that alert state and the outbox survive a restart.
  */
-import { describe, it, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Storage } from "../core/ports.js";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, DeliveryAttempt, GroupState, Notification, Silence } from "../core/alerting/types.js";
+import { openedStores, type FreshStorage } from "./contract-support.js";
 
 const alert = (id: string, over: Partial<AlertRecord> = {}): AlertRecord => ({
   id, fingerprint: `fp-${id}`, rule: "error_rate_high", severity: "warning", state: "firing",
@@ -30,23 +31,9 @@ const FAR = Number.MAX_SAFE_INTEGER;
 const ids = (xs: { id: string }[]) => xs.map((x) => x.id);
 
 /** Registers the alert store's contract tests for one engine; `fresh` is the storage contract's factory. */
-export function describeAlertStoreContract(engine: string, fresh: () => Promise<{ storage: Storage; reopen: () => Promise<Storage> }>): void {
+export function describeAlertStoreContract(engine: string, fresh: FreshStorage): void {
   describe(`alert store contract: ${engine}`, () => {
-    const open: Storage[] = [];
-    const make = async () => {
-      const f = await fresh();
-      open.push(f.storage);
-      return f;
-    };
-    const reopened = async (s: Storage, reopen: () => Promise<Storage>) => {
-      await s.close();
-      const again = await reopen();
-      open.push(again);
-      return again;
-    };
-    after(async () => {
-      for (const s of open) await s.close().catch(() => undefined);
-    });
+    const { make, reopened, track } = openedStores(fresh);
 
     it("keeps API rules sorted by name, replaces one on put, and a deleted rule stays gone after a reopen", async () => {
       const { storage: s, reopen } = await make();
@@ -247,8 +234,7 @@ export function describeAlertStoreContract(engine: string, fresh: () => Promise<
     it("shows each handle's alerting writes to the other on a shared store", async () => {
       const { storage: s, reopen } = await make();
       if (!s.shared) return;
-      const other = await reopen();
-      open.push(other);
+      const other = track(await reopen());
       await s.alerts.putRule(rule("shared_rule"));
       await s.alerts.saveAlerts([alert("s1")], [entry("s1", 1000, "firing")]);
       await s.alerts.enqueue([notification("n1", ["s1"])], [group("g", "hook", 1000, ["fp-s1"])], 1000);

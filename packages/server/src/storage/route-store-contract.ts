@@ -3,11 +3,11 @@
  * failover relies on from either engine, above all that a route's state moves by compare-and-set,
  * so that of two instances moving a route at once exactly one wins, and that it survives a restart.
  */
-import { describe, it, after } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import type { Storage } from "../core/ports.js";
 import type { ModelRecord, RouteDecisionRecord, RouteRecord } from "../core/failover/store.js";
 import type { RouteRuntime } from "../core/failover/policy.js";
+import { openedStores, type FreshStorage } from "./contract-support.js";
 
 const model = (id: string, over: Partial<ModelRecord> = {}): ModelRecord => ({
   id, name: `Model ${id}`, provider: "openai", version: "1.2.0",
@@ -39,23 +39,9 @@ const busy = (name: string, revision: number): RouteRuntime => runtime(name, rev
 const revisions = (xs: RouteDecisionRecord[]) => xs.map((d) => d.revision);
 
 /** Registers the route store's contract tests for one engine; `fresh` is the storage contract's factory. */
-export function describeRouteStoreContract(engine: string, fresh: () => Promise<{ storage: Storage; reopen: () => Promise<Storage> }>): void {
+export function describeRouteStoreContract(engine: string, fresh: FreshStorage): void {
   describe(`route store contract: ${engine}`, () => {
-    const open: Storage[] = [];
-    const make = async () => {
-      const f = await fresh();
-      open.push(f.storage);
-      return f;
-    };
-    const reopened = async (s: Storage, reopen: () => Promise<Storage>) => {
-      await s.close();
-      const again = await reopen();
-      open.push(again);
-      return again;
-    };
-    after(async () => {
-      for (const s of open) await s.close().catch(() => undefined);
-    });
+    const { make, reopened, track } = openedStores(fresh);
 
     it("keeps models sorted by id with every field intact, replaces one on put, and a deleted model stays gone after a reopen", async () => {
       const { storage: s, reopen } = await make();
@@ -143,8 +129,7 @@ export function describeRouteStoreContract(engine: string, fresh: () => Promise<
       // On a shared store the racers alternate between two handles, as two instances would.
       const handles = [s];
       if (s.shared) {
-        const other = await reopen();
-        open.push(other);
+        const other = track(await reopen());
         handles.push(other);
       }
       const race = async (expected: number | null, revision: number) => {
@@ -197,8 +182,7 @@ export function describeRouteStoreContract(engine: string, fresh: () => Promise<
     it("shows each handle's registry and state writes to the other on a shared store", async () => {
       const { storage: s, reopen } = await make();
       if (!s.shared) return;
-      const other = await reopen();
-      open.push(other);
+      const other = track(await reopen());
       await s.routes.putModel(model("m1"));
       await s.routes.putRoute(route("chat"));
       assert.equal(await s.routes.saveState(runtime("chat", 1), null, [decision("chat", 1, 1000)]), true);
