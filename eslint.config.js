@@ -3,7 +3,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "data/**", "packages/dashboard/build/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "data/**", "packages/dashboard/build/**", "packages/dashboard/tsbuild/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,12 +5,14 @@
 import { randomBytes } from "node:crypto";
 import { hostname } from "node:os";
 import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
 import { pino, type Logger } from "pino";
 import { loadConfig, isLoopback, type Config, type ConfigFlags } from "./config/config.js";
 import { VigilError } from "./core/errors.js";
 import type { Leadership, Storage } from "./core/ports.js";
 import { DEFAULT_THRESHOLDS } from "./core/thresholds.js";
 import { buildApp } from "./http/build-app.js";
+import { loadDashboard, type DashboardAssets } from "./http/dashboard.js";
 import { buildAlerting, type AlertingRuntime } from "./alerting-root.js";
 import { Exposition } from "./prometheus/exposition.js";
 import { IngestService } from "./services/ingest-service.js";
@@ -182,6 +184,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     metrics,
     alerting: alerting.http,
     keys: cfg.apiKeys,
+    dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
     bodyLimitBytes: cfg.bodyLimitBytes,
     maxEventsPerBatch: cfg.maxEventsPerBatch,
     logger: logger || false,
@@ -327,4 +330,15 @@ export async function serve(flags: ConfigFlags): Promise<void> {
 /** Environment the demo reads: the API key to send. */
 export function demoEnv(): { apiKey: string | undefined } {
   return { apiKey: process.env.VIGIL_API_KEY };
+}
+
+/** The dashboard build: from the configured directory, or the `@vigil/dashboard` package installed beside the server. */
+function dashboardAssets(dir: string | null): DashboardAssets {
+  if (dir) return loadDashboard(dir);
+  try {
+    const pkg = createRequire(import.meta.url).resolve("@vigil/dashboard/package.json");
+    return loadDashboard(join(dirname(pkg), "build"));
+  } catch {
+    return { missing: "the @vigil/dashboard package is not installed beside the server" };
+  }
 }

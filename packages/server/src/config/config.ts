@@ -132,6 +132,7 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    dashboard: Type.Optional(Type.Object({ enabled: Type.Optional(Type.Boolean()), dir: Type.Optional(Type.String({ minLength: 1 })) }, { additionalProperties: false })),
     log: Type.Optional(Type.Object({ level: Type.Optional(Type.Union(LOG_LEVELS.map((l) => Type.Literal(l)))) }, { additionalProperties: false })),
   },
   { additionalProperties: false },
@@ -178,6 +179,8 @@ export interface Config {
   failover: { evaluationIntervalMs: number; models: unknown[]; routes: unknown[]; webhooks: { name: string; url: string; secret?: string; routes?: string[] }[] };
   /** The `/metrics` exposition (docs/metrics.md). */
   prometheus: { enabled: boolean; processMetrics: boolean; seriesLimit: number; seriesLimits: Partial<Record<GroupName, number>> };
+  /** The web dashboard at `/`: off, or served from `dir` (null: the `@vigil/dashboard` build installed beside the server). */
+  dashboard: { enabled: boolean; dir: string | null };
 }
 
 /** Values given on the command line (undefined when not given). */
@@ -297,6 +300,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
       seriesLimit: file.prometheus?.series_limit ?? DEFAULT_SERIES_LIMIT,
       seriesLimits: (file.prometheus?.series_limits ?? {}) as Partial<Record<GroupName, number>>,
     },
+    dashboard: { enabled: file.dashboard?.enabled ?? true, dir: file.dashboard?.dir ?? null },
   };
   if (cfg.databaseUrl !== null && !/^postgres(ql)?:\/\//.test(cfg.databaseUrl)) {
     throw new VigilError("CONFIG_INVALID", `the database URL must start with postgres:// or postgresql://, got "${cfg.databaseUrl.replace(/\/\/[^@/]*@/, "//***@")}"`);

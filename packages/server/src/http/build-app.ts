@@ -6,7 +6,8 @@ import type { Logger } from "pino";
 import type { IngestService } from "../services/ingest-service.js";
 import type { MetricsService } from "../services/metrics-service.js";
 import type { RouteService } from "../services/route-service.js";
-import { authHook, type KeyConfig } from "./auth.js";
+import { authHook, sessionRoute, type KeyConfig } from "./auth.js";
+import { dashboardRoutes, type DashboardAssets } from "./dashboard.js";
 import { clientErrorHandler, errorHandler, notFoundHandler } from "./errors.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { alertRoutes, type AlertingDeps } from "./routes/alerts.js";
@@ -25,6 +26,8 @@ export interface AppDeps {
   observeRequest?: (method: string, route: string, code: number, seconds: number) => void;
   alerting: AlertingDeps;
   keys: readonly KeyConfig[];
+  /** The web dashboard served at `/` (absent: not served). */
+  dashboard?: DashboardAssets;
   bodyLimitBytes: number;
   maxEventsPerBatch: number;
   logger?: Logger | false;
@@ -75,6 +78,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       alertRoutes(scope, deps.alerting);
       if (deps.routes) failoverRoutes(scope, deps.routes);
       opsRoutes(scope, deps.ops);
+      sessionRoute(scope, deps.keys);
+      if (deps.dashboard) dashboardRoutes(scope, deps.dashboard);
     },
     { logLevel: "warn" },
   );

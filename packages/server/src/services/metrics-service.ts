@@ -210,8 +210,13 @@ export class MetricsService {
     };
   }
 
-  /** `GET /metrics/timeseries`: one point per step, per group. */
-  timeseries(metric: keyof Metrics, w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter = {}): TimeseriesResponse {
+  /**
+   * `GET /metrics/timeseries`: one point per step, per group and metric. Several metrics cost one
+   * pass over the buckets; each series then carries its metric in `labels.metric`.
+   */
+  timeseries(metric: keyof Metrics | (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter = {}): TimeseriesResponse {
+    const names = Array.isArray(metric) ? metric : [metric];
+    const several = names.length > 1;
     const start = w.from - (w.from % stepMs);
     const series = new Map<string, { labels: Record<string, string>; points: [number, number | null][] }>();
     const steps: number[] = [];
@@ -219,17 +224,22 @@ export class MetricsService {
     steps.forEach((t, i) => {
       const r = this.deps.index.query(t, Math.min(t + stepMs, w.to), w.to, filter, groupBy ? [groupBy] : []);
       for (const [key, { dims, bucket }] of r) {
-        let s = series.get(key);
-        if (!s) {
-          const labels: Record<string, string> = {};
-          if (groupBy && dims[groupBy] !== undefined) labels[groupBy] = dims[groupBy]!;
-          series.set(key, (s = { labels, points: steps.map((st) => [st, null]) }));
+        const m = metricsOf(bucket, stepMs / MINUTE);
+        for (const name of names) {
+          const id = several ? `${key}\u0000${name}` : key;
+          let s = series.get(id);
+          if (!s) {
+            const labels: Record<string, string> = {};
+            if (groupBy && dims[groupBy] !== undefined) labels[groupBy] = dims[groupBy]!;
+            if (several) labels.metric = name;
+            series.set(id, (s = { labels, points: steps.map((st) => [st, null]) }));
+          }
+          const v = m[name];
+          s.points[i]![1] = typeof v === "number" ? v : null;
         }
-        const v = metricsOf(bucket, stepMs / MINUTE)[metric];
-        s.points[i]![1] = typeof v === "number" ? v : null;
       }
     });
-    return { metric, step_ms: stepMs, window: { start: ISO(w.from), end: ISO(w.to) }, series: [...series.values()] };
+    return { metric: names.join(","), step_ms: stepMs, window: { start: ISO(w.from), end: ISO(w.to) }, series: [...series.values()] };
   }
 }
 

@@ -17,6 +17,8 @@ const GROUPS: [string, Dimension, string][] = [
 
 /** Most points one timeseries answer may hold per series. */
 const MAX_POINTS = 2000;
+/** Most metrics one timeseries request may name (`metric=a,b,c`). */
+const MAX_METRICS = 20;
 
 /** Registers the read routes. */
 export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, openAlerts: () => Promise<unknown[]>): void {
@@ -50,9 +52,12 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, ope
 
   app.get("/api/v1/metrics/timeseries", read, async (req) => {
     const q = req.query as Query;
-    const metric = str(q, "metric") ?? "p95_latency_ms";
+    const names = (str(q, "metric") ?? "p95_latency_ms").split(",").map((m) => m.trim());
     const sample = metrics.metrics(metrics.window(MINUTE));
-    if (!(metric in sample) || metric === "error_types") throw new VigilError("VALIDATION_FAILED", `query parameter "metric" must be one of the metrics fields (e.g. p95_latency_ms, success_rate), got "${metric}"`, [{ path: "/query/metric", message: "unknown metric" }]);
+    if (names.length > MAX_METRICS) throw new VigilError("VALIDATION_FAILED", `query parameter "metric" names at most ${MAX_METRICS} metrics, got ${names.length}`, [{ path: "/query/metric", message: "too many metrics" }]);
+    for (const metric of names) {
+      if (!(metric in sample) || metric === "error_types") throw new VigilError("VALIDATION_FAILED", `query parameter "metric" must be one of the metrics fields (e.g. p95_latency_ms, success_rate), got "${metric}"`, [{ path: "/query/metric", message: "unknown metric" }]);
+    }
     const wms = windowMs(q, 6 * 3_600_000);
     const w = metrics.window(wms);
     const hoursOnly = w.from < metrics.minuteResolutionFrom();
@@ -63,7 +68,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, ope
     if (hoursOnly && step % HOUR !== 0) {
       throw new VigilError("VALIDATION_FAILED", 'query parameter "step" must be whole hours when the window reaches back past the minute rollups (kept 48h by default); use e.g. step=1h', [{ path: "/query/step", message: "must be whole hours for this window" }]);
     }
-    return metrics.timeseries(metric as keyof Metrics, w, step, dimension(q, "group_by"), dimFilter(q));
+    return metrics.timeseries(names as (keyof Metrics)[], w, step, dimension(q, "group_by"), dimFilter(q));
   });
 
   app.get("/api/v1/metrics/custom", read, async (req) => {

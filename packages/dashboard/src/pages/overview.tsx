@@ -1,0 +1,112 @@
+/** The overview: health score, headline figures with trend and sparkline, live charts, open alerts and recommendations for the selected window. */
+import type { HealthBand, HealthStatus, Metrics, Trend } from "@vigil/contract";
+import { get } from "../api.js";
+import { Chart } from "../components/chart.js";
+import { Freshness, PageTitle } from "../components/layout.js";
+import { Empty, Panel } from "../components/states.js";
+import { Tile } from "../components/tile.js";
+import { ms, num, pct, score, usd } from "../format.js";
+import { usePoll } from "../poll.js";
+import { href, useLocation } from "../router.js";
+import { fetchSeries } from "../series.js";
+import { windowOf } from "../windows.js";
+
+/** The part of `GET /api/v1/report` the overview shows. */
+export interface ReportAnswer {
+  generated_at: string;
+  window: { start: string; end: string };
+  health_score: number | null;
+  status: HealthStatus;
+  band: HealthBand | null;
+  metrics: Metrics;
+  trends: Record<string, { current: number | null; previous: number | null; change: number | null; trend: Trend | null }>;
+  recommendations: string[];
+  alerts: { alert_id: string; rule: string; level: string; state: string; message: string }[];
+  threshold_breaches: { level: string; metric: string; message: string }[];
+  agents?: unknown[];
+}
+
+/** The headline figures: metric field, label, format. */
+export const TILES: [keyof Metrics, string, (v: number | null) => string][] = [
+  ["success_rate", "Success rate", pct],
+  ["error_rate", "Error rate", pct],
+  ["p50_latency_ms", "p50 latency", ms],
+  ["p95_latency_ms", "p95 latency", ms],
+  ["p99_latency_ms", "p99 latency", ms],
+  ["total_cost", "Cost", usd],
+  ["cost_per_task", "Cost per task", usd],
+  ["avg_accuracy", "Accuracy", pct],
+  ["avg_satisfaction", "Satisfaction", score],
+  ["cache_hit_rate", "Cache hit rate", pct],
+  ["total_tasks", "Tasks", num],
+];
+
+const CHART_METRICS = ["total_tasks", "failed_tasks", "timeout_tasks", "error_rate", "p50_latency_ms", "p95_latency_ms", "p99_latency_ms", "total_cost"];
+
+/** Whether a metrics block has anything in it. */
+export function hasTraffic(m: Metrics): boolean {
+  return m.total_tasks > 0 || m.llm_calls > 0 || m.accuracy_samples > 0 || m.feedback_samples > 0;
+}
+
+/** The overview page. */
+export function OverviewPage() {
+  const w = windowOf(useLocation().query.get("w"));
+  const report = usePoll(() => get<ReportAnswer>("report", { window: w.id, include_agents: false }), [w.id]);
+  const series = usePoll(() => fetchSeries([...new Set([...TILES.map((t) => t[0]), ...CHART_METRICS])], w), [w.id]);
+  const s = series.data ?? {};
+  return (
+    <>
+      <PageTitle title="Overview" sub={<>Last {w.label} · <Freshness at={report.updatedAt} /></>} />
+      <Panel polled={report} what="traffic" isEmpty={(r) => !hasTraffic(r.metrics)} empty={<Empty title="No traffic in this window yet" />}>
+        {(r) => (
+          <>
+            <section class="health" aria-label="Health score" data-metric="health_score" data-value={r.health_score === null ? "null" : String(r.health_score)}>
+              <div class={`score band-${r.band ?? "none"}`}>
+                <span class="score-value">{r.health_score === null ? "—" : Math.round(r.health_score)}</span>
+                <span class="score-max">/100</span>
+              </div>
+              <div>
+                <div class="score-band" data-band={r.band ?? ""}>{r.band ?? "no data"}</div>
+                <div class={`status status-${r.status}`} data-status={r.status}>
+                  {r.status}
+                </div>
+              </div>
+              <div class="health-side">
+                {r.alerts.length ? (
+                  <a href={href(["alerts"])} class="open-alerts">
+                    {r.alerts.length} open alert{r.alerts.length === 1 ? "" : "s"}
+                  </a>
+                ) : (
+                  <span class="muted">No open alerts</span>
+                )}
+              </div>
+            </section>
+            <section class="tiles" aria-label="Headline figures">
+              {TILES.map(([key, label, fmt]) => (
+                <Tile key={key} id={key} label={label} value={r.metrics[key] as number | null} text={fmt(r.metrics[key] as number | null)} trend={r.trends[key]} points={s[key]} />
+              ))}
+            </section>
+            {series.error ? <p class="error">Charts could not refresh: {series.error.message}</p> : null}
+            <section class="charts" aria-label="Charts">
+              <Chart title="Requests" series={[{ label: "tasks", points: s.total_tasks ?? [] }, { label: "failed", points: s.failed_tasks ?? [] }, { label: "timed out", points: s.timeout_tasks ?? [] }]} format={num} />
+              <Chart title="Error rate" series={[{ label: "error rate", points: s.error_rate ?? [], color: "#dc2626" }]} format={pct} />
+              <Chart title="Latency percentiles" series={[{ label: "p50", points: s.p50_latency_ms ?? [] }, { label: "p95", points: s.p95_latency_ms ?? [] }, { label: "p99", points: s.p99_latency_ms ?? [] }]} format={ms} />
+              <Chart title="Cost" series={[{ label: "cost", points: s.total_cost ?? [], color: "#16a34a" }]} format={usd} />
+            </section>
+            {r.recommendations.length ? (
+              <section aria-label="Recommendations">
+                <h2>Recommendations</h2>
+                <ul class="recs">
+                  {r.recommendations.map((t, i) => (
+                    <li key={i}>{t}</li>
+                  ))}
+                </ul>
+                <a href={href(["report"])}>Full report</a>
+              </section>
+            ) : null}
+          </>
+        )}
+      </Panel>
+    </>
+  );
+}
