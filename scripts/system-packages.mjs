@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Installs the Debian packages the test suites run for real (promtool and Prometheus, Alertmanager)
+// Installs the Debian packages the test suites run for real (promtool and Prometheus, Alertmanager,
+// Chromium for the dashboard's browser tests)
 // when they are missing. As root it runs apt-get; otherwise it prints the command. In CI
 // (CI=true) a package that cannot be installed fails the run: no suite may skip for lack of it.
 import { existsSync } from "node:fs";
@@ -8,6 +9,7 @@ import { spawnSync } from "node:child_process";
 const needed = [
   { pkg: "prometheus", bins: ["/usr/bin/prometheus", "/usr/bin/promtool"] },
   { pkg: "prometheus-alertmanager", bins: ["/usr/bin/prometheus-alertmanager"] },
+  { pkg: "chromium", bins: ["/usr/bin/chromium"] },
 ];
 const missing = needed.filter((n) => n.bins.some((b) => !existsSync(b))).map((n) => n.pkg);
 if (missing.length === 0) process.exit(0);

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { alertDetection } from "./alert-detection.js";
 import { alertEval } from "./alert-eval.js";
+import { dashboard } from "./dashboard.js";
 import { exposition } from "./exposition.js";
 import { failoverTime, relay } from "./relay.js";
 import { comparePlacements, ingest } from "./ingest.js";
@@ -30,6 +31,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   exposition,
   relay,
   "failover-time": failoverTime,
+  dashboard,
 };
 
 /**
@@ -37,7 +39,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
  * need a PostgreSQL server, and the `alert-*` benches run real Prometheus and Alertmanager
  * processes for minutes, so those run by name).
  */
-const DEFAULT = ["ingest", "query", "sdk", "memory", "exposition", "relay"];
+const DEFAULT = ["ingest", "query", "sdk", "memory", "exposition", "relay", "dashboard"];
 
 function commit(): string {
   try {
