@@ -27,7 +27,7 @@ export interface ReportAnswer {
   agents?: unknown[];
 }
 
-/** The headline figures: metric field, label, format. */
+/** The headline figures: metric field, label, format (the task count's trend is that of throughput, the same ratio over equal windows). */
 export const TILES: [keyof Metrics, string, (v: number | null) => string][] = [
   ["success_rate", "Success rate", pct],
   ["error_rate", "Error rate", pct],
@@ -92,7 +92,7 @@ export function OverviewPage() {
             </section>
             <section class="tiles" aria-label="Headline figures">
               {TILES.map(([key, label, fmt]) => (
-                <Tile key={key} id={key} label={label} value={r.metrics[key] as number | null} text={fmt(r.metrics[key] as number | null)} trend={r.trends[key]} points={s[key]} />
+                <Tile key={key} id={key} label={label} value={r.metrics[key] as number | null} text={fmt(r.metrics[key] as number | null)} trend={r.trends[key === "total_tasks" ? "throughput_per_min" : key]} points={s[key]} />
               ))}
             </section>
             {series.error ? <p class="error">Charts could not refresh: {series.error.message}</p> : null}
