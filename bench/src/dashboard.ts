@@ -24,7 +24,8 @@ async function firstLoads(browser: Browser, url: string, w: string, samples: num
     const errors: string[] = [];
     page.on("console", (m) => m.type() === "error" && errors.push(m.text()));
     await page.goto(`${url}/#/?w=${w}`);
-    await page.waitForFunction("performance.getEntriesByName('vigil:overview-ready').length > 0", undefined, { timeout: 30_000, polling: 50 });
+    // A function, not a string: the page's content security policy forbids eval.
+    await page.waitForFunction(() => performance.getEntriesByName("vigil:overview-ready").length > 0, undefined, { timeout: 30_000, polling: 50 });
     const ms = await page.evaluate<number>("performance.getEntriesByName('vigil:overview-ready')[0].startTime");
     if (errors.length) throw new Error(`console errors on the overview: ${errors.join("; ")}`);
     out.push(ms);

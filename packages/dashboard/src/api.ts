@@ -72,7 +72,8 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   if (!res.ok) {
     const e = (json as { error?: { code?: string; message?: string } } | null)?.error;
     const err = new ApiError(res.status, e?.code ?? `HTTP_${res.status}`, e?.message ?? `${method} ${url} answered ${res.status} ${res.statusText}`);
-    if (res.status === 401) for (const l of listeners) l();
+    // A refused key sends the page back to the key form (the session check itself answers that directly, so it does not loop).
+    if (res.status === 401 && !url.startsWith("api/v1/session")) for (const l of listeners) l();
     throw err;
   }
   if (json === null && text) throw new ApiError(res.status, "BAD_ANSWER", `${method} ${url} did not answer JSON`);

@@ -2,7 +2,7 @@
 import { render } from "preact";
 import { useEffect, useState } from "preact/hooks";
 import { ApiError, apiKey, get, onAuthChange, setApiKey } from "./api.js";
-import { ErrorBox, Loading } from "./components/states.js";
+import { ErrorBox } from "./components/states.js";
 import { Layout } from "./components/layout.js";
 import { useLocation } from "./router.js";
 import { SessionContext, type Session } from "./session.js";
@@ -93,7 +93,8 @@ function App() {
         <ErrorBox error={problem.error} retry={() => setTick((t) => t + 1)} />
       </main>
     );
-  if (!session) return <Loading what="the dashboard" />;
+  // The pages start fetching while the session is still on its way (one round trip fewer on first
+  // load); until it arrives, actions that need admin stay disabled.
   return (
     <SessionContext.Provider value={session}>
       <Layout>
