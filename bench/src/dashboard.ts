@@ -7,7 +7,7 @@
  * (Langfuse, Phoenix, Grafana) can run on this machine, so those two are the comparison.
  */
 import { chromium, type Browser } from "playwright-core";
-import { AGENTS, MODELS, ROUTES, emit, envInt, human, log, printTable, round, startChildServer, summary, tempDir, type ChildServer } from "./common.js";
+import { AGENTS, MODELS, ROUTES, emit, envInt, getJson, human, log, sleep, printTable, round, startChildServer, summary, tempDir, type ChildServer } from "./common.js";
 import { writeEvents } from "./direct-load.js";
 
 const HOUR = 3_600_000;
@@ -57,6 +57,11 @@ async function withServer<T>(events: number, fn: (s: ChildServer) => Promise<T>)
     }
     const s = await startChildServer(dir);
     try {
+      // The first periodic flush persists every replayed bucket; measure the steady state after it.
+      for (let i = 0; i < 120; i++) {
+        if ((await getJson(`${s.url}/api/v1/health/detailed`)).rollups.last_flush_at) break;
+        await sleep(1000);
+      }
       return await fn(s);
     } finally {
       await s.stop();
