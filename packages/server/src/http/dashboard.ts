@@ -1,6 +1,7 @@
 /**
  * Serves the web dashboard (the `@vigil/dashboard` build) at `/`: the few built files are read once
- * at start, compressed once (brotli and gzip), and answered from memory with ETags; hashed assets
+ * at start and answered from memory with ETags, each compressed (brotli or gzip) the first time a
+ * browser asks for that encoding (not at start: brotli of the bundle takes ~200 ms); hashed assets
  * are cached for a year, `index.html` is revalidated on every load.
  */
 import { createHash } from "node:crypto";
@@ -11,8 +12,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 interface Asset {
   body: Buffer;
-  br: Buffer | null;
-  gzip: Buffer | null;
+  compressible: boolean;
+  br?: Buffer;
+  gzip?: Buffer;
   type: string;
   etag: string;
   immutable: boolean;
@@ -52,8 +54,7 @@ export function loadDashboard(dir: string): DashboardAssets {
     const compressible = /^(text\/|application\/json|image\/svg)/.test(type) && body.length > 512;
     files.set(url, {
       body,
-      br: compressible ? brotliCompressSync(body) : null,
-      gzip: compressible ? gzipSync(body, { level: 9 }) : null,
+      compressible,
       type,
       etag: `"${createHash("sha1").update(body).digest("base64url").slice(0, 22)}"`,
       immutable: url.startsWith("/assets/"),
@@ -68,8 +69,8 @@ function send(req: FastifyRequest, reply: FastifyReply, a: Asset) {
   if (a.type.startsWith("text/html")) reply.header("content-security-policy", CSP).header("referrer-policy", "no-referrer");
   if (req.headers["if-none-match"] === a.etag) return reply.code(304).send();
   const accept = String(req.headers["accept-encoding"] ?? "");
-  if (a.br && /\bbr\b/.test(accept)) return reply.header("content-encoding", "br").send(a.br);
-  if (a.gzip && /\bgzip\b/.test(accept)) return reply.header("content-encoding", "gzip").send(a.gzip);
+  if (a.compressible && /\bbr\b/.test(accept)) return reply.header("content-encoding", "br").send((a.br ??= brotliCompressSync(a.body)));
+  if (a.compressible && /\bgzip\b/.test(accept)) return reply.header("content-encoding", "gzip").send((a.gzip ??= gzipSync(a.body, { level: 9 })));
   return reply.send(a.body);
 }
 
