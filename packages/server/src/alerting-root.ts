@@ -23,6 +23,7 @@ import type { MetricsService } from "./services/metrics-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
 import { OutboxWorker } from "./services/outbox-worker.js";
 import { RuleBook } from "./services/rule-book.js";
+import type { Stepped } from "./core/stepped.js";
 
 /** The running alerting engine. */
 export interface AlertingRuntime {
@@ -57,7 +58,7 @@ export function readRulesFile(path: string): unknown {
 }
 
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: Config, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[] } = {}): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: Config, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T> } = {}): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
@@ -98,6 +99,8 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
   });
   const engine = new AlertEngine({
     index,
+    run: hooks.run,
+    maxGroupsPerRule: a.maxGroupsPerRule,
     customSamples: async (name, from, to) => {
       const rows = await storage.events.aggregateCustomMetrics(from, to, { name });
       if (!rows.length) return null;

@@ -17,6 +17,7 @@ import { buildAlerting, type AlertingRuntime } from "./alerting-root.js";
 import { Exposition } from "./prometheus/exposition.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
+import { CooperativeRunner } from "./services/cooperative-runner.js";
 import { RouteService } from "./services/route-service.js";
 import { RouteWebhooks } from "./notify/route-webhooks.js";
 import { PriceService } from "./services/price-service.js";
@@ -150,12 +151,15 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     now,
     newId: idGenerator(),
   });
+  // One runner for all long work over the rollups (queries and alert evaluation), so together they never hold the serving thread.
+  const runner = new CooperativeRunner();
   const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
   let url = "";
   let alerting: AlertingRuntime;
   try {
     alerting = await buildAlerting(cfg, storage, rollups.index, () => leadership, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`, {
       onCycle: exposition ? (s) => exposition.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules) : undefined,
+      run: (work) => runner.run(work, "alert evaluation"),
       routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
     });
     engine = alerting.engine;
@@ -165,7 +169,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     await storage.close();
     throw err;
   }
-  const routes = new RouteService({ store: storage.routes, index: rollups.index, leadership: { isLeader: () => leadership?.isLeader() ?? false }, shared: storage.shared, now, log });
+  const routes = new RouteService({ store: storage.routes, index: rollups.index, leadership: { isLeader: () => leadership?.isLeader() ?? false }, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
   routeService = routes;
   // Webhook subscribers hear the changes this instance makes (each change is sent by one instance).
   const routeHooks = new RouteWebhooks(cfg.failover.webhooks, { log });
@@ -182,6 +186,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     routes,
     ingest,
     metrics,
+    runner,
     alerting: alerting.http,
     keys: cfg.apiKeys,
     dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,

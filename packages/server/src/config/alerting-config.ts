@@ -27,6 +27,7 @@ export const AlertingSchema = Type.Object(
     external_url: Type.Optional(Type.String({ minLength: 1 })),
     resolved_retention: Type.Optional(Dur),
     alertmanager_resend: Type.Optional(Dur),
+    max_groups_per_rule: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
     channels: Type.Optional(Type.Array(Type.Object({ name: Type.String({ minLength: 1 }), type: Type.String({ minLength: 1 }) }, { additionalProperties: true }))),
     default_route: Type.Optional(Type.Object({ channels: Type.Optional(Type.Array(Type.String({ minLength: 1 }))), ...Timing }, { additionalProperties: false })),
     routes: Type.Optional(
@@ -50,6 +51,8 @@ export interface AlertingConfig {
   externalUrl: string | null;
   resolvedRetentionMs: number;
   alertmanagerResendMs: number;
+  /** Most groups (agents, models...) one rule evaluates per cycle. */
+  maxGroupsPerRule: number;
   /** Channel configurations as written; validated by the channel registry. */
   channels: Record<string, unknown>[];
   routes: NotificationRoute[];
@@ -117,6 +120,7 @@ export function resolveAlerting(file: AlertingFile | undefined, rulesOverride: s
     externalUrl: f.external_url ?? null,
     resolvedRetentionMs: dur(f.resolved_retention, ALERTING_DEFAULTS.resolvedRetention, "resolved_retention", 60_000),
     alertmanagerResendMs: dur(f.alertmanager_resend, ALERTING_DEFAULTS.alertmanagerResend, "alertmanager_resend", 1000),
+    maxGroupsPerRule: f.max_groups_per_rule ?? 1000,
     channels: (f.channels ?? []) as Record<string, unknown>[],
     routes,
     defaultRouteChannels: f.default_route?.channels ?? null,

@@ -13,6 +13,7 @@ export type ErrorCode =
   | "STORAGE_UNAVAILABLE"
   | "NOT_READY"
   | "NOT_LEADER"
+  | "OVERLOADED"
   | "CONFIG_INVALID"
   | "INTERNAL";
 

@@ -9,6 +9,7 @@
  */
 import { Bucket } from "./bucket.js";
 import { EventDelta } from "./event-delta.js";
+import { drain, type Stepped } from "./stepped.js";
 import { DIMENSIONS, type Dimension, type Dims, type StoredEvent } from "./stored-event.js";
 
 /** One minute in milliseconds. */
@@ -65,6 +66,16 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 
 type Tiers = Record<Tier, Map<number, Map<string, Bucket>>>;
+
+/** One group of a query answer: its dimension values and the merged bucket. */
+export interface Group {
+  dims: Dims;
+  bucket: Bucket;
+}
+
+/** Buckets a scan visits between two yields (small enough that a step takes well under a millisecond). */
+const SCAN_STEP = 256;
+
 
 /** The rollups of every dimension set in the minute and hour tiers. */
 export class RollupIndex {
@@ -204,9 +215,18 @@ export class RollupIndex {
    * Merges the buckets of the window [from, to) that match `filter`, grouped by `groupBy`
    * (no grouping: one group with key ""). Returns group key → merged bucket.
    */
-  query(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false): Map<string, { dims: Dims; bucket: Bucket }> {
-    const out = new Map<string, { dims: Dims; bucket: Bucket }>();
+  query(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false): Map<string, Group> {
+    return drain(this.scan(from, to, now, filter, groupBy, fine));
+  }
+
+  /**
+   * The work of `query` as steps: it yields after every SCAN_STEP buckets visited, so a caller can
+   * spread a scan over many series across turns of the event loop (see `drain` for running it at once).
+   */
+  *scan(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false): Stepped<Map<string, Group>> {
+    const out = new Map<string, Group>();
     const useTotal = groupBy.length === 0 && isEmptyFilter(filter);
+    let visited = 0;
     for (const slice of fine && this.fineCovers(from, now) ? this.finePlan(from, to) : this.plan(from, to, now).map(([tier, start]) => this.tiers[tier].get(start))) {
       if (!slice) continue;
       if (useTotal) {
@@ -215,6 +235,7 @@ export class RollupIndex {
         continue;
       }
       for (const [key, b] of slice) {
+        if (++visited % SCAN_STEP === 0) yield;
         if (key === TOTAL_KEY) continue;
         const dims = this.dimsFor(key);
         if (!matches(dims, filter)) continue;
@@ -236,7 +257,7 @@ export class RollupIndex {
     let d = this.parsed.get(key);
     if (!d) {
       d = parseDimsKey(key);
-      if (this.parsed.size > 100_000) this.parsed.clear();
+      if (this.parsed.size > 1_000_000) this.parsed.clear();
       this.parsed.set(key, d);
     }
     return d;
@@ -311,7 +332,7 @@ function matches(d: Dims, f: DimFilter): boolean {
   return true;
 }
 
-function addTo(out: Map<string, { dims: Dims; bucket: Bucket }>, key: string, dims: Dims, b: Bucket): void {
+function addTo(out: Map<string, Group>, key: string, dims: Dims, b: Bucket): void {
   let g = out.get(key);
   if (!g) out.set(key, (g = { dims, bucket: new Bucket() }));
   g.bucket.merge(b);

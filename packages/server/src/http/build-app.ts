@@ -5,7 +5,10 @@ import { VigilError } from "../core/errors.js";
 import type { Logger } from "pino";
 import type { IngestService } from "../services/ingest-service.js";
 import type { MetricsService } from "../services/metrics-service.js";
+import type { CooperativeRunner } from "../services/cooperative-runner.js";
 import type { RouteService } from "../services/route-service.js";
+import { AJV_OPTIONS } from "./schemas.js";
+import { answerOversizedBodies } from "./body-limit.js";
 import { authHook, sessionRoute, type KeyConfig } from "./auth.js";
 import { dashboardRoutes, type DashboardAssets } from "./dashboard.js";
 import { clientErrorHandler, errorHandler, notFoundHandler } from "./errors.js";
@@ -19,6 +22,8 @@ import { opsRoutes, type OpsDeps } from "./routes/ops.js";
 export interface AppDeps {
   ingest: IngestService;
   metrics: MetricsService;
+  /** Runs long queries in slices, so they never hold the serving thread. */
+  runner: CooperativeRunner;
   ops: OpsDeps;
   /** Models, routes and failover (absent: those endpoints are not served). */
   routes?: RouteService;
@@ -44,6 +49,9 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     return503OnClosing: true,
     forceCloseConnections: true,
     clientErrorHandler,
+    ajv: { customOptions: AJV_OPTIONS },
+    // Names are accepted up to 256 characters at ingest; percent-encoded they take up to 3 bytes a character.
+    routerOptions: { maxParamLength: 1024 },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   // JSON only, UTF-8 only: invalid bytes or another charset are refused rather than mangled into U+FFFD,
   // and an empty JSON body (e.g. `curl -X POST .../sync`) means "no body", not an error.
@@ -61,6 +69,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   app.addHook("onRequest", authHook(deps.keys));
+  answerOversizedBodies(app);
   const observe = deps.observeRequest;
   app.addHook("onResponse", async (req, reply) => {
     // The route pattern, not the URL: ids in paths must not become label values.
@@ -71,7 +80,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   void app.register(
     async (scope) => {
       ingestRoutes(scope, deps.ingest, { maxEventsPerBatch: deps.maxEventsPerBatch });
-      metricsRoutes(scope, deps.metrics, async () => {
+      metricsRoutes(scope, deps.metrics, deps.runner, async () => {
         const { alerts } = await deps.alerting.store.listAlerts({ states: ["firing", "acknowledged"], limit: 100 });
         return alerts.map((a) => ({ alert_id: a.id, rule: a.rule, level: a.severity, state: a.state, message: a.annotations.summary ?? a.rule, current_value: a.value, threshold: a.threshold, labels: a.labels, starts_at: new Date(a.fired_at ?? a.active_at).toISOString(), recommendation: a.annotations.recommendation ?? null }));
       });

@@ -2,6 +2,7 @@
 import type { Duplex } from "node:stream";
 import type { FastifyError, FastifyReply, FastifyRequest } from "fastify";
 import { VigilError, type ErrorCode } from "../core/errors.js";
+import { validationDetails } from "./schemas.js";
 
 const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -15,6 +16,7 @@ const STATUS: Record<ErrorCode, number> = {
   STORAGE_UNAVAILABLE: 503,
   NOT_READY: 503,
   NOT_LEADER: 503,
+  OVERLOADED: 503,
   CONFIG_INVALID: 500,
   INTERNAL: 500,
 };
@@ -44,7 +46,12 @@ export function errorHandler(err: FastifyError | VigilError | Error, req: Fastif
     void reply.code(status).send({ error: { code: err.code, message: err.message, ...(err.details ? { details: err.details } : {}) } });
     return;
   }
-  const fe = err as FastifyError;
+  const fe = err as FastifyError & { validationContext?: string };
+  if (fe.code === "FST_ERR_VALIDATION" && Array.isArray(fe.validation)) {
+    const { message, details } = validationDetails(fe.validation as never, fe.validationContext ?? "body");
+    void reply.code(400).send({ error: { code: "VALIDATION_FAILED", message, details } });
+    return;
+  }
   const status = typeof fe.statusCode === "number" && fe.statusCode >= 400 && fe.statusCode < 500 ? fe.statusCode : null;
   if (status !== null) {
     let code = (fe.code && FASTIFY_CODES[fe.code]) ?? (status === 413 ? "BODY_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST");

@@ -74,6 +74,13 @@ export function num(q: Query, name: string, fallback: number, min: number, max: 
   return n;
 }
 
+/** A whole-number parameter within bounds. */
+export function int(q: Query, name: string, fallback: number, min: number, max: number): number {
+  const n = num(q, name, fallback, min, max);
+  if (!Number.isInteger(n)) throw bad(name, `must be a whole number from ${min} to ${max}, got "${String(q[name])}"`);
+  return n;
+}
+
 /** A duration parameter such as `step=5m`. */
 export function duration(q: Query, name: string, fallback: number | null): number | null {
   const v = str(q, name);

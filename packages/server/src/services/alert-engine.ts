@@ -15,6 +15,8 @@ import { MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.j
 import type { Leadership } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
 import type { RuleBook } from "./rule-book.js";
+import { SerialQueue } from "./serial-queue.js";
+import { drain, type Stepped } from "../core/stepped.js";
 
 /** Where evaluation results go (the notification pipeline). */
 export interface AlertSink {
@@ -33,7 +35,11 @@ export interface EngineLog {
 
 /** What the alert engine needs. */
 export interface AlertEngineDeps {
-  index: Pick<RollupIndex, "query" | "maxSpanMs">;
+  index: Pick<RollupIndex, "scan" | "maxSpanMs">;
+  /** Runs scans over the rollups (in slices, so evaluation never holds the serving thread); default: at once. */
+  run?<T>(work: Stepped<T>): Promise<T>;
+  /** Most groups one rule evaluates per cycle (the busiest, and every group with an open alert); default 1,000. */
+  maxGroupsPerRule?: number;
   /** Aggregates of a custom metric's samples in [from, to), or null without samples. */
   customSamples(name: string, from: number, to: number): Promise<CustomSamples | null>;
   store: AlertStore;
@@ -64,7 +70,7 @@ export interface EvaluationStats {
 /** Evaluates rules, keeps alert state, and applies acknowledge / resolve. */
 export class AlertEngine {
   private open = new Map<string, AlertRecord>();
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private lastStats: EvaluationStats | null = null;
   private evaluations = 0;
 
@@ -79,9 +85,7 @@ export class AlertEngine {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn, fn);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.queue.run(fn);
   }
 
   /** Open alerts held in memory (pending, firing, acknowledged). */
@@ -129,6 +133,7 @@ export class AlertEngine {
           this.deps.log.warn({ rule: rule.name, err: (err as Error).message }, "alert rule could not be evaluated; its alerts keep their state");
           continue;
         }
+        observations = this.bounded(rule, observations, openByRule.get(rule.name) ?? []);
         groups += observations.length;
         const r = evaluateRule(rule, observations, openByRule.get(rule.name) ?? [], now);
         upserts.push(...r.upserts);
@@ -164,6 +169,21 @@ export class AlertEngine {
     });
   }
 
+  /**
+   * Keeps a rule's work bounded whatever the number of series: past `maxGroupsPerRule` groups, the
+   * groups with an open alert and then the busiest are evaluated, and the rest wait for a cycle in
+   * which they are among them (a warning says how many were left out).
+   */
+  private bounded(rule: AlertRule, obs: Observation[], open: readonly AlertRecord[]): Observation[] {
+    const max = this.deps.maxGroupsPerRule ?? 1000;
+    if (obs.length <= max) return obs;
+    const keyOf = (labels: Record<string, string>) => rule.group_by.map((d) => labels[d] ?? "").join("\u001f");
+    const openKeys = new Set(open.map((a) => keyOf(a.labels)));
+    const ranked = [...obs].sort((a, b) => Number(openKeys.has(keyOf(b.group))) - Number(openKeys.has(keyOf(a.group))) || b.samples - a.samples);
+    this.deps.log.warn({ rule: rule.name, groups: obs.length, evaluated: max }, "alert rule watches more groups than alerting.max_groups_per_rule; the busiest and those with open alerts are evaluated");
+    return ranked.slice(0, max);
+  }
+
   /** Reads what a rule watches, per group, at `now`. */
   private async observe(rule: AlertRule, now: number, cache: Map<string, Map<string, { group: Record<string, string>; m: Metrics }>>): Promise<Observation[]> {
     const w = rule.window_ms;
@@ -187,8 +207,8 @@ export class AlertEngine {
       return routes.map((r) => ({ group: { route: r.route }, value: read(r), samples: 1, threshold: thresholdFor({ route: r.route }) }));
     }
     const minutes = w / MINUTE;
-    const cur = this.groups(rule.scope, rule.group_by, now - w, now, now, cache);
-    const prev = rule.change ? this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache) : null;
+    const cur = await this.groups(rule.scope, rule.group_by, now - w, now, now, cache);
+    const prev = rule.change ? await this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache) : null;
     const out: Observation[] = [];
     for (const [key, { group, m }] of cur) {
       let value = entry.value(m, minutes);
@@ -202,13 +222,14 @@ export class AlertEngine {
   }
 
   /** Metrics per group for a span, shared by every rule with the same span, scope and grouping in one evaluation. */
-  private groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, cache: Map<string, Map<string, { group: Record<string, string>; m: Metrics }>>) {
+  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, cache: Map<string, Map<string, { group: Record<string, string>; m: Metrics }>>) {
     const key = `${from}|${to}|${JSON.stringify(scope)}|${groupBy.join(",")}`;
     let hit = cache.get(key);
     if (!hit) {
       hit = new Map();
       const minutes = (to - from) / MINUTE;
-      for (const [k, { dims, bucket }] of this.deps.index.query(from, to, now, scope, groupBy, true)) {
+      const work = this.deps.index.scan(from, to, now, scope, groupBy, true);
+      for (const [k, { dims, bucket }] of this.deps.run ? await this.deps.run(work) : drain(work)) {
         const group: Record<string, string> = {};
         for (const d of groupBy) if (dims[d] !== undefined) group[d] = dims[d]!;
         hit.set(k, { group, m: metricsOf(bucket, minutes) });

@@ -10,6 +10,9 @@ import { lastRunOf, latencyStddev, metricsOf } from "../core/metrics.js";
 import { recommendations } from "../core/recommendations.js";
 import { VigilError } from "../core/errors.js";
 import { MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.js";
+import { drain, ticker, type Stepped } from "../core/stepped.js";
+import { TopK } from "../core/top-k.js";
+import { comparator, decodeCursor, defaultOrder, encodeCursor, sortValue, type Page, type PageQuery, type Ranked } from "./group-page.js";
 import type { EventStore } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
 import { DEFAULT_THRESHOLDS, THRESHOLD_LEVELS, type Thresholds } from "../core/thresholds.js";
@@ -40,6 +43,11 @@ export interface ThresholdBreach {
 }
 
 const ISO = (ms: number) => new Date(ms).toISOString();
+/** Agents a report lists (the most active of the window). */
+export const REPORT_AGENTS = 100;
+
+/** A group of a listing: its name and figures. */
+export type GroupEntry = GroupMetrics & { key: string; agent_type: string | null };
 /** A group counts as active when it ran within the last 15 minutes. */
 const ACTIVE_MS = 15 * MINUTE;
 
@@ -81,43 +89,75 @@ export class MetricsService {
     return { from: to - ms, to };
   }
 
-  private merged(w: Window, filter: DimFilter): Bucket | null {
-    const r = this.deps.index.query(w.from, w.to, w.to, filter);
-    return r.get("")?.bucket ?? null;
+  /** Metrics block for a window and filter, computed at once (cheap without a filter: the totals are kept apart). */
+  metrics(w: Window, filter: DimFilter = {}): Metrics {
+    return drain(this.metricsOf(w, filter));
   }
 
-  /** Metrics block for a window and filter. */
-  metrics(w: Window, filter: DimFilter = {}): Metrics {
-    return metricsOf(this.merged(w, filter) ?? new Bucket(), minutes(w));
+  /** Metrics block for a window and filter, as stepped work (a filter scans every series of the window). */
+  *metricsOf(w: Window, filter: DimFilter = {}): Stepped<Metrics> {
+    const r = yield* this.deps.index.scan(w.from, w.to, w.to, filter);
+    return metricsOf(r.get("")?.bucket ?? new Bucket(), minutes(w));
   }
 
   /** `GET /metrics/system`. */
-  system(w: Window, filter: DimFilter = {}): { metrics: Metrics; window: { start: string; end: string }; generated_at: string } {
-    return { metrics: this.metrics(w, filter), window: { start: ISO(w.from), end: ISO(w.to) }, generated_at: ISO(this.deps.now()) };
+  *system(w: Window, filter: DimFilter = {}): Stepped<{ metrics: Metrics; window: { start: string; end: string }; generated_at: string }> {
+    return { metrics: yield* this.metricsOf(w, filter), window: { start: ISO(w.from), end: ISO(w.to) }, generated_at: ISO(this.deps.now()) };
   }
 
-  /** Metrics of every value of `dim` seen in the window, most active first. */
-  groups(dim: Dimension, w: Window, filter: DimFilter = {}): (GroupMetrics & { key: string; agent_type: string | null })[] {
-    const byGroup = this.deps.index.query(w.from, w.to, w.to, filter, [dim]);
-    const perRoute = dim === "agent_name" ? this.deps.index.query(w.from, w.to, w.to, filter, ["agent_name", "route"]) : null;
-    const out: (GroupMetrics & { key: string; agent_type: string | null })[] = [];
+  /**
+   * One page of the values of `dim` seen in the window, sorted by `page.sort`. Every group is read
+   * to rank it, but only the page's groups are described (scores, health), and the ranking keeps
+   * at most `limit` groups in memory.
+   */
+  *groups(dim: Dimension, w: Window, filter: DimFilter, page: PageQuery): Stepped<Page<GroupEntry>> {
+    const order = page.order ?? defaultOrder(page.sort);
+    const after = page.cursor === null ? null : decodeCursor(page.cursor, page.sort, order);
+    const cmp = comparator(order);
+    const byGroup = yield* this.deps.index.scan(w.from, w.to, w.to, filter, [dim]);
+    const top = new TopK<Ranked>(page.limit + 1, cmp);
+    const tick = ticker(64);
+    let total = 0;
     for (const { dims, bucket } of byGroup.values()) {
       const key = dims[dim];
       if (key === undefined) continue;
-      out.push({ key, ...this.describeGroup(bucket, w, perRoute ? primaryRoute(perRoute, key) : null) });
+      total++;
+      const ranked = { key, v: sortValue(bucket, page.sort, minutes(w)), bucket };
+      if (after === null || cmp(ranked, after) > 0) top.offer(ranked);
+      if (tick()) yield;
     }
-    out.sort((a, b) => b.metrics.total_tasks + b.metrics.llm_calls - (a.metrics.total_tasks + a.metrics.llm_calls) || a.key.localeCompare(b.key));
-    return out;
+    const chosen = top.sorted();
+    const more = chosen.length > page.limit;
+    if (more) chosen.pop();
+    const routes = dim === "agent_name" && chosen.length ? yield* this.primaryRoutes(w, filter, new Set(chosen.map((c) => c.key))) : null;
+    const items: GroupEntry[] = [];
+    for (const c of chosen) {
+      items.push({ key: c.key, ...this.describeGroup(c.bucket, w, routes?.get(c.key) ?? null) });
+      if (tick()) yield;
+    }
+    const last = chosen[chosen.length - 1];
+    return { items, total_count: total, next_cursor: more && last ? encodeCursor(page.sort, order, last) : null };
   }
 
-  /** Agents in the window, in the shape of SPEC §3. */
-  agents(w: Window, filter: DimFilter = {}): AgentMetrics[] {
-    return this.groups("agent_name", w, filter).map(({ key, ...g }) => ({ agent_name: key, ...g }));
+  /** The route each of `agents` ran most on in the window (for the specialization score), from one pass. */
+  private *primaryRoutes(w: Window, filter: DimFilter, agents: Set<string>): Stepped<Map<string, { bucket: Bucket }>> {
+    const perRoute = yield* this.deps.index.scan(w.from, w.to, w.to, filter, ["agent_name", "route"]);
+    const best = new Map<string, { bucket: Bucket }>();
+    const tick = ticker(256);
+    for (const g of perRoute.values()) {
+      if (tick()) yield;
+      const agent = g.dims.agent_name;
+      if (agent === undefined || g.dims.route === undefined || !agents.has(agent)) continue;
+      const cur = best.get(agent);
+      if (g.bucket.f[F.runs]! > (cur ? cur.bucket.f[F.runs]! : 0)) best.set(agent, g);
+    }
+    return best;
   }
 
-  /** One agent, or null when it has no data in the window. */
-  agent(name: string, w: Window, filter: DimFilter = {}): AgentMetrics | null {
-    return this.agents(w, { ...filter, agent_name: name })[0] ?? null;
+  /** One group by name, or null when it has no data in the window. */
+  *group(dim: Dimension, name: string, w: Window, filter: DimFilter = {}): Stepped<GroupEntry | null> {
+    const page = yield* this.groups(dim, w, { ...filter, [dim]: name }, { limit: 1, cursor: null, sort: "activity", order: null });
+    return page.items[0] ?? null;
   }
 
   private describeGroup(b: Bucket, w: Window, route: { bucket: Bucket } | null): GroupMetrics & { agent_type: string | null } {
@@ -176,12 +216,16 @@ export class MetricsService {
     return out;
   }
 
-  /** `GET /report`. */
-  report(w: Window, includeAgents: boolean) {
-    const m = this.metrics(w);
+  /**
+   * `GET /report`. It lists the REPORT_AGENTS most active agents of the window (and their threshold
+   * breaches); `agents_total` says how many there were in all.
+   */
+  *report(w: Window, includeAgents: boolean): Stepped<Record<string, unknown>> {
+    const m = yield* this.metricsOf(w);
     const prevW = { from: w.from - (w.to - w.from), to: w.from };
-    const prev = this.metrics(prevW);
-    const agents = this.agents(w);
+    const prev = yield* this.metricsOf(prevW);
+    const page = yield* this.groups("agent_name", w, {}, { limit: REPORT_AGENTS, cursor: null, sort: "activity", order: "desc" });
+    const agents: AgentMetrics[] = page.items.map(({ key, ...g }) => ({ agent_name: key, ...g }));
     const tr = trends(m, prev);
     const score = healthScore(m, this.thresholds());
     const breaches = [...this.breaches(m, "system"), ...agents.flatMap((a) => this.breaches(a.metrics, `agent ${a.agent_name}`))].sort((a, b) => (a.level === b.level ? 0 : a.level === "critical" ? -1 : 1));
@@ -194,6 +238,7 @@ export class MetricsService {
       band: score === null ? null : healthBand(score),
       metrics: m,
       ...(includeAgents ? { agents } : {}),
+      agents_total: page.total_count,
       threshold_breaches: breaches,
       trends: tr,
       recommendations: recommendations({ metrics: m, thresholds: this.thresholds(), agents: agents.map((a) => ({ agent_name: a.agent_name, metrics: a.metrics })), trends: tr }),
@@ -212,18 +257,28 @@ export class MetricsService {
 
   /**
    * `GET /metrics/timeseries`: one point per step, per group and metric. Several metrics cost one
-   * pass over the buckets; each series then carries its metric in `labels.metric`.
+   * pass over the buckets; each series then carries its metric in `labels.metric`. Grouped, only
+   * the `maxGroups` most active groups of the window get series (`groups_total` says how many there were).
    */
-  timeseries(metric: keyof Metrics | (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter = {}): TimeseriesResponse {
+  *timeseries(metric: keyof Metrics | (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter = {}, maxGroups = Infinity): Stepped<TimeseriesResponse & { groups_total?: number }> {
     const names = Array.isArray(metric) ? metric : [metric];
     const several = names.length > 1;
     const start = w.from - (w.from % stepMs);
+    let chosen: Set<string> | null = null;
+    let groupsTotal: number | undefined;
+    if (groupBy) {
+      const page = yield* this.rank(groupBy, w, filter, maxGroups);
+      chosen = new Set(page.keys);
+      groupsTotal = page.total;
+    }
     const series = new Map<string, { labels: Record<string, string>; points: [number, number | null][] }>();
     const steps: number[] = [];
     for (let t = start; t < w.to; t += stepMs) steps.push(t);
-    steps.forEach((t, i) => {
-      const r = this.deps.index.query(t, Math.min(t + stepMs, w.to), w.to, filter, groupBy ? [groupBy] : []);
+    for (let i = 0; i < steps.length; i++) {
+      const t = steps[i]!;
+      const r = yield* this.deps.index.scan(t, Math.min(t + stepMs, w.to), w.to, filter, groupBy ? [groupBy] : []);
       for (const [key, { dims, bucket }] of r) {
+        if (chosen && groupBy && !chosen.has(dims[groupBy] ?? "")) continue;
         const m = metricsOf(bucket, stepMs / MINUTE);
         for (const name of names) {
           const id = several ? `${key}\u0000${name}` : key;
@@ -238,26 +293,23 @@ export class MetricsService {
           s.points[i]![1] = typeof v === "number" ? v : null;
         }
       }
-    });
-    return { metric: names.join(","), step_ms: stepMs, window: { start: ISO(w.from), end: ISO(w.to) }, series: [...series.values()] };
+    }
+    return { metric: names.join(","), step_ms: stepMs, window: { start: ISO(w.from), end: ISO(w.to) }, series: [...series.values()], ...(groupsTotal !== undefined ? { groups_total: groupsTotal } : {}) };
+  }
+
+  /** The `limit` most active values of `dim` in the window, and how many there were. */
+  private *rank(dim: Dimension, w: Window, filter: DimFilter, limit: number): Stepped<{ keys: string[]; total: number }> {
+    const byGroup = yield* this.deps.index.scan(w.from, w.to, w.to, filter, [dim]);
+    const top = new TopK<Ranked>(Math.min(limit, byGroup.size), comparator("desc"));
+    const tick = ticker(256);
+    for (const { dims, bucket } of byGroup.values()) {
+      if (tick()) yield;
+      top.offer({ key: dims[dim] ?? "", v: sortValue(bucket, "activity", minutes(w)), bucket });
+    }
+    return { keys: top.sorted().map((r) => r.key), total: byGroup.size };
   }
 }
 
 function minutes(w: Window): number {
   return (w.to - w.from) / MINUTE;
-}
-
-
-function primaryRoute(perRoute: Map<string, { dims: { agent_name?: string; route?: string }; bucket: Bucket }>, agent: string): { bucket: Bucket } | null {
-  let best: { bucket: Bucket } | null = null;
-  let bestRuns = 0;
-  for (const g of perRoute.values()) {
-    if (g.dims.agent_name !== agent || g.dims.route === undefined) continue;
-    const runs = g.bucket.f[F.runs]!;
-    if (runs > bestRuns) {
-      best = g;
-      bestRuns = runs;
-    }
-  }
-  return best;
 }

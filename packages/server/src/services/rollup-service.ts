@@ -11,6 +11,7 @@
 import type { EventStore, Leadership, RollupStore } from "../core/ports.js";
 import { HOUR, MINUTE, RollupIndex, type RollupHorizons } from "../core/rollup-index.js";
 import type { StoredEvent } from "../core/stored-event.js";
+import { SerialQueue } from "./serial-queue.js";
 
 /** What the rollup service needs. */
 export interface RollupDeps {
@@ -36,7 +37,7 @@ export class RollupService {
   private flushing: Promise<void> | null = null;
   private lastFlush = { at: 0, buckets: 0, error: null as string | null };
   /** Serialises log following and sync's rebuild, which must not fold the same events twice. */
-  private lock: Promise<unknown> = Promise.resolve();
+  private readonly lock = new SerialQueue();
   private catchUpState: { running: Promise<void> | null; again: boolean } = { running: null, again: false };
   private followState = { at: 0, error: null as string | null };
 
@@ -74,9 +75,7 @@ export class RollupService {
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.lock.then(fn, fn);
-    this.lock = run.catch(() => undefined);
-    return run;
+    return this.lock.run(fn);
   }
 
   /** Called for each newly stored event: folds it now, or (following a shared log) soon. */

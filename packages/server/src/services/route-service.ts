@@ -14,9 +14,11 @@ import { evaluateHealth } from "../core/failover/health.js";
 import { healthFrom, initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
 import { parseModel, parseRoute, rollbackModel, routeConfig, thresholdsFor, type Problem } from "../core/failover/registry.js";
 import type { ModelRecord, RouteDecisionRecord, RouteRecord, RouteStore } from "../core/failover/store.js";
+import type { UpstreamPolicy } from "../core/failover/upstream-policy.js";
 import type { Leadership } from "../core/ports.js";
 import type { Bucket } from "../core/bucket.js";
 import { FINE_SLICE, type RollupIndex } from "../core/rollup-index.js";
+import { SerialQueue } from "./serial-queue.js";
 
 /** What the route service needs. */
 export interface RouteServiceDeps {
@@ -25,6 +27,8 @@ export interface RouteServiceDeps {
   leadership: Pick<Leadership, "isLeader">;
   /** True when several instances share the store: followers re-read the route states from it. */
   shared: boolean;
+  /** What registered upstreams may name (default: public addresses, keys under the default prefix). */
+  upstreams?: UpstreamPolicy;
   now(): number;
   log: { warn(obj: object, msg: string): void; info(obj: object, msg: string): void };
 }
@@ -50,7 +54,7 @@ export class RouteService {
   private states = new Map<string, RouteRuntime>();
   private health = new Map<string, Record<string, ModelHealth>>();
   private readonly listeners = new Set<RouteListener>();
-  private chain: Promise<unknown> = Promise.resolve();
+  private readonly queue = new SerialQueue();
   private switches = new Map<string, number>();
 
   constructor(private readonly deps: RouteServiceDeps) {}
@@ -65,7 +69,7 @@ export class RouteService {
       config.models.forEach((m, i) => {
         const prev = storedModels.find((s) => s.id === (m as { id?: unknown } | null)?.id) ?? null;
         // A config-file model keeps its history across restarts; one added through the API is replaced.
-        const r = parseModel(m, "config", now, prev?.source === "config" ? prev : null);
+        const r = parseModel(m, "config", now, prev?.source === "config" ? prev : null, this.deps.upstreams);
         if ("problems" in r) problems.push(...r.problems.map((p) => `failover.models[${i}]${p.path}: ${p.message}`));
         else models.push(r.model);
       });
@@ -214,7 +218,7 @@ export class RouteService {
     return this.serial(async () => {
       const id = (input as { id?: unknown } | null)?.id;
       if (typeof id === "string" && this.models.has(id)) throw new VigilError("CONFLICT", `model ${id} already exists; PATCH /api/v1/models/${id} changes it`);
-      const r = parseModel(input, "api", this.deps.now());
+      const r = parseModel(input, "api", this.deps.now(), null, this.deps.upstreams);
       if ("problems" in r) throw invalid("invalid model", r.problems);
       await this.deps.store.putModel(r.model);
       this.models.set(r.model.id, r.model);
@@ -226,7 +230,7 @@ export class RouteService {
   updateModel(id: string, input: unknown): Promise<ModelRecord> {
     return this.serial(async () => {
       const prev = this.model(id);
-      const r = parseModel(input, prev.source, this.deps.now(), prev);
+      const r = parseModel(input, prev.source, this.deps.now(), prev, this.deps.upstreams);
       if ("problems" in r) throw invalid(`invalid change to model ${id}`, r.problems);
       const m = { ...r.model, source: "api" as const };
       await this.deps.store.putModel(m);
@@ -417,9 +421,7 @@ export class RouteService {
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
-    const p = this.chain.then(fn, fn);
-    this.chain = p.catch(() => undefined);
-    return p;
+    return this.queue.run(fn);
   }
 }
 

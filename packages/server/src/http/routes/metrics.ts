@@ -1,11 +1,14 @@
-/** Read routes: health, metrics per window and group, timeseries, report. */
+/** Read routes: health, metrics per window and group (paged), timeseries, report. */
 import type { FastifyInstance } from "fastify";
 import type { Metrics } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
 import { HOUR, MINUTE } from "../../core/rollup-index.js";
 import type { Dimension } from "../../core/stored-event.js";
+import type { CooperativeRunner } from "../../services/cooperative-runner.js";
+import { PAGE_LIMIT, type PageQuery, type SortField, type SortOrder } from "../../services/group-page.js";
 import type { MetricsService } from "../../services/metrics-service.js";
-import { dimension, dimFilter, duration, flag, str, windowMs, type Query } from "../query.js";
+import { dimension, dimFilter, duration, flag, int, str, windowMs, type Query } from "../query.js";
+import { DIM_FILTERS, PAGING, WINDOW, param, params, query } from "../schemas.js";
 
 const GROUPS: [string, Dimension, string][] = [
   ["agents", "agent_name", "agents"],
@@ -19,59 +22,67 @@ const GROUPS: [string, Dimension, string][] = [
 const MAX_POINTS = 2000;
 /** Most metrics one timeseries request may name (`metric=a,b,c`). */
 const MAX_METRICS = 20;
+/** Most points (series × metrics × steps) in one timeseries answer: about a megabyte of JSON. */
+const MAX_TOTAL_POINTS = 40_000;
+/** Series a grouped timeseries answers with when `limit` is not given. */
+const DEFAULT_SERIES = 20;
 
 /** Registers the read routes. */
-export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, openAlerts: () => Promise<unknown[]>): void {
-  const read = { config: { scope: "read" } };
+export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, runner: CooperativeRunner, openAlerts: () => Promise<unknown[]>): void {
+  const read = (querystring: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ config: { scope: "read" }, schema: { querystring, ...extra } });
+  // Every figure of the metrics block a listing may be sorted by.
+  const sortable = new Set<string>(["activity", "name", ...Object.entries(metrics.metrics(metrics.window(MINUTE))).filter(([, v]) => typeof v === "number" || v === null).map(([k]) => k)]);
+  const metricNames = new Set([...sortable].filter((k) => k !== "activity" && k !== "name"));
 
-  app.get("/api/v1/health", read, async (req) => metrics.health(metrics.window(windowMs(req.query as Query))));
+  app.get("/api/v1/health", read(query(WINDOW)), async (req) => metrics.health(metrics.window(windowMs(req.query as Query))));
 
-  app.get("/api/v1/metrics/system", read, async (req) => {
+  app.get("/api/v1/metrics/system", read(query({ ...WINDOW, ...DIM_FILTERS })), async (req) => {
     const q = req.query as Query;
-    return metrics.system(metrics.window(windowMs(q)), dimFilter(q));
+    return runner.run(metrics.system(metrics.window(windowMs(q)), dimFilter(q)));
   });
 
+  const listQuery = query({ ...WINDOW, ...DIM_FILTERS, ...PAGING, sort: param("activity, name, or a metrics field such as p95_latency_ms", 64), order: param("asc or desc", 8) });
   for (const [path, dim, key] of GROUPS) {
-    app.get(`/api/v1/metrics/${path}`, read, async (req) => {
+    app.get(`/api/v1/metrics/${path}`, read(listQuery), async (req) => {
       const q = req.query as Query;
       const w = metrics.window(windowMs(q));
-      const filter = dimFilter(q);
-      if (dim === "agent_name") return { [key]: metrics.agents(w, filter), window: iso(w) };
-      return { [key]: metrics.groups(dim, w, filter).map(({ key: k, ...g }) => ({ [dim]: k, ...g })), window: iso(w) };
+      const page = await runner.run(metrics.groups(dim, w, dimFilter(q), pageQuery(q, sortable)), `${path} listing`);
+      return { [key]: page.items.map(({ key: k, ...g }) => ({ [dim]: k, ...g })), total_count: page.total_count, next_cursor: page.next_cursor, window: iso(w) };
     });
-    app.get(`/api/v1/metrics/${path}/:name`, read, async (req) => {
+    app.get(`/api/v1/metrics/${path}/:name`, read(query({ ...WINDOW, ...DIM_FILTERS }), { params: params("name") }), async (req) => {
       const q = req.query as Query;
       const name = (req.params as { name: string }).name;
       const w = metrics.window(windowMs(q));
-      const found = metrics.groups(dim, w, { ...dimFilter(q), [dim]: name })[0];
+      const found = await runner.run(metrics.group(dim, name, w, dimFilter(q)));
       if (!found) throw new VigilError("NOT_FOUND", `no data for ${dim} "${name}" in the last ${(w.to - w.from) / MINUTE} minutes`);
       const { key: k, ...g } = found;
-      return dim === "agent_name" ? { agent_name: k, ...g } : { [dim]: k, ...g };
+      return { [dim]: k, ...g };
     });
   }
 
-  app.get("/api/v1/metrics/timeseries", read, async (req) => {
+  const tsQuery = query({ ...WINDOW, ...DIM_FILTERS, metric: param("metrics fields, comma-separated", 1024), step: param("step between points: 1m, 5m, 1h", 32), group_by: param("a dimension to split series by", 32), limit: param("most groups with series (grouped only)", 16) });
+  app.get("/api/v1/metrics/timeseries", read(tsQuery), async (req) => {
     const q = req.query as Query;
     const names = (str(q, "metric") ?? "p95_latency_ms").split(",").map((m) => m.trim());
-    const sample = metrics.metrics(metrics.window(MINUTE));
-    if (names.length > MAX_METRICS) throw new VigilError("VALIDATION_FAILED", `query parameter "metric" names at most ${MAX_METRICS} metrics, got ${names.length}`, [{ path: "/query/metric", message: "too many metrics" }]);
-    for (const metric of names) {
-      if (!(metric in sample) || metric === "error_types") throw new VigilError("VALIDATION_FAILED", `query parameter "metric" must be one of the metrics fields (e.g. p95_latency_ms, success_rate), got "${metric}"`, [{ path: "/query/metric", message: "unknown metric" }]);
-    }
+    if (names.length > MAX_METRICS) throw bad("metric", `names at most ${MAX_METRICS} metrics, got ${names.length}`);
+    for (const metric of names) if (!metricNames.has(metric)) throw bad("metric", `must be one of the metrics fields (e.g. p95_latency_ms, success_rate), got "${metric}"`);
     const wms = windowMs(q, 6 * 3_600_000);
     const w = metrics.window(wms);
     const hoursOnly = w.from < metrics.minuteResolutionFrom();
     const unit = hoursOnly ? HOUR : MINUTE;
     const step = duration(q, "step", null) ?? Math.max(unit, Math.ceil(wms / 120 / unit) * unit);
-    if (step < MINUTE || step % MINUTE !== 0) throw new VigilError("VALIDATION_FAILED", 'query parameter "step" must be a whole number of minutes (at least 1m)', [{ path: "/query/step", message: "must be whole minutes" }]);
-    if (wms / step > MAX_POINTS) throw new VigilError("VALIDATION_FAILED", `window/step gives more than ${MAX_POINTS} points: use a larger step`, [{ path: "/query/step", message: "too small for the window" }]);
-    if (hoursOnly && step % HOUR !== 0) {
-      throw new VigilError("VALIDATION_FAILED", 'query parameter "step" must be whole hours when the window reaches back past the minute rollups (kept 48h by default); use e.g. step=1h', [{ path: "/query/step", message: "must be whole hours for this window" }]);
-    }
-    return metrics.timeseries(names as (keyof Metrics)[], w, step, dimension(q, "group_by"), dimFilter(q));
+    if (step < MINUTE || step % MINUTE !== 0) throw bad("step", "must be a whole number of minutes (at least 1m)");
+    const points = Math.ceil(wms / step);
+    if (points > MAX_POINTS) throw bad("step", `gives more than ${MAX_POINTS} points for this window: use a larger step`);
+    if (hoursOnly && step % HOUR !== 0) throw bad("step", "must be whole hours when the window reaches back past the minute rollups (kept 48h by default); use e.g. step=1h");
+    const groupBy = dimension(q, "group_by");
+    const maxSeries = Math.max(1, Math.floor(MAX_TOTAL_POINTS / (points * names.length)));
+    if (groupBy === null && q.limit !== undefined) throw bad("limit", "applies only with group_by");
+    const limit = int(q, "limit", Math.min(DEFAULT_SERIES, maxSeries), 1, maxSeries);
+    return runner.run(metrics.timeseries(names as (keyof Metrics)[], w, step, groupBy, dimFilter(q), limit), "timeseries");
   });
 
-  app.get("/api/v1/metrics/custom", read, async (req) => {
+  app.get("/api/v1/metrics/custom", read(query({ ...WINDOW, name: param("metric name", 256), component: param("component", 256), category: param("category", 256) })), async (req) => {
     const q = req.query as Query;
     const filter: { name?: string; component?: string; category?: string } = {};
     for (const k of ["name", "component", "category"] as const) {
@@ -81,11 +92,24 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, ope
     return metrics.custom(metrics.window(windowMs(q)), filter);
   });
 
-  app.get("/api/v1/report", read, async (req) => {
+  app.get("/api/v1/report", read(query({ ...WINDOW, include_agents: param("true or false", 8) })), async (req) => {
     const q = req.query as Query;
-    const report = metrics.report(metrics.window(windowMs(q), 2), flag(q, "include_agents", true));
+    const report = await runner.run(metrics.report(metrics.window(windowMs(q), 2), flag(q, "include_agents", true)), "report");
     return { ...report, alerts: await openAlerts() };
   });
+}
+
+/** `limit`, `cursor`, `sort` and `order` of a listing. */
+function pageQuery(q: Query, sortable: Set<string>): PageQuery {
+  const sort = str(q, "sort") ?? "activity";
+  if (!sortable.has(sort)) throw bad("sort", `must be activity, name or a numeric metrics field such as p95_latency_ms, got "${sort}"`);
+  const order = str(q, "order");
+  if (order !== undefined && order !== "asc" && order !== "desc") throw bad("order", `must be asc or desc, got "${order}"`);
+  return { limit: int(q, "limit", PAGE_LIMIT.default, 1, PAGE_LIMIT.max), cursor: str(q, "cursor") ?? null, sort: sort as SortField, order: (order as SortOrder | undefined) ?? null };
+}
+
+function bad(name: string, message: string): VigilError {
+  return new VigilError("VALIDATION_FAILED", `query parameter "${name}" ${message}`, [{ path: `/query/${name}`, message }]);
 }
 
 function iso(w: { from: number; to: number }) {
