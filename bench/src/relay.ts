@@ -19,6 +19,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { emit, envInt, freePort, log, printTable, quantile, round, sleep, startChildServer, tempDir, VIGIL_BIN, type ChildServer } from "./common.js";
 
+/** The local upstream is on loopback, refused unless allow-listed (on the server for registration, on the relay to connect). */
+const ALLOW_LOOPBACK = { VIGIL_UPSTREAM_ALLOW: "127.0.0.1" };
+
 const BODY = Buffer.from(JSON.stringify({ model: "summarize", messages: [{ role: "user", content: "Summarise: the quick brown fox jumps over the lazy dog." }] }));
 
 /** A local OpenAI-compatible upstream answering after `delayMs`; `fail` makes it answer 503. */
@@ -45,7 +48,7 @@ async function startUpstream(delayMs: number): Promise<{ server: Server; url: st
 /** Starts a `vigil relay` child and waits for /healthz. */
 async function startRelayChild(vigilUrl: string, stateDir: string): Promise<{ url: string; proc: ChildProcess; stop: () => Promise<void> }> {
   const port = await freePort();
-  const proc = spawn(process.execPath, [VIGIL_BIN, "relay", "--vigil", vigilUrl, "--port", String(port), "--state-dir", stateDir, "--log-level", "warn", "--refresh-interval", "2s"], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [VIGIL_BIN, "relay", "--vigil", vigilUrl, "--port", String(port), "--state-dir", stateDir, "--log-level", "warn", "--refresh-interval", "2s"], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...ALLOW_LOOPBACK } });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d));
   proc.stderr!.on("data", (d: Buffer) => (out += d));
@@ -89,7 +92,7 @@ export async function relay(): Promise<void> {
   const n = envInt("BENCH_RELAY_REQUESTS", 2000);
   const up = await startUpstream(20);
   const { dir, cleanup } = tempDir("vigil-bench-relay-");
-  const vigil = await startChildServer(join(dir, "vigil"));
+  const vigil = await startChildServer(join(dir, "vigil"), { env: ALLOW_LOOPBACK });
   let relayChild: Awaited<ReturnType<typeof startRelayChild>> | null = null;
   try {
     await register(vigil, up.url, { route: "summarize", primary: "m-primary", backups: ["m-backup"] }, ["m-primary", "m-backup"]);
@@ -142,7 +145,7 @@ export async function failoverTime(): Promise<void> {
     const up = await startUpstream(5);
     const { dir, cleanup } = tempDir("vigil-bench-failover-");
     writeFileSync(join(dir, "vigil.yaml"), `failover:\n  evaluation_interval: ${intervalS}s\n`);
-    const vigil = await startChildServer(join(dir, "vigil"), { args: ["--config", join(dir, "vigil.yaml")] });
+    const vigil = await startChildServer(join(dir, "vigil"), { args: ["--config", join(dir, "vigil.yaml")], env: ALLOW_LOOPBACK });
     let relayChild: Awaited<ReturnType<typeof startRelayChild>> | null = null;
     try {
       await register(vigil, up.url, { route: "summarize", primary: "m-primary", backups: ["m-backup"], window: "1m", thresholds: { error_rate: { trip: 0.1, recover: 0.05, min_samples: 20 } } }, ["m-primary", "m-backup"]);

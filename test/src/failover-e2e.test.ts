@@ -108,7 +108,8 @@ describe("failover end to end through vigil relay", () => {
     const slowProbe = "{ trip_after: 2, min_dwell_ms: 0, backoff_base_ms: 60s }";
     writeFileSync(
       config,
-      `failover:\n  evaluation_interval: 1s\n  models:\n${ids.map(model).join("")}  routes:\n` +
+      // The upstreams are on loopback, which is refused unless allow-listed, on the server and on the relay.
+      `failover:\n  evaluation_interval: 1s\n  upstreams: { allow: [127.0.0.1] }\n  models:\n${ids.map(model).join("")}  routes:\n` +
         route("err", "err-a", "err-b", "{ error_rate: { trip: 0.3, recover: 0.1, min_samples: 10 } }", "{ trip_after: 2, min_dwell_ms: 0, backoff_base_ms: 3s, probe_evaluations: 2, ramp: [0.5], ramp_step_evaluations: 2 }") +
         route("lat", "lat-a", "lat-b", "{ p95_latency_ms: { trip: 150, recover: 100, min_samples: 10 } }", slowProbe) +
         route("flap", "flap-a", "flap-b", "{ error_rate: { trip: 0.3, recover: 0.05, min_samples: 10 } }", "{ trip_after: 2, min_dwell_ms: 0, backoff_base_ms: 2s }") +
@@ -116,7 +117,7 @@ describe("failover end to end through vigil relay", () => {
         route("acc", "acc-a", "acc-b", "{ accuracy: { trip: 0.8, recover: 0.9, min_samples: 10 } }", slowProbe),
     );
     vigil = await startServer(loadConfig({ dataDir: join(t.dir, "vigil"), port: 0, host: "127.0.0.1", config }, {}), false);
-    relay = await startRelay({ vigilUrl: vigil.url, port: 0, stateDir: join(t.dir, "relay"), refreshIntervalMs: 1000, follow: { pollIntervalMs: 250, reconnectBaseMs: 100, reconnectMaxMs: 500 }, client: { flushIntervalMs: 100 } });
+    relay = await startRelay({ vigilUrl: vigil.url, port: 0, stateDir: join(t.dir, "relay"), allowUpstreams: ["127.0.0.1"], refreshIntervalMs: 1000, follow: { pollIntervalMs: 250, reconnectBaseMs: 100, reconnectMaxMs: 500 }, client: { flushIntervalMs: 100 } });
     client = new OpenAI({ baseURL: `${relay.url}/v1`, apiKey: "unused", maxRetries: 0 });
   });
 

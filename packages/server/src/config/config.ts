@@ -8,6 +8,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import { parse as parseYaml } from "yaml";
 import { parseDuration } from "../core/window.js";
 import { VigilError } from "../core/errors.js";
+import { DEFAULT_KEY_ENV_PREFIX, upstreamPolicy, type UpstreamPolicy } from "../core/failover/upstream-policy.js";
 import { DEFAULT_SERIES_LIMIT, GROUP_NAMES, type GroupName } from "../prometheus/exposition.js";
 import { MIN_SERIES_LIMIT } from "../prometheus/series-guard.js";
 import { AlertingSchema, resolveAlerting, type AlertingConfig } from "./alerting-config.js";
@@ -102,6 +103,12 @@ export const ConfigSchema = Type.Object(
       Type.Object(
         {
           evaluation_interval: Type.Optional(Type.String()),
+          upstreams: Type.Optional(
+            Type.Object(
+              { allow: Type.Optional(Type.Array(Type.String({ minLength: 1 }))), key_env_prefix: Type.Optional(Type.String({ pattern: "^[A-Za-z_][A-Za-z0-9_]*$" })) },
+              { additionalProperties: false },
+            ),
+          ),
           models: Type.Optional(Type.Array(Type.Unknown())),
           routes: Type.Optional(Type.Array(Type.Unknown())),
           webhooks: Type.Optional(
@@ -176,7 +183,14 @@ export interface Config {
   /** Alert rules, evaluation, channels, routes (docs/alerting.md). */
   alerting: AlertingConfig;
   /** Models, routes and failover (docs/failover.md); models and routes are checked when the server starts. */
-  failover: { evaluationIntervalMs: number; models: unknown[]; routes: unknown[]; webhooks: { name: string; url: string; secret?: string; routes?: string[] }[] };
+  failover: {
+    evaluationIntervalMs: number;
+    /** What registered upstreams may name: addresses beyond the public ones, and the prefix of key variables. */
+    upstreams: UpstreamPolicy;
+    models: unknown[];
+    routes: unknown[];
+    webhooks: { name: string; url: string; secret?: string; routes?: string[] }[];
+  };
   /** The `/metrics` exposition (docs/metrics.md). */
   prometheus: { enabled: boolean; processMetrics: boolean; seriesLimit: number; seriesLimits: Partial<Record<GroupName, number>> };
   /** The web dashboard at `/`: off, or served from `dir` (null: the `@vigil/dashboard` build installed beside the server). */
@@ -230,6 +244,11 @@ export function parseApiKeysEnv(text: string): ApiKey[] {
       if (key.length < 16) throw new VigilError("CONFIG_INVALID", `VIGIL_API_KEYS item ${i + 1}: a key must be at least 16 characters`);
       return { name: `env-${i + 1}`, key, scopes: scopes as ApiKey["scopes"] };
     });
+}
+
+/** Splits a comma-separated list (`VIGIL_UPSTREAM_ALLOW`), dropping empty items. */
+export function parseList(text: string): string[] {
+  return text.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
 /** Resolves the configuration from flags, an environment map and the config file. */
@@ -290,6 +309,10 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     alerting: resolveAlerting(file.alerting, flags.rules ?? env.VIGIL_RULES),
     failover: {
       evaluationIntervalMs: dur(file.failover?.evaluation_interval ?? "10s", "failover.evaluation_interval"),
+      upstreams: upstreamPolicy({
+        allow: env.VIGIL_UPSTREAM_ALLOW !== undefined ? parseList(env.VIGIL_UPSTREAM_ALLOW) : (file.failover?.upstreams?.allow ?? []),
+        keyEnvPrefix: file.failover?.upstreams?.key_env_prefix ?? DEFAULT_KEY_ENV_PREFIX,
+      }),
       models: file.failover?.models ?? [],
       routes: file.failover?.routes ?? [],
       webhooks: file.failover?.webhooks ?? [],

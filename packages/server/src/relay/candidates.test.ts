@@ -2,12 +2,14 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { candidateModels, planAttempts } from "./candidates.js";
 import { routeView } from "./fakes.test-support.js";
+import { upstreamPolicy } from "../core/failover/upstream-policy.js";
 import { buildUpstreamTable } from "./upstreams.js";
 
 const table = buildUpstreamTable(
   ["model-a", "model-b", "model-c", "model-d"].map((id) => ({ id, provider: null, upstream: { base_url: `http://127.0.0.1:9/${id}`, api_key_env: null, model: null } })),
   new Map(),
   {},
+  upstreamPolicy({ allow: ["127.0.0.1"] }),
 ).targets;
 
 describe("relay candidates", () => {

@@ -14,8 +14,9 @@ const root = mkdtempSync(join(tmpdir(), "vigil-relay-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 
-/** Options that keep every wait of the suite short. */
+/** Options that keep every wait of the suite short; the fake upstreams are on loopback, allowed explicitly. */
 const FAST: Partial<RelayOptions> = {
+  allowUpstreams: ["127.0.0.1"],
   refreshIntervalMs: 60_000, registryTimeoutMs: 1000, firstViewTimeoutMs: 300, drainTimeoutMs: 1000, flushTimeoutMs: 1000, upstreamTimeoutMs: 2000,
   follow: { pollIntervalMs: 100, reconnectBaseMs: 20, reconnectMaxMs: 100 },
   client: { flushIntervalMs: 20, retryBaseMs: 20, retryMaxMs: 100 },
@@ -41,14 +42,14 @@ async function rig(fields: { view?: RouteView; modes?: [UpstreamMode?, UpstreamM
   const b = await startFakeUpstream("model-b", fields.modes?.[1]);
   closers.push(() => a.close(), () => b.close());
   const models = [
-    registryModel("model-a", fields.aUrl ?? a.baseUrl, { provider: "openai", model: "gpt-a-upstream", keyEnv: "A_KEY" }),
+    registryModel("model-a", fields.aUrl ?? a.baseUrl, { provider: "openai", model: "gpt-a-upstream", keyEnv: "VIGIL_UPSTREAM_KEY_A" }),
     registryModel("model-b", b, { provider: "anthropic" }),
     { id: "model-c", provider: "meta", upstream: null },
   ];
   const vigil = await startFakeVigil(models, [fields.view ?? routeView({ revision: 1 })]);
   closers.push(() => vigil.stop());
   const stateDir = join(root, `state-${++dirs}`);
-  const relay = await startRelay({ ...FAST, vigilUrl: vigil.url, port: 0, stateDir, env: { A_KEY: "sk-a" }, ...fields.relay });
+  const relay = await startRelay({ ...FAST, vigilUrl: vigil.url, port: 0, stateDir, env: { VIGIL_UPSTREAM_KEY_A: "sk-a" }, ...fields.relay });
   closers.push(() => relay.close());
   return {
     vigil, a, b, relay, stateDir,

@@ -10,13 +10,14 @@ import type { AddressInfo } from "node:net";
 import type { RouteView } from "@vigil/contract";
 import { RouteCache, RouterPool, Vigil, VigilConnector, type Router, type RouterOptions, type VigilOptions, type VigilStats } from "@vigil/sdk";
 import { VigilError } from "../core/errors.js";
+import { upstreamPolicy, type UpstreamPolicy } from "../core/failover/upstream-policy.js";
 import { candidateModels, planAttempts } from "./candidates.js";
 import { Forwarder } from "./forwarder.js";
 import { RegistrySync, type RegistrySnapshot } from "./registry-sync.js";
 import { conditionLog, silentLogger, type RelayLogger } from "./relay-logger.js";
 import { createRelayHandler, type RelayHandler, type Resolution } from "./relay-server.js";
 import { StateFile } from "./state-file.js";
-import { UpstreamClient } from "./upstream-client.js";
+import { UpstreamClient, type Resolver } from "./upstream-client.js";
 import { buildUpstreamTable, type RegistryModel, type UpstreamOverride, type UpstreamTable } from "./upstreams.js";
 
 /** Options of {@link startRelay}; all but `vigilUrl` have defaults. */
@@ -53,8 +54,17 @@ export interface RelayOptions {
   drainTimeoutMs?: number;
   /** At shutdown, how long the last events may take to reach Vigil, in milliseconds (default 5,000). */
   flushTimeoutMs?: number;
-  /** Environment the upstream key variables are read from. */
+  /** Environment the upstream key variables are read from (only names starting with `upstreamKeyPrefix`). */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Addresses beyond the public ones that upstreams may be at: IP addresses, CIDR ranges, host names, `*.suffix`
+   * names (default none: loopback, private, link-local and reserved addresses are refused).
+   */
+  allowUpstreams?: readonly string[];
+  /** Upstream key variables must start with this (default `VIGIL_UPSTREAM_KEY_`); no other variable is read. */
+  upstreamKeyPrefix?: string;
+  /** Name resolution for upstream hosts (default: the system's, `dns.lookup`). */
+  resolve?: Resolver;
   logger?: RelayLogger;
   /** Uniform random numbers in [0, 1) for split picks (default `Math.random`). */
   random?: () => number;
@@ -98,6 +108,7 @@ class Relay {
   private readonly options: RelayOptions;
   private readonly logger: RelayLogger;
   private readonly env: Readonly<Record<string, string | undefined>>;
+  private readonly policy: UpstreamPolicy;
   private readonly overrides: ReadonlyMap<string, UpstreamOverride>;
   private readonly defaults: ReadonlyMap<string, string>;
   private readonly maxAttempts: number;
@@ -132,6 +143,7 @@ class Relay {
     this.options = options;
     this.logger = options.logger ?? silentLogger;
     this.env = options.env ?? {};
+    this.policy = upstreamPolicy({ allow: options.allowUpstreams, keyEnvPrefix: options.upstreamKeyPrefix });
     this.overrides = new Map(Object.entries(options.upstreams ?? {}));
     this.defaults = new Map(Object.entries(options.defaultModels ?? {}));
     this.maxAttempts = Math.floor(maxAttempts);
@@ -144,7 +156,7 @@ class Relay {
     this.vigilDown = conditionLog(this.logger, "Vigil is unreachable; serving the last known registry and routes", "Vigil is reachable again");
     this.sync = new RegistrySync({ vigilUrl, apiKey, timeoutMs: registryTimeoutMs, intervalMs: refreshIntervalMs, onSnapshot: (s) => this.onSnapshot(s) });
     this.state = new StateFile(options.stateDir ?? "./relay-state", () => this.snapshot(), (error) => this.logger.warn({ err: error instanceof Error ? error.message : String(error) }, "relay state file not written"));
-    this.upstreamClient = new UpstreamClient({ timeoutMs: upstreamTimeoutMs });
+    this.upstreamClient = new UpstreamClient({ timeoutMs: upstreamTimeoutMs, policy: this.policy, resolve: options.resolve });
     const forwarder = new Forwarder({ client: this.upstreamClient, record: (input) => void this.vigil.recordLlmCall(input), logger: this.logger, idleTimeoutMs: upstreamTimeoutMs });
     this.handler = createRelayHandler({ directory: this, forwarder, relayKey: options.relayKey ?? null, streamUsage: options.streamUsage ?? true });
     for (const route of this.defaults.keys()) this.routes.add(route);
@@ -180,7 +192,7 @@ class Relay {
     const address = server.address() as AddressInfo;
     const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
     this.logger.info(
-      { url, vigil: this.options.vigilUrl, routes: [...this.routes].sort(), upstreams: [...this.table.targets.keys()].sort(), vigil_reachable: this.vigilReachable, auth: this.options.relayKey ? "relay key" : "off (loopback only)" },
+      { url, vigil: this.options.vigilUrl, routes: [...this.routes].sort(), upstreams: [...this.table.targets.keys()].sort(), allow_upstreams: this.policy.allow, vigil_reachable: this.vigilReachable, auth: this.options.relayKey ? "relay key" : "off (loopback only)" },
       "vigil relay is serving",
     );
     return { url, port: address.port, refresh: () => this.sync.refresh(), stats: () => this.vigil.stats(), close: () => (this.closing ??= this.close()) };
@@ -292,7 +304,7 @@ class Relay {
   }
 
   private buildTable(): UpstreamTable {
-    const table = buildUpstreamTable(this.models, this.overrides, this.env);
+    const table = buildUpstreamTable(this.models, this.overrides, this.env, this.policy);
     for (const problem of table.problems) this.warnOnce(problem, {}, problem);
     return table;
   }

@@ -2,8 +2,11 @@
  * Where `vigil relay` sends each model's requests: the registry's `upstream` of every model (from
  * `GET /api/v1/models`), overridden or completed by `--upstream model=url` flags, resolved once per registry
  * change into ready-to-use targets (parsed URL, Authorization header) so that the hot path only does a map lookup.
+ * An upstream whose URL names a refused address, or whose key variable lacks the prefix, gets no target: its
+ * variable is never read.
  */
 import type { ModelRecord } from "../core/failover/store.js";
+import { keyEnvRefusal, urlRefusal, type UpstreamPolicy } from "../core/failover/upstream-policy.js";
 
 /** The fields of a registry model the relay uses (the rest of `GET /api/v1/models` is ignored). */
 export type RegistryModel = Pick<ModelRecord, "id" | "provider" | "upstream">;
@@ -33,7 +36,7 @@ export interface UpstreamTarget {
 /** The resolved table, and what could not be resolved (reported once per change). */
 export interface UpstreamTable {
   targets: ReadonlyMap<string, UpstreamTarget>;
-  /** Human-readable problems: a bad URL, a key variable that is not set. */
+  /** Human-readable problems: a bad or refused URL, a refused key variable, one that is not set. */
   problems: string[];
 }
 
@@ -54,8 +57,13 @@ export function parseRegistryModels(value: unknown): RegistryModel[] | null {
   return out;
 }
 
-/** Builds the targets of every model that has an upstream, from the registry and the overrides (an override wins field by field). */
-export function buildUpstreamTable(models: readonly RegistryModel[], overrides: ReadonlyMap<string, UpstreamOverride>, env: Readonly<Record<string, string | undefined>>): UpstreamTable {
+/**
+ * Builds the targets of every model that has an upstream, from the registry and the overrides (an override wins
+ * field by field), within `policy`.
+ */
+export function buildUpstreamTable(
+  models: readonly RegistryModel[], overrides: ReadonlyMap<string, UpstreamOverride>, env: Readonly<Record<string, string | undefined>>, policy: UpstreamPolicy,
+): UpstreamTable {
   const targets = new Map<string, UpstreamTarget>();
   const problems: string[] = [];
   const byId = new Map(models.map((m) => [m.id, m]));
@@ -72,7 +80,17 @@ export function buildUpstreamTable(models: readonly RegistryModel[], overrides: 
       problems.push(`model ${id}: upstream ${baseUrl} is not an http(s) URL`);
       continue;
     }
+    const refusedUrl = urlRefusal(policy, url);
+    if (refusedUrl !== null) {
+      problems.push(`model ${id}: upstream ${baseUrl} is refused (${refusedUrl}; see --allow-upstream); not served`);
+      continue;
+    }
     const keyEnv = override?.apiKeyEnv ?? model?.upstream?.api_key_env ?? null;
+    const refusedKey = keyEnv === null ? null : keyEnvRefusal(policy, keyEnv);
+    if (refusedKey !== null) {
+      problems.push(`model ${id}: key variable ${keyEnv} is refused: it ${refusedKey} (see --upstream-key-prefix); not served`);
+      continue;
+    }
     const key = keyEnv === null ? undefined : env[keyEnv];
     if (keyEnv !== null && !key) problems.push(`model ${id}: ${keyEnv} is not set; requests go upstream without a key`);
     targets.set(id, {

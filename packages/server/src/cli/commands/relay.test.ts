@@ -63,6 +63,21 @@ describe("vigil relay (command)", () => {
     assert.deepEqual([o.vigilUrl, o.port, o.host, o.relayKey, o.stateDir, o.upstreamTimeoutMs, o.maxAttempts, o.refreshIntervalMs, o.streamUsage], ["http://127.0.0.1:8001", 8787, "127.0.0.1", null, "./relay-state", 60_000, 3, 30_000, true]);
   });
 
+  it("limits upstreams to public addresses and prefixed key variables unless told otherwise", async () => {
+    const o = (await run([])).options!;
+    assert.deepEqual([o.allowUpstreams, o.upstreamKeyPrefix], [[], "VIGIL_UPSTREAM_KEY_"]);
+    const fromEnv = (await run([], { env: { VIGIL_UPSTREAM_ALLOW: "127.0.0.1, 10.0.0.0/8" } })).options!;
+    assert.deepEqual(fromEnv.allowUpstreams, ["127.0.0.1", "10.0.0.0/8"]);
+    const fromFlags = (await run(["--allow-upstream", "127.0.0.1", "--allow-upstream", "*.svc.cluster.local", "--upstream-key-prefix", "ACME_"], { env: { VIGIL_UPSTREAM_ALLOW: "10.0.0.0/8" } })).options!;
+    assert.deepEqual([fromFlags.allowUpstreams, fromFlags.upstreamKeyPrefix], [["127.0.0.1", "*.svc.cluster.local"], "ACME_"]);
+  });
+
+  it("exits 2 naming a bad --allow-upstream entry", async () => {
+    const r = await run(["--port", "0", "--allow-upstream", "10.0.0.0/33"], { start: startRelay });
+    assert.equal(r.code, 2);
+    assert.match(r.stderr, /upstream allow-list entry "10\.0\.0\.0\/33" is not an IP address, a CIDR range/);
+  });
+
   it("stops on a signal and exits 0", async () => {
     let closed = false;
     let code: number | null = null;

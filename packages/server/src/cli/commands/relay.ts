@@ -8,6 +8,7 @@ import { VigilError } from "../../core/errors.js";
 import type { RelayLogger } from "../../relay/relay-logger.js";
 import { startRelay, type RelayOptions, type RunningRelay } from "../../relay/relay.js";
 import type { UpstreamOverride } from "../../relay/upstreams.js";
+import { DEFAULT_KEY_ENV_PREFIX } from "../../core/failover/upstream-policy.js";
 
 /** The flags of `vigil relay`, as commander parses them. */
 export interface RelayFlags {
@@ -19,6 +20,8 @@ export interface RelayFlags {
   defaultModelFor: Record<string, string>;
   upstream: Record<string, string>;
   upstreamKeyEnv: Record<string, string>;
+  allowUpstream?: string[];
+  upstreamKeyPrefix: string;
   stateDir: string;
   upstreamTimeout: number;
   maxAttempts: number;
@@ -96,6 +99,8 @@ export function relayOptionsFromFlags(flags: RelayFlags, env: Readonly<Record<st
     refreshIntervalMs: flags.refreshInterval,
     drainTimeoutMs: flags.drainTimeout,
     streamUsage: flags.streamUsage,
+    allowUpstreams: flags.allowUpstream ?? (env.VIGIL_UPSTREAM_ALLOW ?? "").split(",").map((s) => s.trim()).filter(Boolean),
+    upstreamKeyPrefix: flags.upstreamKeyPrefix,
     env,
     logger,
   };
@@ -114,6 +119,11 @@ export function registerRelayCommand(program: Command, deps: RelayCommandDeps = 
     .addOption(new Option("--default-model-for <route=model>", "model serving a route until Vigil was ever reached; repeatable").argParser(pairs("route=model")).default({}, "none"))
     .addOption(new Option("--upstream <model=url>", "base URL of an OpenAI-compatible API for a model, over the registry's upstream; repeatable").argParser(pairs("model=https://host/v1")).default({}, "the registry's"))
     .addOption(new Option("--upstream-key-env <model=VAR>", "environment variable holding a model's upstream key, over the registry's api_key_env; repeatable").argParser(pairs("model=ENV_VAR")).default({}, "the registry's"))
+    .addOption(
+      new Option("--allow-upstream <address|cidr|host>", "an address, CIDR range, host name or *.suffix that upstreams may be at beyond public addresses (loopback, private and link-local ones are refused otherwise); repeatable (env VIGIL_UPSTREAM_ALLOW, comma-separated)")
+        .argParser((v: string, acc: string[] | undefined) => [...(acc ?? []), v]),
+    )
+    .option("--upstream-key-prefix <prefix>", "upstream key variables must start with this; no other variable is read", DEFAULT_KEY_ENV_PREFIX)
     .option("--state-dir <dir>", "where the last registry and route views are kept, for starts while Vigil is down", "./relay-state")
     .addOption(new Option("--upstream-timeout <duration>", "time to an upstream's first byte (and most silence within a stream)").argParser(parseDuration).default(60_000, "60s"))
     .option("--max-attempts <n>", "upstreams tried per request at most", attempts, 3)

@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { compareSemver, isSemver, parseModel, parseRoute, rollbackModel, routeConfig, thresholdsFor } from "./registry.js";
 import type { ModelRecord } from "./store.js";
+import { upstreamPolicy } from "./upstream-policy.js";
 
 const ok = <T>(r: { problems: unknown[] } | T): T => {
   assert.ok(!("problems" in (r as object)), JSON.stringify((r as { problems: unknown }).problems));
@@ -10,7 +11,7 @@ const ok = <T>(r: { problems: unknown[] } | T): T => {
 
 describe("model registry input", () => {
   it("takes a full model and fills defaults", () => {
-    const { model } = ok<{ model: ModelRecord }>(parseModel({ id: "gpt-4o", provider: "openai", version: "2.1.0", capabilities: { context_window: 128000, tools: true }, upstream: { base_url: "http://127.0.0.1:9/v1/", api_key_env: "OPENAI_API_KEY" }, thresholds: { error_rate: { trip: 0.1 } } }, "api", 1000));
+    const { model } = ok<{ model: ModelRecord }>(parseModel({ id: "gpt-4o", provider: "openai", version: "2.1.0", capabilities: { context_window: 128000, tools: true }, upstream: { base_url: "http://127.0.0.1:9/v1/", api_key_env: "VIGIL_UPSTREAM_KEY_OPENAI" }, thresholds: { error_rate: { trip: 0.1 } } }, "api", 1000, null, upstreamPolicy({ allow: ["127.0.0.1"] })));
     assert.equal(model.name, "gpt-4o");
     assert.equal(model.status, "active");
     assert.equal(model.deployment_status, "deployed");
@@ -23,6 +24,24 @@ describe("model registry input", () => {
     const r = parseModel({ id: "", version: "v2", status: "on", capabilities: { tools: "yes", context_window: -1 }, upstream: { base_url: "ftp://x", api_key_env: "1BAD" }, colour: "red", thresholds: { error_rate: { trip: 0.1, recover: 0.3 } } }, "api", 0);
     assert.ok("problems" in r);
     assert.deepEqual(r.problems.map((p) => p.path).sort(), ["/api_key_env", "/capabilities/context_window", "/capabilities/tools", "/colour", "/id", "/status", "/thresholds/error_rate/recover", "/upstream/base_url", "/version"].map((p) => (p === "/api_key_env" ? "/upstream/api_key_env" : p)).sort());
+  });
+
+  it("refuses an upstream at a loopback, private or link-local address, or with a key variable outside the prefix, naming the field", () => {
+    const problems = (upstream: unknown, allow: string[] = [], keyEnvPrefix?: string) => {
+      const r = parseModel({ id: "m", upstream }, "api", 0, null, upstreamPolicy({ allow, keyEnvPrefix }));
+      return "problems" in r ? r.problems : [];
+    };
+    const [metadata] = problems({ base_url: "http://169.254.169.254/latest/meta-data" });
+    assert.equal(metadata!.path, "/upstream/base_url");
+    assert.match(metadata!.message, /^is refused: 169\.254\.169\.254 is a link-local address, not in the upstream allow-list \(failover\.upstreams\.allow/);
+    for (const url of ["http://[::ffff:169.254.169.254]/", "http://[fe80::1]/v1", "http://10.0.0.7:4000/v1", "http://localhost:11434/v1", "http://0.0.0.0:8080/v1"]) {
+      assert.deepEqual(problems({ base_url: url }).map((p) => p.path), ["/upstream/base_url"], url);
+    }
+    const [key] = problems({ base_url: "https://api.openai.com/v1", api_key_env: "AWS_SECRET_ACCESS_KEY" });
+    assert.deepEqual(key, { path: "/upstream/api_key_env", message: "must start with VIGIL_UPSTREAM_KEY_ (the upstream key prefix), such as VIGIL_UPSTREAM_KEY_OPENAI; other variables are never read" });
+    assert.deepEqual(problems({ base_url: "https://api.openai.com/v1", api_key_env: "VIGIL_UPSTREAM_KEY_OPENAI" }), []);
+    assert.deepEqual(problems({ base_url: "http://10.0.0.7:4000/v1", api_key_env: "ACME_OPENAI" }, ["10.0.0.0/8"], "ACME_"), [], "the allow-list and the prefix are configurable");
+    assert.deepEqual(problems({ base_url: "http://ollama.internal:11434/v1" }), [], "a host name is judged by the relay once resolved");
   });
 
   it("updates keep unspecified fields and record each new version; rollback returns to the previous one", () => {

@@ -8,6 +8,7 @@ import { parseDuration } from "../window.js";
 import { thresholdProblems, type RouteThresholds } from "./health.js";
 import { DEFAULT_POLICY, type PolicySettings, type RouteConfig } from "./policy.js";
 import type { DeploymentStatus, ModelRecord, ModelStatus, RouteRecord, Upstream } from "./store.js";
+import { DEFAULT_UPSTREAM_POLICY, keyEnvRefusal, urlRefusal, type UpstreamPolicy } from "./upstream-policy.js";
 
 /** A field problem, named by JSON pointer. */
 export interface Problem {
@@ -100,8 +101,14 @@ function thresholdsOf(v: unknown, out: Problem[]): RouteThresholds {
   return problems.length ? {} : (v as RouteThresholds);
 }
 
-/** A model from the API or the config file; `previous` is the stored record when updating (PATCH semantics: absent fields keep their values). */
-export function parseModel(input: unknown, source: "config" | "api", now: number, previous: ModelRecord | null = null): { model: ModelRecord } | { problems: Problem[] } {
+/**
+ * A model from the API or the config file; `previous` is the stored record when updating (PATCH semantics: absent
+ * fields keep their values). A given upstream must satisfy `upstreams` as far as its text shows (the relay judges
+ * resolved addresses when it connects).
+ */
+export function parseModel(
+  input: unknown, source: "config" | "api", now: number, previous: ModelRecord | null = null, upstreams: UpstreamPolicy = DEFAULT_UPSTREAM_POLICY,
+): { model: ModelRecord } | { problems: Problem[] } {
   const out: Problem[] = [];
   if (!isObject(input)) return { problems: [{ path: "", message: "must be an object" }] };
   unknownFields(input, MODEL_FIELDS, "", out);
@@ -133,16 +140,21 @@ export function parseModel(input: unknown, source: "config" | "api", now: number
     else {
       const u = input.upstream;
       unknownFields(u, ["base_url", "api_key_env", "model"], "/upstream", out);
-      let ok = typeof u.base_url === "string";
-      if (ok) {
-        try {
-          ok = /^https?:$/.test(new URL(u.base_url as string).protocol);
-        } catch {
-          ok = false;
-        }
+      let url: URL | null = null;
+      try {
+        url = typeof u.base_url === "string" ? new URL(u.base_url) : null;
+      } catch {
+        url = null;
       }
-      if (!ok) out.push({ path: "/upstream/base_url", message: "must be an http(s) URL such as https://api.openai.com/v1" });
-      if (u.api_key_env !== undefined && u.api_key_env !== null && !(typeof u.api_key_env === "string" && /^[A-Za-z_][A-Za-z0-9_]*$/.test(u.api_key_env))) out.push({ path: "/upstream/api_key_env", message: "must be the name of an environment variable" });
+      if (url === null || !/^https?:$/.test(url.protocol)) out.push({ path: "/upstream/base_url", message: "must be an http(s) URL such as https://api.openai.com/v1" });
+      else {
+        const refused = urlRefusal(upstreams, url);
+        if (refused !== null) out.push({ path: "/upstream/base_url", message: `is refused: ${refused} (failover.upstreams.allow or VIGIL_UPSTREAM_ALLOW on the server, --allow-upstream on the relay)` });
+      }
+      if (u.api_key_env !== undefined && u.api_key_env !== null) {
+        const refused = typeof u.api_key_env === "string" ? keyEnvRefusal(upstreams, u.api_key_env) : "must be the name of an environment variable";
+        if (refused !== null) out.push({ path: "/upstream/api_key_env", message: refused });
+      }
       if (u.model !== undefined && u.model !== null) name(u.model, "/upstream/model", out, false);
       upstream = { base_url: String(u.base_url ?? "").replace(/\/+$/, ""), api_key_env: (u.api_key_env as string | undefined) ?? null, model: (u.model as string | undefined) ?? null };
     }
