@@ -17,6 +17,19 @@ export interface PgLeadershipOptions {
   types: pg.CustomTypesConfig;
 }
 
+/** Longest wait before reopening the election connection after failed attempts. */
+const RETRY_MAX_MS = 15_000;
+
+/**
+ * Wait before the next connection attempt after `failures` failed checks in a row: none after the
+ * first (the next check retries), then twice the check interval, doubling up to a cap, with jitter
+ * so that instances coming back from one outage do not all reconnect at the same moment.
+ */
+export function retryDelay(failures: number, checkMs: number, random: () => number = Math.random): number {
+  if (failures <= 1) return 0;
+  const base = Math.min(checkMs * 2 ** (failures - 1), Math.max(checkMs, RETRY_MAX_MS));
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
 
 /** Joins the election; the first check runs at once. */
 export function pgLeadership(opts: PgLeadershipOptions): Leadership {
@@ -27,6 +40,9 @@ export function pgLeadership(opts: PgLeadershipOptions): Leadership {
   let term = 0;
   let closed = false;
   let checking: Promise<void> | null = null;
+  /** Failed checks in a row, and when the connection may be tried again. */
+  let failures = 0;
+  let retryAt = 0;
 
   const setLeader = (value: boolean) => {
     if (leader === value) return;
@@ -46,11 +62,19 @@ export function pgLeadership(opts: PgLeadershipOptions): Leadership {
     if (closed) return;
     try {
       if (!client) {
+        if (Date.now() < retryAt) return;
         const c = new pg.Client({ connectionString: opts.url, keepAlive: true, connectionTimeoutMillis: opts.connectTimeoutMs, types: opts.types, application_name: "vigil-leader" });
+        // Always listening: an unheard 'error' (backend terminated, server restarted) would end the
+        // process. A dead connection is dropped here and replaced by a later check.
         c.on("error", () => {
           if (client === c) drop();
         });
-        await c.connect();
+        try {
+          await c.connect();
+        } catch (err) {
+          void c.end().catch(() => undefined);
+          throw err;
+        }
         client = c;
       }
       const now = Date.now();
@@ -63,8 +87,12 @@ export function pgLeadership(opts: PgLeadershipOptions): Leadership {
           setLeader(true);
         }
       }
+      failures = 0;
     } catch {
-      // Unreachable database: leadership is lost (the lock went with the connection); retry next time.
+      // Unreachable database: leadership is lost (the lock went with the connection); a new
+      // connection is tried after a backoff, so an outage does not turn into a connection storm.
+      failures++;
+      retryAt = Date.now() + retryDelay(failures, opts.checkMs);
       drop();
     }
   }

@@ -7,9 +7,6 @@ import type pg from "pg";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, AlertStore, DeliveryAttempt, GroupState, OutboxEntry, Silence } from "../../core/alerting/types.js";
 import { changedAt, lastById, outboxCountsOf } from "../alert-rows.js";
 
-/** Runs a store operation, mapping "database unreachable" to STORAGE_UNAVAILABLE (the storage's `guard`). */
-export type Guard = <T>(fn: () => Promise<T>) => Promise<T>;
-
 type OutboxRow = { notification: string; state: OutboxEntry["state"]; attempts: number; next_attempt_at: number; last_error: string | null; updated_at: number };
 type GroupRow = { group_key: string; channel: string; last_sent_at: number | null; last_firing: string };
 
@@ -71,9 +68,9 @@ SELECT count(*) AS n FROM d`;
 
 const DELIVERY_COLUMNS = "d.notification_id, d.channel, d.kind, d.attempt, d.status, d.http_status, d.error, d.at";
 
-/** Builds the alert store on `pool`; every call goes through `guard`. */
-export function createPostgresAlertStore(pool: pg.Pool, guard: Guard): AlertStore {
-  const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => guard(() => pool.query<R>(text, values));
+/** Builds the alert store on `pool` (the storage wraps it in its guard, which classifies failures). */
+export function createPostgresAlertStore(pool: pg.Pool): AlertStore {
+  const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values);
 
   return {
     async listRules() {

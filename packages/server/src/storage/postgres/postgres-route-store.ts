@@ -6,7 +6,6 @@
 import type pg from "pg";
 import type { ModelRecord, RouteDecisionRecord, RouteRecord, RouteStore } from "../../core/failover/store.js";
 import type { RouteRuntime } from "../../core/failover/policy.js";
-import type { Guard } from "./postgres-alert-store.js";
 
 // Decisions keep the order given (serial values follow ORDINALITY): `history` reads them back by n.
 const ADD_DECISIONS = `
@@ -19,9 +18,9 @@ ORDER BY i`;
 const INSERT_STATE = "INSERT INTO route_state (route, revision, state, updated_at) VALUES ($1, $2, $3, $4) ON CONFLICT (route) DO NOTHING";
 const UPDATE_STATE = "UPDATE route_state SET revision = $2, state = $3, updated_at = $4 WHERE route = $1 AND revision = $5";
 
-/** Builds the route store on `pool`; every call goes through `guard`. */
-export function createPostgresRouteStore(pool: pg.Pool, guard: Guard): RouteStore {
-  const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => guard(() => pool.query<R>(text, values));
+/** Builds the route store on `pool` (the storage wraps it in its guard, which classifies failures). */
+export function createPostgresRouteStore(pool: pg.Pool): RouteStore {
+  const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values);
   const docs = async <T>(text: string, column: string, values?: unknown[]) => (await q<Record<string, string>>(text, values)).rows.map((r) => JSON.parse(r[column]!) as T);
 
   return {
@@ -48,30 +47,28 @@ export function createPostgresRouteStore(pool: pg.Pool, guard: Guard): RouteStor
     async listStates() {
       return docs<RouteRuntime>("SELECT state FROM route_state ORDER BY route", "state");
     },
-    saveState(state, expected, decisions) {
-      return guard(async () => {
-        const c = await pool.connect();
-        // A connection whose rollback failed is broken: it is dropped rather than pooled again.
-        let broken: Error | undefined;
-        try {
-          await c.query("BEGIN");
-          const doc = JSON.stringify(state);
-          const at = Date.now();
-          const moved = expected === null ? await c.query(INSERT_STATE, [state.route, state.revision, doc, at]) : await c.query(UPDATE_STATE, [state.route, state.revision, doc, at, expected]);
-          if ((moved.rowCount ?? 0) === 0) {
-            await c.query("ROLLBACK");
-            return false;
-          }
-          if (decisions.length) await c.query(ADD_DECISIONS, [decisions.map((d) => d.route), decisions.map((d) => d.at), decisions.map((d) => JSON.stringify(d))]);
-          await c.query("COMMIT");
-          return true;
-        } catch (err) {
-          await c.query("ROLLBACK").catch((e: Error) => void (broken = e));
-          throw err;
-        } finally {
-          c.release(broken);
+    async saveState(state, expected, decisions) {
+      const c = await pool.connect();
+      // A connection whose rollback failed is broken: it is dropped rather than pooled again.
+      let broken: Error | undefined;
+      try {
+        await c.query("BEGIN");
+        const doc = JSON.stringify(state);
+        const at = Date.now();
+        const moved = expected === null ? await c.query(INSERT_STATE, [state.route, state.revision, doc, at]) : await c.query(UPDATE_STATE, [state.route, state.revision, doc, at, expected]);
+        if ((moved.rowCount ?? 0) === 0) {
+          await c.query("ROLLBACK");
+          return false;
         }
-      });
+        if (decisions.length) await c.query(ADD_DECISIONS, [decisions.map((d) => d.route), decisions.map((d) => d.at), decisions.map((d) => JSON.stringify(d))]);
+        await c.query("COMMIT");
+        return true;
+      } catch (err) {
+        await c.query("ROLLBACK").catch((e: Error) => void (broken = e));
+        throw err;
+      } finally {
+        c.release(broken);
+      }
     },
     async history(route, limit) {
       if (limit <= 0) return [];

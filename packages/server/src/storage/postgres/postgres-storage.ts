@@ -18,8 +18,10 @@ import { DAY, DayPartitions, partitionName } from "./day-partitions.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
 import { createPostgresAlertStore } from "./postgres-alert-store.js";
 import { createPostgresRouteStore } from "./postgres-route-store.js";
-import { isUnavailable, unavailable } from "./pg-errors.js";
+import { unavailableReason } from "./pg-errors.js";
+import { guardAll } from "./pg-guard.js";
 import { pgLeadership } from "./pg-leadership.js";
+import { openPgPool } from "./pg-pool.js";
 
 /** Options of the PostgreSQL store. */
 export interface PostgresOptions {
@@ -31,6 +33,8 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** How often leadership is checked and this instance's heartbeat written (default 2 s). */
   leaderCheckMs?: number;
+  /** While writes fail, how often a probe write checks whether they work again (default 1 s). */
+  probeIntervalMs?: number;
 }
 
 type Row = { seq: number; tx: number; id: string; type: number; ts: number; received_at: number; run_id: string | null; task_id: string | null; body: string | null };
@@ -129,7 +133,6 @@ async function refuseForeignPositions(pool: pg.Pool, where: string): Promise<voi
   const r = (await pool.query<{ w: number; m: number | null; next: number }>("SELECT (SELECT watermark FROM rollup_state WHERE id = 1) AS w, (SELECT max(tx) FROM events) AS m, pg_snapshot_xmax(pg_current_snapshot())::text::int8 AS next")).rows[0]!;
   const ahead = Math.max(r.w, r.m ?? 0);
   if (ahead >= r.next) {
-    await pool.end().catch(() => undefined);
     throw new VigilError("CONFIG_INVALID", `the database at ${where} holds log positions up to ${ahead}, beyond this PostgreSQL server's transaction ids (${r.next}): it was restored from a dump of another server. Renumber the positions as docs/operations.md ("Backup and restore") shows, then start again.`);
   }
 }
@@ -139,43 +142,26 @@ const XMIN = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS x";
 /** Opens (creating and migrating) the store at `url`; fails with a clear message when unreachable. */
 export async function openPostgresStorage(opts: PostgresOptions): Promise<Storage> {
   const where = redactUrl(opts.url);
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.poolMax ?? 10, connectionTimeoutMillis: opts.connectTimeoutMs ?? 5000, idleTimeoutMillis: 30_000, keepAlive: true, types: TYPES, application_name: "vigil" });
-  let failure: string | null = null;
-  // An idle connection that breaks (database restarted) must not crash the process: the pool
-  // drops it and opens a new one on demand.
-  pool.on("error", (err) => {
-    failure = unavailable(where, err).message;
-  });
-  /** Runs a store operation, turning "database unreachable" into STORAGE_UNAVAILABLE and tracking readiness. */
-  async function guard<T>(fn: () => Promise<T>): Promise<T> {
-    try {
-      const out = await fn();
-      failure = null;
-      return out;
-    } catch (err) {
-      if (err instanceof VigilError) throw err;
-      if (isUnavailable(err)) {
-        const e = unavailable(where, err);
-        failure = e.message;
-        throw e;
-      }
-      throw err;
-    }
-  }
+  const conn = openPgPool({ url: opts.url, where, max: opts.poolMax ?? 10, connectTimeoutMs: opts.connectTimeoutMs ?? 5000, types: TYPES, probeIntervalMs: opts.probeIntervalMs ?? 1000 });
+  const { pool, guard } = conn;
   let version: number;
+  const partitions = new DayPartitions(pool);
   try {
     version = await migrate(pool, POSTGRES_MIGRATIONS);
+    await refuseForeignPositions(pool, where);
+    await partitions.refresh();
   } catch (err) {
-    await pool.end().catch(() => undefined);
+    await conn.close().catch(() => undefined);
     if (err instanceof VigilError) throw err;
-    if (isUnavailable(err)) throw new VigilError("CONFIG_INVALID", `cannot reach PostgreSQL at ${where}: ${(err as Error).message || String(err)}. Is it running, and is the URL right?`, undefined, { cause: err });
-    throw new VigilError("CONFIG_INVALID", `PostgreSQL at ${where} refused Vigil's schema: ${(err as Error).message}`, undefined, { cause: err });
+    const code = (err as { code?: string }).code ?? "";
+    const message = (err as Error).message || String(err);
+    if (code === "3D000" || code.startsWith("28")) throw new VigilError("CONFIG_INVALID", `PostgreSQL at ${where} refused Vigil: ${message}. Are the user, the password and the database name in the URL right?`, undefined, { cause: err });
+    if (unavailableReason(err)) throw new VigilError("CONFIG_INVALID", `cannot reach PostgreSQL at ${where}: ${message}. Is it running, and is the URL right?`, undefined, { cause: err });
+    throw new VigilError("CONFIG_INVALID", `PostgreSQL at ${where} refused Vigil's schema: ${message}`, undefined, { cause: err });
   }
-  await refuseForeignPositions(pool, where);
-  const partitions = new DayPartitions(pool);
-  await partitions.refresh();
 
-  const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => guard(() => pool.query<R>(text, values));
+  // Every method of every store below runs through the guard (guardAll), so plain queries here.
+  const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values);
 
   /**
    * Events this instance appended, by transaction, until the log follower reaches them: the
@@ -239,18 +225,16 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
   }
 
   const events: EventStore = {
-    append(evs) {
-      if (evs.length === 0) return Promise.resolve([]);
-      return guard(async () => {
-        try {
-          return await appendOnce(evs);
-        } catch (err) {
-          // Retention dropped a partition this instance still believed in: learn and retry once.
-          if ((err as { code?: string }).code !== "23514") throw err;
-          await partitions.refresh();
-          return appendOnce(evs);
-        }
-      });
+    async append(evs) {
+      if (evs.length === 0) return [];
+      try {
+        return await appendOnce(evs);
+      } catch (err) {
+        // Retention dropped a partition this instance still believed in: learn and retry once.
+        if ((err as { code?: string }).code !== "23514") throw err;
+        await partitions.refresh();
+        return appendOnce(evs);
+      }
     },
     async findRun({ runId, taskId }): Promise<RunRef | null> {
       for (const [col, v] of [["run_id", runId], ["task_id", taskId]] as const) {
@@ -304,26 +288,24 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     },
     async deleteBefore(before) {
       // Whole days only: a partition goes once its last millisecond is older than the cutoff.
-      await guard(() => partitions.refresh());
+      await partitions.refresh();
       let dropped = 0;
       for (const day of partitions.days()) {
         if ((day + 1) * DAY > before) break;
-        dropped += await guard(async () => {
-          const c = await pool.connect();
-          try {
-            await c.query("BEGIN");
-            const n = (await c.query<{ n: number }>("SELECT COALESCE(SUM(n), 0)::int8 AS n FROM event_counts WHERE day = $1", [day])).rows[0]!.n;
-            await c.query(`DROP TABLE IF EXISTS ${partitionName(day)}`);
-            await c.query("DELETE FROM event_counts WHERE day = $1", [day]);
-            await c.query("COMMIT");
-            return n;
-          } catch (err) {
-            await c.query("ROLLBACK").catch(() => undefined);
-            throw err;
-          } finally {
-            c.release();
-          }
-        });
+        const c = await pool.connect();
+        try {
+          await c.query("BEGIN");
+          const n = (await c.query<{ n: number }>("SELECT COALESCE(SUM(n), 0)::int8 AS n FROM event_counts WHERE day = $1", [day])).rows[0]!.n;
+          await c.query(`DROP TABLE IF EXISTS ${partitionName(day)}`);
+          await c.query("DELETE FROM event_counts WHERE day = $1", [day]);
+          await c.query("COMMIT");
+          dropped += n;
+        } catch (err) {
+          await c.query("ROLLBACK").catch(() => undefined);
+          throw err;
+        } finally {
+          c.release();
+        }
         partitions.forget(day);
       }
       // Idempotency keys are kept as long as raw events (by receive day), deleted in slices so
@@ -353,29 +335,27 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
       const state = (await q<{ watermark: number }>("SELECT watermark FROM rollup_state WHERE id = 1")).rows[0]!;
       return { records, watermark: state.watermark };
     },
-    save(records, watermark, term = 0) {
-      return guard(async () => {
-        const c = await pool.connect();
-        try {
-          await c.query("BEGIN");
-          const held = (await c.query<{ term: number }>("SELECT term FROM rollup_state WHERE id = 1 FOR UPDATE")).rows[0]!.term;
-          if (held > term) throw new VigilError("NOT_LEADER", `rollups were saved by a newer leader (term ${held} > ${term}); this instance no longer leads`);
-          for (let i = 0; i < records.length; i += 2000) {
-            const slice = records.slice(i, i + 2000);
-            await c.query(
-              "INSERT INTO rollups (tier, start, key, data) SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[], $4::bytea[]) ON CONFLICT (tier, start, key) DO UPDATE SET data = excluded.data",
-              [slice.map((r) => r.tier), slice.map((r) => r.start), slice.map((r) => Buffer.from(r.key, "utf8")), slice.map((r) => Buffer.from(r.bucket.encode()))],
-            );
-          }
-          await c.query("UPDATE rollup_state SET watermark = $1, term = $2 WHERE id = 1", [watermark, term]);
-          await c.query("COMMIT");
-        } catch (err) {
-          await c.query("ROLLBACK").catch(() => undefined);
-          throw err;
-        } finally {
-          c.release();
+    async save(records, watermark, term = 0) {
+      const c = await pool.connect();
+      try {
+        await c.query("BEGIN");
+        const held = (await c.query<{ term: number }>("SELECT term FROM rollup_state WHERE id = 1 FOR UPDATE")).rows[0]!.term;
+        if (held > term) throw new VigilError("NOT_LEADER", `rollups were saved by a newer leader (term ${held} > ${term}); this instance no longer leads`);
+        for (let i = 0; i < records.length; i += 2000) {
+          const slice = records.slice(i, i + 2000);
+          await c.query(
+            "INSERT INTO rollups (tier, start, key, data) SELECT * FROM unnest($1::text[], $2::int8[], $3::bytea[], $4::bytea[]) ON CONFLICT (tier, start, key) DO UPDATE SET data = excluded.data",
+            [slice.map((r) => r.tier), slice.map((r) => r.start), slice.map((r) => Buffer.from(r.key, "utf8")), slice.map((r) => Buffer.from(r.bucket.encode()))],
+          );
         }
-      });
+        await c.query("UPDATE rollup_state SET watermark = $1, term = $2 WHERE id = 1", [watermark, term]);
+        await c.query("COMMIT");
+      } catch (err) {
+        await c.query("ROLLBACK").catch(() => undefined);
+        throw err;
+      } finally {
+        c.release();
+      }
     },
     async deleteBefore(tier, before) {
       return (await q("DELETE FROM rollups WHERE tier = $1 AND start < $2", [tier, before])).rowCount ?? 0;
@@ -395,23 +375,23 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     kind: "postgres",
     shared: true,
     connections: () => ({ active: pool.totalCount - pool.idleCount, idle: pool.idleCount, waiting: pool.waitingCount, max: opts.poolMax ?? 10 }),
-    events,
-    rollups,
-    prices,
-    alerts: createPostgresAlertStore(pool, guard),
-    routes: createPostgresRouteStore(pool, guard),
+    events: guardAll(events, guard),
+    rollups: guardAll(rollups, guard),
+    prices: guardAll(prices, guard),
+    alerts: guardAll(createPostgresAlertStore(pool), guard),
+    routes: guardAll(createPostgresRouteStore(pool), guard),
     leadership: (instanceId) => pgLeadership({ url: opts.url, instanceId, checkMs: opts.leaderCheckMs ?? 2000, connectTimeoutMs: opts.connectTimeoutMs ?? 5000, types: TYPES }),
     async schemaVersion() {
       return version;
     },
     failure() {
-      return failure;
+      return conn.health.failure();
     },
     describe() {
       return where;
     },
-    async close() {
-      if (!pool.ended) await pool.end();
+    close() {
+      return conn.close();
     },
   };
 }

@@ -19,6 +19,7 @@ import { createSqliteAlertStore } from "./sqlite-alert-store.js";
 import { createSqliteRouteStore } from "./sqlite-route-store.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
 import { refuseNewerSchema } from "../migration.js";
+import { WriteHealth } from "../write-health.js";
 import { configure } from "./writer.js";
 import type { WriterReply, WriterRequest } from "./writer-worker.js";
 
@@ -28,6 +29,8 @@ export interface SqliteOptions {
   dataDir: string;
   /** `full` (default) fsyncs every commit; `normal` survives process crashes but may lose the last commits on power loss. */
   synchronous?: "full" | "normal";
+  /** While writes are refused (disk full...), how often a probe write checks whether they work again (default 1 s). */
+  probeIntervalMs?: number;
 }
 
 type Row = { seq: number; id: string; type: number; ts: number; received_at: number; run_id: string | null; task_id: string | null; body: string };
@@ -63,8 +66,11 @@ class WriterClient {
   private next = 1;
   /** Set when the writer thread has stopped: every later write is refused with it. */
   failure: Error | null = null;
+  /** Whether the last write succeeded (a refused one, e.g. disk full, makes the store unready until one does). */
+  readonly health: WriteHealth;
 
-  constructor(file: string, synchronous: "full" | "normal") {
+  constructor(file: string, synchronous: "full" | "normal", probeIntervalMs: number) {
+    this.health = new WriteHealth({ probe: async () => void (await this.request({ op: "probe" })), intervalMs: probeIntervalMs });
     // Small heap limits: the writer holds nothing between requests, so a tight heap only makes it collect sooner.
     this.worker = new Worker(new URL("./writer-worker.js", import.meta.url), { workerData: { file, synchronous }, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 } });
     this.worker.on("message", (msg: WriterReply | WriterReply[]) => {
@@ -72,8 +78,13 @@ class WriterClient {
         const w = this.waiting.get(r.id);
         if (!w) continue;
         this.waiting.delete(r.id);
-        if (r.ok) w.resolve(r.result);
-        else w.reject(new VigilError("STORAGE_UNAVAILABLE", `the store refused a write: ${r.message}`));
+        if (r.ok) {
+          this.health.succeeded();
+          w.resolve(r.result);
+        } else {
+          this.health.failed(`the store refused a write: ${r.message}`);
+          w.reject(new VigilError("STORAGE_UNAVAILABLE", `the store refused a write: ${r.message}`));
+        }
       }
     });
     const fail = (err: Error) => {
@@ -100,6 +111,7 @@ class WriterClient {
   }
 
   async close(): Promise<void> {
+    this.health.close();
     if (!this.failure) await this.request({ op: "close" }).catch(() => undefined);
     await this.worker.terminate();
   }
@@ -118,7 +130,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
     db.close();
     throw err;
   }
-  const writer = new WriterClient(file, opts.synchronous ?? "full");
+  const writer = new WriterClient(file, opts.synchronous ?? "full", opts.probeIntervalMs ?? 1000);
 
   const byRunId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE run_id = ? ORDER BY seq DESC LIMIT 1");
   const byTaskId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1");
@@ -276,7 +288,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       return version;
     },
     failure() {
-      return writer.failure ? `the writer thread stopped: ${writer.failure.message}` : null;
+      return writer.failure ? `the writer thread stopped: ${writer.failure.message}` : writer.health.failure();
     },
     describe() {
       return file;

@@ -18,6 +18,7 @@ export type WriterRequest =
   | { op: "price"; id: number; entry: string; at: number }
   | { op: "alerts"; id: number; write: AlertWrite }
   | { op: "routes"; id: number; write: RouteWrite }
+  | { op: "probe"; id: number }
   | { op: "close"; id: number };
 
 /** The writer's answer (appends of one group arrive together as an array). */
@@ -72,6 +73,7 @@ port.on("message", (m: WriterRequest) => {
     else if (m.op === "price") writer.addPrice(m.entry, m.at);
     else if (m.op === "alerts") result = alertWriter(m.write) ?? null;
     else if (m.op === "routes") result = routeWriter(m.write) ?? null;
+    else if (m.op === "probe") writer.probe();
     else if (m.op === "close") {
       db.close();
       reply({ id: m.id, ok: true, result: null });

@@ -36,6 +36,8 @@ export interface Writer {
   deleteEventsBefore(before: number, limit: number): number;
   deleteRollupsBefore(tier: string, before: number): number;
   addPrice(entry: string, at: number): void;
+  /** A write that changes nothing visible, to learn whether writes work again (readiness). */
+  probe(): void;
 }
 
 /** Prepares the write statements on `db`. */
@@ -80,6 +82,13 @@ export function createWriter(db: Database.Database): Writer {
   });
   const delRollups = db.prepare("DELETE FROM rollups WHERE tier = ? AND start < ?");
   const addPrice = db.prepare("INSERT INTO prices (entry, created_at) VALUES (?, ?)");
+  // SQLite skips rewriting a row whose bytes do not change, so the probe changes the watermark and
+  // changes it back in one transaction: a page written and committed, nothing visible to readers.
+  const nudge = db.prepare("UPDATE rollup_state SET watermark = watermark + ? WHERE id = 1");
+  const probeTx = db.transaction(() => {
+    nudge.run(1);
+    nudge.run(-1);
+  });
 
   return {
     appendGroups: (groups) => appendTx(groups),
@@ -87,6 +96,7 @@ export function createWriter(db: Database.Database): Writer {
     deleteEventsBefore: (before, limit) => deleteTx(before, limit),
     deleteRollupsBefore: (tier, before) => delRollups.run(tier, before).changes,
     addPrice: (entry, at) => void addPrice.run(entry, at),
+    probe: () => probeTx(),
   };
 }
 
