@@ -55,7 +55,8 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
   const headers: Record<string, string> = { accept: "application/json" };
   const key = apiKey();
   if (key) headers.authorization = `Bearer ${key}`;
-  if (body !== undefined) headers["content-type"] = "application/json";
+  // The server takes state-changing requests only as JSON (its cross-site defence), even without a body.
+  if (body !== undefined || method !== "GET") headers["content-type"] = "application/json";
   let res: Response;
   try {
     res = await fetch(url, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });

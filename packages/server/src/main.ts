@@ -18,6 +18,7 @@ import { Exposition } from "./prometheus/exposition.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { CooperativeRunner } from "./services/cooperative-runner.js";
+import { allowedHosts } from "./http/request-origin.js";
 import { RouteService } from "./services/route-service.js";
 import { RouteWebhooks } from "./notify/route-webhooks.js";
 import { PriceService } from "./services/price-service.js";
@@ -192,6 +193,8 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
     bodyLimitBytes: cfg.bodyLimitBytes,
     maxEventsPerBatch: cfg.maxEventsPerBatch,
+    connections: { max: cfg.maxConnections, ...cfg.timeouts },
+    origin: { hosts: allowedHosts(cfg.host, cfg.allowedHosts, cfg.apiKeys.length > 0), origins: new Set(cfg.allowedOrigins.map((o) => o.toLowerCase())) },
     logger: logger || false,
     observeRequest: exposition ? (method, route, code, seconds) => exposition.observeRequest(method, route, code, seconds) : undefined,
     ops: {

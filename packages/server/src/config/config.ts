@@ -17,6 +17,8 @@ import { AlertingSchema, resolveAlerting, type AlertingConfig } from "./alerting
 export const LOG_LEVELS = ["fatal", "error", "warn", "info", "debug", "trace", "silent"];
 
 const Duration = Type.String({ pattern: "^\\d+(s|m|h|d|w)$" });
+/** A short duration, down to milliseconds (timeouts). */
+const SecondsDuration = Type.String({ pattern: "^\\d+(ms|s|m)$" });
 const Scope = Type.Union([Type.Literal("ingest"), Type.Literal("read"), Type.Literal("admin")]);
 
 /** The configuration file's schema (every key optional; see docs/operations.md). */
@@ -29,6 +31,15 @@ export const ConfigSchema = Type.Object(
           port: Type.Optional(Type.Integer({ minimum: 0, maximum: 65535 })),
           body_limit_bytes: Type.Optional(Type.Integer({ minimum: 1024, maximum: 256 * 1024 * 1024 })),
           max_events_per_batch: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000 })),
+          max_connections: Type.Optional(Type.Integer({ minimum: 16, maximum: 1_000_000 })),
+          timeouts: Type.Optional(
+            Type.Object(
+              { headers: Type.Optional(SecondsDuration), request: Type.Optional(SecondsDuration), keep_alive: Type.Optional(SecondsDuration), idle: Type.Optional(SecondsDuration) },
+              { additionalProperties: false },
+            ),
+          ),
+          allowed_hosts: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 253 }))),
+          allowed_origins: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 2048 }))),
         },
         { additionalProperties: false },
       ),
@@ -160,6 +171,14 @@ export interface Config {
   port: number;
   bodyLimitBytes: number;
   maxEventsPerBatch: number;
+  /** Connections held at once; past it the longest-idle connection is closed to make room (docs/operations.md). */
+  maxConnections: number;
+  /** HTTP timeouts (ms): headers of a request, a whole request, an idle keep-alive connection, a silent socket. */
+  timeouts: { headersMs: number; requestMs: number; keepAliveMs: number; idleMs: number };
+  /** Host names requests may address besides the listen address and loopback names (DNS rebinding). */
+  allowedHosts: string[];
+  /** Origins whose pages may send state-changing requests (cross-site requests). */
+  allowedOrigins: string[];
   dataDir: string;
   databaseUrl: string | null;
   sqliteSynchronous: "full" | "normal";
@@ -215,6 +234,8 @@ export const DEFAULTS = {
   port: 8001,
   bodyLimitBytes: 5 * 1024 * 1024,
   maxEventsPerBatch: 10_000,
+  maxConnections: 10_000,
+  timeouts: { headers: "10s", request: "60s", keepAlive: "5s", idle: "60s" },
   dataDir: "./data",
   events: "7d",
   minuteRollups: "48h",
@@ -290,6 +311,15 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     port: flags.port ?? envPort ?? file.server?.port ?? DEFAULTS.port,
     bodyLimitBytes: file.server?.body_limit_bytes ?? DEFAULTS.bodyLimitBytes,
     maxEventsPerBatch: file.server?.max_events_per_batch ?? DEFAULTS.maxEventsPerBatch,
+    maxConnections: file.server?.max_connections ?? DEFAULTS.maxConnections,
+    timeouts: {
+      headersMs: shortDur(file.server?.timeouts?.headers ?? DEFAULTS.timeouts.headers),
+      requestMs: shortDur(file.server?.timeouts?.request ?? DEFAULTS.timeouts.request),
+      keepAliveMs: shortDur(file.server?.timeouts?.keep_alive ?? DEFAULTS.timeouts.keepAlive),
+      idleMs: shortDur(file.server?.timeouts?.idle ?? DEFAULTS.timeouts.idle),
+    },
+    allowedHosts: file.server?.allowed_hosts ?? [],
+    allowedOrigins: file.server?.allowed_origins ?? [],
     dataDir: flags.dataDir ?? env.VIGIL_DATA_DIR ?? file.storage?.data_dir ?? DEFAULTS.dataDir,
     databaseUrl: flags.databaseUrl ?? env.VIGIL_DATABASE_URL ?? file.storage?.database_url ?? null,
     sqliteSynchronous: file.storage?.sqlite_synchronous ?? "full",
@@ -329,6 +359,12 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     throw new VigilError("CONFIG_INVALID", `the database URL must start with postgres:// or postgresql://, got "${cfg.databaseUrl.replace(/\/\/[^@/]*@/, "//***@")}"`);
   }
   return Object.freeze(cfg);
+}
+
+/** Milliseconds of a timeout setting such as 500ms, 10s or 2m (already checked by the schema). */
+function shortDur(v: string): number {
+  const m = /^(\d+)(ms|s|m)$/.exec(v)!;
+  return Number(m[1]) * (m[2] === "ms" ? 1 : m[2] === "s" ? 1000 : 60_000);
 }
 
 /** True when the host only accepts connections from this machine. */

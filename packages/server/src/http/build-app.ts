@@ -8,6 +8,8 @@ import type { MetricsService } from "../services/metrics-service.js";
 import type { CooperativeRunner } from "../services/cooperative-runner.js";
 import type { RouteService } from "../services/route-service.js";
 import { AJV_OPTIONS } from "./schemas.js";
+import { guardConnections } from "./connection-guard.js";
+import { originHook, type OriginPolicy } from "./request-origin.js";
 import { answerOversizedBodies } from "./body-limit.js";
 import { authHook, sessionRoute, type KeyConfig } from "./auth.js";
 import { dashboardRoutes, type DashboardAssets } from "./dashboard.js";
@@ -35,12 +37,22 @@ export interface AppDeps {
   dashboard?: DashboardAssets;
   bodyLimitBytes: number;
   maxEventsPerBatch: number;
+  /** Connection limit and timeouts (defaults: config's DEFAULTS). */
+  connections?: { max: number; headersMs: number; requestMs: number; keepAliveMs: number; idleMs: number };
+  /** Host and origin checks against DNS rebinding and cross-site requests (absent: no checks). */
+  origin?: OriginPolicy;
   logger?: Logger | false;
 }
 
 /** Builds the Fastify app. */
 export function buildApp(deps: AppDeps): FastifyInstance {
+  const c = deps.connections ?? { max: 10_000, headersMs: 10_000, requestMs: 60_000, keepAliveMs: 5_000, idleMs: 60_000 };
   const app = Fastify({
+    // A slow or silent client cannot hold a connection: headers, the whole request, keep-alive idleness and socket silence are bounded.
+    connectionTimeout: c.idleMs,
+    keepAliveTimeout: c.keepAliveMs,
+    requestTimeout: c.requestMs,
+    http: { headersTimeout: c.headersMs, requestTimeout: c.requestMs, connectionsCheckingInterval: Math.min(1000, c.headersMs) },
     loggerInstance: deps.logger || undefined,
     logger: deps.logger ? undefined : false,
     bodyLimit: deps.bodyLimitBytes,
@@ -66,8 +78,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     if (text.trim() === "") return done(null, undefined);
     jsonParser(req, text, done);
   });
+  guardConnections(app.server, c.max);
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  if (deps.origin) app.addHook("onRequest", originHook(deps.origin));
   app.addHook("onRequest", authHook(deps.keys));
   answerOversizedBodies(app);
   const observe = deps.observeRequest;

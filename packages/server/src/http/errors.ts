@@ -77,9 +77,9 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
     socket.destroy();
     return;
   }
-  const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : 400;
-  const body = JSON.stringify({ error: { code: status === 431 ? "HEADERS_TOO_LARGE" : "BAD_HTTP_REQUEST", message: `malformed HTTP request: ${err.code ?? err.message}` } });
-  socket.end(`HTTP/1.1 ${status} ${status === 431 ? "Request Header Fields Too Large" : "Bad Request"}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  const [status, code, reason, message] = err.code === "HPE_HEADER_OVERFLOW" ? [431, "HEADERS_TOO_LARGE", "Request Header Fields Too Large", `malformed HTTP request: ${err.code}`] : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "REQUEST_TIMEOUT", "Request Timeout", "the request did not arrive in time (server.timeouts.headers / request); send it faster or split it"] : [400, "BAD_HTTP_REQUEST", "Bad Request", `malformed HTTP request: ${err.code ?? err.message}`];
+  const body = JSON.stringify({ error: { code, message } });
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
 }
 
 /** Answer for unknown routes. */
