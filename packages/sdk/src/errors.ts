@@ -4,8 +4,10 @@
 export type VigilSdkErrorCode =
   /** The server refused one event of a batch (a 207 answer's `errors` entry), or the event could not be serialised. */
   | "REJECTED_EVENT"
-  /** The server refused a whole batch (400, 401, 403, 413 or another non-retryable status); it is not retried. */
+  /** The server refused a whole batch (400, 401, 403, a 413 for a single event, or another non-retryable status); it is not retried. */
   | "BATCH_REJECTED"
+  /** An event whose JSON alone is over `maxBatchBytes`: it is counted as rejected and never sent. */
+  | "EVENT_TOO_LARGE"
   /** A batch kept failing with retryable errors until `maxRetries` was used up; its events are dropped. */
   | "BATCH_DROPPED"
   /** The queue held `maxQueueSize` events, so new events are dropped until it drains. */
@@ -17,10 +19,12 @@ export interface VigilSdkErrorDetails {
   count: number;
   /** HTTP status of the answer (for a per-event rejection, the event's own status; 0 when no answer was had). */
   status?: number;
-  /** Client-side id of the event (REJECTED_EVENT). */
+  /** Client-side id of the event (REJECTED_EVENT, EVENT_TOO_LARGE, and a batch of one event). */
   id?: string;
-  /** Event type (REJECTED_EVENT). */
+  /** Event type (REJECTED_EVENT, EVENT_TOO_LARGE, and a batch of one event). */
   type?: string;
+  /** Size of the event's JSON in bytes (EVENT_TOO_LARGE). */
+  bytes?: number;
   /** Position of the event in the batch that was sent (REJECTED_EVENT). */
   index?: number;
   /** JSON pointer to the offending field, as given by the server, e.g. `/events/3/body/duration_ms`. */

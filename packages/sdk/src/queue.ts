@@ -1,7 +1,7 @@
 /**
  * The FIFO of recorded events. Each event takes four consecutive slots of one flat array (type code, record
- * time, id, input copy) so that recording allocates nothing beyond the input's shallow copy; taking a batch
- * advances a head index and compacts the array now and then, so both ends are amortised O(1).
+ * time, id, input copy) so that recording allocates nothing beyond the input's shallow copy; events are read in
+ * place, and removing them advances a head index and compacts the array now and then, so both ends are amortised O(1).
  */
 
 /** Slots per event: type code, record time, id, input copy. */
@@ -22,11 +22,15 @@ export class EventQueue {
     this.size++;
   }
 
-  /** Removes the oldest `count` events (at most `size`) and returns their slots, `STRIDE` per event. */
-  take(count: number): unknown[] {
+  /** Slot `field` (0 type code, 1 record time, 2 id, 3 input copy) of the `index`-th oldest event, which stays queued. */
+  peek(index: number, field: number): unknown {
+    return this.slots[this.head + index * STRIDE + field];
+  }
+
+  /** Removes the oldest `count` events (at most `size`). */
+  remove(count: number): void {
     const n = Math.min(count, this.size);
     const end = this.head + n * STRIDE;
-    const taken = this.slots.slice(this.head, end);
     this.size -= n;
     if (this.size === 0) {
       this.slots = [];
@@ -37,6 +41,5 @@ export class EventQueue {
     } else {
       this.head = end;
     }
-    return taken;
   }
 }

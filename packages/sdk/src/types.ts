@@ -84,6 +84,11 @@ export interface VigilOptions {
   flushIntervalMs?: number;
   /** Most events in one request; a send also starts as soon as this many are queued (default 500). */
   maxBatchSize?: number;
+  /**
+   * Most bytes in one request body (default 4 MiB, under the server's default limit of 5 MiB; at least 1024). A batch
+   * ends early rather than outgrow it; an event whose JSON alone is larger is rejected (`EVENT_TOO_LARGE`), not sent.
+   */
+  maxBatchBytes?: number;
   /** Most events held in memory, queued or in flight; beyond it new events are dropped and counted (default 100,000). */
   maxQueueSize?: number;
   /** Retries of a batch after a retryable failure before it is dropped (default 5). */
@@ -110,7 +115,7 @@ export interface VigilStats {
   sent: number;
   /** Events lost: queue full, recorded after shutdown, or in a batch that ran out of retries. */
   dropped: number;
-  /** Events the server (or the serialiser) refused; they are not retried. */
+  /** Events the server refused, or that could not be sent at all (unserialisable, or over `maxBatchBytes` alone); they are not retried. */
   rejected: number;
   /** Batches refused as a whole or dropped after their retries ran out. */
   failedBatches: number;

@@ -3,18 +3,19 @@
  * sender drains the queue in batches, one request at a time, converting to the wire format as it goes.
  */
 import type { IngestResponse } from "@vigil/contract";
+import { Batcher } from "./batcher.js";
 import { VigilConnector } from "./connector.js";
 import { VigilSdkError } from "./errors.js";
 import { IdGenerator } from "./ids.js";
 import { pricedLlmCall, usageOf } from "./llm-cost.js";
-import { EventQueue, STRIDE } from "./queue.js";
+import { EventQueue } from "./queue.js";
 import { RouterPool, type Router, type RouterOptions } from "./router.js";
 import { backoffDelay, postBatch, type PostResult, type PostTarget } from "./transport.js";
 import type {
   CacheInput, EventMeta, FeedbackInput, LlmCallInput, MetricInput, OutcomeInput, RetrievalInput, RunInput, TimeLlmCallInput,
   ToolCallInput, TrackLlmCallInput, TrackRetrievalInput, TrackRunInput, TrackToolCallInput, VigilOptions, VigilStats,
 } from "./types.js";
-import { batchBody, serialiseBatch, type SerialisedBatch } from "./wire.js";
+import { batchBody, type SerialisedBatch } from "./wire.js";
 
 // Type codes stored in the queue; they index wire.ts's TYPE_CODES.
 const RUN = 0;
@@ -35,6 +36,7 @@ interface ExitHooks {
 export class Vigil {
   private readonly target: PostTarget;
   private readonly maxBatchSize: number;
+  private readonly maxBatchBytes: number;
   private readonly maxQueueSize: number;
   private readonly maxRetries: number;
   private readonly retryBaseMs: number;
@@ -42,6 +44,7 @@ export class Vigil {
   private readonly onError: ((err: VigilSdkError) => void) | undefined;
   private readonly ids = new IdGenerator();
   private readonly queue = new EventQueue();
+  private readonly batcher: Batcher;
   private readonly clock: () => number;
   private timer: ReturnType<typeof setInterval> | undefined;
   private exitHooks: ExitHooks | undefined;
@@ -71,12 +74,12 @@ export class Vigil {
   /** Starts a client; it sends nothing until events are recorded. */
   constructor(options: VigilOptions) {
     const {
-      endpoint, apiKey, flushIntervalMs = 1000, maxBatchSize = 500, maxQueueSize = 100_000, maxRetries = 5,
-      retryBaseMs = 200, retryMaxMs = 30_000, timeoutMs = 10_000, onError, flushOnExit = true,
+      endpoint, apiKey, flushIntervalMs = 1000, maxBatchSize = 500, maxBatchBytes = 4 * 1024 * 1024, maxQueueSize = 100_000,
+      maxRetries = 5, retryBaseMs = 200, retryMaxMs = 30_000, timeoutMs = 10_000, onError, flushOnExit = true,
     } = options;
     if (typeof endpoint !== "string" || endpoint === "") throw new TypeError("Vigil: `endpoint` must be a URL such as http://localhost:8001");
     for (const [name, value, min] of [
-      ["flushIntervalMs", flushIntervalMs, 0], ["maxBatchSize", maxBatchSize, 1], ["maxQueueSize", maxQueueSize, 1],
+      ["flushIntervalMs", flushIntervalMs, 0], ["maxBatchSize", maxBatchSize, 1], ["maxBatchBytes", maxBatchBytes, 1024], ["maxQueueSize", maxQueueSize, 1],
       ["maxRetries", maxRetries, 0], ["retryBaseMs", retryBaseMs, 0], ["retryMaxMs", retryMaxMs, 0], ["timeoutMs", timeoutMs, 1],
     ] as const) {
       if (typeof value !== "number" || Number.isNaN(value) || value < min) throw new RangeError(`Vigil: \`${name}\` must be a number >= ${min}`);
@@ -87,6 +90,8 @@ export class Vigil {
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
     this.target = { fetch: fetchFn, url: `${endpoint.replace(/\/+$/, "")}/api/v1/ingest`, headers, timeoutMs };
     this.maxBatchSize = Math.floor(maxBatchSize);
+    this.maxBatchBytes = Math.floor(maxBatchBytes);
+    this.batcher = new Batcher(this.queue, this.maxBatchSize, this.maxBatchBytes);
     this.maxQueueSize = maxQueueSize;
     this.maxRetries = Math.floor(maxRetries);
     this.retryBaseMs = retryBaseMs;
@@ -330,18 +335,23 @@ export class Vigil {
   private async drain(): Promise<void> {
     try {
       while (this.queue.size > 0 && (this.queue.size >= this.maxBatchSize || this.takenTotal < this.flushTarget)) {
-        const slots = this.queue.take(this.maxBatchSize);
-        const n = slots.length / STRIDE;
-        this.takenTotal += n;
+        const { batch, taken, unserialisable, oversized } = this.batcher.next();
+        const n = batch.parts.length;
+        this.takenTotal += taken;
         this.inFlight = n;
         this.queueFullReported = false;
         try {
-          const { batch, unserialisable } = serialiseBatch(slots, STRIDE);
           for (const { id, type, error } of unserialisable) {
             this.rejected++;
             this.report(new VigilSdkError("REJECTED_EVENT", `Vigil could not serialise ${type} event ${id}: ${errorMessage(error)}`, { count: 1, status: 0, id, type }, { cause: error }));
           }
-          if (batch.parts.length > 0) await this.deliver(batch);
+          for (const { id, type, bytes } of oversized) {
+            this.rejected++;
+            this.report(
+              new VigilSdkError("EVENT_TOO_LARGE", `Vigil did not send ${type} event ${id}: its JSON is ${bytes} bytes, too large for a request of at most maxBatchBytes (${this.maxBatchBytes}) bytes`, { count: 1, status: 0, id, type, bytes }),
+            );
+          }
+          if (n > 0) await this.deliver(batch);
         } catch (err) {
           // Not expected (deliver classifies every failure), but a bug here must neither reject a void promise nor stall flush().
           this.failedBatches++;
@@ -349,7 +359,7 @@ export class Vigil {
           this.report(new VigilSdkError("BATCH_DROPPED", `Vigil dropped ${n} events: ${errorMessage(err)}`, { count: n }, { cause: err }));
         } finally {
           this.inFlight = 0;
-          this.settledTotal += n;
+          this.settledTotal += taken;
         }
       }
     } finally {
@@ -402,7 +412,11 @@ export class Vigil {
     if (code === "BATCH_REJECTED") this.rejected += count;
     else this.dropped += count;
     const what = code === "BATCH_REJECTED" ? "rejected a batch of" : `was not reached after ${attempts} attempts; dropped`;
-    const details = { count, status: result.status, attempts, ...(result.kind === "refused" && result.serverCode ? { serverCode: result.serverCode } : {}) };
+    const details = {
+      count, status: result.status, attempts, ...(result.kind === "refused" && result.serverCode ? { serverCode: result.serverCode } : {}),
+      // A single event (what a 413 is split down to) is named, so that its caller can find it.
+      ...(count === 1 ? { id: batch.ids[0], type: batch.types[0] } : {}),
+    };
     this.report(new VigilSdkError(code, `Vigil ${what} ${count} events (${result.message})`, details, result.kind === "retry" && result.cause !== undefined ? { cause: result.cause } : undefined));
   }
 

@@ -64,29 +64,43 @@ export interface UnserialisableEvent {
   error: unknown;
 }
 
-/**
- * Serialises queue slots (four per event: type code, record time, id, input) event by event, so that one
- * unserialisable event is set aside instead of sinking its whole batch.
- */
-export function serialiseBatch(slots: readonly unknown[], stride: number): { batch: SerialisedBatch; unserialisable: UnserialisableEvent[] } {
-  const batch: SerialisedBatch = { parts: [], ids: [], types: [] };
-  const unserialisable: UnserialisableEvent[] = [];
-  for (let i = 0; i < slots.length; i += stride) {
-    const typeCode = slots[i] as number;
-    const id = slots[i + 2] as string;
-    const type = TYPE_CODES[typeCode] as EventType;
-    try {
-      batch.parts.push(JSON.stringify(toWireEvent(typeCode, slots[i + 1] as number, id, slots[i + 3] as Record<string, unknown>)));
-      batch.ids.push(id);
-      batch.types.push(type);
-    } catch (error) {
-      unserialisable.push({ id, type, error });
-    }
-  }
-  return { batch, unserialisable };
+/** The JSON of one queued event; throws what JSON.stringify throws (a circular or BigInt value, say). */
+export function serialiseEvent(typeCode: number, recordedAt: number, id: string, input: Readonly<Record<string, unknown>>): string {
+  return JSON.stringify(toWireEvent(typeCode, recordedAt, id, input));
 }
 
 /** The request body of a serialised batch: `{"events":[...]}`. */
 export function batchBody(parts: readonly string[]): string {
   return `{"events":[${parts.join(",")}]}`;
 }
+
+/** Bytes that {@link batchBody} adds around the events: `{"events":[` and `]}` (plus one comma between two events). */
+export const BODY_ENVELOPE_BYTES = 13;
+
+const NON_ASCII = /[\u0080-\uffff]/;
+
+/** UTF-8 length by scanning, for runtimes without Buffer; ASCII text (most events) is found out by one regex test. */
+export function scanUtf8Length(text: string): number {
+  if (!NON_ASCII.test(text)) return text.length;
+  let bytes = text.length;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 0x80) continue;
+    if (c < 0x800) bytes += 1;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      // A surrogate pair: two UTF-16 units, four UTF-8 bytes.
+      bytes += 2;
+      i++;
+    } else bytes += 2;
+  }
+  return bytes;
+}
+
+const nativeByteLength = (globalThis as { Buffer?: { byteLength?: (text: string, encoding: "utf8") => number } }).Buffer?.byteLength;
+
+/**
+ * Length of a string in UTF-8, as it goes on the wire. Node's (and Bun's, Deno's) Buffer.byteLength counts natively
+ * (about 0.1 µs for a 15 KB event, against 9 µs for a scan), so it is used where there is one.
+ */
+export const utf8Length: (text: string) => number =
+  typeof nativeByteLength === "function" ? (text) => nativeByteLength(text, "utf8") : scanUtf8Length;

@@ -1,0 +1,86 @@
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { Batcher, type NextBatch } from "./batcher.js";
+import { EventQueue } from "./queue.js";
+import { batchBody, scanUtf8Length } from "./wire.js";
+
+const RUN = 0;
+
+/** A queue of runs whose metadata pads are `sizes` characters of `char`. */
+function queueOf(sizes: readonly number[], char = "x"): { queue: EventQueue; ids: string[] } {
+  const queue = new EventQueue();
+  const ids = sizes.map((size, i) => {
+    const id = `ev-${i}`;
+    queue.push(RUN, 1_700_000_000_000, id, { agentName: "a", status: "success", durationMs: 1, metadata: { pad: char.repeat(size) } });
+    return id;
+  });
+  return { queue, ids };
+}
+
+function drainAll(batcher: Batcher, queue: EventQueue): NextBatch[] {
+  const batches: NextBatch[] = [];
+  while (queue.size > 0) batches.push(batcher.next());
+  return batches;
+}
+
+describe("Batcher", () => {
+  it("keeps every body within maxBytes, fills each batch as far as the next event allows, and keeps the order", () => {
+    const sizes = Array.from({ length: 60 }, (_, i) => 200 + ((i * 397) % 1500));
+    const { queue, ids } = queueOf(sizes);
+    const maxBytes = 5000;
+    const batches = drainAll(new Batcher(queue, 500, maxBytes), queue);
+    assert.ok(batches.length > 5, `${batches.length} batches`);
+    for (const [i, { batch }] of batches.entries()) {
+      const bytes = Buffer.byteLength(batchBody(batch.parts));
+      assert.ok(bytes <= maxBytes, `batch ${i}: ${bytes} bytes`);
+      const next = batches[i + 1];
+      if (next) assert.ok(bytes + 1 + Buffer.byteLength(next.batch.parts[0]!) > maxBytes, `batch ${i} had room for the next event`);
+    }
+    assert.deepEqual(batches.flatMap((b) => b.batch.ids), ids);
+    assert.equal(batches.reduce((n, b) => n + b.taken, 0), ids.length);
+  });
+
+  it("stops at maxEvents when the bytes allow more", () => {
+    const { queue } = queueOf(Array.from({ length: 25 }, () => 10));
+    const batches = drainAll(new Batcher(queue, 10, 4 * 1024 * 1024), queue);
+    assert.deepEqual(batches.map((b) => b.batch.parts.length), [10, 10, 5]);
+  });
+
+  it("serialises each event once, also the one that waits for the next batch", () => {
+    const queue = new EventQueue();
+    const calls = new Map<number, number>();
+    for (let i = 0; i < 30; i++) {
+      const metadata = { toJSON: () => (calls.set(i, (calls.get(i) ?? 0) + 1), { pad: "y".repeat(900) }) };
+      queue.push(RUN, 0, `ev-${i}`, { agentName: "a", status: "success", durationMs: 1, metadata });
+    }
+    const batches = drainAll(new Batcher(queue, 500, 4000), queue);
+    assert.ok(batches.length >= 7, `${batches.length} batches`);
+    assert.deepEqual([...calls.values()], Array.from({ length: 30 }, () => 1));
+  });
+
+  it("sets aside an event too large for any body, and sends the events around it", () => {
+    const { queue, ids } = queueOf([100, 9000, 100]);
+    const { batch, taken, oversized } = new Batcher(queue, 500, 4096).next();
+    assert.deepEqual(batch.ids, [ids[0], ids[2]]);
+    assert.equal(taken, 3);
+    assert.equal(queue.size, 0);
+    assert.deepEqual(oversized.map(({ id, type }) => ({ id, type })), [{ id: ids[1], type: "run" }]);
+    assert.ok(oversized[0]!.bytes > 9000);
+  });
+
+  it("counts bytes in UTF-8, not in string length", () => {
+    // 1,000 characters of é are 2,000 bytes: four fit in 4 KiB by length, one by bytes.
+    const { queue } = queueOf([1000, 1000, 1000, 1000], "é");
+    const batches = drainAll(new Batcher(queue, 500, 4096), queue);
+    for (const { batch } of batches) assert.ok(Buffer.byteLength(batchBody(batch.parts)) <= 4096);
+    assert.deepEqual(batches.map((b) => b.batch.parts.length), [1, 1, 1, 1]);
+  });
+});
+
+describe("scanUtf8Length", () => {
+  it("agrees with Buffer.byteLength, for runtimes without Buffer", () => {
+    for (const text of ["", "plain ascii", "café", "日本語", "emoji 😀 and 𝄞", "\u007f\u0080\u07ff\u0800\uffff", JSON.stringify({ lone: "\ud800" })]) {
+      assert.equal(scanUtf8Length(text), Buffer.byteLength(text, "utf8"), JSON.stringify(text));
+    }
+  });
+});
