@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance } from "fastify";
 import { formatRuleDuration } from "../../core/alerting/duration.js";
-import { checkMatcher, parseMatcher } from "../../core/alerting/matchers.js";
+import { checkMatcher, MatcherError, parseMatcher } from "../../core/alerting/matchers.js";
 import { ruleToInput } from "../../core/alerting/rule.js";
 import { silenceActive } from "../../core/alerting/routing.js";
 import { SEVERITIES, type AlertLifecycle, type AlertRecord, type AlertStore, type Matcher, type Severity, type Silence } from "../../core/alerting/types.js";
@@ -259,7 +259,8 @@ function parseSilence(body: unknown, now: number, id: string): Silence {
     try {
       return typeof m === "string" ? parseMatcher(m) : checkMatcher(m as Matcher);
     } catch (err) {
-      throw invalid(`/matchers/${i}`, (err as Error).message);
+      const field = typeof m !== "string" && err instanceof MatcherError && err.field ? `/${err.field}` : "";
+      throw invalid(`/matchers/${i}${field}`, (err as Error).message);
     }
   });
   const time = (v: unknown, path: string): number => {
