@@ -42,4 +42,29 @@ describe("PriceTable", () => {
     assert.equal(table.cost("gpt-4o", Date.now(), undefined, undefined), null);
     assert.equal(table.cost("unknown-model", Date.now(), 10, 10), null);
   });
+
+  it("matches * patterns in full, other characters literally", () => {
+    const t = new PriceTable([
+      { model: "acme.*-v?", input_per_1m: 1, output_per_1m: 1, effective_from: "2024-01-01" },
+      { model: "*mini*", input_per_1m: 2, output_per_1m: 2, effective_from: "2024-01-01" },
+      { model: "ab*ba", input_per_1m: 3, output_per_1m: 3, effective_from: "2024-01-01" },
+    ]);
+    const at = T("2025-01-01");
+    assert.equal(t.lookup("acme.large-v?", at)!.input_per_1m, 1);
+    assert.equal(t.lookup("acmeXlarge-v2", at), null);
+    assert.equal(t.lookup("gpt-mini", at)!.input_per_1m, 2);
+    assert.equal(t.lookup("mini", at)!.input_per_1m, 2);
+    assert.equal(t.lookup("aba", at), null, "prefix and suffix may not overlap");
+    assert.equal(t.lookup("abba", at)!.input_per_1m, 3);
+  });
+
+  it("looks up a model against a many-star pattern in linear time", () => {
+    const t = new PriceTable([{ model: "a*a*a*a*a*a*a*b", input_per_1m: 1, output_per_1m: 1, effective_from: "2024-01-01" }]);
+    const t0 = performance.now();
+    // A backtracking regex (^a.*a.*a.*a.*a.*a.*a.*b$) takes on the order of n^7 steps here.
+    assert.equal(t.lookup("a".repeat(5000), T("2025-01-01")), null);
+    assert.equal(t.lookup("a".repeat(5000) + "b", T("2025-01-01"))!.input_per_1m, 1);
+    const ms = performance.now() - t0;
+    assert.ok(ms < 200, `took ${ms.toFixed(1)} ms`);
+  });
 });

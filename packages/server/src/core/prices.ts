@@ -67,7 +67,8 @@ interface Compiled {
   entry: PriceEntry;
   from: number;
   exact: boolean;
-  re: RegExp | null;
+  /** The pattern split at its `*`s (null for an exact id). */
+  glob: string[] | null;
   order: number;
 }
 
@@ -90,7 +91,7 @@ export class PriceTable {
       entry,
       from: Date.parse(entry.effective_from),
       exact: !entry.model.includes("*"),
-      re: entry.model.includes("*") ? new RegExp("^" + entry.model.split("*").map(escapeRe).join(".*") + "$") : null,
+      glob: entry.model.includes("*") ? entry.model.split("*") : null,
       order,
     }));
   }
@@ -110,7 +111,7 @@ export class PriceTable {
     let cands = this.cache.get(model);
     if (!cands) {
       cands = this.entries
-        .filter((c) => (c.exact ? c.entry.model === model : c.re!.test(model)))
+        .filter((c) => (c.exact ? c.entry.model === model : globMatches(c.glob!, model)))
         .sort((a, b) => Number(b.exact) - Number(a.exact) || b.entry.model.length - a.entry.model.length || b.from - a.from || b.order - a.order);
       if (this.cache.size > 10_000) this.cache.clear();
       this.cache.set(model, cands);
@@ -134,6 +135,24 @@ export class PriceTable {
   }
 }
 
-function escapeRe(s: string): string {
-  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/**
+ * Whether `text` matches a `*` pattern (given split at its stars) in full. The first and last parts
+ * must be its prefix and suffix; each part between is taken at its leftmost place after the
+ * previous one, which is optimal for `*`-only patterns. So the time is at most pattern × text, where
+ * a backtracking regex (`^a.*a.*a.*b$`) takes text to the power of the number of stars.
+ */
+function globMatches(parts: readonly string[], text: string): boolean {
+  const first = parts[0]!;
+  const last = parts[parts.length - 1]!;
+  if (text.length < first.length + last.length || !text.startsWith(first) || !text.endsWith(last)) return false;
+  const end = text.length - last.length;
+  let pos = first.length;
+  for (let i = 1; i < parts.length - 1; i++) {
+    const part = parts[i]!;
+    if (part === "") continue;
+    const at = text.indexOf(part, pos);
+    if (at === -1 || at + part.length > end) return false;
+    pos = at + part.length;
+  }
+  return true;
 }
