@@ -67,10 +67,12 @@ const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
 type Tiers = Record<Tier, Map<number, Map<string, Bucket>>>;
 
-/** One group of a query answer: its dimension values and the merged bucket. */
+/** One group of a query answer: its dimension values and the merged bucket (read it, never change it). */
 export interface Group {
   dims: Dims;
   bucket: Bucket;
+  /** True while `bucket` is a stored bucket itself rather than a merged copy. */
+  shared?: boolean;
 }
 
 /** Buckets a scan visits between two yields (small enough that a step takes well under a millisecond). */
@@ -222,8 +224,9 @@ export class RollupIndex {
   /**
    * The work of `query` as steps: it yields after every SCAN_STEP buckets visited, so a caller can
    * spread a scan over many series across turns of the event loop (see `drain` for running it at once).
+   * `only`, when given, keeps just the series it accepts (e.g. the agents of one page).
    */
-  *scan(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false): Stepped<Map<string, Group>> {
+  *scan(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false, only?: (dims: Dims) => boolean): Stepped<Map<string, Group>> {
     const out = new Map<string, Group>();
     const useTotal = groupBy.length === 0 && isEmptyFilter(filter);
     let visited = 0;
@@ -238,7 +241,7 @@ export class RollupIndex {
         if (++visited % SCAN_STEP === 0) yield;
         if (key === TOTAL_KEY) continue;
         const dims = this.dimsFor(key);
-        if (!matches(dims, filter)) continue;
+        if (!matches(dims, filter) || (only !== undefined && !only(dims))) continue;
         let gk = "";
         let gd: Dims = {};
         if (groupBy.length) {
@@ -332,8 +335,23 @@ function matches(d: Dims, f: DimFilter): boolean {
   return true;
 }
 
+/**
+ * Adds a stored bucket to a group of a query answer. A group's first bucket is taken as it is (no
+ * copy): most groups of a high-cardinality query have one bucket, and copying each would cost an
+ * allocation and a merge. Answers are read, never changed; the copy is made when a second bucket
+ * joins the group.
+ */
 function addTo(out: Map<string, Group>, key: string, dims: Dims, b: Bucket): void {
-  let g = out.get(key);
-  if (!g) out.set(key, (g = { dims, bucket: new Bucket() }));
+  const g = out.get(key);
+  if (!g) {
+    out.set(key, { dims, bucket: b, shared: true });
+    return;
+  }
+  if (g.shared) {
+    const own = new Bucket();
+    own.merge(g.bucket);
+    g.bucket = own;
+    g.shared = false;
+  }
   g.bucket.merge(b);
 }

@@ -43,7 +43,7 @@ export type GroupName = keyof typeof GROUP_LABELS;
 /** Every group name. */
 export const GROUP_NAMES = Object.keys(GROUP_LABELS) as GroupName[];
 /** Label combinations a group keeps by default before folding into `other`. */
-export const DEFAULT_SERIES_LIMIT = 1000;
+export const DEFAULT_SERIES_LIMIT = 500;
 
 /** Outcomes of ingesting one event, as `vigil_events_ingested_total` counts them. */
 export type IngestResult = "stored" | "duplicate" | "rejected";

@@ -11,12 +11,14 @@ import { resolveThreshold } from "../core/alerting/threshold-settings.js";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, AlertStore } from "../core/alerting/types.js";
 import { VigilError } from "../core/errors.js";
 import { metricsOf } from "../core/metrics.js";
-import { MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.js";
+import { MINUTE, type DimFilter, type Group, type RollupIndex } from "../core/rollup-index.js";
 import type { Leadership } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
 import type { RuleBook } from "./rule-book.js";
 import { SerialQueue } from "./serial-queue.js";
-import { drain, type Stepped } from "../core/stepped.js";
+import { drain, ticker, type Stepped } from "../core/stepped.js";
+import { TopK } from "../core/top-k.js";
+import { F } from "../core/bucket.js";
 
 /** Where evaluation results go (the notification pipeline). */
 export interface AlertSink {
@@ -73,6 +75,7 @@ export class AlertEngine {
   private readonly queue = new SerialQueue();
   private lastStats: EvaluationStats | null = null;
   private evaluations = 0;
+  private truncationWarned = -Infinity;
 
   constructor(private readonly deps: AlertEngineDeps) {}
 
@@ -133,7 +136,6 @@ export class AlertEngine {
           this.deps.log.warn({ rule: rule.name, err: (err as Error).message }, "alert rule could not be evaluated; its alerts keep their state");
           continue;
         }
-        observations = this.bounded(rule, observations, openByRule.get(rule.name) ?? []);
         groups += observations.length;
         const r = evaluateRule(rule, observations, openByRule.get(rule.name) ?? [], now);
         upserts.push(...r.upserts);
@@ -167,21 +169,6 @@ export class AlertEngine {
       this.deps.onCycle?.(this.lastStats);
       return this.lastStats;
     });
-  }
-
-  /**
-   * Keeps a rule's work bounded whatever the number of series: past `maxGroupsPerRule` groups, the
-   * groups with an open alert and then the busiest are evaluated, and the rest wait for a cycle in
-   * which they are among them (a warning says how many were left out).
-   */
-  private bounded(rule: AlertRule, obs: Observation[], open: readonly AlertRecord[]): Observation[] {
-    const max = this.deps.maxGroupsPerRule ?? 1000;
-    if (obs.length <= max) return obs;
-    const keyOf = (labels: Record<string, string>) => rule.group_by.map((d) => labels[d] ?? "").join("\u001f");
-    const openKeys = new Set(open.map((a) => keyOf(a.labels)));
-    const ranked = [...obs].sort((a, b) => Number(openKeys.has(keyOf(b.group))) - Number(openKeys.has(keyOf(a.group))) || b.samples - a.samples);
-    this.deps.log.warn({ rule: rule.name, groups: obs.length, evaluated: max }, "alert rule watches more groups than alerting.max_groups_per_rule; the busiest and those with open alerts are evaluated");
-    return ranked.slice(0, max);
   }
 
   /** Reads what a rule watches, per group, at `now`. */
@@ -226,17 +213,50 @@ export class AlertEngine {
     const key = `${from}|${to}|${JSON.stringify(scope)}|${groupBy.join(",")}`;
     let hit = cache.get(key);
     if (!hit) {
-      hit = new Map();
-      const minutes = (to - from) / MINUTE;
-      const work = this.deps.index.scan(from, to, now, scope, groupBy, true);
-      for (const [k, { dims, bucket }] of this.deps.run ? await this.deps.run(work) : drain(work)) {
-        const group: Record<string, string> = {};
-        for (const d of groupBy) if (dims[d] !== undefined) group[d] = dims[d]!;
-        hit.set(k, { group, m: metricsOf(bucket, minutes) });
-      }
+      const run = <T>(work: Stepped<T>): Promise<T> => (this.deps.run ? this.deps.run(work) : Promise.resolve(drain(work)));
+      const found = await run(this.deps.index.scan(from, to, now, scope, groupBy, true));
+      hit = await run(this.describe(found, groupBy, (to - from) / MINUTE));
       cache.set(key, hit);
     }
     return hit;
+  }
+
+  /**
+   * The metrics of each group a scan found. Past `maxGroupsPerRule` groups, only the groups with an
+   * open alert and the busiest others are described (and so evaluated): a cycle's work stays bounded
+   * whatever the number of series, and the rest wait for a cycle in which they are among the busiest.
+   */
+  private *describe(found: Map<string, Group>, groupBy: Dimension[], minutes: number): Stepped<Map<string, { group: Record<string, string>; m: Metrics }>> {
+    const max = this.deps.maxGroupsPerRule ?? 1000;
+    let chosen: Iterable<[string, Group]> = found;
+    if (found.size > max) {
+      const open = new Set<string>();
+      for (const a of this.open.values()) open.add(groupBy.map((d) => a.labels[d] ?? "").join("\u001f"));
+      const top = new TopK<{ key: string; v: number; g: Group }>(max, (a, b) => b.v - a.v || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const keep: [string, Group][] = [];
+      const tick = ticker(512);
+      for (const [k, g] of found) {
+        if (tick()) yield;
+        if (open.has(k)) keep.push([k, g]);
+        else top.offer({ key: k, v: g.bucket.f[F.runs]! + g.bucket.f[F.llm]!, g });
+      }
+      for (const t of top.sorted()) if (keep.length < max) keep.push([t.key, t.g]);
+      const now = this.deps.now();
+      if (now - this.truncationWarned >= 60_000) {
+        this.truncationWarned = now;
+        this.deps.log.warn({ group_by: groupBy, groups: found.size, evaluated: keep.length }, "alert rules watch more groups than alerting.max_groups_per_rule; those with open alerts and the busiest are evaluated (said at most once a minute)");
+      }
+      chosen = keep;
+    }
+    const out = new Map<string, { group: Record<string, string>; m: Metrics }>();
+    const tick = ticker(64);
+    for (const [k, { dims }] of chosen) {
+      if (tick()) yield;
+      const group: Record<string, string> = {};
+      for (const d of groupBy) if (dims[d] !== undefined) group[d] = dims[d]!;
+      out.set(k, { group, m: metricsOf(found.get(k)!.bucket, minutes) });
+    }
+    return out;
   }
 
   /** Acknowledges a firing alert: it keeps firing, stops repeating, and its channels hear who took it. */

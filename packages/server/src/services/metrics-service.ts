@@ -141,7 +141,7 @@ export class MetricsService {
 
   /** The route each of `agents` ran most on in the window (for the specialization score), from one pass. */
   private *primaryRoutes(w: Window, filter: DimFilter, agents: Set<string>): Stepped<Map<string, { bucket: Bucket }>> {
-    const perRoute = yield* this.deps.index.scan(w.from, w.to, w.to, filter, ["agent_name", "route"]);
+    const perRoute = yield* this.deps.index.scan(w.from, w.to, w.to, filter, ["agent_name", "route"], false, (d) => d.agent_name !== undefined && d.route !== undefined && agents.has(d.agent_name));
     const best = new Map<string, { bucket: Bucket }>();
     const tick = ticker(256);
     for (const g of perRoute.values()) {
