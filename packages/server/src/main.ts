@@ -170,7 +170,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     await storage.close();
     throw err;
   }
-  const routes = new RouteService({ store: storage.routes, index: rollups.index, leadership: { isLeader: () => leadership?.isLeader() ?? false }, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
+  const routes = new RouteService({ run: (work) => runner.run(work, "route evaluation"), store: storage.routes, index: rollups.index, leadership: { isLeader: () => leadership?.isLeader() ?? false }, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
   routeService = routes;
   // Webhook subscribers hear the changes this instance makes (each change is sent by one instance).
   const routeHooks = new RouteWebhooks(cfg.failover.webhooks, { log });
@@ -289,6 +289,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
       if (closed) return;
       closed = true;
       for (const t of timers) clearInterval(t);
+      runner.stop();
       await alerting.stop();
       await routeHooks.stop();
       await app.close();

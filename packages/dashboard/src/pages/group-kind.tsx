@@ -38,10 +38,14 @@ export function toRow(kind: GroupKind, a: Answer): GroupRow {
   return { ...a, name: String(a[kind.dim] ?? ""), agent_type: a.agent_type ?? null };
 }
 
-/** Every agent or model with data in the window (`GET /metrics/agents|models`). */
-export async function loadGroups(kind: GroupKind, w: WindowChoice): Promise<GroupRow[]> {
-  const r = await get<Record<string, Answer[]>>(`metrics/${kind.id}`, { window: w.id });
-  return (r[kind.id] ?? []).map((a) => toRow(kind, a));
+/** Most groups a list page shows (the most active; the API pages the rest). */
+export const LIST_LIMIT = 500;
+
+/** The most active agents or models with data in the window (`GET /metrics/agents|models`), and how many there are in all. */
+export async function loadGroups(kind: GroupKind, w: WindowChoice): Promise<{ rows: GroupRow[]; total: number }> {
+  const r = await get<Record<string, unknown>>(`metrics/${kind.id}`, { window: w.id, limit: LIST_LIMIT });
+  const rows = ((r[kind.id] as Answer[] | undefined) ?? []).map((a) => toRow(kind, a));
+  return { rows, total: typeof r.total_count === "number" ? r.total_count : rows.length };
 }
 
 /** One agent or model (`GET /metrics/agents|models/:name`); a 404 ApiError when it has no data in the window. */

@@ -57,7 +57,8 @@ export function GroupTable({ kind, rows, only }: { kind: GroupKind; rows: GroupR
 export function GroupList({ kind }: { kind: GroupKind }) {
   const w = windowOf(useLocation().query.get("w"));
   const polled = usePoll(() => loadGroups(kind, w), [kind.id, w.id]);
-  const n = polled.data?.length;
+  const n = polled.data?.total;
+  const shown = polled.data?.rows.length ?? 0;
   return (
     <>
       <PageTitle
@@ -65,14 +66,14 @@ export function GroupList({ kind }: { kind: GroupKind }) {
         sub={
           <>
             Last {w.label}
-            {n === undefined ? null : ` · ${n} ${kind.singular}${n === 1 ? "" : "s"}`} · <Freshness at={polled.updatedAt} />
+            {n === undefined ? null : ` · ${n.toLocaleString("en-US")} ${kind.singular}${n === 1 ? "" : "s"}${n > shown ? ` (the ${shown} most active shown)` : ""}`} · <Freshness at={polled.updatedAt} />
           </>
         }
       />
-      <Panel polled={polled} what={kind.id} isEmpty={(rows) => rows.length === 0} empty={<Empty title={`No ${kind.singular} has sent data in the last ${w.label}`} />}>
-        {(rows) => (
+      <Panel polled={polled} what={kind.id} isEmpty={(d) => d.rows.length === 0} empty={<Empty title={`No ${kind.singular} has sent data in the last ${w.label}`} />}>
+        {(d) => (
           <div data-testid={`${kind.id}-table`}>
-            <GroupTable kind={kind} rows={rows} />
+            <GroupTable kind={kind} rows={d.rows} />
           </div>
         )}
       </Panel>

@@ -31,6 +31,7 @@ const clock = () => performance.now();
 export class CooperativeRunner {
   private readonly jobs: Job[] = [];
   private scheduled = false;
+  private stopped = false;
   private readonly sliceMs: number;
   private readonly maxJobs: number;
   private readonly timeoutMs: number;
@@ -46,8 +47,21 @@ export class CooperativeRunner {
     return this.jobs.length;
   }
 
+  /** Stops every job in progress (they fail as NOT_READY) and refuses new ones: a shutdown does not wait for long queries. */
+  stop(): void {
+    this.stopped = true;
+    for (const job of this.jobs.splice(0)) {
+      job.work.return(undefined);
+      job.reject(new VigilError("NOT_READY", "the server is shutting down"));
+    }
+  }
+
   /** Runs `work` to its end in slices; `label` names it in a timeout message. */
   run<T>(work: Stepped<T>, label = "query"): Promise<T> {
+    if (this.stopped) {
+      work.return(undefined as T);
+      return Promise.reject(new VigilError("NOT_READY", "the server is shutting down"));
+    }
     if (this.jobs.length >= this.maxJobs) {
       work.return(undefined as T);
       return Promise.reject(new VigilError("OVERLOADED", `the server is busy with ${this.jobs.length} long queries; try again shortly`));

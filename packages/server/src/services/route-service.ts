@@ -19,14 +19,17 @@ import type { Leadership } from "../core/ports.js";
 import type { Bucket } from "../core/bucket.js";
 import { FINE_SLICE, type RollupIndex } from "../core/rollup-index.js";
 import { SerialQueue } from "./serial-queue.js";
+import { drain, type Stepped } from "../core/stepped.js";
 
 /** What the route service needs. */
 export interface RouteServiceDeps {
   store: RouteStore;
-  index: Pick<RollupIndex, "query">;
+  index: Pick<RollupIndex, "scan">;
   leadership: Pick<Leadership, "isLeader">;
   /** True when several instances share the store: followers re-read the route states from it. */
   shared: boolean;
+  /** Runs scans over the rollups in slices, so route evaluation never holds the serving thread; default: at once. */
+  run?<T>(work: Stepped<T>): Promise<T>;
   /** What registered upstreams may name (default: public addresses, keys under the default prefix). */
   upstreams?: UpstreamPolicy;
   now(): number;
@@ -127,7 +130,7 @@ export class RouteService {
       for (const r of this.routes.values()) {
         const prev = this.states.get(r.route) ?? null;
         const base = prev ?? initialRuntime(routeConfig(r), now);
-        const health = this.healthOf(r, now);
+        const health = await this.run(this.healthOf(r, now));
         this.health.set(r.route, health.shown);
         const step = stepRoute(routeConfig(r), this.candidates(), base, health.window, now, health.fresh);
         const dirty = prev === null || JSON.stringify(step.next) !== JSON.stringify(prev);
@@ -145,7 +148,7 @@ export class RouteService {
   }
 
   /** Health of a model on a route (or on everything it serves when `route` is null) over a window. */
-  modelHealth(model: string, route: string | null, windowMs: number | null): ModelHealth {
+  async modelHealth(model: string, route: string | null, windowMs: number | null): Promise<ModelHealth> {
     const m = this.models.get(model);
     if (!m) throw new VigilError("NOT_FOUND", `model ${model} is not registered`);
     const now = this.deps.now();
@@ -153,7 +156,7 @@ export class RouteService {
     if (route !== null && !r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
     const w = windowMs ?? r?.window_ms ?? 5 * 60_000;
     const thresholds = r ? thresholdsFor(r, m) : m.thresholds;
-    const q = this.deps.index.query(now - w, now, now, route === null ? { model } : { model, route }, [], true);
+    const q = await this.run(this.deps.index.scan(now - w, now, now, route === null ? { model } : { model, route }, [], true));
     const b = q.get("")?.bucket;
     if (!b) return { status: "unknown", reasons: [], samples: 0 };
     return evaluateHealth(thresholds, routeFigures(b, w / 60_000, r?.slow_call_ms ?? null));
@@ -164,14 +167,14 @@ export class RouteService {
    * the one better on more of the metrics both have enough samples for, or none when it is a tie
    * or there is too little data.
    */
-  compare(a: string, b: string, route: string | null, windowMs: number): ModelComparison {
+  async compare(a: string, b: string, route: string | null, windowMs: number): Promise<ModelComparison> {
     for (const m of [a, b]) if (!this.models.has(m)) throw new VigilError("NOT_FOUND", `model ${m} is not registered`);
     if (a === b) throw new VigilError("VALIDATION_FAILED", "compare two different models", [{ path: "/b", message: "must differ from a" }]);
     const r = route === null ? null : this.routes.get(route);
     if (route !== null && !r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
     const now = this.deps.now();
-    const side = (model: string): ComparedModel => {
-      const bucket = this.deps.index.query(now - windowMs, now, now, route === null ? { model } : { model, route }, [], true).get("")?.bucket;
+    const side = async (model: string): Promise<ComparedModel> => {
+      const bucket = (await this.run(this.deps.index.scan(now - windowMs, now, now, route === null ? { model } : { model, route }, [], true))).get("")?.bucket;
       const figures = bucket ? routeFigures(bucket, windowMs / 60_000, r?.slow_call_ms ?? null) : { calls: 0 };
       const thresholds = r ? thresholdsFor(r, this.models.get(model)) : this.models.get(model)!.thresholds;
       const out: ComparedModel = { model, calls: figures.calls, figures: {}, health: evaluateHealth(thresholds, figures) };
@@ -181,7 +184,7 @@ export class RouteService {
       }
       return out;
     };
-    return { route, window: { start: iso(now - windowMs), end: iso(now) }, ...compareModels(side(a), side(b)) };
+    return { route, window: { start: iso(now - windowMs), end: iso(now) }, ...compareModels(await side(a), await side(b)) };
   }
 
   /** The view of one route. */
@@ -372,10 +375,10 @@ export class RouteService {
    * Health of every candidate over the route's window, and "fresh" health: for a model other than
    * the active one, over its calls since the route last changed or its probe started.
    */
-  private healthOf(r: RouteRecord, now: number): { window: Record<string, ModelHealth>; fresh: Record<string, ModelHealth>; shown: Record<string, ModelHealth> } {
+  private *healthOf(r: RouteRecord, now: number): Stepped<{ window: Record<string, ModelHealth>; fresh: Record<string, ModelHealth>; shown: Record<string, ModelHealth> }> {
     const rt = this.states.get(r.route) ?? initialRuntime(routeConfig(r), r.created_at);
     const windowStart = now - r.window_ms;
-    const full = this.deps.index.query(windowStart, now, now, { route: r.route }, ["model"], true);
+    const full = yield* this.deps.index.scan(windowStart, now, now, { route: r.route }, ["model"], true);
     const judge = (m: string, b: Bucket | undefined, from: number): ModelHealth => (b ? evaluateHealth(thresholdsFor(r, this.models.get(m)), routeFigures(b, (now - from) / 60_000, r.slow_call_ms)) : { status: "unknown", reasons: [], samples: 0 });
     const window: Record<string, ModelHealth> = {};
     const fresh: Record<string, ModelHealth> = {};
@@ -385,14 +388,14 @@ export class RouteService {
         // The active model over its time on the route (the whole window when that is longer).
         const since = healthFrom(rt, m, windowStart);
         const from = since === windowStart ? since : Math.ceil(since / FINE_SLICE) * FINE_SLICE;
-        if (from !== windowStart) window[m] = judge(m, this.deps.index.query(from, now, now, { route: r.route, model: m }, [], true).get("")?.bucket, from);
+        if (from !== windowStart) window[m] = judge(m, (yield* this.deps.index.scan(from, now, now, { route: r.route, model: m }, [], true)).get("")?.bucket, from);
         fresh[m] = window[m]!;
         continue;
       }
       // From the next 10-second slice after the change, so no call from before it counts.
       const since = healthFrom(rt, m, windowStart);
       const from = since === windowStart ? since : Math.ceil(since / FINE_SLICE) * FINE_SLICE;
-      fresh[m] = from === windowStart ? window[m] : judge(m, this.deps.index.query(from, now, now, { route: r.route, model: m }, [], true).get("")?.bucket, from);
+      fresh[m] = from === windowStart ? window[m] : judge(m, (yield* this.deps.index.scan(from, now, now, { route: r.route, model: m }, [], true)).get("")?.bucket, from);
     }
     const shown = { ...window };
     if (rt.split) shown[rt.split.model] = fresh[rt.split.model]!;
@@ -416,12 +419,17 @@ export class RouteService {
       split: s.split ? { model: s.split.model, share: s.split.share, phase: s.split.phase } : null,
       pin: s.pin ? { model: s.pin.model, until: s.pin.until === null ? null : iso(s.pin.until), by: s.pin.by, reason: s.pin.reason } : null,
       switch_back: r.switch_back,
-      health: this.health.get(r.route) ?? this.healthOf(r, this.deps.now()).shown,
+      health: this.health.get(r.route) ?? drain(this.healthOf(r, this.deps.now())).shown,
     };
   }
 
   private serial<T>(fn: () => Promise<T>): Promise<T> {
     return this.queue.run(fn);
+  }
+
+  /** Runs a scan over the rollups in slices (through the shared runner when there is one). */
+  private run<T>(work: Stepped<T>): Promise<T> {
+    return this.deps.run ? this.deps.run(work) : Promise.resolve(drain(work));
   }
 }
 

@@ -86,7 +86,12 @@ describe("PostgreSQL storage specifics", () => {
     const first = await leaders();
     assert.equal(first.length, 1, "exactly one leader");
     const firstTerm = first[0]!.term();
-    const st = await first[0]!.status();
+    // Each instance registers at its first check, which may come after the election under load.
+    let st = await first[0]!.status();
+    for (let t = 0; t < 100 && st.instances.length < 3; t++) {
+      await new Promise((r) => setTimeout(r, 50));
+      st = await first[0]!.status();
+    }
     assert.equal(st.leader_id, first[0]!.instanceId);
     assert.equal(st.instances.length, 3);
     // Stay stable: nobody else takes over while the leader lives.
