@@ -2,8 +2,8 @@
  * Shared pieces of the benchmarks: realistic event generation, child `vigil serve` processes,
  * a light keep-alive HTTP client, CPU accounting and the figure table / `BENCH {...}` line.
  */
-import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { Agent, request } from "node:http";
 import { tmpdir } from "node:os";
@@ -12,6 +12,35 @@ import { fileURLToPath } from "node:url";
 
 /** Path of the `vigil` executable. */
 export const VIGIL_BIN = fileURLToPath(new URL("../../packages/server/bin/vigil.js", import.meta.url));
+
+/** An earlier build of Vigil to measure against. */
+export interface PeerVigil {
+  /** Root of its checkout. */
+  root: string;
+  /** Its `vigil` executable. */
+  bin: string;
+  /** Its commit (short hash), or "unknown". */
+  commit: string;
+}
+
+/**
+ * The earlier build named by `BENCH_PEER_VIGIL` (the root of a built checkout, e.g. a `git worktree`
+ * of an older commit after `npm install` there), or null when unset.
+ */
+export function peerVigil(): PeerVigil | null {
+  const root = process.env.BENCH_PEER_VIGIL;
+  if (!root) return null;
+  const bin = join(root, "packages/server/bin/vigil.js");
+  if (!existsSync(bin)) throw new Error(`BENCH_PEER_VIGIL=${root}: ${bin} not found (is it a Vigil checkout?)`);
+  if (!existsSync(join(root, "packages/server/dist"))) throw new Error(`BENCH_PEER_VIGIL=${root}: packages/server/dist not found (run npm install there)`);
+  let commit = "unknown";
+  try {
+    commit = execFileSync("git", ["-C", root, "rev-parse", "--short", "HEAD"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  } catch {
+    /* not a git checkout: the figures still stand, unlabelled */
+  }
+  return { root, bin, commit };
+}
 
 /** Agents, models, routes and tenants the generated events are spread over. */
 export const AGENTS = ["react_agent", "planner", "retriever", "evaluator", "forecaster"] as const;
@@ -119,16 +148,20 @@ export interface ChildServer {
   /** Milliseconds from spawn until it answered /readyz. */
   startMs: number;
   output: () => string;
-  stop: () => Promise<void>;
+  /** SIGTERM, then SIGKILL after `graceMs` (default 60 s) if it has not exited. */
+  stop: (graceMs?: number) => Promise<void>;
 }
 
-/** Starts `vigil serve` in a child process on a free port and waits until /readyz answers 200. */
-export async function startChildServer(dataDir: string, opts: { nodeArgs?: string[]; args?: string[]; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<ChildServer> {
+/**
+ * Starts `vigil serve` in a child process on a free port and waits until /readyz answers 200.
+ * `bin` selects another build's executable (see `peerVigilBin`).
+ */
+export async function startChildServer(dataDir: string, opts: { nodeArgs?: string[]; args?: string[]; timeoutMs?: number; env?: Record<string, string>; bin?: string } = {}): Promise<ChildServer> {
   const port = await freePort();
   const t0 = performance.now();
   // BENCH_SERVER_NODE_ARGS passes node flags to every server child, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extraNodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? "").split(" ").filter(Boolean);
-  const proc = spawn(process.execPath, [...extraNodeArgs, ...(opts.nodeArgs ?? []), VIGIL_BIN, "serve", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn", ...(opts.args ?? [])], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(opts.env ?? {}) } });
+  const proc = spawn(process.execPath, [...extraNodeArgs, ...(opts.nodeArgs ?? []), opts.bin ?? VIGIL_BIN, "serve", "--port", String(port), "--data-dir", dataDir, "--log-level", "warn", ...(opts.args ?? [])], { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, ...(opts.env ?? {}) } });
   let out = "";
   proc.stdout!.on("data", (d: Buffer) => (out += d.toString()));
   proc.stderr!.on("data", (d: Buffer) => (out += d.toString()));
@@ -158,10 +191,10 @@ export async function startChildServer(dataDir: string, opts: { nodeArgs?: strin
     pid: proc.pid!,
     startMs,
     output: () => out,
-    stop: async () => {
+    stop: async (graceMs = 60_000) => {
       if (exited) return;
       proc.kill("SIGTERM");
-      const killer = setTimeout(() => proc.kill("SIGKILL"), 60_000);
+      const killer = setTimeout(() => proc.kill("SIGKILL"), graceMs);
       await exitP;
       clearTimeout(killer);
     },
@@ -184,6 +217,12 @@ export function procCpuSeconds(pid: number): number {
 /** Resident set size of a process in bytes, from /proc (Linux). */
 export function procRssBytes(pid: number): number {
   const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
+  return m ? Number(m[1]) * 1024 : NaN;
+}
+
+/** Peak resident set size of a process so far in bytes (VmHWM), from /proc (Linux). */
+export function procPeakRssBytes(pid: number): number {
+  const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
   return m ? Number(m[1]) * 1024 : NaN;
 }
 

@@ -7,7 +7,7 @@ import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { batchBodies, emit, envInt, getJson, human, idMaker, log, printTable, procCpuSeconds, round, selfCpuSeconds, sleep, startChildServer, storedBody, tempDir } from "./common.js";
+import { batchBodies, emit, envInt, getJson, human, idMaker, log, peerVigil, printTable, procCpuSeconds, round, selfCpuSeconds, sleep, startChildServer, storedBody, summary, tempDir, type FigureRow } from "./common.js";
 import { startLoad, type ClientKind, type LoadStats } from "./load.js";
 
 const LOAD_CHILD = fileURLToPath(new URL("./load-child.js", import.meta.url));
@@ -86,10 +86,10 @@ async function launchLoad(url: string, s: IngestSettings, batches: number): Prom
   };
 }
 
-/** Runs the load against a fresh child server and measures the steady-state rate. */
-export async function measureServer(s: IngestSettings, env: Record<string, string> = {}): Promise<ServerRun> {
+/** Runs the load against a fresh child server (another build's when `bin` is given) and measures the steady-state rate. */
+export async function measureServer(s: IngestSettings, env: Record<string, string> = {}, bin?: string): Promise<ServerRun> {
   const { dir, cleanup } = tempDir("vigil-bench-ingest-");
-  const server = await startChildServer(dir, { env });
+  const server = await startChildServer(dir, { env, bin });
   try {
     const load = await launchLoad(server.url, s, 16);
     await sleep(s.warmupSeconds * 1000);
@@ -160,6 +160,61 @@ export function rawSqliteRate(seconds: number, batchSize: number, withIndexes: b
   }
 }
 
+/** The same load against an earlier build (`BENCH_PEER_VIGIL`), in alternating rounds: the rows and figures it adds, or null when unset. */
+async function beforeAndAfter(s: IngestSettings): Promise<{ rounds: number; oursMedianRun: ServerRun; rows: FigureRow[]; json: Record<string, unknown> } | null> {
+  const before = peerVigil();
+  if (!before) return null;
+  const { bin, commit: peerCommit } = before;
+  const rounds = envInt("BENCH_INGEST_ROUNDS", 5);
+  const ours: ServerRun[] = [];
+  const peer: ServerRun[] = [];
+  for (let i = 0; i < rounds; i++) {
+    // Alternate which side goes first so drift in the machine's speed does not favour one.
+    for (const side of i % 2 === 0 ? ["ours", "peer"] as const : ["peer", "ours"] as const) {
+      log(`ingest: round ${i + 1}/${rounds}, ${side === "ours" ? "this build" : `before (${peerCommit})`}`);
+      const r = await measureServer(s, {}, side === "ours" ? undefined : bin);
+      if (r.errors) log(`ingest: ${side}: ${r.errors} errors, first: ${r.firstError}`);
+      log(`ingest: ${side} ${human(r.eventsPerSec)} events/s`);
+      (side === "ours" ? ours : peer).push(r);
+    }
+  }
+  const rate = (r: ServerRun) => r.eventsPerSec;
+  const cpuUs = (r: ServerRun) => (r.serverCores / r.eventsPerSec) * 1e6;
+  const medianRun = (runs: ServerRun[]) => [...runs].sort((a, b) => rate(a) - rate(b))[(runs.length - 1) >> 1]!;
+  const o = medianRun(ours);
+  const p = medianRun(peer);
+  const r = rate(o) / rate(p);
+  const paired = summary(ours.map((x, i) => rate(x) / rate(peer[i]!))).median;
+  const oCpu = summary(ours.map(cpuUs)).median;
+  const pCpu = summary(peer.map(cpuUs)).median;
+  const range = (runs: ServerRun[]) => `${human(Math.min(...runs.map(rate)))}–${human(Math.max(...runs.map(rate)))}`;
+  return {
+    rounds,
+    oursMedianRun: o,
+    rows: [
+      { figure: `events/s vs before (median of ${rounds} rounds)`, ours: human(rate(o)), peer: `${human(rate(p))} at ${peerCommit}`, ratio: round(r, 3).toFixed(3), goal: ">= 0.97 (at most 3% slower)", met: r >= 0.97 },
+      { figure: "(context) median of per-round ratios", ours: "", peer: "", ratio: round(paired, 3).toFixed(3), goal: "" },
+      { figure: "(context) events/s range over the rounds", ours: range(ours), peer: range(peer), ratio: "", goal: "" },
+      { figure: "(context) server CPU per event (median)", ours: `${round(oCpu, 2)} µs`, peer: `${round(pCpu, 2)} µs`, ratio: round(oCpu / pCpu, 3).toFixed(3), goal: "" },
+    ],
+    json: {
+      peer_commit: peerCommit,
+      rounds,
+      events_per_s: ours.map((x) => round(rate(x), 0)),
+      peer_events_per_s: peer.map((x) => round(rate(x), 0)),
+      median_events_per_s: round(rate(o), 0),
+      peer_median_events_per_s: round(rate(p), 0),
+      ratio: round(r, 4),
+      paired_ratio_median: round(paired, 4),
+      server_cpu_us_per_event: ours.map((x) => round(cpuUs(x), 3)),
+      peer_server_cpu_us_per_event: peer.map((x) => round(cpuUs(x), 3)),
+      errors: ours.reduce((a, x) => a + x.errors, 0),
+      peer_errors: peer.reduce((a, x) => a + x.errors, 0),
+      goal_ratio: 0.97,
+    },
+  };
+}
+
 /** Runs the ingest bench and prints its table and BENCH line. */
 export async function ingest(): Promise<void> {
   const s = ingestSettings();
@@ -170,17 +225,20 @@ export async function ingest(): Promise<void> {
   log(`ingest: peer ${human(raw.rowsPerSec)} rows/s; now with Vigil's four indexes`);
   const rawIdx = rawSqliteRate(Math.max(3, Math.round(s.seconds / 3)), s.batchSize, true);
   log(`ingest: raw with indexes ${human(rawIdx.rowsPerSec)} rows/s; now the server`);
-  const ours = await measureServer(s);
+  const before = await beforeAndAfter(s);
+  const ours = before ? before.oursMedianRun : await measureServer(s);
   if (ours.errors) log(`ingest: ${ours.errors} errors, first: ${ours.firstError}`);
   const ratio = ours.eventsPerSec / raw.rowsPerSec;
-  printTable(`ingest — events/s through POST /api/v1/ingest (batches of ${s.batchSize}, ${s.concurrency} clients, ${s.seconds} s)`, [
+  printTable(`ingest — events/s through POST /api/v1/ingest (batches of ${s.batchSize}, ${s.concurrency} clients, ${s.seconds} s${before ? `; ours is the median of ${before.rounds} rounds` : ""})`, [
     { figure: "events/s (server count)", ours: human(ours.eventsPerSec), peer: human(raw.rowsPerSec) + " raw insert", ratio: round(ratio, 3).toFixed(3), goal: ">= 0.5 of raw", met: ratio >= 0.5 },
     { figure: "events/s absolute", ours: human(ours.eventsPerSec), peer: "", ratio: "", goal: ">= 100k", met: ours.eventsPerSec >= 100_000 },
     { figure: "raw insert + Vigil's indexes", ours: "", peer: human(rawIdx.rowsPerSec), ratio: round(ours.eventsPerSec / rawIdx.rowsPerSec, 3).toFixed(3), goal: "(context)" },
     { figure: "server CPU (cores busy)", ours: round(ours.serverCores, 2).toFixed(2), peer: "", ratio: "", goal: "(context)" },
     { figure: "load generator CPU (cores)", ours: round(ours.loadCores, 2).toFixed(2), peer: "", ratio: "", goal: "(context)" },
+    ...(before ? before.rows : []),
   ]);
   emit("ingest", {
+    ...(before ? { before: before.json } : {}),
     events_per_s: round(ours.eventsPerSec, 0),
     acked_per_s: round(ours.ackedPerSec, 0),
     raw_rows_per_s: round(raw.rowsPerSec, 0),

@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { alertDetection } from "./alert-detection.js";
 import { alertEval } from "./alert-eval.js";
+import { cardinality } from "./cardinality.js";
 import { dashboard } from "./dashboard.js";
 import { exposition } from "./exposition.js";
 import { failoverTime, relay } from "./relay.js";
@@ -32,12 +33,14 @@ const BENCHES: Record<string, () => Promise<void>> = {
   relay,
   "failover-time": failoverTime,
   dashboard,
+  cardinality,
 };
 
 /**
  * What runs when no name is given (`ingest-compare` is a one-off experiment, the `pg-*` benches
- * need a PostgreSQL server, and the `alert-*` benches run real Prometheus and Alertmanager
- * processes for minutes, so those run by name).
+ * need a PostgreSQL server, the `alert-*` benches run real Prometheus and Alertmanager
+ * processes for minutes, and `cardinality` measures against an earlier build named by
+ * `BENCH_PEER_VIGIL`, so those run by name).
  */
 const DEFAULT = ["ingest", "query", "sdk", "memory", "exposition", "relay", "dashboard"];
 
