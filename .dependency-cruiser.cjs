@@ -61,10 +61,17 @@ module.exports = {
     },
     {
       name: "only-main-wires-everything",
-      comment: "the composition root is imported by nobody but the CLI and the package entry",
+      comment: "the composition root is imported by nobody but the CLI, the package entry and test-support (which builds a real app for the route tests)",
       severity: "error",
-      from: { pathNot: [S + "cli/", S + "index\\.ts$"] },
+      from: { pathNot: [S + "cli/", S + "index\\.ts$", S + "test-support/"] },
       to: { path: S + "main\\.ts$" },
+    },
+    {
+      name: "test-support-only-in-tests",
+      comment: "test-support starts a whole server: only tests use it",
+      severity: "error",
+      from: { pathNot: ["\\.test\\.ts$", S + "test-support/"] },
+      to: { path: S + "test-support/" },
     },
   ],
   options: {

@@ -45,10 +45,10 @@ type Req = HttpReq | RawReq;
 
 /** What a probe must get back. */
 type Expect =
-  /** A 4xx (one of `statuses` when given) with the error body `{"error": {"code", "message"}}`. */
-  | { kind: "error"; statuses?: readonly number[] }
-  /** A 207 where event i is rejected and named at pointers[i] (a list: every pointer must be named). */
-  | { kind: "batch"; pointers: readonly (string | readonly string[])[] }
+  /** A 4xx (one of `statuses` when given) with the error body `{"error": {"code", "message"}}`, of `code` and naming `at` when given. */
+  | { kind: "error"; statuses?: readonly number[]; code?: string; at?: string }
+  /** A 207 where event i is rejected and named at pointers[i] (a list: every pointer must be named), each with `code` when given. */
+  | { kind: "batch"; pointers: readonly (string | readonly string[])[]; code?: string }
   /** The connection may close without an answer; any answer must still be a 4xx error body. */
   | { kind: "error-or-drop" };
 
@@ -231,17 +231,21 @@ type BadBody = (t: EventType) => { text: string; at: string | readonly string[] 
 /**
  * A defect in the event body. Shortcuts get the bad body as their request (400); the batch route
  * gets one bad event per type inside a well-formed envelope (207, each named by pointer) and the
- * bad run body as the whole request (400: not a batch envelope).
+ * bad run body as the whole request (400: not a batch envelope). With `code`, every rejection must
+ * carry it and the shortcuts' must name the defect's pointer.
  */
-function bodyKind(name: string, bad: BadBody): Kind {
+function bodyKind(name: string, bad: BadBody, code?: string): Kind {
   return {
     name,
     probes: (r) => {
-      if (r.type) return [{ label: "as the body", req: post(r.path, bad(r.type).text), expect: E400 }];
+      if (r.type) {
+        const b = bad(r.type);
+        return [{ label: "as the body", req: post(r.path, b.text), expect: code && typeof b.at === "string" ? { kind: "error", statuses: [400], code, at: b.at } : E400 }];
+      }
       const bads = EVENT_TYPES.map((t) => bad(t));
       const pointers = bads.map((b, i) => (typeof b.at === "string" ? `/events/${i}/body${b.at}` : b.at.map((p) => `/events/${i}/body${p}`)));
       return [
-        { label: "one bad event per type in a batch", req: post(r.path, batch(EVENT_TYPES.map((t, i) => ev(t, bads[i]!.text)))), expect: { kind: "batch", pointers } },
+        { label: "one bad event per type in a batch", req: post(r.path, batch(EVENT_TYPES.map((t, i) => ev(t, bads[i]!.text)))), expect: { kind: "batch", pointers, ...(code ? { code } : {}) } },
         { label: "the bad run body as the whole request", req: post(r.path, bad("run").text), expect: E400 },
       ];
     },
@@ -389,11 +393,12 @@ const KINDS: readonly Kind[] = [
   requestKind("two UTF-8 byte order marks", (r, valid) => ({ label: "", req: post(r.path, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(valid)])), expect: E400 })),
 
   // --- prototype pollution -----------------------------------------------------------------
-  syntaxKind("__proto__ key at top level", (t) => body(t, [["__proto__", '{"polluted":"yes"}']])),
-  syntaxKind("__proto__ key nested", (t) => body(t, [[FREE[t], '{"ok":"1","__proto__":{"polluted":"yes"}}']])),
-  syntaxKind("__proto__ key written with escapes", (t) => body(t).slice(0, -1) + ',"\\u005f\\u005fproto__":{"polluted":"yes"}}'),
-  syntaxKind("constructor.prototype at top level", (t) => body(t, [["constructor", '{"prototype":{"polluted":"yes"}}']])),
-  syntaxKind("constructor.prototype nested", (t) => body(t, [[FREE[t], '{"constructor":{"prototype":{"polluted":"yes"}}}']])),
+  // Refused per event (FORBIDDEN_KEY, named by pointer): the other events of the batch are still stored.
+  bodyKind("__proto__ key at top level", (t) => ({ text: body(t, [["__proto__", '{"polluted":"yes"}']]), at: "/__proto__" }), "FORBIDDEN_KEY"),
+  bodyKind("__proto__ key nested", (t) => ({ text: body(t, [[FREE[t], '{"ok":"1","__proto__":{"polluted":"yes"}}']]), at: `/${FREE[t]}/__proto__` }), "FORBIDDEN_KEY"),
+  bodyKind("__proto__ key written with escapes", (t) => ({ text: body(t).slice(0, -1) + ',"\\u005f\\u005fproto__":{"polluted":"yes"}}', at: "/__proto__" }), "FORBIDDEN_KEY"),
+  bodyKind("constructor.prototype at top level", (t) => ({ text: body(t, [["constructor", '{"prototype":{"polluted":"yes"}}']]), at: "/constructor/prototype" }), "FORBIDDEN_KEY"),
+  bodyKind("constructor.prototype nested", (t) => ({ text: body(t, [[FREE[t], '{"constructor":{"prototype":{"polluted":"yes"}}}']]), at: `/${FREE[t]}/constructor/prototype` }), "FORBIDDEN_KEY"),
 
   // --- wrong types and values --------------------------------------------------------------
   numKind("string where a number is required", j("120")),
@@ -701,8 +706,10 @@ describe(`malformed requests to the ingest API (${engine})`, () => {
       const r = json as IngestResponse;
       assert.deepEqual(r.successes, [], `${what}: no malformed event may be stored; answered ${snippet(a.text)}`);
       assert.equal(r.errors.length, probe.expect.pointers.length, `${what}: every event must be rejected`);
+      const wantCode = probe.expect.code;
       probe.expect.pointers.forEach((want, i) => {
         const err = r.errors[i] as unknown as Record<string, unknown>;
+        if (wantCode) assert.equal(err.code, wantCode, `${what}: event ${i} is refused with ${wantCode}; got ${snippet(j(err))}`);
         assert.equal(err.index, i, `${what}: errors are in event order`);
         assert.ok(typeof err.status === "number" && err.status >= 400 && err.status < 500, `${what}: event ${i} has a 4xx status: ${j(err)}`);
         assert.ok(typeof err.code === "string" && err.code.length > 0 && typeof err.message === "string" && err.message.length > 0, `${what}: event ${i} has a code and a message`);
@@ -714,6 +721,9 @@ describe(`malformed requests to the ingest API (${engine})`, () => {
     assert.ok(a.status >= 400 && a.status < 500, `expected a 4xx — ${detail}`);
     if (probe.expect.kind === "error" && probe.expect.statuses) assert.ok(probe.expect.statuses.includes(a.status), `expected ${probe.expect.statuses.join(" or ")} — ${detail}`);
     assert.ok(shaped, `the error body must be {"error": {"code", "message"}} — ${detail}`);
+    const error = (json as { error: Record<string, unknown> }).error;
+    if (probe.expect.kind === "error" && probe.expect.code) assert.equal(error.code, probe.expect.code, detail);
+    if (probe.expect.kind === "error" && probe.expect.at) assert.ok(names(error, probe.expect.at), `must name ${probe.expect.at} — ${detail}`);
   }
 
   it(`has a table of at least 30 kinds, each sent to all ${ROUTES.length} ingest routes`, () => {
@@ -759,6 +769,20 @@ describe(`malformed requests to the ingest API (${engine})`, () => {
       assert.equal(r.status, 202, j(r.json));
       assert.ok(isRecord(r.json) && typeof r.json.id === "string");
       sent.run++;
+    });
+
+    it("stores the good events around one holding __proto__ and refuses that one with FORBIDDEN_KEY at its path", async () => {
+      const good = (id: string): string => `{"id":${j(id)},"type":"run","body":${body("run")}}`;
+      const text = batch([good("proto-0"), `{"id":"proto-1","type":"run","body":{"__proto__":{"polluted":"yes"},"agent_name":"mal-agent","status":"success","duration_ms":5}}`, good("proto-2")]);
+      const a = await send(base, post("/api/v1/ingest", text));
+      assert.equal(a?.status, 207, a?.text);
+      const r = JSON.parse(a!.text) as IngestResponse;
+      assert.deepEqual(r.successes, [{ index: 0, id: "proto-0" }, { index: 2, id: "proto-2" }]);
+      assert.deepEqual(
+        r.errors.map((e) => [e.index, e.id, e.code, e.path]),
+        [[1, "proto-1", "FORBIDDEN_KEY", "/events/1/body/__proto__"]],
+      );
+      sent.run += 2;
     });
 
     it("stores exactly the valid events of a mixed batch and names each invalid field by path", async () => {

@@ -2,6 +2,7 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { VigilError } from "../core/errors.js";
+import { NO_QUERY } from "./schemas.js";
 
 /** A scope a route requires. */
 export type Scope = "ingest" | "read" | "admin";
@@ -47,7 +48,7 @@ export function authHook(keys: readonly KeyConfig[]) {
 /** Registers `GET /api/v1/session`: which key the caller presents and its scopes (all scopes when the server has no keys). */
 export function sessionRoute(app: FastifyInstance, keys: readonly KeyConfig[]): void {
   const match = keyMatcher(keys);
-  app.get("/api/v1/session", { config: { scope: "any" } }, async (req) => {
+  app.get("/api/v1/session", { config: { scope: "any" }, schema: { querystring: NO_QUERY } }, async (req) => {
     if (keys.length === 0) return { auth: "none", key_name: null, scopes: ["ingest", "read", "admin"] };
     const key = match(req);
     return { auth: "key", key_name: key.name, scopes: key.scopes };

@@ -2,6 +2,7 @@
 import { isUtf8 } from "node:buffer";
 import Fastify, { type FastifyInstance } from "fastify";
 import { VigilError } from "../core/errors.js";
+import { forbiddenKeyMessage, forbiddenKeys, mayHoldForbiddenKey } from "../core/forbidden-keys.js";
 import type { Logger } from "pino";
 import type { IngestService } from "../services/ingest-service.js";
 import type { MetricsService } from "../services/metrics-service.js";
@@ -13,7 +14,7 @@ import { originHook, type OriginPolicy } from "./request-origin.js";
 import { answerOversizedBodies } from "./body-limit.js";
 import { authHook, sessionRoute, type KeyConfig } from "./auth.js";
 import { dashboardRoutes, type DashboardAssets } from "./dashboard.js";
-import { clientErrorHandler, errorHandler, notFoundHandler } from "./errors.js";
+import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from "./errors.js";
 import { ingestRoutes } from "./routes/ingest.js";
 import { alertRoutes, type AlertingDeps } from "./routes/alerts.js";
 import { failoverRoutes } from "./routes/failover.js";
@@ -56,27 +57,33 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     loggerInstance: deps.logger || undefined,
     logger: deps.logger ? undefined : false,
     bodyLimit: deps.bodyLimitBytes,
+    // Fastify's JSON parser is replaced below (parseJson names forbidden keys by path); these stay the safe default for any other.
     onProtoPoisoning: "error",
     onConstructorPoisoning: "error",
     return503OnClosing: true,
     forceCloseConnections: true,
     clientErrorHandler,
+    frameworkErrors: frameworkErrorHandler,
     ajv: { customOptions: AJV_OPTIONS },
-    // Names are accepted up to 256 characters at ingest; percent-encoded they take up to 3 bytes a character.
+    // Names are accepted up to 256 characters at ingest (512 UTF-16 units; the router measures the decoded value, default 100);
+    // the route schemas then refuse anything over 256 characters with a 400 naming the parameter.
     routerOptions: { maxParamLength: 1024 },
   } as Parameters<typeof Fastify>[0]) as unknown as FastifyInstance;
   // JSON only, UTF-8 only: invalid bytes or another charset are refused rather than mangled into U+FFFD,
   // and an empty JSON body (e.g. `curl -X POST .../sync`) means "no body", not an error.
-  const jsonParser = app.getDefaultJsonParser("error", "error");
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("application/json", { parseAs: "buffer" }, (req, body, done) => {
     const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers["content-type"] ?? ""))?.[1]?.toLowerCase();
     if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") return done(new VigilError("UNSUPPORTED_MEDIA_TYPE", `charset ${charset} is not supported: send UTF-8 JSON`), undefined);
     const buf = body as Buffer;
     if (!isUtf8(buf)) return done(new VigilError("INVALID_ENCODING", "the body is not valid UTF-8"), undefined);
-    const text = buf.toString("utf8");
-    if (text.trim() === "") return done(null, undefined);
-    jsonParser(req, text, done);
+    const parsed = parseJson(buf.toString("utf8"), (req.routeOptions.config as { eventBodies?: boolean } | undefined)?.eventBodies === true);
+    if (parsed instanceof VigilError) return done(parsed, undefined);
+    done(null, parsed);
+  });
+  // Every route declares its query string, so a parameter it does not read is refused by name rather than ignored.
+  app.addHook("onRoute", (route) => {
+    if (!(route.schema as { querystring?: unknown } | undefined)?.querystring) throw new Error(`${String(route.method)} ${route.url} declares no query string schema (schemas.ts: query(), NO_QUERY)`);
   });
   guardConnections(app.server, c.max);
   app.setErrorHandler(errorHandler);
@@ -107,4 +114,26 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     { logLevel: "warn" },
   );
   return app;
+}
+
+/**
+ * Parses a JSON body. `__proto__` and `constructor.prototype` keys are refused with 400
+ * FORBIDDEN_KEY naming where they are, except in event bodies (`eventBodies`), where the event
+ * validator refuses only the event holding one so the rest of a batch is stored. JSON.parse only
+ * creates own properties with those names, so parsing first pollutes nothing.
+ */
+function parseJson(raw: string, eventBodies: boolean): unknown {
+  // One leading byte order mark is tolerated, as clients on some platforms write one.
+  const text = raw.charCodeAt(0) === 0xfeff ? raw.slice(1) : raw;
+  if (text.trim() === "") return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (err) {
+    return new VigilError("INVALID_JSON", `the body is not valid JSON: ${(err as Error).message}`);
+  }
+  if (eventBodies || !mayHoldForbiddenKey(text)) return value;
+  const found = forbiddenKeys(value);
+  if (found.length === 0) return value;
+  return new VigilError("FORBIDDEN_KEY", `the JSON body holds a forbidden key at ${found[0]}: ${forbiddenKeyMessage(found[0]!)}`, found.map((path) => ({ path, message: forbiddenKeyMessage(path) })));
 }

@@ -9,6 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, sep } from "node:path";
 import { brotliCompressSync, gzipSync } from "node:zlib";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { IGNORED_QUERY } from "./schemas.js";
 
 interface Asset {
   body: Buffer;
@@ -82,10 +83,12 @@ export function dashboardRoutes(app: FastifyInstance, assets: DashboardAssets): 
     }
     return send(req, reply, assets.files.get("/index.html")!);
   };
-  app.get("/", index);
-  app.get("/index.html", index);
-  app.get("/assets/*", async (req, reply) => {
-    const file = "missing" in assets ? undefined : assets.files.get(`/assets/${(req.params as { "*": string })["*"]}`);
+  // Query strings are ignored, as by any static file server: links with tracking or cache-busting parameters still load.
+  const files = { schema: { querystring: IGNORED_QUERY } };
+  app.get("/", files, index);
+  app.get("/index.html", files, index);
+  app.get<{ Params: { "*": string } }>("/assets/*", files, async (req, reply) => {
+    const file = "missing" in assets ? undefined : assets.files.get(`/assets/${req.params["*"]}`);
     if (!file) return reply.code(404).send({ error: { code: "NOT_FOUND", message: `no dashboard file ${req.url}` } });
     return send(req, reply, file);
   });

@@ -8,6 +8,8 @@ const STATUS: Record<ErrorCode, number> = {
   VALIDATION_FAILED: 400,
   UNSUPPORTED_MEDIA_TYPE: 415,
   INVALID_ENCODING: 400,
+  INVALID_JSON: 400,
+  FORBIDDEN_KEY: 400,
   BATCH_TOO_LARGE: 413,
   UNAUTHORIZED: 401,
   FORBIDDEN: 403,
@@ -56,9 +58,9 @@ export function errorHandler(err: FastifyError | VigilError | Error, req: Fastif
   if (status !== null) {
     let code = (fe.code && FASTIFY_CODES[fe.code]) ?? (status === 413 ? "BODY_TOO_LARGE" : status === 415 ? "UNSUPPORTED_MEDIA_TYPE" : "BAD_REQUEST");
     let message = fe.message;
-    if (err instanceof SyntaxError || /JSON|Unexpected|proto/i.test(fe.message)) {
-      code = /proto|constructor/i.test(fe.message) ? "FORBIDDEN_KEY" : "INVALID_JSON";
-      message = code === "FORBIDDEN_KEY" ? "the JSON body contains a forbidden key (__proto__ or constructor.prototype)" : `the body is not valid JSON: ${fe.message}`;
+    if (err instanceof SyntaxError) {
+      code = "INVALID_JSON";
+      message = `the body is not valid JSON: ${fe.message}`;
     }
     if (status === 413) message = `${fe.message}; split the batch`;
     void reply.code(status).send({ error: { code, message } });
@@ -80,6 +82,22 @@ export function clientErrorHandler(err: Error & { code?: string }, socket: Duple
   const [status, code, reason, message] = err.code === "HPE_HEADER_OVERFLOW" ? [431, "HEADERS_TOO_LARGE", "Request Header Fields Too Large", `malformed HTTP request: ${err.code}`] : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? [408, "REQUEST_TIMEOUT", "Request Timeout", "the request did not arrive in time (server.timeouts.headers / request); send it faster or split it"] : [400, "BAD_HTTP_REQUEST", "Bad Request", `malformed HTTP request: ${err.code ?? err.message}`];
   const body = JSON.stringify({ error: { code, message } });
   socket.end(`HTTP/1.1 ${status} ${reason}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
+/**
+ * Answer for URLs the router cannot take apart (a `%` escape that does not decode, a path segment
+ * over the router's limit): the same error shape as every other refusal, not Fastify's own body.
+ */
+export function frameworkErrorHandler(err: FastifyError, _req: FastifyRequest, reply: FastifyReply): void {
+  if (err.code === "FST_ERR_MAX_PARAM_LENGTH") {
+    void reply.code(414).send({ error: { code: "URI_TOO_LONG", message: "a name in the path is too long (names are at most 256 characters)" } });
+    return;
+  }
+  if (err.code === "FST_ERR_BAD_URL") {
+    void reply.code(400).send({ error: { code: "BAD_URL", message: "the URL path is not valid: a %-escape does not decode to UTF-8" } });
+    return;
+  }
+  void reply.code(500).send({ error: { code: "INTERNAL", message: "internal error; see the server log" } });
 }
 
 /** Answer for unknown routes. */

@@ -23,6 +23,9 @@ export function query(props: Record<string, JsonSchema>): JsonSchema {
 /** No query parameters at all. */
 export const NO_QUERY = query({});
 
+/** Any query string, ignored: static files answer the same whatever it holds (a cache-busting `?v=2` works). */
+export const IGNORED_QUERY: JsonSchema = { type: "object", description: "ignored" };
+
 /** Path parameters: names of agents, models, routes, alerts... (at most 256 characters, as at ingest). */
 export function params(...names: string[]): JsonSchema {
   return { type: "object", additionalProperties: false, required: names, properties: Object.fromEntries(names.map((n) => [n, { type: "string", minLength: 1, maxLength: 256 }])) };
@@ -49,6 +52,9 @@ export const OBJECT_BODY: JsonSchema = { type: "object" };
 /** An optional JSON object body. */
 export const OPTIONAL_OBJECT_BODY: JsonSchema = { type: ["object", "null"] };
 
+/** No body, or an empty object: a route whose parameters all travel in the query string. */
+export const NO_BODY: JsonSchema = { type: ["object", "null"], additionalProperties: false, properties: {}, description: "this route takes no body; its parameters go in the query string" };
+
 /** Options for Fastify's Ajv: keep unknown properties so they are refused, report every problem at once. */
 export const AJV_OPTIONS = { removeAdditional: false, coerceTypes: false, allErrors: true, verbose: true } as const;
 
@@ -57,7 +63,7 @@ interface AjvError {
   instancePath: string;
   message?: string;
   params: Record<string, unknown>;
-  parentSchema?: { properties?: Record<string, unknown> };
+  parentSchema?: { properties?: Record<string, unknown>; description?: string };
 }
 
 /** Where a validation error was found, as it starts a detail's path. */
@@ -72,16 +78,18 @@ export function validationDetails(errors: readonly AjvError[], context: string):
     if (e.keyword === "additionalProperties") {
       const name = String(e.params.additionalProperty);
       const known = Object.keys(e.parentSchema?.properties ?? {});
-      return { path: `${prefix}${e.instancePath}/${name}`, message: known.length ? `is not a known ${what} here; known: ${known.join(", ")}` : `is not a known ${what}: this route takes none` };
+      const none = e.parentSchema?.description ?? "this route takes none";
+      return { path: `${prefix}${e.instancePath}/${name.replace(/~/g, "~0").replace(/\//g, "~1")}`, message: known.length ? `is not a known ${what} here; known: ${known.join(", ")}` : `is not a known ${what}: ${none}` };
     }
     const path = `${prefix}${e.instancePath}`;
     if (e.keyword === "type" && context === "querystring") return { path, message: "must be given once" };
+    if (e.keyword === "type" && context === "body" && path === "") return { path, message: `must be a JSON object${[e.params.type].flat().includes("null") ? " (or left out)" : ""}` };
     if (e.keyword === "maxLength") return { path, message: `must be at most ${String(e.params.limit)} characters` };
     if (e.keyword === "required") return { path: `${path}/${String(e.params.missingProperty)}`, message: "is required" };
     return { path, message: e.message ?? "is invalid" };
   });
   const first = details[0];
   const name = first ? first.path.slice(prefix.length + 1) : "";
-  const message = first ? `${what} "${name}" ${first.message}` : "the request is invalid";
+  const message = !first ? "the request is invalid" : first.path === "" ? `the body ${first.message}` : `${what} "${name}" ${first.message}`;
   return { message: details.length > 1 ? `${message} (and ${details.length - 1} more problem${details.length > 2 ? "s" : ""})` : message, details };
 }

@@ -13,6 +13,7 @@ import type { AlertEngine } from "../../services/alert-engine.js";
 import type { NotificationPipeline } from "../../services/notification-pipeline.js";
 import type { RuleBook } from "../../services/rule-book.js";
 import { num, str, windowMs, type Query } from "../query.js";
+import { DIM_FILTERS, NO_QUERY, WINDOW, param, params, query } from "../schemas.js";
 
 /** What the alerting routes need. */
 export interface AlertingDeps {
@@ -52,10 +53,14 @@ function actor(body: unknown): { by: string; note: string | null } {
   return { by: b.by.trim(), note: typeof b.note === "string" ? b.note : null };
 }
 
+/** Path parameters of the routes below. */
+type Id = { Params: { id: string } };
+type Name = { Params: { name: string } };
+
 /** Registers the alerting routes. */
 export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
-  const read = { config: { scope: "read" } };
-  const admin = { config: { scope: "admin" } };
+  const read = (querystring: Record<string, unknown> = NO_QUERY, path?: string) => ({ config: { scope: "read" }, schema: { querystring, ...(path ? { params: params(path) } : {}) } });
+  const admin = (path?: string) => ({ config: { scope: "admin" }, schema: { querystring: NO_QUERY, ...(path ? { params: params(path) } : {}) } });
 
   const view = (a: AlertRecord) => {
     const mute = a.state === "firing" || a.state === "acknowledged" ? d.pipeline.muteState(a.fingerprint) : { silenced_by: null, inhibited_by: null };
@@ -92,8 +97,15 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
     };
   };
 
-  app.get("/api/v1/alerts", read, async (req) => {
-    const q = req.query as Query;
+  const listQuery = query({
+    ...DIM_FILTERS,
+    state: param("pending, firing, acknowledged or resolved; several comma-separated", 256),
+    level: param("info, warning or critical; several comma-separated", 256),
+    rule: param("only alerts of this rule", 256),
+    limit: param("most alerts in the answer (1..1000, default 100)", 16),
+  });
+  app.get<{ Querystring: Query }>("/api/v1/alerts", read(listQuery), async (req) => {
+    const q = req.query;
     const labels: Record<string, string> = {};
     for (const k of ["agent_name", "model", "route", "tenant_id", "mode"]) {
       const v = str(q, k);
@@ -107,9 +119,8 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
     return { alerts: r.alerts.map(view), total_count: r.total };
   });
 
-  app.get("/api/v1/alerts/summary", read, async (req) => {
-    const q = req.query as Query;
-    const w = windowMs(q, 7 * 86_400_000);
+  app.get<{ Querystring: Query }>("/api/v1/alerts/summary", read(query(WINDOW)), async (req) => {
+    const w = windowMs(req.query, 7 * 86_400_000);
     const since = d.now() - w;
     const { alerts } = await d.store.listAlerts({ since, limit: 100_000 });
     const byLevel: Record<string, number> = Object.fromEntries(SEVERITIES.map((s) => [s, 0]));
@@ -150,27 +161,29 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
     };
   });
 
-  app.get("/api/v1/alerts/:id", read, async (req) => {
-    const id = (req.params as { id: string }).id;
+  app.get<Id>("/api/v1/alerts/:id", read(NO_QUERY, "id"), async (req) => {
+    const id = req.params.id;
     const a = await d.store.getAlert(id);
     if (!a) throw new VigilError("NOT_FOUND", `no alert with id "${id}"`);
     const history = await d.store.history(id);
     return { ...view(a), history: history.map((h) => ({ ...h, at: iso(h.at) })) };
   });
 
-  app.post("/api/v1/alerts/:id/acknowledge", admin, async (req) => {
+  app.post<Id>("/api/v1/alerts/:id/acknowledge", admin("id"), async (req) => {
     const { by, note } = actor(req.body);
-    return view(await d.engine.acknowledge((req.params as { id: string }).id, by, note));
+    return view(await d.engine.acknowledge(req.params.id, by, note));
   });
 
-  app.post("/api/v1/alerts/:id/resolve", admin, async (req) => {
+  app.post<Id>("/api/v1/alerts/:id/resolve", admin("id"), async (req) => {
     const { by, note } = actor(req.body);
-    return view(await d.engine.resolve((req.params as { id: string }).id, by, note));
+    return view(await d.engine.resolve(req.params.id, by, note));
   });
 
-  app.post("/api/v1/alerts/test", admin, async (req, reply) => {
+  app.post("/api/v1/alerts/test", admin(), async (req, reply) => {
     const b = req.body ?? {};
-    if (!isObj(b)) throw invalid("/", "must be an object {level, channel?}");
+    if (!isObj(b)) throw invalid("/", "must be an object {level?, channel?, by?}");
+    for (const k of Object.keys(b)) if (k !== "level" && k !== "channel" && k !== "by") throw invalid(`/${k}`, "is not a known field (level, channel, by)");
+    if (b.by !== undefined && (typeof b.by !== "string" || b.by.trim() === "" || b.by.length > 256)) throw invalid("/by", "must be who sends the test (a name or email, at most 256 characters)");
     const level = (b.level ?? "info") as Severity;
     if (!SEVERITIES.includes(level)) throw invalid("/level", `must be one of ${SEVERITIES.join(", ")}`);
     let channel: string | null = null;
@@ -185,44 +198,44 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
 
   // Rules.
   const ruleView = (r: ReturnType<RuleBook["rules"]>[number]) => ruleToInput(r, formatRuleDuration);
-  app.get("/api/v1/alert-rules", read, async () => ({ rules: d.rules.rules().map(ruleView) }));
-  app.post("/api/v1/alert-rules", admin, async (req, reply) => {
+  app.get("/api/v1/alert-rules", read(), async () => ({ rules: d.rules.rules().map(ruleView) }));
+  app.post("/api/v1/alert-rules", admin(), async (req, reply) => {
     const name = isObj(req.body) && typeof req.body.name === "string" ? req.body.name : undefined;
     if (name !== undefined && d.rules.get(name)?.source === "api") throw new VigilError("CONFLICT", `rule "${name}" exists; PUT /api/v1/alert-rules/${name} replaces it`);
     const { rule } = await d.rules.put(req.body);
     return reply.code(201).send(ruleView(rule));
   });
-  app.get("/api/v1/alert-rules/:name", read, async (req) => {
-    const name = (req.params as { name: string }).name;
+  app.get<Name>("/api/v1/alert-rules/:name", read(NO_QUERY, "name"), async (req) => {
+    const name = req.params.name;
     const r = d.rules.get(name);
     if (!r) throw new VigilError("NOT_FOUND", `no rule named "${name}"`);
     return ruleView(r);
   });
-  app.put("/api/v1/alert-rules/:name", admin, async (req, reply) => {
-    const { rule, created } = await d.rules.put(req.body, (req.params as { name: string }).name);
+  app.put<Name>("/api/v1/alert-rules/:name", admin("name"), async (req, reply) => {
+    const { rule, created } = await d.rules.put(req.body, req.params.name);
     return reply.code(created ? 201 : 200).send(ruleView(rule));
   });
-  app.delete("/api/v1/alert-rules/:name", admin, async (req, reply) => {
-    const name = (req.params as { name: string }).name;
+  app.delete<Name>("/api/v1/alert-rules/:name", admin("name"), async (req, reply) => {
+    const name = req.params.name;
     const gone = await d.rules.delete(name);
     if (!gone) throw new VigilError("NOT_FOUND", `no rule named "${name}"`);
     return reply.code(204).send();
   });
 
   // Thresholds.
-  app.get("/api/v1/thresholds", read, async () => d.rules.thresholds());
-  app.put("/api/v1/thresholds", admin, async (req) => d.rules.setThresholds(req.body));
+  app.get("/api/v1/thresholds", read(), async () => d.rules.thresholds());
+  app.put("/api/v1/thresholds", admin(), async (req) => d.rules.setThresholds(req.body));
 
   // Silences.
   const silenceView = (s: Silence) => ({ ...s, starts_at: iso(s.starts_at), ends_at: iso(s.ends_at), created_at: iso(s.created_at), state: d.now() < s.starts_at ? "pending" : silenceActive(s, d.now()) ? "active" : "expired" });
-  app.get("/api/v1/silences", read, async () => ({ silences: (await d.store.listSilences()).map(silenceView) }));
-  app.post("/api/v1/silences", admin, async (req, reply) => {
+  app.get("/api/v1/silences", read(), async () => ({ silences: (await d.store.listSilences()).map(silenceView) }));
+  app.post("/api/v1/silences", admin(), async (req, reply) => {
     const s = parseSilence(req.body, d.now(), d.newId());
     await d.store.putSilence(s);
     return reply.code(201).send(silenceView(s));
   });
-  app.delete("/api/v1/silences/:id", admin, async (req) => {
-    const id = (req.params as { id: string }).id;
+  app.delete<Id>("/api/v1/silences/:id", admin("id"), async (req) => {
+    const id = req.params.id;
     const s = (await d.store.listSilences()).find((x) => x.id === id);
     if (!s) throw new VigilError("NOT_FOUND", `no silence with id "${id}"`);
     // Expiring rather than deleting keeps the record of who silenced what.
@@ -232,18 +245,21 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
   });
 
   // Channels and deliveries.
-  app.get("/api/v1/channels", read, async () => ({ channels: d.channels() }));
-  app.post("/api/v1/channels/:name/test", admin, async (req, reply) => {
-    const name = (req.params as { name: string }).name;
+  app.get("/api/v1/channels", read(), async () => ({ channels: d.channels() }));
+  app.post<Name>("/api/v1/channels/:name/test", admin("name"), async (req, reply) => {
+    const name = req.params.name;
     if (!d.channels().some((c) => c.name === name)) throw new VigilError("NOT_FOUND", `no channel named "${name}"; GET /api/v1/channels lists them`);
-    const b = isObj(req.body) ? req.body : {};
+    const b = req.body ?? {};
+    if (!isObj(b)) throw invalid("/", "must be an object {level?}");
+    for (const k of Object.keys(b)) if (k !== "level") throw invalid(`/${k}`, "is not a known field (level)");
     const level = (b.level ?? "info") as Severity;
     if (!SEVERITIES.includes(level)) throw invalid("/level", `must be one of ${SEVERITIES.join(", ")}`);
     const ns = await d.pipeline.test(level, name, "the API");
     return reply.code(202).send({ queued: ns.map((n) => ({ notification_id: n.id, channel: n.channel })) });
   });
-  app.get("/api/v1/notifications", read, async (req) => {
-    const q = req.query as Query;
+  const deliveriesQuery = query({ alert_id: param("only the notifications that carried this alert", 256), limit: param("most delivery attempts in the answer (1..1000, default 100)", 16) });
+  app.get<{ Querystring: Query }>("/api/v1/notifications", read(deliveriesQuery), async (req) => {
+    const q = req.query;
     const alertId = str(q, "alert_id") ?? null;
     const rows = await d.store.deliveries(alertId, num(q, "limit", 100, 1, 1000));
     return { deliveries: rows.map((r) => ({ ...r, at: iso(r.at) })), outbox: await d.store.outboxCounts() };

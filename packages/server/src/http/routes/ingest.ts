@@ -2,7 +2,9 @@
 import type { FastifyInstance } from "fastify";
 import type { EventType, IngestResponse } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
+import { forbiddenKeyMessage, forbiddenKeys } from "../../core/forbidden-keys.js";
 import type { IngestService } from "../../services/ingest-service.js";
+import { NO_QUERY } from "../schemas.js";
 
 /** Limits applied to ingest requests. */
 export interface IngestLimits {
@@ -20,13 +22,21 @@ const SHORTCUTS: [string, EventType][] = [
   ["/api/v1/retrievals", "retrieval"],
 ];
 
+/**
+ * Ingest routes take no query parameters; their bodies are checked by the event validator, which
+ * names every field by JSON pointer and refuses a forbidden key (`__proto__`) in one event only.
+ */
+const INGEST = { config: { scope: "ingest", eventBodies: true }, schema: { querystring: NO_QUERY } };
+
 /** Registers the ingest routes. */
 export function ingestRoutes(app: FastifyInstance, ingest: IngestService, limits: IngestLimits): void {
-  app.post("/api/v1/ingest", { config: { scope: "ingest" } }, async (req, reply) => {
+  app.post("/api/v1/ingest", INGEST, async (req, reply) => {
     const body = req.body as unknown;
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VigilError("VALIDATION_FAILED", 'the body must be a JSON object {"events": [...]}', [{ path: "", message: "must be an object" }]);
     const keys = Object.keys(body);
     const unknown = keys.filter((k) => k !== "events");
+    const forbidden = forbiddenKeys(Object.fromEntries(unknown.map((k) => [k, (body as Record<string, unknown>)[k]])), 1)[0];
+    if (forbidden !== undefined) throw new VigilError("FORBIDDEN_KEY", `the batch envelope holds a forbidden key at ${forbidden}: ${forbiddenKeyMessage(forbidden)}`, [{ path: forbidden, message: forbiddenKeyMessage(forbidden) }]);
     if (unknown.length) throw new VigilError("VALIDATION_FAILED", `unknown field "${unknown[0]}" in the batch envelope; it holds only "events"`, [{ path: `/${unknown[0]}`, message: "is not a known field" }]);
     const events = (body as { events?: unknown }).events;
     if (!Array.isArray(events)) throw new VigilError("VALIDATION_FAILED", '"events" must be an array of events', [{ path: "/events", message: "must be an array" }]);
@@ -37,7 +47,7 @@ export function ingestRoutes(app: FastifyInstance, ingest: IngestService, limits
   });
 
   for (const [url, type] of SHORTCUTS) {
-    app.post(url, { config: { scope: "ingest" } }, async (req, reply) => {
+    app.post(url, INGEST, async (req, reply) => {
       const body = req.body as unknown;
       if (typeof body !== "object" || body === null || Array.isArray(body)) throw new VigilError("VALIDATION_FAILED", `the body must be a JSON object: the ${type} event body`, [{ path: "", message: "must be an object" }]);
       // The shortcut body is the event body; the optional envelope fields ride along as headers-free extras.

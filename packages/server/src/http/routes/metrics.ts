@@ -27,6 +27,9 @@ const MAX_TOTAL_POINTS = 40_000;
 /** Series a grouped timeseries answers with when `limit` is not given. */
 const DEFAULT_SERIES = 20;
 
+/** The query string of a read route, as its schema lets it through. */
+type Q = { Querystring: Query };
+
 /** Registers the read routes. */
 export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, runner: CooperativeRunner, openAlerts: () => Promise<unknown[]>): void {
   const read = (querystring: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ config: { scope: "read" }, schema: { querystring, ...extra } });
@@ -34,24 +37,24 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
   const sortable = new Set<string>(["activity", "name", ...Object.entries(metrics.metrics(metrics.window(MINUTE))).filter(([, v]) => typeof v === "number" || v === null).map(([k]) => k)]);
   const metricNames = new Set([...sortable].filter((k) => k !== "activity" && k !== "name"));
 
-  app.get("/api/v1/health", read(query(WINDOW)), async (req) => metrics.health(metrics.window(windowMs(req.query as Query))));
+  app.get<Q>("/api/v1/health", read(query(WINDOW)), async (req) => metrics.health(metrics.window(windowMs(req.query))));
 
-  app.get("/api/v1/metrics/system", read(query({ ...WINDOW, ...DIM_FILTERS })), async (req) => {
-    const q = req.query as Query;
+  app.get<Q>("/api/v1/metrics/system", read(query({ ...WINDOW, ...DIM_FILTERS })), async (req) => {
+    const q = req.query;
     return runner.run(metrics.system(metrics.window(windowMs(q)), dimFilter(q)));
   });
 
   const listQuery = query({ ...WINDOW, ...DIM_FILTERS, ...PAGING, sort: param("activity, name, or a metrics field such as p95_latency_ms", 64), order: param("asc or desc", 8) });
   for (const [path, dim, key] of GROUPS) {
-    app.get(`/api/v1/metrics/${path}`, read(listQuery), async (req) => {
-      const q = req.query as Query;
+    app.get<Q>(`/api/v1/metrics/${path}`, read(listQuery), async (req) => {
+      const q = req.query;
       const w = metrics.window(windowMs(q));
       const page = await runner.run(metrics.groups(dim, w, dimFilter(q), pageQuery(q, sortable)), `${path} listing`);
       return { [key]: page.items.map(({ key: k, ...g }) => ({ [dim]: k, ...g })), total_count: page.total_count, next_cursor: page.next_cursor, window: iso(w) };
     });
-    app.get(`/api/v1/metrics/${path}/:name`, read(query({ ...WINDOW, ...DIM_FILTERS }), { params: params("name") }), async (req) => {
-      const q = req.query as Query;
-      const name = (req.params as { name: string }).name;
+    app.get<Q & { Params: { name: string } }>(`/api/v1/metrics/${path}/:name`, read(query({ ...WINDOW, ...DIM_FILTERS }), { params: params("name") }), async (req) => {
+      const q = req.query;
+      const name = req.params.name;
       const w = metrics.window(windowMs(q));
       const found = await runner.run(metrics.group(dim, name, w, dimFilter(q)));
       if (!found) throw new VigilError("NOT_FOUND", `no data for ${dim} "${name}" in the last ${(w.to - w.from) / MINUTE} minutes`);
@@ -61,8 +64,8 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
   }
 
   const tsQuery = query({ ...WINDOW, ...DIM_FILTERS, metric: param("metrics fields, comma-separated", 1024), step: param("step between points: 1m, 5m, 1h", 32), group_by: param("a dimension to split series by", 32), limit: param("most groups with series (grouped only)", 16) });
-  app.get("/api/v1/metrics/timeseries", read(tsQuery), async (req) => {
-    const q = req.query as Query;
+  app.get<Q>("/api/v1/metrics/timeseries", read(tsQuery), async (req) => {
+    const q = req.query;
     const names = (str(q, "metric") ?? "p95_latency_ms").split(",").map((m) => m.trim());
     if (names.length > MAX_METRICS) throw bad("metric", `names at most ${MAX_METRICS} metrics, got ${names.length}`);
     for (const metric of names) if (!metricNames.has(metric)) throw bad("metric", `must be one of the metrics fields (e.g. p95_latency_ms, success_rate), got "${metric}"`);
@@ -82,8 +85,8 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
     return runner.run(metrics.timeseries(names as (keyof Metrics)[], w, step, groupBy, dimFilter(q), limit), "timeseries");
   });
 
-  app.get("/api/v1/metrics/custom", read(query({ ...WINDOW, name: param("metric name", 256), component: param("component", 256), category: param("category", 256) })), async (req) => {
-    const q = req.query as Query;
+  app.get<Q>("/api/v1/metrics/custom", read(query({ ...WINDOW, name: param("metric name", 256), component: param("component", 256), category: param("category", 256) })), async (req) => {
+    const q = req.query;
     const filter: { name?: string; component?: string; category?: string } = {};
     for (const k of ["name", "component", "category"] as const) {
       const v = str(q, k);
@@ -92,8 +95,8 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
     return metrics.custom(metrics.window(windowMs(q)), filter);
   });
 
-  app.get("/api/v1/report", read(query({ ...WINDOW, include_agents: param("true or false", 8) })), async (req) => {
-    const q = req.query as Query;
+  app.get<Q>("/api/v1/report", read(query({ ...WINDOW, include_agents: param("true or false", 8) })), async (req) => {
+    const q = req.query;
     const report = await runner.run(metrics.report(metrics.window(windowMs(q), 2), flag(q, "include_agents", true)), "report");
     return { ...report, alerts: await openAlerts() };
   });

@@ -5,6 +5,7 @@ import type { PriceEntry } from "../../core/prices.js";
 import type { PriceService } from "../../services/price-service.js";
 import type { RollupService } from "../../services/rollup-service.js";
 import { num, type Query } from "../query.js";
+import { NO_BODY, NO_QUERY, param, query } from "../schemas.js";
 
 /** What the operations routes report on. */
 export interface OpsDeps {
@@ -18,25 +19,28 @@ export interface OpsDeps {
 
 /** Registers the operations routes. */
 export function opsRoutes(app: FastifyInstance, ops: OpsDeps): void {
-  app.get("/healthz", async () => ({ status: "alive" }));
-  app.get("/readyz", async (_req, reply) => {
+  const none = { schema: { querystring: NO_QUERY } };
+  const read = { config: { scope: "read" }, schema: { querystring: NO_QUERY } };
+  const admin = { config: { scope: "admin" }, schema: { querystring: NO_QUERY } };
+  app.get("/healthz", none, async () => ({ status: "alive" }));
+  app.get("/readyz", none, async (_req, reply) => {
     if (!ops.ready()) return reply.code(503).header("retry-after", "2").send({ status: "not_ready", reason: "storage is not open, migrations or rollup restore are running, or the store stopped taking writes" });
     return { status: "ready" };
   });
-  app.get("/api/v1/health/detailed", { config: { scope: "read" } }, async () => ops.detailed());
-  app.get("/metrics", { config: { scope: "read" } }, async (_req, reply) => {
+  app.get("/api/v1/health/detailed", read, async () => ops.detailed());
+  app.get("/metrics", read, async (_req, reply) => {
     const x = ops.exposition;
     if (!x) throw new VigilError("NOT_FOUND", "the Prometheus exposition is turned off on this server (prometheus.enabled: false in the config file)");
     return reply.header("content-type", x.contentType).send(await x.render());
   });
-  app.post("/api/v1/sync", { config: { scope: "admin" } }, async (req) => {
-    const hours = num(req.query as Query, "lookback_hours", 24, 1, 24 * 90);
+  app.post<{ Querystring: Query }>("/api/v1/sync", { config: { scope: "admin" }, schema: { querystring: query({ lookback_hours: param("hours of raw events to rebuild the rollups from (1..2160, default 24)", 16) }), body: NO_BODY } }, async (req) => {
+    const hours = num(req.query, "lookback_hours", 24, 1, 24 * 90);
     const started = Date.now();
     const r = await ops.rollups.sync(hours);
     return { status: "synced", lookback_hours: hours, events_replayed: r.events, from: new Date(r.from).toISOString(), to: new Date(r.to).toISOString(), took_ms: Date.now() - started };
   });
-  app.get("/api/v1/prices", { config: { scope: "read" } }, async () => ({ prices: ops.prices.current().list() }));
-  app.post("/api/v1/prices", { config: { scope: "admin" } }, async (req, reply) => {
+  app.get("/api/v1/prices", read, async () => ({ prices: ops.prices.current().list() }));
+  app.post("/api/v1/prices", admin, async (req, reply) => {
     const b = req.body as Partial<PriceEntry> | null;
     const problems: { path: string; message: string }[] = [];
     if (typeof b !== "object" || b === null || Array.isArray(b)) throw new VigilError("VALIDATION_FAILED", "the body must be a price entry object", [{ path: "", message: "must be an object" }]);
