@@ -16,6 +16,9 @@ export interface KeyConfig {
 
 const digest = (s: string) => createHash("sha256").update(s).digest();
 
+/** `Bearer <key>`: the scheme is case-insensitive (RFC 7235 §2.1), so `bearer` and `BEARER` are the same. */
+const BEARER = /^bearer[ \t]+(\S.*)$/i;
+
 /** What a route requires: a scope, or `any` valid key (when keys are configured). */
 export type Requirement = Scope | "any";
 
@@ -24,7 +27,8 @@ export function keyMatcher(keys: readonly KeyConfig[]) {
   const hashed = keys.map((k) => ({ ...k, hash: digest(k.key) }));
   return (req: FastifyRequest): KeyConfig => {
     const header = req.headers.authorization;
-    const presented = typeof header === "string" && header.startsWith("Bearer ") ? header.slice(7).trim() : typeof req.headers["x-api-key"] === "string" ? req.headers["x-api-key"] : null;
+    const bearer = typeof header === "string" ? BEARER.exec(header)?.[1]?.trim() : undefined;
+    const presented = bearer ?? (typeof req.headers["x-api-key"] === "string" ? req.headers["x-api-key"] : null);
     if (!presented) throw new VigilError("UNAUTHORIZED", "an API key is required: send `Authorization: Bearer <key>`");
     const h = digest(presented);
     const match = hashed.find((k) => timingSafeEqual(k.hash, h));
