@@ -24,6 +24,7 @@ import { NotificationPipeline } from "./services/notification-pipeline.js";
 import { OutboxWorker } from "./services/outbox-worker.js";
 import { RuleBook } from "./services/rule-book.js";
 import type { Stepped } from "./core/stepped.js";
+import { Lifecycle } from "./services/lifecycle.js";
 
 /** The running alerting engine. */
 export interface AlertingRuntime {
@@ -119,11 +120,8 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
     log,
   });
   await engine.start();
-  const timers: NodeJS.Timeout[] = [];
-  let evaluating: Promise<unknown> = Promise.resolve();
-  const evaluate = () => {
-    evaluating = engine.evaluate().catch((err: unknown) => log.error({ err }, "alert evaluation failed; the next one retries"));
-  };
+  // Evaluation never overlaps itself: a cycle slower than the interval skips ticks instead of queueing them.
+  const life = new Lifecycle(log);
   const housekeeping = async () => {
     if (!lead.isLeader()) return;
     const cut = now() - a.resolvedRetentionMs;
@@ -148,11 +146,10 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
     },
     start() {
       outbox.start();
-      evaluate();
-      timers.push(setInterval(evaluate, a.evaluationIntervalMs), setInterval(() => void housekeeping().catch((err) => log.error({ err }, "alerting retention failed; will retry")), 3_600_000));
+      life.every("alert evaluation", a.evaluationIntervalMs, () => engine.evaluate(), { immediately: true });
+      life.every("alerting retention", 3_600_000, housekeeping);
       // Instances that do not lead still answer rules and thresholds: re-read what others changed.
-      if (storage.shared) timers.push(setInterval(() => void rules.refresh().catch(() => undefined), 5000));
-      for (const t of timers) t.unref();
+      if (storage.shared) life.every("re-reading alert rules", 5000, () => rules.refresh().catch(() => undefined));
     },
     reloadRulesFile() {
       if (!a.rulesFile) return false;
@@ -174,8 +171,7 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
       );
     },
     async stop() {
-      for (const t of timers) clearInterval(t);
-      await evaluating;
+      await life.stop();
       await outbox.stop();
       for (const c of channels.values()) await c.close?.().catch(() => undefined);
     },

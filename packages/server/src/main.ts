@@ -18,6 +18,7 @@ import { Exposition } from "./prometheus/exposition.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { CooperativeRunner } from "./services/cooperative-runner.js";
+import { Lifecycle } from "./services/lifecycle.js";
 import { allowedHosts } from "./http/request-origin.js";
 import { RouteService } from "./services/route-service.js";
 import { RouteWebhooks } from "./notify/route-webhooks.js";
@@ -223,32 +224,28 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     openConnections++;
     socket.once("close", () => openConnections--);
   });
-  const flushTimer = setInterval(() => {
-    rollups.flush().catch((err) => log.error({ err }, "persisting rollups failed; will retry"));
-  }, cfg.flushIntervalMs);
-  const retentionTimer = setInterval(() => {
-    rollups.enforceRetention().then(
-      (r) => r.events > 0 && log.info(r, "retention: deleted expired events"),
-      (err) => log.error({ err }, "retention failed; will retry"),
-    );
-  }, 10 * 60_000);
-  flushTimer.unref();
-  retentionTimer.unref();
-  const routeTimer = setInterval(() => {
-    routes.evaluate().catch((err) => log.error({ err }, "route evaluation failed; the next one retries"));
-  }, cfg.failover.evaluationIntervalMs);
-  routeTimer.unref();
-  const timers = [flushTimer, retentionTimer, routeTimer];
+  // Periodic jobs never overlap themselves, so one slower than its interval cannot pile up runs.
+  const life = new Lifecycle(log);
+  life.every("persisting rollups", cfg.flushIntervalMs, () => rollups.flush());
+  life.every("retention", 10 * 60_000, async () => {
+    const r = await rollups.enforceRetention();
+    if (r.events > 0) log.info(r, "retention: deleted expired events");
+  });
+  life.every("route evaluation", cfg.failover.evaluationIntervalMs, () => routes.evaluate());
   if (storage.shared) {
     // Every instance follows the shared log (the staleness bound) and re-reads the price table.
     const following = failureLog(log, "following the shared event log");
     const pricing = failureLog(log, "reloading the price table");
-    timers.push(
-      setInterval(() => rollups.catchUp().then(following.ok, following.failed), cfg.followIntervalMs),
-      setInterval(() => prices.start().then(pricing.ok, pricing.failed), 5 * cfg.followIntervalMs),
-    );
-    for (const t of timers) t.unref();
+    life.every("following the shared event log", cfg.followIntervalMs, () => rollups.catchUp().then(following.ok, following.failed));
+    life.every("reloading the price table", 5 * cfg.followIntervalMs, () => prices.start().then(pricing.ok, pricing.failed));
   }
+  // Shutdown, in reverse: stop long queries, alerting, route webhooks, then the HTTP server, a last flush, the cluster, the store.
+  life.onStop(() => storage.close());
+  life.onStop(() => cluster.close());
+  life.onStop(() => rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead")));
+  life.onStop(() => app.close());
+  life.onStop(() => routeHooks.stop());
+  life.onStop(() => alerting.stop());
   cluster.onChange((isLeader) => {
     log.info({ instance: instanceId, term: cluster.term() }, isLeader ? "this instance now leads (persists rollups, enforces retention, evaluates alerts and delivers notifications)" : "this instance no longer leads");
     alerting.leadershipChanged(isLeader);
@@ -263,12 +260,8 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     if (opts.listen !== false) url = await app.listen({ host: cfg.host, port: cfg.port });
     else await app.ready();
   } catch (err) {
-    for (const t of timers) clearInterval(t);
-    await alerting.stop();
-    await app.close().catch(() => undefined);
-    await rollups.flush().catch(() => undefined);
-    await cluster.close();
-    await storage.close();
+    runner.stop();
+    await life.stop();
     const code = (err as { code?: string }).code;
     if (code === "EADDRINUSE") throw new VigilError("CONFIG_INVALID", `port ${cfg.port} on ${cfg.host} is already in use (another Vigil?): stop it or pass --port / VIGIL_PORT`, undefined, { cause: err });
     if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new VigilError("CONFIG_INVALID", `cannot listen on ${cfg.host}: no such address on this machine`, undefined, { cause: err });
@@ -288,14 +281,9 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     async close() {
       if (closed) return;
       closed = true;
-      for (const t of timers) clearInterval(t);
+      // Long queries end at once rather than being waited for.
       runner.stop();
-      await alerting.stop();
-      await routeHooks.stop();
-      await app.close();
-      await rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead"));
-      await cluster.close();
-      await storage.close();
+      await life.stop();
     },
   };
 }
