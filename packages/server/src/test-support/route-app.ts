@@ -57,3 +57,19 @@ export async function routeTestApp(opts: { configYaml?: string; env?: Record<str
     },
   };
 }
+
+/** A request that must be refused for an unknown query parameter: method, URL, and the parameter's name. */
+export type UnknownParamCase = readonly ["GET" | "POST" | "PUT" | "PATCH" | "DELETE", string, string];
+
+/** Sends each request and checks it is refused with 400 VALIDATION_FAILED whose first detail names `/query/<name>`; returns the error bodies. */
+export async function assertUnknownParams(t: RouteTestApp, cases: readonly UnknownParamCase[]): Promise<{ code: string; details: { path: string; message: string }[] }[]> {
+  const out = [];
+  for (const [method, url, name] of cases) {
+    const r = await t.request(method, url);
+    if (r.status !== 400 || r.body?.error?.code !== "VALIDATION_FAILED" || r.body.error.details?.[0]?.path !== `/query/${name}`) {
+      throw new Error(`${method} ${url}: expected 400 VALIDATION_FAILED naming /query/${name}, got ${r.status} ${JSON.stringify(r.body)}`);
+    }
+    out.push(r.body.error);
+  }
+  return out;
+}
