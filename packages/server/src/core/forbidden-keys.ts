@@ -8,6 +8,17 @@
 /** Most forbidden keys reported for one value: enough to fix it, bounded against hostile input. */
 const MAX_REPORTED = 20;
 
+/**
+ * Marks an event parsed from JSON text that cannot hold a forbidden key (see `mayHoldForbiddenKey`):
+ * the event validator then skips the walk, which would otherwise cost every ingested event.
+ */
+export const FREE_OF_FORBIDDEN_KEYS: unique symbol = Symbol("free of forbidden keys");
+
+/** Marks each object of `values` as parsed from text that cannot hold a forbidden key. */
+export function markFreeOfForbiddenKeys(values: readonly unknown[]): void {
+  for (const v of values) if (typeof v === "object" && v !== null) Object.defineProperty(v, FREE_OF_FORBIDDEN_KEYS, { value: true });
+}
+
 /** Whether JSON text may hold a forbidden key at all: their names, or escapes that could spell them. */
 export function mayHoldForbiddenKey(text: string): boolean {
   return text.includes("proto") || text.includes("\\u");

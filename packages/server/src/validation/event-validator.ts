@@ -4,7 +4,7 @@
  */
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import { BODY_SCHEMAS, EVENT_TYPES, EventEnvelope, type EventType } from "@vigil/contract";
-import { forbiddenKeyMessage, forbiddenKeys } from "../core/forbidden-keys.js";
+import { FREE_OF_FORBIDDEN_KEYS, forbiddenKeyMessage, forbiddenKeys } from "../core/forbidden-keys.js";
 import type { EventValidator, FieldProblem, ValidEvent } from "../core/normalize.js";
 
 export type { EventValidator };
@@ -62,7 +62,7 @@ export function createEventValidator(): EventValidator {
   const bodies = Object.fromEntries(EVENT_TYPES.map((t) => [t, ajv.compile(BODY_SCHEMAS[t])])) as Record<EventType, ValidateFunction>;
   return (event, only) => {
     // Refused before the schema, which would call `__proto__` merely an unknown field (or accept it in metadata).
-    const forbidden = forbiddenKeys(event);
+    const forbidden = (event as { [FREE_OF_FORBIDDEN_KEYS]?: boolean } | null)?.[FREE_OF_FORBIDDEN_KEYS] === true ? [] : forbiddenKeys(event);
     if (forbidden.length) {
       const more = forbidden.length > 1 ? ` (and ${forbidden.length - 1} more forbidden key${forbidden.length > 2 ? "s" : ""} in this event)` : "";
       return { ok: false, problems: [{ path: forbidden[0]!, code: "FORBIDDEN_KEY", message: forbiddenKeyMessage(forbidden[0]!) + more }] };
