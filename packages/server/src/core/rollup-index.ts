@@ -51,6 +51,11 @@ export function dimsKey(d: Readonly<Record<string, unknown>>): string {
   return str(d.agent_name) + SEP + str(d.model) + SEP + str(d.route) + SEP + str(d.tenant_id) + SEP + str(d.mode);
 }
 
+/** The key of a group of a query answer grouped by `groupBy` (from a Dims object or an alert's labels). */
+export function groupKey(values: Readonly<Record<string, string | undefined>>, groupBy: readonly Dimension[]): string {
+  return groupBy.map((g) => values[g] ?? "").join(SEP);
+}
+
 /** Splits a key back into its dimensions (empty values become undefined). */
 export function parseDimsKey(key: string): Dims {
   const parts = key.split(SEP);
@@ -247,7 +252,7 @@ export class RollupIndex {
         if (groupBy.length) {
           gd = {};
           for (const g of groupBy) if (dims[g] !== undefined) gd[g] = dims[g];
-          gk = groupBy.map((g) => dims[g] ?? "").join(SEP);
+          gk = groupKey(dims, groupBy);
         }
         addTo(out, gk, gd, b);
       }

@@ -7,7 +7,8 @@ import { MAX_WINDOW_MS, parseDuration } from "../core/window.js";
 /** Query string as Fastify hands it over. */
 export type Query = Record<string, unknown>;
 
-function bad(param: string, message: string): VigilError {
+/** A 400 naming a query parameter and what is wrong with it. */
+export function badParam(param: string, message: string): VigilError {
   return new VigilError("VALIDATION_FAILED", `query parameter "${param}" ${message}`, [{ path: `/query/${param}`, message }]);
 }
 
@@ -15,7 +16,7 @@ function bad(param: string, message: string): VigilError {
 export function str(q: Query, name: string): string | undefined {
   const v = q[name];
   if (v === undefined) return undefined;
-  if (typeof v !== "string") throw bad(name, "must be given once");
+  if (typeof v !== "string") throw badParam(name, "must be given once");
   return v;
 }
 
@@ -23,18 +24,18 @@ export function str(q: Query, name: string): string | undefined {
 export function windowMs(q: Query, fallback = 3_600_000): number {
   const w = str(q, "window");
   const alias = str(q, "time_window_minutes");
-  if (w !== undefined && alias !== undefined) throw bad("window", "and time_window_minutes cannot both be given");
+  if (w !== undefined && alias !== undefined) throw badParam("window", "and time_window_minutes cannot both be given");
   let ms = fallback;
   if (w !== undefined) {
     const parsed = parseDuration(w);
-    if (parsed === null) throw bad("window", `must be a duration such as 60m, 6h or 7d, got "${w}"`);
+    if (parsed === null) throw badParam("window", `must be a duration such as 60m, 6h or 7d, got "${w}"`);
     ms = parsed;
   } else if (alias !== undefined) {
     const n = Number(alias);
-    if (!Number.isInteger(n) || n <= 0) throw bad("time_window_minutes", `must be a positive whole number of minutes, got "${alias}"`);
+    if (!Number.isInteger(n) || n <= 0) throw badParam("time_window_minutes", `must be a positive whole number of minutes, got "${alias}"`);
     ms = n * 60_000;
   }
-  if (ms > MAX_WINDOW_MS) throw bad(w !== undefined ? "window" : "time_window_minutes", "must be at most 90d");
+  if (ms > MAX_WINDOW_MS) throw badParam(w !== undefined ? "window" : "time_window_minutes", "must be at most 90d");
   return ms;
 }
 
@@ -52,7 +53,7 @@ export function dimFilter(q: Query): DimFilter {
 export function dimension(q: Query, name: string): Dimension | null {
   const v = str(q, name);
   if (v === undefined || v === "") return null;
-  if (!(DIMENSIONS as readonly string[]).includes(v)) throw bad(name, `must be one of ${DIMENSIONS.join(", ")}, got "${v}"`);
+  if (!(DIMENSIONS as readonly string[]).includes(v)) throw badParam(name, `must be one of ${DIMENSIONS.join(", ")}, got "${v}"`);
   return v as Dimension;
 }
 
@@ -62,7 +63,7 @@ export function flag(q: Query, name: string, fallback: boolean): boolean {
   if (v === undefined) return fallback;
   if (v === "true" || v === "1") return true;
   if (v === "false" || v === "0") return false;
-  throw bad(name, `must be true or false, got "${v}"`);
+  throw badParam(name, `must be true or false, got "${v}"`);
 }
 
 /** A positive number parameter within bounds. */
@@ -70,14 +71,14 @@ export function num(q: Query, name: string, fallback: number, min: number, max: 
   const v = str(q, name);
   if (v === undefined) return fallback;
   const n = Number(v);
-  if (!Number.isFinite(n) || n < min || n > max) throw bad(name, `must be a number from ${min} to ${max}, got "${v}"`);
+  if (!Number.isFinite(n) || n < min || n > max) throw badParam(name, `must be a number from ${min} to ${max}, got "${v}"`);
   return n;
 }
 
 /** A whole-number parameter within bounds. */
 export function int(q: Query, name: string, fallback: number, min: number, max: number): number {
   const n = num(q, name, fallback, min, max);
-  if (!Number.isInteger(n)) throw bad(name, `must be a whole number from ${min} to ${max}, got "${String(q[name])}"`);
+  if (!Number.isInteger(n)) throw badParam(name, `must be a whole number from ${min} to ${max}, got "${String(q[name])}"`);
   return n;
 }
 
@@ -86,6 +87,6 @@ export function duration(q: Query, name: string, fallback: number | null): numbe
   const v = str(q, name);
   if (v === undefined) return fallback;
   const ms = parseDuration(v);
-  if (ms === null) throw bad(name, `must be a duration such as 5m, got "${v}"`);
+  if (ms === null) throw badParam(name, `must be a duration such as 5m, got "${v}"`);
   return ms;
 }

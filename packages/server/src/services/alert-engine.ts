@@ -11,7 +11,7 @@ import { resolveThreshold } from "../core/alerting/threshold-settings.js";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, AlertStore } from "../core/alerting/types.js";
 import { VigilError } from "../core/errors.js";
 import { metricsOf } from "../core/metrics.js";
-import { MINUTE, type DimFilter, type Group, type RollupIndex } from "../core/rollup-index.js";
+import { groupKey, MINUTE, type DimFilter, type Group, type RollupIndex } from "../core/rollup-index.js";
 import type { Leadership } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
 import type { RuleBook } from "./rule-book.js";
@@ -231,7 +231,7 @@ export class AlertEngine {
     let chosen: Iterable<[string, Group]> = found;
     if (found.size > max) {
       const open = new Set<string>();
-      for (const a of this.open.values()) open.add(groupBy.map((d) => a.labels[d] ?? "").join("\u001f"));
+      for (const a of this.open.values()) open.add(groupKey(a.labels, groupBy));
       const top = new TopK<{ key: string; v: number; g: Group }>(max, (a, b) => b.v - a.v || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       const keep: [string, Group][] = [];
       const tick = ticker(512);

@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { RouteView, SwitchRequest } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
 import type { RouteService } from "../../services/route-service.js";
-import { duration, num, str, windowMs, type Query } from "../query.js";
+import { badParam, duration, num, str, windowMs, type Query } from "../query.js";
 import { NO_QUERY, WINDOW, param, params, query } from "../schemas.js";
 
 /** How often an idle stream carries a comment, so proxies keep it open and clients see it alive. */
@@ -44,7 +44,7 @@ export function failoverRoutes(app: FastifyInstance, routes: RouteService): void
   app.get<{ Querystring: Query }>("/api/v1/models", read(modelsQuery), async (req) => {
     const provider = str(req.query, "provider");
     const statuses = str(req.query, "status")?.split(",").map((x) => x.trim());
-    for (const st of statuses ?? []) if (!(MODEL_STATUSES as readonly string[]).includes(st)) throw bad("status", `must be one or more of ${MODEL_STATUSES.join(", ")} (comma-separated), got "${st}"`);
+    for (const st of statuses ?? []) if (!(MODEL_STATUSES as readonly string[]).includes(st)) throw badParam("status", `must be one or more of ${MODEL_STATUSES.join(", ")} (comma-separated), got "${st}"`);
     return { models: routes.listModels().filter((m) => (provider === undefined || m.provider === provider) && (statuses === undefined || statuses.includes(m.status))) };
   });
   app.post("/api/v1/models", admin(), async (req, reply) => reply.code(201).send(await routes.createModel(body(req.body, "a model"))));
@@ -53,7 +53,7 @@ export function failoverRoutes(app: FastifyInstance, routes: RouteService): void
     const q = req.query;
     const a = str(q, "a");
     const b = str(q, "b");
-    if (!a || !b) throw bad(a ? "b" : "a", "is required: compare needs two models, ?a=<model>&b=<model>[&route=][&window=1h]");
+    if (!a || !b) throw badParam(a ? "b" : "a", "is required: compare needs two models, ?a=<model>&b=<model>[&route=][&window=1h]");
     return routes.compare(a, b, str(q, "route") ?? null, windowMs(q, 3_600_000));
   });
   app.get<Model>("/api/v1/models/:id", read(NO_QUERY, "id"), async (req) => routes.model(req.params.id));
@@ -98,9 +98,6 @@ export function failoverRoutes(app: FastifyInstance, routes: RouteService): void
   });
 }
 
-function bad(name: string, message: string): VigilError {
-  return new VigilError("VALIDATION_FAILED", `query parameter "${name}" ${message}`, [{ path: `/query/${name}`, message }]);
-}
 
 /** Writes server-sent events: the current view first, then each change, with a ping comment when idle. */
 function stream(reply: FastifyReply, first: RouteView, follow: (send: (v: RouteView) => void) => () => void): void {

@@ -7,7 +7,7 @@ import type { Dimension } from "../../core/stored-event.js";
 import type { CooperativeRunner } from "../../services/cooperative-runner.js";
 import { PAGE_LIMIT, type PageQuery, type SortField, type SortOrder } from "../../services/group-page.js";
 import type { MetricsService } from "../../services/metrics-service.js";
-import { dimension, dimFilter, duration, flag, int, str, windowMs, type Query } from "../query.js";
+import { badParam, dimension, dimFilter, duration, flag, int, str, windowMs, type Query } from "../query.js";
 import { DIM_FILTERS, PAGING, WINDOW, param, params, query } from "../schemas.js";
 
 const GROUPS: [string, Dimension, string][] = [
@@ -67,20 +67,20 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
   app.get<Q>("/api/v1/metrics/timeseries", read(tsQuery), async (req) => {
     const q = req.query;
     const names = (str(q, "metric") ?? "p95_latency_ms").split(",").map((m) => m.trim());
-    if (names.length > MAX_METRICS) throw bad("metric", `names at most ${MAX_METRICS} metrics, got ${names.length}`);
-    for (const metric of names) if (!metricNames.has(metric)) throw bad("metric", `must be one of the metrics fields (e.g. p95_latency_ms, success_rate), got "${metric}"`);
+    if (names.length > MAX_METRICS) throw badParam("metric", `names at most ${MAX_METRICS} metrics, got ${names.length}`);
+    for (const metric of names) if (!metricNames.has(metric)) throw badParam("metric", `must be one of the metrics fields (e.g. p95_latency_ms, success_rate), got "${metric}"`);
     const wms = windowMs(q, 6 * 3_600_000);
     const w = metrics.window(wms);
     const hoursOnly = w.from < metrics.minuteResolutionFrom();
     const unit = hoursOnly ? HOUR : MINUTE;
     const step = duration(q, "step", null) ?? Math.max(unit, Math.ceil(wms / 120 / unit) * unit);
-    if (step < MINUTE || step % MINUTE !== 0) throw bad("step", "must be a whole number of minutes (at least 1m)");
+    if (step < MINUTE || step % MINUTE !== 0) throw badParam("step", "must be a whole number of minutes (at least 1m)");
     const points = Math.ceil(wms / step);
-    if (points > MAX_POINTS) throw bad("step", `gives more than ${MAX_POINTS} points for this window: use a larger step`);
-    if (hoursOnly && step % HOUR !== 0) throw bad("step", "must be whole hours when the window reaches back past the minute rollups (kept 48h by default); use e.g. step=1h");
+    if (points > MAX_POINTS) throw badParam("step", `gives more than ${MAX_POINTS} points for this window: use a larger step`);
+    if (hoursOnly && step % HOUR !== 0) throw badParam("step", "must be whole hours when the window reaches back past the minute rollups (kept 48h by default); use e.g. step=1h");
     const groupBy = dimension(q, "group_by");
     const maxSeries = Math.max(1, Math.floor(MAX_TOTAL_POINTS / (points * names.length)));
-    if (groupBy === null && q.limit !== undefined) throw bad("limit", "applies only with group_by");
+    if (groupBy === null && q.limit !== undefined) throw badParam("limit", "applies only with group_by");
     const limit = int(q, "limit", Math.min(DEFAULT_SERIES, maxSeries), 1, maxSeries);
     return runner.run(metrics.timeseries(names as (keyof Metrics)[], w, step, groupBy, dimFilter(q), limit), "timeseries");
   });
@@ -105,15 +105,12 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
 /** `limit`, `cursor`, `sort` and `order` of a listing. */
 function pageQuery(q: Query, sortable: Set<string>): PageQuery {
   const sort = str(q, "sort") ?? "activity";
-  if (!sortable.has(sort)) throw bad("sort", `must be activity, name or a numeric metrics field such as p95_latency_ms, got "${sort}"`);
+  if (!sortable.has(sort)) throw badParam("sort", `must be activity, name or a numeric metrics field such as p95_latency_ms, got "${sort}"`);
   const order = str(q, "order");
-  if (order !== undefined && order !== "asc" && order !== "desc") throw bad("order", `must be asc or desc, got "${order}"`);
+  if (order !== undefined && order !== "asc" && order !== "desc") throw badParam("order", `must be asc or desc, got "${order}"`);
   return { limit: int(q, "limit", PAGE_LIMIT.default, 1, PAGE_LIMIT.max), cursor: str(q, "cursor") ?? null, sort: sort as SortField, order: (order as SortOrder | undefined) ?? null };
 }
 
-function bad(name: string, message: string): VigilError {
-  return new VigilError("VALIDATION_FAILED", `query parameter "${name}" ${message}`, [{ path: `/query/${name}`, message }]);
-}
 
 function iso(w: { from: number; to: number }) {
   return { start: new Date(w.from).toISOString(), end: new Date(w.to).toISOString() };
