@@ -8,6 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { alertDetection } from "./alert-detection.js";
 import { alertEval } from "./alert-eval.js";
 import { cardinality } from "./cardinality.js";
+import { cardinalityStall } from "./cardinality-stall.js";
 import { dashboard } from "./dashboard.js";
 import { exposition } from "./exposition.js";
 import { failoverTime, relay } from "./relay.js";
@@ -34,13 +35,14 @@ const BENCHES: Record<string, () => Promise<void>> = {
   "failover-time": failoverTime,
   dashboard,
   cardinality,
+  "cardinality-stall": cardinalityStall,
 };
 
 /**
  * What runs when no name is given (`ingest-compare` is a one-off experiment, the `pg-*` benches
  * need a PostgreSQL server, the `alert-*` benches run real Prometheus and Alertmanager
- * processes for minutes, and `cardinality` measures against an earlier build named by
- * `BENCH_PEER_VIGIL`, so those run by name).
+ * processes for minutes, and `cardinality` and `cardinality-stall` take minutes and measure against
+ * an earlier build named by `BENCH_PEER_VIGIL`, so those run by name).
  */
 const DEFAULT = ["ingest", "query", "sdk", "memory", "exposition", "relay", "dashboard"];
 
