@@ -223,7 +223,7 @@ export class Bucket {
     const buf = new ArrayBuffer(bytes.byteLength);
     new Uint8Array(buf).set(bytes);
     const h = new Float64Array(buf, 0, 2);
-    if (h[0] !== LAYOUT) throw new RangeError(`unknown bucket layout ${h[0]}`);
+    if (h[0] !== LAYOUT && h[0] !== 1) throw new RangeError(`unknown bucket layout ${h[0]}`);
     const n = h[1]!;
     const b = new Bucket();
     b.f.set(new Float64Array(buf, 16, Math.min(n, FIELD_COUNT)));
@@ -239,8 +239,12 @@ export class Bucket {
   }
 }
 
-/** Version of the encoding, checked when reading. */
-const LAYOUT = 1;
+/**
+ * Version of the encoding, checked when reading. 2: sketches may use the compact sparse layout
+ * (ddsketch-codec.ts), which servers reading only layout 1 would reject as corrupt; layout 1
+ * (dense sketches only) still reads, the sketch layouts telling themselves apart.
+ */
+const LAYOUT = 2;
 
 // TextEncoder and TextDecoder are language-environment globals, not I/O.
 const enc = new TextEncoder();

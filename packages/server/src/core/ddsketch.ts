@@ -1,13 +1,17 @@
 /**
  * A mergeable quantile sketch for non-negative values: DDSketch (Masson, Rim, Lee, VLDB 2019)
- * with a logarithmic index mapping and a dense, growable store of counts.
+ * with a logarithmic index mapping and a compact store of counts (ddsketch-store.ts) that holds
+ * what the sketch actually saw: a few dozen entries for a minute of one series, dense bins for
+ * a busy hour.
  *
  * Every quantile it answers is within RELATIVE_ACCURACY of the exact value at that rank, and two
  * sketches merge by adding counts, so a window is answered by merging per-minute sketches.
  * It lives in `core` (rather than wrapping @datadog/sketches-js) because core imports no packages,
- * and because the rollups need a compact binary form and an allocation-free merge; the test
- * suite checks it against the reference implementation.
+ * and because the rollups need a compact store, a compact binary form (ddsketch-codec.ts) and an
+ * allocation-free merge; the test suite checks it against the reference implementation.
  */
+import { decodeSketchStore, encodedStoreSize, encodeStore, entryKey, KEY_UNIT, type StoreView } from "./ddsketch-codec.js";
+import { CountStore } from "./ddsketch-store.js";
 
 /** Guaranteed relative accuracy of every quantile (0.5 %), leaving margin under the 1 % promise. */
 export const RELATIVE_ACCURACY = 0.005;
@@ -15,10 +19,8 @@ const GAMMA = (1 + RELATIVE_ACCURACY) / (1 - RELATIVE_ACCURACY);
 const LN_GAMMA = Math.log(GAMMA);
 /** Values at or below this count as zero (latencies are milliseconds: a nanosecond is "zero"). */
 const MIN_INDEXABLE = 1e-6;
-/** Bins are added in chunks so that a growing store does not reallocate on every new key. */
-const CHUNK = 32;
-/** Hard cap on bins: beyond it the lowest bins collapse into one, as in the paper's bounded store. */
-const MAX_BINS = 4096;
+/** Counts up to this total fit the sparse and Uint32 forms of the store. */
+const U32_MAX = 0xffffffff;
 
 function keyOf(value: number): number {
   return Math.ceil(Math.log(value) / LN_GAMMA);
@@ -35,12 +37,7 @@ function valueOf(key: number): number {
 }
 
 /** A DDSketch over non-negative numbers. */
-export class DDSketch {
-  /** Counts of values per bin, bins offset by `offset`. */
-  private bins: Float64Array = EMPTY;
-  private offset = 0;
-  /** Number of bins in use from the start of `bins`. */
-  private used = 0;
+export class DDSketch extends CountStore {
   private zeroCount = 0;
   /** Total number of values recorded. */
   count = 0;
@@ -59,7 +56,7 @@ export class DDSketch {
       this.zeroCount += weight;
       return;
     }
-    this.addToKey(keyOf(value), weight);
+    this.addToKey(keyOf(value), weight, this.count <= U32_MAX && Number.isInteger(weight));
   }
 
   /** Records a value whose key `sketchKey(value)` is already known. */
@@ -69,109 +66,17 @@ export class DDSketch {
     if (value < this.min) this.min = value;
     if (value > this.max) this.max = value;
     if (value <= MIN_INDEXABLE) this.zeroCount += 1;
-    else this.addToKey(key, 1);
+    else this.addToKey(key, 1, this.count <= U32_MAX);
   }
 
-  private addToKey(key: number, weight: number): void {
-    if (this.used === 0) {
-      if (this.bins.length === 0) this.bins = new Float64Array(CHUNK);
-      this.offset = key;
-      this.used = 1;
-      this.bins[0] = weight;
-      return;
-    }
-    let idx = key - this.offset;
-    if (idx < 0) {
-      this.growLow(-idx);
-      idx = 0;
-    } else if (idx >= this.used) {
-      this.growHigh(idx + 1);
-    }
-    this.bins[idx]! += weight;
-  }
-
-  /** Extends the store downwards by `extra` bins, collapsing the lowest bins past MAX_BINS. */
-  private growLow(extra: number): void {
-    const needed = this.used + extra;
-    if (needed > MAX_BINS) {
-      // Collapse: keep the highest bins exactly; the lowest quantiles lose precision first.
-      this.collapseTo(MAX_BINS, this.offset - extra);
-      return;
-    }
-    if (needed <= this.bins.length) {
-      this.bins.copyWithin(extra, 0, this.used);
-      this.bins.fill(0, 0, extra);
-    } else {
-      const next = new Float64Array(Math.ceil(needed / CHUNK) * CHUNK);
-      next.set(this.bins.subarray(0, this.used), extra);
-      this.bins = next;
-    }
-    this.used = needed;
-    this.offset -= extra;
-  }
-
-  private growHigh(needed: number): void {
-    if (needed > MAX_BINS) {
-      this.collapseTo(MAX_BINS, this.offset + needed - MAX_BINS);
-      return;
-    }
-    if (needed > this.bins.length) {
-      const next = new Float64Array(Math.ceil(needed / CHUNK) * CHUNK);
-      next.set(this.bins.subarray(0, this.used));
-      this.bins = next;
-    }
-    this.used = needed;
-  }
-
-  /** Re-bases the store on `newOffset` with MAX_BINS bins, folding anything below into the first bin. */
-  private collapseTo(size: number, newOffset: number): void {
-    const next = new Float64Array(size);
-    for (let i = 0; i < this.used; i++) {
-      const c = this.bins[i]!;
-      if (c === 0) continue;
-      const k = this.offset + i;
-      let j = k - newOffset;
-      if (j < 0) j = 0;
-      if (j >= size) j = size - 1;
-      next[j]! += c;
-    }
-    this.bins = next;
-    this.offset = newOffset;
-    this.used = size;
-  }
-
-  /** Adds every value of `other` into this sketch. */
+  /** Adds every value of `other` into this sketch (allocation-free into a dense sketch covering its keys). */
   merge(other: DDSketch): void {
     if (other.count === 0) return;
     this.count += other.count;
     this.zeroCount += other.zeroCount;
     if (other.min < this.min) this.min = other.min;
     if (other.max > this.max) this.max = other.max;
-    if (other.used === 0) return;
-    if (this.used === 0) {
-      this.bins = other.bins.slice(0, Math.max(CHUNK, Math.ceil(other.used / CHUNK) * CHUNK));
-      this.offset = other.offset;
-      this.used = other.used;
-      return;
-    }
-    const lo = other.offset;
-    const hi = other.offset + other.used - 1;
-    if (lo < this.offset) this.growLow(this.offset - lo);
-    if (hi - this.offset >= this.used) this.growHigh(hi - this.offset + 1);
-    const shift = other.offset - this.offset;
-    const ob = other.bins;
-    const tb = this.bins;
-    if (shift >= 0 && shift + other.used <= this.used) {
-      for (let i = 0; i < other.used; i++) tb[shift + i]! += ob[i]!;
-    } else {
-      // Only reachable after a collapse: fold out-of-range keys into the edge bins.
-      for (let i = 0; i < other.used; i++) {
-        let j = shift + i;
-        if (j < 0) j = 0;
-        if (j >= this.used) j = this.used - 1;
-        tb[j]! += ob[i]!;
-      }
-    }
+    this.mergeStore(other, this.count <= U32_MAX && !other.wide);
   }
 
   /** The value at quantile q in 0..1 (rank q·(n−1), lower bin), or null when empty. */
@@ -184,11 +89,26 @@ export class DDSketch {
     } else {
       let cum = this.zeroCount;
       let key = this.offset + this.used - 1;
-      for (let i = 0; i < this.used; i++) {
-        cum += this.bins[i]!;
-        if (cum > rank) {
-          key = this.offset + i;
-          break;
+      const sp = this.sparse;
+      if (sp !== null) {
+        key = entryKey(sp[this.used - 1]!);
+        for (let i = 0; i < this.used; i++) {
+          const e = sp[i]!;
+          const k = entryKey(e);
+          cum += e - k * KEY_UNIT;
+          if (cum > rank) {
+            key = k;
+            break;
+          }
+        }
+      } else if (this.bins !== null) {
+        const bins = this.bins;
+        for (let i = 0; i < this.used; i++) {
+          cum += bins[i]!;
+          if (cum > rank) {
+            key = this.offset + i;
+            break;
+          }
         }
       }
       value = valueOf(key);
@@ -208,54 +128,46 @@ export class DDSketch {
     if (this.count === 0 || x >= this.max) return 0;
     if (x < this.min) return this.count;
     let n = 0;
-    for (let i = 0; i < this.used; i++) if (valueOf(this.offset + i) > x) n += this.bins[i]!;
+    const sp = this.sparse;
+    if (sp !== null) {
+      for (let i = 0; i < this.used; i++) {
+        const e = sp[i]!;
+        const k = entryKey(e);
+        if (valueOf(k) > x) n += e - k * KEY_UNIT;
+      }
+    } else if (this.bins !== null) {
+      for (let i = 0; i < this.used; i++) if (valueOf(this.offset + i) > x) n += this.bins[i]!;
+    }
     return n;
   }
 
   /** Number of bytes `encode` will produce (a multiple of 8). */
   encodedSize(): number {
-    return 48 + Math.ceil((this.used * 4) / 8) * 8;
+    return encodedStoreSize(this.storeView());
   }
 
   /**
-   * Writes the sketch at byte `pos` (a multiple of 8) of `buf` and returns the next position.
-   * Layout: count, zeroCount, min, max, offset, used as f64, then the counts as u32 (one minute or
-   * hour of one dimension set never holds 4 billion values in a bin), padded to 8 bytes.
+   * Writes the sketch at byte `pos` (a multiple of 8) of `buf` and returns the next position
+   * (layouts in ddsketch-codec.ts).
    */
   encode(buf: ArrayBuffer, pos: number): number {
-    const head = new Float64Array(buf, pos, 6);
-    head[0] = this.count;
-    head[1] = this.zeroCount;
-    head[2] = this.min;
-    head[3] = this.max;
-    head[4] = this.offset;
-    head[5] = this.used;
-    if (this.used > 0) new Uint32Array(buf, pos + 48, this.used).set(this.bins.subarray(0, this.used));
-    return pos + this.encodedSize();
+    return encodeStore(buf, pos, this.storeView());
   }
 
-  /** Reads a sketch written by `encode`; returns it and the next position. */
+  private storeView(): StoreView {
+    const { count, zeroCount, min, max, offset, used, sparse, bins } = this;
+    return { count, zeroCount, min, max, offset, used, sparse, bins };
+  }
+
+  /** Reads a sketch written by `encode` (or by the dense-only encoder before it); returns it and the next position. */
   static decode(buf: ArrayBuffer, pos: number): { sketch: DDSketch; next: number } {
-    if (pos + 48 > buf.byteLength) throw new RangeError("corrupt sketch encoding");
-    const head = new Float64Array(buf, pos, 6);
+    const d = decodeSketchStore(buf, pos);
     const s = new DDSketch();
-    s.count = head[0]!;
-    s.zeroCount = head[1]!;
-    s.min = head[2]!;
-    s.max = head[3]!;
-    s.offset = head[4]!;
-    const used = head[5]!;
-    if (!Number.isInteger(used) || used < 0 || used > MAX_BINS || pos + 48 + used * 4 > buf.byteLength) throw new RangeError("corrupt sketch encoding");
-    s.used = used;
-    s.bins = new Float64Array(Math.max(CHUNK, Math.ceil(used / CHUNK) * CHUNK));
-    if (used > 0) s.bins.set(new Uint32Array(buf, pos + 48, used));
-    return { sketch: s, next: pos + s.encodedSize() };
-  }
-
-  /** Bytes of memory the bins hold (for memory accounting). */
-  binBytes(): number {
-    return this.bins.byteLength;
+    s.count = d.count;
+    s.zeroCount = d.zeroCount;
+    s.min = d.min;
+    s.max = d.max;
+    s.load(d);
+    return { sketch: s, next: d.next };
   }
 }
-
-const EMPTY = new Float64Array(0);
