@@ -1,7 +1,7 @@
 /**
  * The counts of a DDSketch per bin key, in one of two forms chosen by size:
- * - sparse: a plain array of numbers, one per non-empty bin, `key·2³² + count`, sorted by key (a
- *   minute of one series sees a few dozen distinct bins out of the ~500 its latencies span);
+ * - sparse: one number per non-empty bin, `key·2³² + count`, sorted by key (ddsketch-entries.ts;
+ *   a minute of one series sees a few dozen distinct bins out of the ~500 its latencies span);
  * - dense: counts per bin from the lowest to the highest key, in a Uint32Array, or in a
  *   Float64Array once a count could reach 2³² or a weight is fractional ("wide").
  * A store goes from sparse to dense when the dense form would take fewer bytes, and never back.
@@ -9,6 +9,7 @@
  * a collapse, which only the dense form does), which is what the sparse entries record.
  */
 import { type DecodedStore, entryKey, KEY_UNIT, MAX_BINS } from "./ddsketch-codec.js";
+import { insertEntry, lowerBound, mergeEntryLists, newEntries, unionSize } from "./ddsketch-entries.js";
 
 /** Dense bins are added in chunks so that a growing store does not reallocate on every new key. */
 const CHUNK = 32;
@@ -39,15 +40,6 @@ export function denseBytes(span: number): number {
 
 function chunked(n: number): number {
   return Math.max(CHUNK, Math.ceil(n / CHUNK) * CHUNK);
-}
-
-/** Room for `n` entries with some slack (a quarter), so that most insertions do not reallocate. */
-function sparseCapacity(n: number): number {
-  return n + 2 + (n >> 2);
-}
-
-function newArray(n: number): number[] {
-  return new Array<number>(n);
 }
 
 /** Per-key counts; DDSketch extends it with the value mapping, totals and quantiles. */
@@ -103,31 +95,15 @@ export class CountStore {
   private addSparse(key: number, weight: number): boolean {
     const sp = this.sparse!;
     const n = this.used;
-    const lo = key * KEY_UNIT;
-    let a = 0;
-    let b = n;
-    while (a < b) {
-      const m = (a + b) >>> 1;
-      if (sp[m]! < lo) a = m + 1;
-      else b = m;
-    }
-    if (a < n && sp[a]! < lo + KEY_UNIT) {
-      sp[a] = sp[a]! + weight;
+    const at = lowerBound(sp, n, key);
+    if (at < n && entryKey(sp[at]!) === key) {
+      sp[at] = sp[at]! + weight;
       return true;
     }
     const first = Math.min(key, entryKey(sp[0]!));
     const span = Math.max(key, entryKey(sp[n - 1]!)) - first + 1;
     if (span > MAX_BINS || sparseBytes(n + 1) > denseBytes(span)) return false;
-    if (n < sp.length) {
-      for (let i = n; i > a; i--) sp[i] = sp[i - 1]!;
-      sp[a] = lo + weight;
-    } else {
-      const next = newArray(sparseCapacity(n + 1));
-      for (let i = 0; i < a; i++) next[i] = sp[i]!;
-      next[a] = lo + weight;
-      for (let i = a; i < n; i++) next[i + 1] = sp[i]!;
-      this.sparse = next;
-    }
+    this.sparse = insertEntry(sp, n, at, key * KEY_UNIT + weight);
     this.used = n + 1;
     return true;
   }
@@ -249,37 +225,9 @@ export class CountStore {
     const first = Math.min(entryKey(a[0]!), entryKey(b[0]!));
     const span = Math.max(entryKey(a[na - 1]!), entryKey(b[nb - 1]!)) - first + 1;
     if (span > MAX_BINS) return false;
-    let i = 0;
-    let j = 0;
-    let n = na + nb;
-    while (i < na && j < nb) {
-      const ka = entryKey(a[i]!);
-      const kb = entryKey(b[j]!);
-      if (ka <= kb) i++;
-      if (kb <= ka) j++;
-      if (ka === kb) n--;
-    }
+    const n = unionSize(a, na, b, nb);
     if (n > MERGE_SPARSE_MAX || sparseBytes(n) > denseBytes(span)) return false;
-    // Merge from the end, in place when there is room: the write position never passes the read one,
-    // and once `b` is used up the rest of `a` is already where it belongs.
-    const out = a.length >= n ? a : newArray(sparseCapacity(n));
-    i = na - 1;
-    j = nb - 1;
-    let w = n - 1;
-    let ka = i >= 0 ? entryKey(a[i]!) : 0;
-    let kb = entryKey(b[j]!);
-    while (j >= 0) {
-      if (i >= 0 && ka >= kb) {
-        out[w--] = ka === kb ? a[i]! + (b[j--]! - kb * KEY_UNIT) : a[i]!;
-        if (ka === kb && j >= 0) kb = entryKey(b[j]!);
-        if (--i >= 0) ka = entryKey(a[i]!);
-      } else {
-        out[w--] = b[j--]!;
-        if (j >= 0) kb = entryKey(b[j]!);
-      }
-    }
-    if (out !== a) for (; i >= 0; i--) out[i] = a[i]!;
-    this.sparse = out;
+    this.sparse = mergeEntryLists(a, na, b, nb, n);
     this.used = n;
     return true;
   }
@@ -335,7 +283,7 @@ export class CountStore {
       const deltas = d.deltas;
       const span = deltas[n - 1]! + 1;
       if (sparseBytes(n) <= denseBytes(span)) {
-        const sp = newArray(n);
+        const sp = newEntries(n);
         for (let i = 0; i < n; i++) sp[i] = (d.offset + deltas[i]!) * KEY_UNIT + c[i]!;
         this.sparse = sp;
         this.used = n;
@@ -351,7 +299,7 @@ export class CountStore {
     let nz = 0;
     for (let i = 0; i < n; i++) if (c[i] !== 0) nz++;
     if (c[0] !== 0 && c[n - 1] !== 0 && sparseBytes(nz) <= denseBytes(n)) {
-      const sp = newArray(nz);
+      const sp = newEntries(nz);
       for (let i = 0, w = 0; i < n; i++) if (c[i] !== 0) sp[w++] = (d.offset + i) * KEY_UNIT + c[i]!;
       this.sparse = sp;
       this.used = nz;
