@@ -123,6 +123,22 @@ describe("DDSketch compact store", () => {
     assert.ok(s.binBytes() < legacy.binBytes(), `${s.binBytes()} bytes against ${legacy.binBytes()}`);
   });
 
+  it("keeps a merge sparse up to 64 entries, then merges into dense bins", () => {
+    const acc = new DDSketch();
+    const r = rng(21);
+    let entries = 0;
+    for (let i = 0; i < 100 && acc.form !== "dense"; i++) {
+      const part = new DDSketch();
+      // Four values three bins apart each time: every merge brings new keys, and sparse stays smaller.
+      for (let k = 0; k < 4; k++) part.add(100 * Math.pow(1.0101, 3 * (4 * i + k) + r() * 0.01));
+      acc.merge(part);
+      entries += 4;
+      if (acc.form === "sparse") assert.ok(entries <= 64, `${entries} entries stayed sparse`);
+    }
+    assert.equal(acc.form, "dense");
+    assert.ok(entries > 64 && entries <= 68, `dense after ${entries} entries`);
+  });
+
   it("reads the dense-only encoding back to the same answers, and writes entries when they are smaller", () => {
     for (const [name, gen] of distributions) {
       for (const n of [0, 1, 23, 1000]) {
