@@ -1,47 +1,13 @@
-import { after, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { createConnection, createServer, type Socket } from "node:net";
 import pg from "pg";
 import { openPostgresStorage } from "./postgres-storage.js";
 import { describeStorageContract } from "../storage-contract.js";
 import { VigilError } from "../../core/errors.js";
+import { admin, freshDatabase, LOCAL_ADMIN_URL, useAdminUrl } from "./postgres-test-db.js";
 
-// A database created and dropped per test run; PostgreSQL must be reachable (never skipped).
-const ADMIN = process.env.VIGIL_TEST_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const created: string[] = [];
-
-async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: ADMIN });
-  try {
-    await c.connect();
-  } catch (err) {
-    throw new Error(`PostgreSQL is needed by this suite and is not reachable at ${ADMIN}: ${(err as Error).message}. Start it (pg_ctlcluster 15 main start) or set VIGIL_TEST_PG_URL.`);
-  }
-  try {
-    return await fn(c);
-  } finally {
-    await c.end();
-  }
-}
-
-async function freshDatabase(): Promise<string> {
-  const name = `vigil_contract_${process.pid}_${randomBytes(4).toString("hex")}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
-  created.push(name);
-  const u = new URL(ADMIN);
-  u.pathname = "/" + name;
-  return u.toString();
-}
-
-after(async () => {
-  await admin(async (c) => {
-    for (const name of created) {
-      await c.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()", [name]);
-      await c.query(`DROP DATABASE IF EXISTS ${name}`);
-    }
-  });
-});
+useAdminUrl(process.env.VIGIL_TEST_PG_URL ?? LOCAL_ADMIN_URL);
 
 describeStorageContract("PostgreSQL", async () => {
   const url = await freshDatabase();
@@ -157,6 +123,7 @@ describe("PostgreSQL storage specifics", () => {
     await assert.rejects(s.alerts.listRules(), unavailable);
     await assert.rejects(s.alerts.saveAlerts([], [{ alert_id: "a", at: 1, event: "firing", by: null, note: null, value: null }]), unavailable);
     await assert.rejects(s.alerts.due(Date.now(), 10), unavailable);
+    await assert.rejects(s.events.append([{ id: "e", type: "run", ts: Date.now(), receivedAt: Date.now(), body: {} }]), unavailable);
     assert.match(s.failure() ?? "", /is unavailable \(ECONNREFUSED/);
     await s.close();
   });

@@ -1,6 +1,6 @@
 /**
- * The PostgreSQL store, shared by any number of Vigil instances. An append is one statement (one
- * transaction): idempotency keys, the events and the counts are written together or not at all,
+ * The PostgreSQL store, shared by any number of Vigil instances. An append is one transaction
+ * (pg-append.ts): idempotency keys, the events and the counts are written together or not at all,
  * and the 2xx that follows means committed. Instances follow the event log by transaction id,
  * reading only transactions older than every transaction still running, so no event is skipped
  * when concurrent transactions commit out of order.
@@ -12,12 +12,13 @@ import { VigilError } from "../../core/errors.js";
 import type { CustomMetricAggregate, EventStore, PriceStore, RollupStore, Storage } from "../../core/ports.js";
 import type { PriceEntry } from "../../core/prices.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
-import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
+import { runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
 import { refuseNewerSchema, type Migration } from "../migration.js";
 import { DAY, DayPartitions, partitionName } from "./day-partitions.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
 import { createPostgresAlertStore } from "./postgres-alert-store.js";
 import { createPostgresRouteStore } from "./postgres-route-store.js";
+import { PgAppender } from "./pg-append.js";
 import { unavailableReason } from "./pg-errors.js";
 import { guardAll } from "./pg-guard.js";
 import { pgLeadership } from "./pg-leadership.js";
@@ -95,35 +96,6 @@ async function migrate(pool: pg.Pool, migrations: readonly Migration[]): Promise
   }
 }
 
-// One statement, so one transaction: keys of the batch that are new are claimed, the events
-// carrying them are inserted, and the per-day counts are appended. Repeated ids within the batch
-// keep their first occurrence, as the embedded store does. The rows arrive either as one JSON
-// array (cheap to build: the bodies are already JSON) or, when PostgreSQL's JSON parser refuses a
-// string the client sent (a lone surrogate), as seven arrays.
-const APPEND_TAIL = `, uniq AS (
-  SELECT DISTINCT ON (id) * FROM input ORDER BY id, i
-), fresh AS (
-  INSERT INTO event_ids (id, day) SELECT id, (received_at / ${DAY})::int FROM uniq ON CONFLICT DO NOTHING RETURNING id
-), tx AS (
-  SELECT pg_current_xact_id()::text::int8 AS tx
-), ins AS (
-  INSERT INTO events (tx, id, type, ts, received_at, run_id, task_id, body)
-  SELECT (SELECT tx FROM tx), u.id, u.type, u.ts, u.received_at, u.run_id, u.task_id, u.body::text FROM uniq u JOIN fresh USING (id)
-  RETURNING ts, type
-), counted AS (
-  INSERT INTO event_counts (day, type, n) SELECT (ts / ${DAY})::int, type, count(*) FROM ins GROUP BY 1, 2
-)
-SELECT u.i, (SELECT tx FROM tx) AS tx FROM uniq u JOIN fresh USING (id)`;
-const APPEND_JSON = `WITH input AS (
-  SELECT * FROM json_to_recordset($1::json) AS x(i int, id text, type int2, ts int8, received_at int8, run_id text, task_id text, body json)
-)` + APPEND_TAIL;
-const APPEND_ARRAYS = `WITH input AS (
-  SELECT * FROM unnest($1::text[], $2::int2[], $3::int8[], $4::int8[], $5::text[], $6::text[], $7::text[])
-    WITH ORDINALITY AS x(id, type, ts, received_at, run_id, task_id, body, i)
-)` + APPEND_TAIL;
-/** SQLSTATEs of PostgreSQL's JSON parser refusing input (e.g. `\ud800` alone). */
-const JSON_REFUSED = new Set(["22P02", "22P05", "22021", "22030", "22032"]);
-
 /**
  * Log positions are transaction ids of the server that wrote them. A dump restored into another
  * server carries positions that server has not reached: its new events would sort before them and
@@ -169,37 +141,13 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
    */
   const own = new Map<number, StoredEvent[]>();
   const OWN_MAX = 2000;
+  const appender = new PgAppender(pool, partitions);
 
   async function appendOnce(evs: readonly StoredEvent[]): Promise<boolean[]> {
-    const n = evs.length;
-    const bodies = new Array<string>(n);
-    const days = new Set<number>();
-    for (let i = 0; i < n; i++) {
-      bodies[i] = JSON.stringify(evs[i]!.body);
-      days.add(Math.floor(evs[i]!.ts / DAY));
-    }
-    await partitions.ensure(days);
-    let rows: { i: number; tx: number }[];
-    try {
-      const parts = new Array<string>(n);
-      for (let i = 0; i < n; i++) {
-        const e = evs[i]!;
-        parts[i] = `{"i":${i + 1},"id":${JSON.stringify(e.id)},"type":${TYPE_CODES[e.type]},"ts":${e.ts},"received_at":${e.receivedAt},"run_id":${e.runId === undefined ? "null" : JSON.stringify(e.runId)},"task_id":${e.taskId === undefined ? "null" : JSON.stringify(e.taskId)},"body":${bodies[i]}}`;
-      }
-      rows = (await pool.query<{ i: number; tx: number }>(APPEND_JSON, ["[" + parts.join(",") + "]"])).rows;
-    } catch (err) {
-      if (!JSON_REFUSED.has((err as { code?: string }).code ?? "")) throw err;
-      rows = (await pool.query<{ i: number; tx: number }>(APPEND_ARRAYS, [evs.map((e) => e.id), evs.map((e) => TYPE_CODES[e.type]), evs.map((e) => e.ts), evs.map((e) => e.receivedAt), evs.map((e) => e.runId ?? null), evs.map((e) => e.taskId ?? null), bodies])).rows;
-    }
-    const fresh = new Array<boolean>(n).fill(false);
-    const stored: StoredEvent[] = [];
-    for (const row of rows.sort((a, b) => a.i - b.i)) {
-      fresh[row.i - 1] = true;
-      stored.push(evs[row.i - 1]!);
-    }
-    if (rows.length) {
+    const { fresh, stored, tx } = await appender.append(evs);
+    if (tx !== null) {
       if (own.size >= OWN_MAX) own.delete(own.keys().next().value!);
-      own.set(rows[0]!.tx, stored);
+      own.set(tx, stored);
     }
     return fresh;
   }

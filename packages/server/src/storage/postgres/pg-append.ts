@@ -1,0 +1,101 @@
+/**
+ * The event append of the PostgreSQL store: one transaction per batch. The batch's new ids are
+ * claimed in `event_ids` (one statement, returning the transaction id), then only the events
+ * carrying them are streamed into `events` with `COPY ... FROM STDIN` (tagged with that
+ * transaction id; PostgreSQL routes each row to its day partition), then the per-day counts are
+ * appended and the transaction committed in one round trip. Either all of it is stored or
+ * nothing: any failure rolls the transaction back.
+ */
+import { finished } from "node:stream/promises";
+import type pg from "pg";
+import { from as copyFrom } from "pg-copy-streams";
+import { TYPE_CODES, type StoredEvent } from "../../core/stored-event.js";
+import { DAY, type DayPartitions } from "./day-partitions.js";
+
+/** What an append stored. */
+export interface Appended {
+  /** Per event of the batch: stored now (true) or a duplicate of an id already stored or earlier in the batch. */
+  fresh: boolean[];
+  /** The events stored, in batch order. */
+  stored: StoredEvent[];
+  /** Log position (transaction id) of the stored events; null when nothing was stored. */
+  tx: number | null;
+}
+
+// The batch's new ids are claimed first (the others are duplicates, stored before or by a
+// transaction that committed meanwhile); then only the events carrying them are copied.
+const CLAIM = "INSERT INTO event_ids (id, day) SELECT * FROM unnest($1::text[], $2::int4[]) ON CONFLICT DO NOTHING RETURNING id, pg_current_xact_id()::text::int8 AS tx";
+const COPY_EVENTS = "COPY events (tx, id, type, ts, received_at, run_id, task_id, body) FROM STDIN";
+
+/** A text value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
+export function copyField(v: string): string {
+  return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (ch) => (ch === "\\" ? "\\\\" : ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : "\\r")) : v;
+}
+
+/**
+ * JSON text as a COPY field. JSON.stringify escapes every control character (a NUL in a string
+ * becomes the six characters `\u0000`, which PostgreSQL text can hold), so only backslashes remain.
+ */
+function copyJson(json: string): string {
+  return json.includes("\\") ? json.replaceAll("\\", "\\\\") : json;
+}
+
+/** Appends batches through COPY on the pool's connections. */
+export class PgAppender {
+  constructor(
+    private readonly pool: pg.Pool,
+    private readonly partitions: DayPartitions,
+  ) {}
+
+  /** Stores the events whose id is new, all in one transaction. */
+  async append(evs: readonly StoredEvent[]): Promise<Appended> {
+    const n = evs.length;
+    const fresh = new Array<boolean>(n).fill(false);
+    // Repeated ids within the batch keep their first occurrence, as the embedded store does.
+    const at = new Map<string, number>();
+    for (let i = 0; i < n; i++) if (!at.has(evs[i]!.id)) at.set(evs[i]!.id, i);
+    // Keys are claimed in one order by every transaction, so two batches sharing ids wait for
+    // each other instead of deadlocking.
+    const ids = [...at.keys()].sort();
+    const days = new Set<number>();
+    for (const i of at.values()) days.add(Math.floor(evs[i]!.ts / DAY));
+    await this.partitions.ensure(days);
+    const c = await this.pool.connect();
+    let broken: Error | undefined;
+    const stored: StoredEvent[] = [];
+    let tx: number | null = null;
+    try {
+      await c.query("BEGIN");
+      const claimed = (await c.query<{ id: string; tx: number }>(CLAIM, [ids, ids.map((id) => Math.floor(evs[at.get(id)!]!.receivedAt / DAY))])).rows;
+      if (claimed.length) {
+        tx = claimed[0]!.tx;
+        for (const r of claimed) fresh[at.get(r.id)!] = true;
+        const counts = new Map<string, number>();
+        let data = "";
+        for (let i = 0; i < n; i++) {
+          if (!fresh[i]) continue;
+          const e = evs[i]!;
+          stored.push(e);
+          const key = `${Math.floor(e.ts / DAY)}, ${TYPE_CODES[e.type]}`;
+          counts.set(key, (counts.get(key) ?? 0) + 1);
+          data += `${tx}\t${copyField(e.id)}\t${TYPE_CODES[e.type]}\t${e.ts}\t${e.receivedAt}\t${e.runId === undefined ? "\\N" : copyField(e.runId)}\t${e.taskId === undefined ? "\\N" : copyField(e.taskId)}\t${copyJson(JSON.stringify(e.body))}\n`;
+        }
+        const copy = c.query(copyFrom(COPY_EVENTS));
+        copy.end(data);
+        await finished(copy);
+        // Numbers only, so a literal list: the counts and the COMMIT go in one round trip.
+        const values = [...counts].map(([key, k]) => `(${key}, ${k})`).join(", ");
+        await c.query(`INSERT INTO event_counts (day, type, n) VALUES ${values}; COMMIT`);
+      } else {
+        await c.query("COMMIT");
+      }
+    } catch (err) {
+      // A connection that cannot even roll back is not pooled again.
+      await c.query("ROLLBACK").catch((e: Error) => void (broken = e));
+      throw err;
+    } finally {
+      c.release(broken);
+    }
+    return { fresh, stored, tx };
+  }
+}
