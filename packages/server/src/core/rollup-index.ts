@@ -1,33 +1,30 @@
 /**
- * The in-memory rollups: per-minute and per-hour buckets for every dimension set
- * (agent, model, route, tenant, mode) plus a total per slice. Folding an event touches four
+ * The in-memory rollups: per-minute and per-hour buckets for every series (a dimension set of
+ * agent, model, route, tenant, mode) plus a total per slice. Folding an event touches four
  * buckets; answering a window merges at most ~140 time slices whatever the number of events.
+ *
+ * Buckets are keyed by series id (see `SeriesRegistry`): a filter reads only the series in the
+ * shortest posting list of its values, so its cost follows the matching series and the window,
+ * not every series the window holds.
  *
  * Windows are resolved to whole minutes: a window includes the whole minute in which it starts
  * and the current minute. Spans older than the minute horizon are answered from hour buckets,
  * so a window reaching back further than the minute horizon is resolved to whole hours at its start.
  */
-import { Bucket } from "./bucket.js";
+import { Bucket, F } from "./bucket.js";
 import { EventDelta } from "./event-delta.js";
+import { FINE_HORIZON, FINE_SLICE, finePlan, HOUR, MINUTE, minuteFloorOf, slicePlan, type Tier } from "./rollup-plan.js";
+import { Slice } from "./rollup-slice.js";
+import { activityOf } from "./metrics.js";
+import { DEFAULT_LIMITS, SEP, SeriesRegistry, type CardinalityLimits, type OverflowCounts } from "./series-registry.js";
 import { drain, type Stepped } from "./stepped.js";
-import { DIMENSIONS, type Dimension, type Dims, type StoredEvent } from "./stored-event.js";
+import type { Dimension, Dims, StoredEvent } from "./stored-event.js";
 
-/** One minute in milliseconds. */
-export const MINUTE = 60_000;
-/** One hour in milliseconds. */
-export const HOUR = 3_600_000;
-/** Separator of dimension values inside a key; names cannot contain control characters. */
-const SEP = "\u001f";
-/** Key of the all-dimensions total bucket of a time slice. */
+export { FINE_HORIZON, FINE_SLICE, HOUR, MINUTE, type Tier } from "./rollup-plan.js";
+export { dimsKey, OVERFLOW_VALUE, parseDimsKey, type CardinalityLimits } from "./series-registry.js";
+
+/** Key of the all-dimensions total bucket of a time slice (as persisted). */
 export const TOTAL_KEY = "\u0000total";
-
-/** Width of the fine slices alert rules read for short windows (not persisted). */
-export const FINE_SLICE = 10_000;
-/** How long fine slices are kept: windows up to this length can be answered to 10 seconds. */
-export const FINE_HORIZON = 15 * MINUTE;
-
-/** Time tier of a bucket. */
-export type Tier = "m" | "h";
 
 /** A bucket with its address, as persisted. */
 export interface BucketRecord {
@@ -37,40 +34,27 @@ export interface BucketRecord {
   bucket: Bucket;
 }
 
-/** How long each tier is kept in memory. */
+/** How long each tier is kept in memory, and the cardinality limits. */
 export interface RollupHorizons {
   minuteMs: number;
   hourMs: number;
+  limits?: CardinalityLimits;
 }
 
 /** Filter on dimensions: every given dimension must equal its value. */
 export type DimFilter = Partial<Record<Dimension, string>>;
 
-/** Builds the key of a dimension set (a Dims object or an event body: non-string values count as absent). */
-export function dimsKey(d: Readonly<Record<string, unknown>>): string {
-  return str(d.agent_name) + SEP + str(d.model) + SEP + str(d.route) + SEP + str(d.tenant_id) + SEP + str(d.mode);
+/** Restricts a scan to the series whose `dim` is one of `values` (e.g. the agents of one page). */
+export interface OnlyValues {
+  dim: Dimension;
+  values: ReadonlySet<string>;
 }
 
 /** The key of a group of a query answer grouped by `groupBy` (from a Dims object or an alert's labels). */
 export function groupKey(values: Readonly<Record<string, string | undefined>>, groupBy: readonly Dimension[]): string {
+  if (groupBy.length === 1) return values[groupBy[0]!] ?? "";
   return groupBy.map((g) => values[g] ?? "").join(SEP);
 }
-
-/** Splits a key back into its dimensions (empty values become undefined). */
-export function parseDimsKey(key: string): Dims {
-  const parts = key.split(SEP);
-  const d: Dims = {};
-  DIMENSIONS.forEach((name, i) => {
-    const v = parts[i];
-    if (v) d[name] = v;
-  });
-  return d;
-}
-
-const str = (v: unknown): string => (typeof v === "string" ? v : "");
-
-
-type Tiers = Record<Tier, Map<number, Map<string, Bucket>>>;
 
 /** One group of a query answer: its dimension values and the merged bucket (read it, never change it). */
 export interface Group {
@@ -83,46 +67,67 @@ export interface Group {
 /** Buckets a scan visits between two yields (small enough that a step takes well under a millisecond). */
 const SCAN_STEP = 256;
 
-
-/** The rollups of every dimension set in the minute and hour tiers. */
+/** The rollups of every series in the minute and hour tiers. */
 export class RollupIndex {
-  private readonly tiers: Tiers = { m: new Map(), h: new Map() };
+  private readonly tiers: Record<Tier, Map<number, Slice>> = { m: new Map(), h: new Map() };
   /**
    * 10-second slices of the last FINE_HORIZON, so alert rules with windows down to 30 s read exactly
    * their window. Kept in memory only: after a start they fill up from the events folded since.
    */
-  private readonly fine = new Map<number, Map<string, Bucket>>();
+  private readonly fine = new Map<number, Slice>();
   private fineSince = Infinity;
   private readonly dirty: BucketRecord[] = [];
-  private readonly parsed = new Map<string, Dims>();
   private readonly delta = new EventDelta();
+  readonly series: SeriesRegistry;
   /** Highest stored-event sequence folded in (persisted with the buckets). */
   watermark = 0;
 
-  constructor(private readonly horizons: RollupHorizons) {}
+  /** `now`, when given, keeps events older than the minute horizon (backfills) out of the minute tier. */
+  constructor(
+    private readonly horizons: RollupHorizons,
+    private readonly now?: () => number,
+  ) {
+    this.series = new SeriesRegistry(horizons.limits ?? DEFAULT_LIMITS);
+  }
 
-  /** Folds one event into its minute and hour buckets, per dimension set and in total. */
+  /** Folds one event into its minute and hour buckets, per series and in total. */
   fold(ev: StoredEvent): void {
     if (ev.type === "metric") return;
-    // Keyed straight from the body: building a Dims object per event first costs on the hot path.
-    const key = dimsKey(ev.body);
-    const m = ev.ts - (ev.ts % MINUTE);
-    const h = ev.ts - (ev.ts % HOUR);
+    const id = this.series.idForEvent(ev.body);
     const d = this.delta.prepare(ev);
-    d.applyTo(this.bucket("m", m, key));
-    d.applyTo(this.bucket("m", m, TOTAL_KEY));
-    d.applyTo(this.bucket("h", h, key));
-    d.applyTo(this.bucket("h", h, TOTAL_KEY));
+    const activity = d.f[F.runs]! + d.f[F.llm]!;
+    const h = ev.ts - (ev.ts % HOUR);
+    this.apply(this.tiers.h, "h", h, id, activity);
+    const m = ev.ts - (ev.ts % MINUTE);
+    // A backfill older than the minute horizon goes to the hour tier only: the minute buckets
+    // would be pruned anyway, and until then they would hold memory for nothing.
+    if (this.now === undefined || m + MINUTE > this.now() - this.horizons.minuteMs) this.apply(this.tiers.m, "m", m, id, activity);
     const f = ev.ts - (ev.ts % FINE_SLICE);
-    if (f >= this.fineSince - FINE_HORIZON) {
-      let slice = this.fine.get(f);
-      if (!slice) this.fine.set(f, (slice = new Map()));
-      let b = slice.get(key);
-      if (!b) slice.set(key, (b = new Bucket()));
-      d.applyTo(b);
-      let t = slice.get(TOTAL_KEY);
-      if (!t) slice.set(TOTAL_KEY, (t = new Bucket()));
-      d.applyTo(t);
+    if (f >= this.fineSince - FINE_HORIZON) this.apply(this.fine, null, f, id, activity);
+  }
+
+  /** Applies the prepared delta to a slice's series bucket and total; `tier` null: not persisted (fine slices). */
+  private apply(slices: Map<number, Slice>, tier: Tier | null, start: number, id: number, activity: number): void {
+    let s = slices.get(start);
+    if (!s) slices.set(start, (s = new Slice()));
+    let row = s.row(id);
+    if (row < 0) {
+      row = s.put(id, new Bucket(), 0).row;
+      this.series.retain(id);
+    }
+    const b = s.buckets[row]!;
+    this.delta.applyTo(b);
+    s.touched(row, activity);
+    const t = (s.total ??= new Bucket());
+    this.delta.applyTo(t);
+    if (tier === null) return;
+    if (!b.dirty) {
+      b.dirty = true;
+      this.dirty.push({ tier, start, key: this.series.keyOf(id), bucket: b });
+    }
+    if (!t.dirty) {
+      t.dirty = true;
+      this.dirty.push({ tier, start, key: TOTAL_KEY, bucket: t });
     }
   }
 
@@ -135,25 +140,22 @@ export class RollupIndex {
     this.fineSince = now - (now % FINE_SLICE);
   }
 
-  private bucket(tier: Tier, start: number, key: string): Bucket {
+  private slice(tier: Tier, start: number): Slice {
     const t = this.tiers[tier];
-    let slice = t.get(start);
-    if (!slice) t.set(start, (slice = new Map()));
-    let b = slice.get(key);
-    if (!b) slice.set(key, (b = new Bucket()));
-    if (!b.dirty) {
-      b.dirty = true;
-      this.dirty.push({ tier, start, key, bucket: b });
-    }
-    return b;
+    let s = t.get(start);
+    if (!s) t.set(start, (s = new Slice()));
+    return s;
   }
 
-  /** Puts a persisted bucket back (on start-up); it is not marked dirty. */
+  /** Puts a persisted bucket back (on start-up or after a rebuild); it is not marked dirty. */
   restore(rec: BucketRecord): void {
-    const t = this.tiers[rec.tier];
-    let slice = t.get(rec.start);
-    if (!slice) t.set(rec.start, (slice = new Map()));
-    slice.set(rec.key, rec.bucket);
+    const s = this.slice(rec.tier, rec.start);
+    if (rec.key === TOTAL_KEY) {
+      s.total = rec.bucket;
+      return;
+    }
+    const id = this.series.idFor(rec.key);
+    if (s.put(id, rec.bucket, activityOf(rec.bucket)).added) this.series.retain(id);
   }
 
   /** Hands over the buckets changed since the last call and marks them clean. */
@@ -173,38 +175,49 @@ export class RollupIndex {
     }
   }
 
+  /** Forgets a slice, releasing the series only it held. */
+  private drop(slices: Map<number, Slice>, start: number): void {
+    const s = slices.get(start);
+    if (!s) return;
+    slices.delete(start);
+    for (let i = 0; i < s.n; i++) this.series.release(s.ids[i]!);
+  }
+
   /** Drops the buckets of [from, to) in both tiers (before a rebuild of that span). */
   clearSpan(from: number, to: number): void {
-    for (const start of [...this.fine.keys()]) if (start >= from - (from % FINE_SLICE) && start < to) this.fine.delete(start);
+    this.series.recycle();
+    for (const start of [...this.fine.keys()]) if (start >= from - (from % FINE_SLICE) && start < to) this.drop(this.fine, start);
     for (const [tier, size] of [["m", MINUTE], ["h", HOUR]] as const) {
       for (const start of [...this.tiers[tier].keys()]) {
-        if (start >= from - (from % size) && start < to) this.tiers[tier].delete(start);
+        if (start >= from - (from % size) && start < to) this.drop(this.tiers[tier], start);
       }
     }
   }
 
   /** Marks every bucket of [from, to) dirty, so a rebuilt span is persisted whole. */
   markSpanDirty(from: number, to: number): void {
+    const mark = (tier: Tier, start: number, key: string, bucket: Bucket) => {
+      if (bucket.dirty) return;
+      bucket.dirty = true;
+      this.dirty.push({ tier, start, key, bucket });
+    };
     for (const tier of ["m", "h"] as const) {
-      for (const [start, slice] of this.tiers[tier]) {
+      for (const [start, s] of this.tiers[tier]) {
         if (start < from - (from % HOUR) || start >= to) continue;
-        for (const [key, bucket] of slice) {
-          if (!bucket.dirty) {
-            bucket.dirty = true;
-            this.dirty.push({ tier, start, key, bucket });
-          }
-        }
+        if (s.total) mark(tier, start, TOTAL_KEY, s.total);
+        for (let i = 0; i < s.n; i++) mark(tier, start, this.series.keyOf(s.ids[i]!), s.buckets[i]!);
       }
     }
   }
 
   /** Forgets buckets older than the horizons. */
   prune(now: number): void {
+    this.series.recycle();
     const mCut = now - this.horizons.minuteMs;
     const hCut = now - this.horizons.hourMs;
-    for (const start of this.tiers.m.keys()) if (start + MINUTE <= mCut) this.tiers.m.delete(start);
-    for (const start of this.tiers.h.keys()) if (start + HOUR <= hCut) this.tiers.h.delete(start);
-    for (const start of this.fine.keys()) if (start + FINE_SLICE <= now - FINE_HORIZON) this.fine.delete(start);
+    for (const start of [...this.tiers.m.keys()]) if (start + MINUTE <= mCut) this.drop(this.tiers.m, start);
+    for (const start of [...this.tiers.h.keys()]) if (start + HOUR <= hCut) this.drop(this.tiers.h, start);
+    for (const start of [...this.fine.keys()]) if (start + FINE_SLICE <= now - FINE_HORIZON) this.drop(this.fine, start);
   }
 
   /** Longest span the rollups can answer (the hour-tier horizon). */
@@ -214,8 +227,23 @@ export class RollupIndex {
 
   /** Earliest minute start the minute tier still holds data for (given `now`). */
   minuteFloor(now: number): number {
-    const cut = now - this.horizons.minuteMs;
-    return cut - (cut % MINUTE) + MINUTE;
+    return minuteFloorOf(now, this.horizons.minuteMs);
+  }
+
+  /** The time slices that cover [from, to): minutes at the edges, whole hours between. */
+  plan(from: number, to: number, now: number): [Tier, number][] {
+    return slicePlan(from, to, this.minuteFloor(now));
+  }
+
+  /** True when fine slices hold everything from `from` (10-second resolution is available). */
+  fineCovers(from: number, now: number): boolean {
+    return from >= this.fineSince && from > now - FINE_HORIZON;
+  }
+
+  /** The slices of a window, fine or coarse. */
+  private slices(from: number, to: number, now: number, fine: boolean): (Slice | undefined)[] {
+    if (fine && this.fineCovers(from, now)) return finePlan(from, to).map((t) => this.fine.get(t));
+    return this.plan(from, to, now).map(([tier, start]) => this.tiers[tier].get(start));
   }
 
   /**
@@ -229,114 +257,198 @@ export class RollupIndex {
   /**
    * The work of `query` as steps: it yields after every SCAN_STEP buckets visited, so a caller can
    * spread a scan over many series across turns of the event loop (see `drain` for running it at once).
-   * `only`, when given, keeps just the series it accepts (e.g. the agents of one page).
+   * `only`, when given, keeps just the series carrying one of its values (e.g. the agents of one page).
+   *
+   * Fast paths: no filter and no grouping read each slice's total; a grouping or filter on one
+   * dimension reads each slice's buckets merged by that dimension (cached per slice version) when
+   * the dimension has few values there; any other filter reads the series of its shortest posting list.
    */
-  *scan(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false, only?: (dims: Dims) => boolean): Stepped<Map<string, Group>> {
+  *scan(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false, only?: OnlyValues): Stepped<Map<string, Group>> {
     const out = new Map<string, Group>();
-    const useTotal = groupBy.length === 0 && isEmptyFilter(filter);
-    let visited = 0;
-    for (const slice of fine && this.fineCovers(from, now) ? this.finePlan(from, to) : this.plan(from, to, now).map(([tier, start]) => this.tiers[tier].get(start))) {
-      if (!slice) continue;
-      if (useTotal) {
-        const b = slice.get(TOTAL_KEY);
-        if (b) addTo(out, "", {}, b);
+    const slices = this.slices(from, to, now, fine);
+    const filterDims = (Object.keys(filter) as Dimension[]).filter((d) => filter[d] !== undefined);
+    if (groupBy.length === 0 && only === undefined && filterDims.length === 0) {
+      for (const s of slices) if (s?.total) addTo(out, "", {}, s.total);
+      return out;
+    }
+    const groupOf = this.grouping(groupBy);
+    const add = (id: number, b: Bucket) => {
+      const [gk, gd] = groupOf(id);
+      addTo(out, gk, gd, b);
+    };
+    const one = oneDimension(filterDims, groupBy, only);
+    // The matching series, found when a slice first needs them (not when merged buckets answer).
+    let ids: number[] | null | undefined;
+    let wanted: Set<number> | null = null;
+    const steps = { n: 0 };
+    for (const s of slices) {
+      if (!s) continue;
+      const merged = one === null ? null : s.mergedBy(one, this.valueOf(one));
+      if (merged === null) {
+        if (ids === undefined) {
+          ids = this.candidates(filter, only);
+          if (ids !== null && ids.length === 0) return out;
+          wanted = ids !== null && ids.length > 64 ? new Set(ids) : null;
+        }
+        yield* this.visitSlice(s, ids, wanted, steps, add);
         continue;
       }
-      for (const [key, b] of slice) {
-        if (++visited % SCAN_STEP === 0) yield;
-        if (key === TOTAL_KEY) continue;
-        const dims = this.dimsFor(key);
-        if (!matches(dims, filter) || (only !== undefined && !only(dims))) continue;
-        let gk = "";
-        let gd: Dims = {};
-        if (groupBy.length) {
-          gd = {};
-          for (const g of groupBy) if (dims[g] !== undefined) gd[g] = dims[g];
-          gk = groupKey(dims, groupBy);
+      if (++steps.n % SCAN_STEP === 0) yield;
+      const grouped = groupBy.length === 1;
+      const take = (v: string, b: Bucket | undefined) => {
+        if (b) addTo(out, grouped ? v : "", grouped && v !== "" ? { [one!]: v } : {}, b);
+      };
+      const fixed = filter[one!];
+      if (fixed !== undefined) {
+        if (only === undefined || only.values.has(fixed)) take(fixed, merged.get(fixed));
+      } else if (only !== undefined) {
+        for (const v of only.values) take(v, merged.get(v));
+      } else {
+        for (const [v, b] of merged) take(v, b);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Per value of `dim`, the activity (runs + LLM calls) of the window — the cheap first pass of a
+   * ranked listing: one addition per bucket, read from flat arrays, no merging. Values are keyed
+   * as `scan` grouped by `dim` keys them ("" for the series without one).
+   */
+  *rank(from: number, to: number, now: number, filter: DimFilter, dim: Dimension): Stepped<Map<string, number>> {
+    const out = new Map<string, number>();
+    const slices = this.slices(from, to, now, false);
+    if (isEmptyFilter(filter)) {
+      let acc = new Float64Array(this.series.valueNumberBound(dim) + 1);
+      let seen = new Uint8Array(acc.length);
+      let n = 0;
+      for (const s of slices) {
+        if (!s) continue;
+        // Read per slice: folding between steps may register values (and grow the array).
+        const vids = this.series.valueNumbers(dim);
+        const bound = this.series.valueNumberBound(dim) + 1;
+        if (bound > acc.length) {
+          const a = new Float64Array(bound);
+          a.set(acc);
+          acc = a;
+          const z = new Uint8Array(bound);
+          z.set(seen);
+          seen = z;
         }
-        addTo(out, gk, gd, b);
+        const ids = s.ids;
+        const act = s.act;
+        for (let i = 0; i < s.n; i++) {
+          const v = vids[ids[i]!]! + 1;
+          acc[v]! += act[i]!;
+          seen[v] = 1;
+        }
+        n += s.n;
+        if (n > SCAN_STEP * 16) {
+          n = 0;
+          yield;
+        }
       }
+      for (let v = 0; v < acc.length; v++) if (seen[v]) out.set(v === 0 ? "" : this.series.valueName(dim, v - 1), acc[v]!);
+      return out;
+    }
+    const ids = this.candidates(filter, undefined);
+    if (ids !== null && ids.length === 0) return out;
+    const wanted = ids !== null && ids.length > 64 ? new Set(ids) : null;
+    const steps = { n: 0 };
+    for (const s of slices) {
+      if (!s) continue;
+      yield* this.visitSlice(s, ids, wanted, steps, (id, _b, row) => {
+        const v = this.series.dims(id)[dim] ?? "";
+        out.set(v, (out.get(v) ?? 0) + s.act[row]!);
+      });
     }
     return out;
   }
 
-  /** Dimension values seen in the window for one dimension (for listing agents, models...). */
-  private dimsFor(key: string): Dims {
-    let d = this.parsed.get(key);
-    if (!d) {
-      d = parseDimsKey(key);
-      if (this.parsed.size > 1_000_000) this.parsed.clear();
-      this.parsed.set(key, d);
-    }
-    return d;
+  /** Ids of the series a filter (and `only`) admits, from the posting lists; null: every series. */
+  private candidates(filter: DimFilter, only: OnlyValues | undefined): number[] | null {
+    return only !== undefined || !isEmptyFilter(filter) ? this.series.matching(filter, only) : null;
   }
 
-  /** True when fine slices hold everything from `from` (10-second resolution is available). */
-  fineCovers(from: number, now: number): boolean {
-    return from >= this.fineSince && from > now - FINE_HORIZON;
+  /** Names the value of `dim` of a series ("" for none). */
+  private valueOf(dim: Dimension): (id: number) => string {
+    return (id) => this.series.dims(id)[dim] ?? "";
   }
 
-  private finePlan(from: number, to: number): (Map<string, Bucket> | undefined)[] {
-    const out: (Map<string, Bucket> | undefined)[] = [];
-    for (let t = from - (from % FINE_SLICE); t < to; t += FINE_SLICE) out.push(this.fine.get(t));
-    return out;
-  }
-
-  /** The time slices that cover [from, to): minutes at the edges, whole hours between. */
-  plan(from: number, to: number, now: number): [Tier, number][] {
-    const s = from - (from % MINUTE);
-    const e = to % MINUTE === 0 ? to : to - (to % MINUTE) + MINUTE;
-    const out: [Tier, number][] = [];
-    const mFloor = this.minuteFloor(now);
-    const minutes = (a: number, b: number) => {
-      if (a >= b) return;
-      if (a < mFloor) {
-        // Older than the minute tier: answer from the hour that contains the span.
-        const h0 = a - (a % HOUR);
-        for (let h = h0; h < b; h += HOUR) out.push(["h", h]);
-        return;
+  /**
+   * Calls `each` for every bucket of a slice whose series is in `ids` (null: all). Few ids are
+   * looked up; many are checked while reading the slice's rows.
+   */
+  private *visitSlice(s: Slice, ids: number[] | null, wanted: Set<number> | null, steps: { n: number }, each: (id: number, b: Bucket, row: number) => void): Stepped<void> {
+    if (ids !== null && ids.length <= s.n) {
+      for (const id of ids) {
+        if (++steps.n % SCAN_STEP === 0) yield;
+        const row = s.row(id);
+        if (row >= 0) each(id, s.buckets[row]!, row);
       }
-      for (let m = a; m < b; m += MINUTE) out.push(["m", m]);
+      return;
+    }
+    for (let i = 0; i < s.n; i++) {
+      if (++steps.n % SCAN_STEP === 0) yield;
+      const id = s.ids[i]!;
+      if (ids !== null && !(wanted ? wanted.has(id) : ids.includes(id))) continue;
+      each(id, s.buckets[i]!, i);
+    }
+  }
+
+  /** Group key and dimension values of a series under `groupBy`, computed once per series per scan. */
+  private grouping(groupBy: readonly Dimension[]): (id: number) => [string, Dims] {
+    if (groupBy.length === 0) return () => ["", {}];
+    const memo = new Map<number, [string, Dims]>();
+    return (id) => {
+      let g = memo.get(id);
+      if (!g) {
+        const dims = this.series.dims(id);
+        const gd: Dims = {};
+        for (const d of groupBy) if (dims[d] !== undefined) gd[d] = dims[d];
+        memo.set(id, (g = [groupKey(dims, groupBy), gd]));
+      }
+      return g;
     };
-    const h0 = Math.ceil(s / HOUR) * HOUR;
-    const h1 = Math.floor(e / HOUR) * HOUR;
-    if (h0 >= h1) {
-      minutes(s, e);
-    } else {
-      minutes(s, h0);
-      for (let h = h0; h < h1; h += HOUR) out.push(["h", h]);
-      minutes(h1, e);
-    }
-    // A coarse edge may name an hour twice (start edge and first whole hour); merge each once.
-    const seen = new Set<string>();
-    return out.filter(([t, st]) => {
-      const k = t + st;
-      if (seen.has(k)) return false;
-      seen.add(k);
-      return true;
-    });
   }
 
   /** Number of buckets held, per tier (for health/detailed and memory accounting). */
   size(): { minute: number; hour: number } {
-    let minute = 0;
-    let hour = 0;
-    for (const s of this.tiers.m.values()) minute += s.size;
-    for (const s of this.tiers.h.values()) hour += s.size;
-    return { minute, hour };
+    const count = (t: Map<number, Slice>) => {
+      let n = 0;
+      for (const s of t.values()) n += s.n + (s.total ? 1 : 0);
+      return n;
+    };
+    return { minute: count(this.tiers.m), hour: count(this.tiers.h) };
   }
+
+  /** Series and distinct values held, and the events folded into `other` since start. */
+  cardinality(): { series: number; values: Record<Dimension, number>; limits: CardinalityLimits; overflow: OverflowCounts } {
+    const r = this.series;
+    return {
+      series: r.size(),
+      values: { agent_name: r.valueCount("agent_name"), model: r.valueCount("model"), route: r.valueCount("route"), tenant_id: r.valueCount("tenant_id"), mode: r.valueCount("mode") },
+      limits: r.cardinalityLimits(),
+      overflow: { ...r.overflow },
+    };
+  }
+}
+
+/**
+ * The one dimension a scan's filter, grouping and `only` all concern (so merged-by-value buckets
+ * answer it), or null.
+ */
+function oneDimension(filterDims: Dimension[], groupBy: readonly Dimension[], only: OnlyValues | undefined): Dimension | null {
+  if (filterDims.length > 1 || groupBy.length > 1) return null;
+  const d = groupBy[0] ?? filterDims[0] ?? only?.dim;
+  if (d === undefined) return null;
+  if (filterDims.length === 1 && filterDims[0] !== d) return null;
+  if (only !== undefined && only.dim !== d) return null;
+  return d;
 }
 
 function isEmptyFilter(f: DimFilter): boolean {
   for (const k in f) if (f[k as Dimension] !== undefined) return false;
-  return true;
-}
-
-function matches(d: Dims, f: DimFilter): boolean {
-  for (const k in f) {
-    const want = f[k as Dimension];
-    if (want !== undefined && d[k as Dimension] !== want) return false;
-  }
   return true;
 }
 

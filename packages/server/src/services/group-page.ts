@@ -5,9 +5,11 @@
  * requests.
  */
 import type { Metrics } from "@vigil/contract";
-import { F, type Bucket } from "../core/bucket.js";
+import type { Bucket } from "../core/bucket.js";
 import { VigilError } from "../core/errors.js";
-import { metricsOf } from "../core/metrics.js";
+import { activityOf, metricsOf } from "../core/metrics.js";
+
+export { activityOf };
 
 /** Numeric fields of the metrics block a listing can be sorted by. */
 export type MetricSort = { [K in keyof Metrics]: Metrics[K] extends number | null ? K : never }[keyof Metrics];
@@ -40,7 +42,8 @@ export interface Page<T> {
 export interface Ranked {
   key: string;
   v: number | null;
-  bucket: Bucket;
+  /** The group's merged bucket, when the ranking needed it (sorting by a figure). */
+  bucket?: Bucket;
 }
 
 /** The direction a sort goes when none is given: names A→Z, figures largest first. */
@@ -63,7 +66,7 @@ export function comparator(order: SortOrder): (a: { key: string; v: number | nul
 
 /** The figure a group is sorted by. */
 export function sortValue(b: Bucket, sort: SortField, windowMinutes: number): number | null {
-  if (sort === "activity") return b.f[F.runs]! + b.f[F.llm]!;
+  if (sort === "activity") return activityOf(b);
   if (sort === "name") return 0;
   const v = metricsOf(b, windowMinutes)[sort];
   return typeof v === "number" && Number.isFinite(v) ? v : null;

@@ -107,33 +107,47 @@ export class MetricsService {
   }
 
   /**
-   * One page of the values of `dim` seen in the window, sorted by `page.sort`. Every group is read
-   * to rank it, but only the page's groups are described (scores, health), and the ranking keeps
-   * at most `limit` groups in memory.
+   * One page of the values of `dim` seen in the window, sorted by `page.sort`. Sorted by activity
+   * or name, the ranking adds one number per bucket and only the page's groups are merged; sorted
+   * by another figure, every group is merged to compute it. Only the page's groups are described
+   * (scores, health), and the ranking keeps at most `limit` groups in memory.
    */
   *groups(dim: Dimension, w: Window, filter: DimFilter, page: PageQuery): Stepped<Page<GroupEntry>> {
     const order = page.order ?? defaultOrder(page.sort);
     const after = page.cursor === null ? null : decodeCursor(page.cursor, page.sort, order);
     const cmp = comparator(order);
-    const byGroup = yield* this.deps.index.scan(w.from, w.to, w.to, filter, [dim]);
     const top = new TopK<Ranked>(page.limit + 1, cmp);
     const tick = ticker(64);
     let total = 0;
-    for (const { dims, bucket } of byGroup.values()) {
-      const key = dims[dim];
-      if (key === undefined) continue;
+    const offer = (ranked: Ranked) => {
       total++;
-      const ranked = { key, v: sortValue(bucket, page.sort, minutes(w)), bucket };
       if (after === null || cmp(ranked, after) > 0) top.offer(ranked);
-      if (tick()) yield;
+    };
+    if (page.sort === "activity" || page.sort === "name") {
+      const byName = yield* this.deps.index.rank(w.from, w.to, w.to, filter, dim);
+      for (const [key, v] of byName) {
+        if (key !== "") offer({ key, v: page.sort === "name" ? 0 : v });
+        if (tick()) yield;
+      }
+    } else {
+      const byGroup = yield* this.deps.index.scan(w.from, w.to, w.to, filter, [dim]);
+      for (const { dims, bucket } of byGroup.values()) {
+        const key = dims[dim];
+        if (key !== undefined) offer({ key, v: sortValue(bucket, page.sort, minutes(w)), bucket });
+        if (tick()) yield;
+      }
     }
     const chosen = top.sorted();
     const more = chosen.length > page.limit;
     if (more) chosen.pop();
-    const routes = dim === "agent_name" && chosen.length ? yield* this.primaryRoutes(w, filter, new Set(chosen.map((c) => c.key))) : null;
+    const keys = new Set(chosen.map((c) => c.key));
+    // Ranked by a sum: merge the page's groups now, reading only their series.
+    const merged = chosen.some((c) => c.bucket === undefined) && keys.size ? yield* this.deps.index.scan(w.from, w.to, w.to, filter, [dim], false, { dim, values: keys }) : null;
+    const routes = dim === "agent_name" && keys.size ? yield* this.primaryRoutes(w, filter, keys) : null;
     const items: GroupEntry[] = [];
     for (const c of chosen) {
-      items.push({ key: c.key, ...this.describeGroup(c.bucket, w, routes?.get(c.key) ?? null) });
+      const bucket = c.bucket ?? merged?.get(c.key)?.bucket ?? new Bucket();
+      items.push({ key: c.key, ...this.describeGroup(bucket, w, routes?.get(c.key) ?? null) });
       if (tick()) yield;
     }
     const last = chosen[chosen.length - 1];
@@ -142,7 +156,7 @@ export class MetricsService {
 
   /** The route each of `agents` ran most on in the window (for the specialization score), from one pass. */
   private *primaryRoutes(w: Window, filter: DimFilter, agents: Set<string>): Stepped<Map<string, { bucket: Bucket }>> {
-    const perRoute = yield* this.deps.index.scan(w.from, w.to, w.to, filter, ["agent_name", "route"], false, (d) => d.agent_name !== undefined && d.route !== undefined && agents.has(d.agent_name));
+    const perRoute = yield* this.deps.index.scan(w.from, w.to, w.to, filter, ["agent_name", "route"], false, { dim: "agent_name", values: agents });
     const best = new Map<string, { bucket: Bucket }>();
     const tick = ticker(256);
     for (const g of perRoute.values()) {

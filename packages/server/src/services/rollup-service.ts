@@ -42,7 +42,7 @@ export class RollupService {
   private followState = { at: 0, error: null as string | null };
 
   constructor(private readonly deps: RollupDeps) {
-    this.index = new RollupIndex(deps.horizons);
+    this.index = new RollupIndex(deps.horizons, deps.now);
   }
 
   /** Restores persisted buckets and replays events stored after the watermark. */
@@ -186,7 +186,7 @@ export class RollupService {
       // reading and swapping must not interleave with answers being folded: the embedded store
       // reads synchronously, so no answer is handled until the swap is done.
       const fence = this.deps.follow ? this.index.watermark : await this.deps.events.position();
-      const rebuilt = new RollupIndex(this.deps.horizons);
+      const rebuilt = new RollupIndex(this.deps.horizons, this.deps.now);
       let n = 0;
       for await (const page of this.deps.events.scanTimeRange(from, to, fence, PAGE)) {
         for (const ev of page) rebuilt.fold(ev);

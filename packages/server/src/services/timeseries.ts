@@ -9,7 +9,7 @@ import { MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.j
 import { ticker, type Stepped } from "../core/stepped.js";
 import type { Dimension } from "../core/stored-event.js";
 import { TopK } from "../core/top-k.js";
-import { comparator, sortValue, type Ranked } from "./group-page.js";
+import { comparator } from "./group-page.js";
 
 /** A resolved window [from, to). */
 type Window = { from: number; to: number };
@@ -21,7 +21,7 @@ const ISO = (ms: number) => new Date(ms).toISOString();
  * pass over the buckets; each series then carries its metric in `labels.metric`. Grouped, only
  * the `maxGroups` most active groups of the window get series (`groups_total` says how many there were).
  */
-export function* timeseriesOf(index: Pick<RollupIndex, "scan">, names: readonly (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter, maxGroups: number): Stepped<TimeseriesResponse & { groups_total?: number }> {
+export function* timeseriesOf(index: Pick<RollupIndex, "scan" | "rank">, names: readonly (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter, maxGroups: number): Stepped<TimeseriesResponse & { groups_total?: number }> {
   const several = names.length > 1;
   const start = w.from - (w.from % stepMs);
   let chosen: Set<string> | null = null;
@@ -36,7 +36,9 @@ export function* timeseriesOf(index: Pick<RollupIndex, "scan">, names: readonly 
   for (let t = start; t < w.to; t += stepMs) steps.push(t);
   for (let i = 0; i < steps.length; i++) {
     const t = steps[i]!;
-    const r = yield* index.scan(t, Math.min(t + stepMs, w.to), w.to, filter, groupBy ? [groupBy] : []);
+    // The chosen groups only, read from their series (unless one of them is "no value", which no posting list holds).
+    const only = chosen && groupBy && !chosen.has("") ? { dim: groupBy, values: chosen } : undefined;
+    const r = yield* index.scan(t, Math.min(t + stepMs, w.to), w.to, filter, groupBy ? [groupBy] : [], false, only);
     for (const [key, { dims, bucket }] of r) {
       if (chosen && groupBy && !chosen.has(dims[groupBy] ?? "")) continue;
       const m = metricsOf(bucket, stepMs / MINUTE);
@@ -57,17 +59,14 @@ export function* timeseriesOf(index: Pick<RollupIndex, "scan">, names: readonly 
   return { metric: names.join(","), step_ms: stepMs, window: { start: ISO(w.from), end: ISO(w.to) }, series: [...series.values()], ...(groupsTotal !== undefined ? { groups_total: groupsTotal } : {}) };
 }
 
-/** The `limit` most active values of `dim` in the window, and how many there were. */
-function* rank(index: Pick<RollupIndex, "scan">, dim: Dimension, w: Window, filter: DimFilter, limit: number): Stepped<{ keys: string[]; total: number }> {
-  const byGroup = yield* index.scan(w.from, w.to, w.to, filter, [dim]);
-  const top = new TopK<Ranked>(Math.min(limit, byGroup.size), comparator("desc"));
+/** The `limit` most active values of `dim` in the window, and how many there were (a sum per bucket, no merging). */
+function* rank(index: Pick<RollupIndex, "rank">, dim: Dimension, w: Window, filter: DimFilter, limit: number): Stepped<{ keys: string[]; total: number }> {
+  const byGroup = yield* index.rank(w.from, w.to, w.to, filter, dim);
+  const top = new TopK<{ key: string; v: number | null }>(Math.min(limit, byGroup.size), comparator("desc"));
   const tick = ticker(256);
-  for (const { dims, bucket } of byGroup.values()) {
+  for (const [key, v] of byGroup) {
     if (tick()) yield;
-    top.offer({ key: dims[dim] ?? "", v: sortValue(bucket, "activity", minutes(w)), bucket });
+    top.offer({ key, v });
   }
   return { keys: top.sorted().map((r) => r.key), total: byGroup.size };
-}
-function minutes(w: Window): number {
-  return (w.to - w.from) / MINUTE;
 }
