@@ -23,9 +23,10 @@ export async function createStore(dataDir: string): Promise<void> {
 
 /**
  * Writes `n` run events with timestamps spread evenly over [from, to), oldest first, with
- * server-shaped ids. Returns the milliseconds it took.
+ * server-shaped ids. Bodies come from `makeBody` when given (row i gets body i % min(n, 262,144),
+ * so up to that many distinct series show), else from runBody with `shape` (body i % 61,440). Returns the milliseconds it took.
  */
-export async function writeEvents(dataDir: string, n: number, from: number, to: number, shape: RunShape, progress?: (done: number) => void): Promise<number> {
+export async function writeEvents(dataDir: string, n: number, from: number, to: number, shape: RunShape, progress?: (done: number) => void, makeBody?: (r: () => number, i: number) => Record<string, unknown>): Promise<number> {
   const t0 = performance.now();
   await createStore(dataDir);
   const db = new Database(join(dataDir, "vigil.db"));
@@ -34,14 +35,15 @@ export async function writeEvents(dataDir: string, n: number, from: number, to: 
   db.pragma("cache_size = -262144");
   const r = rng(42);
   const bodies: string[] = [];
-  for (let i = 0; i < POOL; i++) bodies.push(JSON.stringify(storedBody(runBody(r, i, shape))));
+  const pool = makeBody ? Math.min(n, 262_144) : POOL;
+  for (let i = 0; i < pool; i++) bodies.push(JSON.stringify(storedBody(makeBody ? makeBody(r, i) : runBody(r, i, shape))));
   const insert = db.prepare("INSERT INTO events (id, type, ts, received_at, run_id, task_id, body) VALUES (?, 0, ?, ?, NULL, NULL, ?)");
   const newId = idMaker();
   const step = (to - from) / n;
   const tx = db.transaction((start: number, end: number) => {
     for (let i = start; i < end; i++) {
       const ts = Math.floor(from + i * step);
-      insert.run(newId(ts), ts, ts, bodies[i % POOL]!);
+      insert.run(newId(ts), ts, ts, bodies[i % pool]!);
     }
   });
   for (let i = 0; i < n; i += TX_ROWS) {

@@ -1,13 +1,13 @@
 /**
  * Ingest bench: events/s through `POST /api/v1/ingest` (batches of 500 realistic runs, several
  * concurrent keep-alive clients) into a `vigil serve` child, read from the server's own counter,
- * beside the raw better-sqlite3 insert rate of the same rows on the same disk in the same run.
+ * beside the raw better-sqlite3 insert rate of the same rows on the same disk, the two taking
+ * turns in short slices of the same run (`ingest-interleaved.ts`).
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { join } from "node:path";
-import Database from "better-sqlite3";
-import { batchBodies, emit, envInt, getJson, human, idMaker, log, peerVigil, printTable, procCpuSeconds, round, selfCpuSeconds, sleep, startChildServer, storedBody, summary, tempDir, type FigureRow } from "./common.js";
+import { batchBodies, emit, envInt, getJson, human, log, peerVigil, printTable, procCpuSeconds, round, selfCpuSeconds, sleep, startChildServer, summary, tempDir, type FigureRow } from "./common.js";
+import { interleaved } from "./ingest-interleaved.js";
 import { startLoad, type ClientKind, type LoadStats } from "./load.js";
 
 const LOAD_CHILD = fileURLToPath(new URL("./load-child.js", import.meta.url));
@@ -120,46 +120,6 @@ export async function measureServer(s: IngestSettings, env: Record<string, strin
   }
 }
 
-/** The peer: prepared INSERTs of the same stored rows in transactions of `batchSize`, WAL, synchronous=FULL. */
-export function rawSqliteRate(seconds: number, batchSize: number, withIndexes: boolean): { rowsPerSec: number; txP50Ms: number } {
-  const { dir, cleanup } = tempDir("vigil-bench-raw-");
-  try {
-    const db = new Database(join(dir, "raw.db"));
-    db.pragma("journal_mode = WAL");
-    db.pragma("synchronous = FULL");
-    db.exec("CREATE TABLE events (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, type INTEGER NOT NULL, ts INTEGER NOT NULL, received_at INTEGER NOT NULL, run_id TEXT, task_id TEXT, body TEXT NOT NULL)");
-    if (withIndexes) {
-      db.exec("CREATE UNIQUE INDEX events_id ON events(id); CREATE INDEX events_ts ON events(ts); CREATE INDEX events_run_id ON events(run_id) WHERE run_id IS NOT NULL; CREATE INDEX events_task_id ON events(task_id) WHERE task_id IS NOT NULL;");
-    }
-    // The same events the server receives, in the form it stores them.
-    const { bodies } = batchBodies(16, batchSize);
-    const rows = bodies.flatMap((b) => (JSON.parse(b.toString()) as { events: { body: Record<string, unknown> }[] }).events.map((e) => JSON.stringify(storedBody(e.body))));
-    const insert = db.prepare("INSERT INTO events (id, type, ts, received_at, run_id, task_id, body) VALUES (?, ?, ?, ?, ?, ?, ?)");
-    const newId = idMaker();
-    let next = 0;
-    const tx = db.transaction(() => {
-      const now = Date.now();
-      for (let i = 0; i < batchSize; i++) insert.run(newId(now), 0, now, now, null, null, rows[next++ % rows.length]!);
-    });
-    const txMs: number[] = [];
-    const end = performance.now() + seconds * 1000;
-    let n = 0;
-    const t0 = performance.now();
-    while (performance.now() < end) {
-      const a = performance.now();
-      tx();
-      txMs.push(performance.now() - a);
-      n += batchSize;
-    }
-    const rate = n / ((performance.now() - t0) / 1000);
-    db.close();
-    txMs.sort((x, y) => x - y);
-    return { rowsPerSec: rate, txP50Ms: txMs[txMs.length >> 1]! };
-  } finally {
-    cleanup();
-  }
-}
-
 /** The same load against an earlier build (`BENCH_PEER_VIGIL`), in alternating rounds: the rows and figures it adds, or null when unset. */
 async function beforeAndAfter(s: IngestSettings): Promise<{ rounds: number; oursMedianRun: ServerRun; rows: FigureRow[]; json: Record<string, unknown> } | null> {
   const before = peerVigil();
@@ -218,41 +178,42 @@ async function beforeAndAfter(s: IngestSettings): Promise<{ rounds: number; ours
 /** Runs the ingest bench and prints its table and BENCH line. */
 export async function ingest(): Promise<void> {
   const s = ingestSettings();
+  const rounds = envInt("BENCH_INGEST_SLICES", 8);
+  const slice = envInt("BENCH_INGEST_SLICE_SECONDS", 2);
   const { meanEventBytes } = batchBodies(1, s.batchSize);
-  log(`ingest: batches of ${s.batchSize} runs (~${Math.round(meanEventBytes)} bytes each), ${s.concurrency} ${s.client} loops ${s.placement === "inline" ? "in the bench process" : "in a child process"}, ${s.warmupSeconds} s warm-up + ${s.seconds} s`);
-  log("ingest: peer — raw better-sqlite3 inserts, no secondary indexes");
-  const raw = rawSqliteRate(s.seconds, s.batchSize, false);
-  log(`ingest: peer ${human(raw.rowsPerSec)} rows/s; now with Vigil's four indexes`);
-  const rawIdx = rawSqliteRate(Math.max(3, Math.round(s.seconds / 3)), s.batchSize, true);
-  log(`ingest: raw with indexes ${human(rawIdx.rowsPerSec)} rows/s; now the server`);
+  if (s.placement !== "inline") log("ingest: note: the interleaved measurement runs its load in the bench process (BENCH_INGEST_PLACEMENT applies to ingest-compare and the before-and-after rounds)");
+  log(`ingest: batches of ${s.batchSize} runs (~${Math.round(meanEventBytes)} bytes each), ${s.concurrency} ${s.client} loops in the bench process; Vigil and raw better-sqlite3 in alternating ${slice} s slices, ${rounds} rounds`);
+  const il = await interleaved(s, rounds, slice);
+  if (il.errors) log(`ingest: ${il.errors} errors, first: ${il.firstError}`);
   const before = await beforeAndAfter(s);
-  const ours = before ? before.oursMedianRun : await measureServer(s);
-  if (ours.errors) log(`ingest: ${ours.errors} errors, first: ${ours.firstError}`);
-  const ratio = ours.eventsPerSec / raw.rowsPerSec;
-  printTable(`ingest — events/s through POST /api/v1/ingest (batches of ${s.batchSize}, ${s.concurrency} clients, ${s.seconds} s${before ? `; ours is the median of ${before.rounds} rounds` : ""})`, [
-    { figure: "events/s (server count)", ours: human(ours.eventsPerSec), peer: human(raw.rowsPerSec) + " raw insert", ratio: round(ratio, 3).toFixed(3), goal: ">= 0.5 of raw", met: ratio >= 0.5 },
-    { figure: "events/s absolute", ours: human(ours.eventsPerSec), peer: "", ratio: "", goal: ">= 100k", met: ours.eventsPerSec >= 100_000 },
-    { figure: "raw insert + Vigil's indexes", ours: "", peer: human(rawIdx.rowsPerSec), ratio: round(ours.eventsPerSec / rawIdx.rowsPerSec, 3).toFixed(3), goal: "(context)" },
-    { figure: "server CPU (cores busy)", ours: round(ours.serverCores, 2).toFixed(2), peer: "", ratio: "", goal: "(context)" },
-    { figure: "load generator CPU (cores)", ours: round(ours.loadCores, 2).toFixed(2), peer: "", ratio: "", goal: "(context)" },
+  const ratios = il.rounds.map((r) => r.ratio);
+  const rng = (v: number[]) => `${round(Math.min(...v), 3)}–${round(Math.max(...v), 3)}`;
+  printTable(`ingest — events/s through POST /api/v1/ingest (batches of ${s.batchSize}, ${s.concurrency} clients; Vigil and raw insert in alternating ${slice} s slices, median of ${rounds} rounds)`, [
+    { figure: "events/s (server count) vs raw insert", ours: human(il.vigil), peer: human(il.raw) + " raw insert", ratio: round(il.ratio, 3).toFixed(3), goal: ">= 0.5 of raw", met: il.ratio >= 0.5 },
+    { figure: "  per-round ratios (range)", ours: "", peer: "", ratio: rng(ratios), goal: "(context)" },
+    { figure: "events/s absolute", ours: human(il.vigil), peer: "", ratio: "", goal: ">= 100k", met: il.vigil >= 100_000 },
+    { figure: "raw insert + Vigil's indexes", ours: "", peer: human(il.rawIndexed), ratio: round(il.vigil / il.rawIndexed, 3).toFixed(3), goal: "(context)" },
+    { figure: "server CPU (cores busy)", ours: round(il.serverCores, 2).toFixed(2), peer: "", ratio: "", goal: "(context)" },
+    { figure: "load generator CPU (cores)", ours: round(il.loadCores, 2).toFixed(2), peer: "", ratio: "", goal: "(context)" },
     ...(before ? before.rows : []),
   ]);
+  console.log(`per round (ratio = Vigil / raw): ${il.rounds.map((r, i) => `${i + 1}: ${human(r.vigil)} / ${human(r.raw)} = ${round(r.ratio, 3)} (${r.first} first)`).join("; ")}`);
   emit("ingest", {
     ...(before ? { before: before.json } : {}),
-    events_per_s: round(ours.eventsPerSec, 0),
-    acked_per_s: round(ours.ackedPerSec, 0),
-    raw_rows_per_s: round(raw.rowsPerSec, 0),
-    raw_tx_p50_ms: round(raw.txP50Ms, 3),
-    raw_indexed_rows_per_s: round(rawIdx.rowsPerSec, 0),
-    ratio: round(ratio, 4),
+    events_per_s: round(il.vigil, 0),
+    acked_per_s: round(il.ackedPerSec, 0),
+    raw_rows_per_s: round(il.raw, 0),
+    raw_tx_p50_ms: round(il.rawTxP50Ms, 3),
+    raw_indexed_rows_per_s: round(il.rawIndexed, 0),
+    ratio: round(il.ratio, 4),
+    rounds: il.rounds.map((r) => ({ first: r.first, events_per_s: round(r.vigil, 0), raw_rows_per_s: round(r.raw, 0), raw_indexed_rows_per_s: round(r.rawIndexed, 0), ratio: round(r.ratio, 4), server_cores: round(r.serverCores, 3) })),
     goal_ratio: 0.5,
     goal_events_per_s: 100_000,
-    server_cores: round(ours.serverCores, 3),
-    load_cores: round(ours.loadCores, 3),
-    health_read_ms: ours.healthMs.map((x) => round(x, 1)),
-    errors: ours.errors,
+    server_cores: round(il.serverCores, 3),
+    load_cores: round(il.loadCores, 3),
+    errors: il.errors,
     mean_event_bytes: Math.round(meanEventBytes),
-    settings: s,
+    settings: { ...s, slices: rounds, slice_seconds: slice },
   });
 }
 

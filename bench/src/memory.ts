@@ -1,15 +1,17 @@
 /**
- * Memory bench: RSS growth of a server per million run events stored in the 24 h window
- * (timestamps spread over the last 24 h, 5 agents × 3 models × 2 routes), ingested over HTTP and
- * read after a full GC at every million. A control run sends the same number of events into a
- * single minute, which separates what the ingest machinery itself leaves resident (allocator and
- * V8 high-water marks) from what the 24 h of rollup buckets hold. The peer figure is the raw
- * JSON those events carry, i.e. what a monitor keeping events in memory would need at least.
+ * Memory bench: RSS growth of a server per million distinct run events stored in the 24 h window
+ * (each with its own id, a timestamp uniform over the last 24 h and its own log-normal latency,
+ * spread over `BENCH_MEMORY_SERIES` series), ingested over HTTP and read after a full GC at every
+ * step; each step's growth is reported on its own, so a step that adds memory shows. A control run
+ * sends one step of events into a single minute, which separates what the ingest machinery itself
+ * leaves resident (allocator and V8 high-water marks) from what the 24 h of rollup buckets hold.
+ * The peer figure is the raw JSON those events carry, i.e. what a monitor keeping events in memory
+ * would need at least.
  */
 import { fork } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { AGENTS, MODELS, ROUTES, emit, envInt, human, log, printTable, procRssBytes, rng, round, runBody, sleep, tempDir } from "./common.js";
-import { startLoad } from "./load.js";
+import { emit, envInt, human, log, printTable, procRssBytes, round, sleep, tempDir } from "./common.js";
+import { distinctBatch, sendDistinct, seriesSpec, type SeriesSpec } from "./series.js";
 
 const GC_SERVER = fileURLToPath(new URL("./gc-server.js", import.meta.url));
 const MB = 1024 * 1024;
@@ -33,28 +35,8 @@ interface Point {
   seconds: number;
 }
 
-/** Batch bodies whose events carry timestamps spread at random over the last `spanMs` (at most ~24 h). */
-function spreadBodies(count: number, batchSize: number, now: number, spanMs: number): { bodies: Buffer[]; meanEventBytes: number } {
-  const r = rng(23);
-  const from = now - Math.min(spanMs, 24 * HOUR - 30 * 60_000);
-  const bodies: Buffer[] = [];
-  let bytes = 0;
-  let n = 0;
-  for (let b = 0; b < count; b++) {
-    const parts: string[] = [];
-    for (let i = 0; i < batchSize; i++) {
-      const ts = Math.floor(from + r() * (now - 1000 - from));
-      const part = JSON.stringify({ type: "run", timestamp: ts, body: runBody(r, n++, { agents: AGENTS, models: MODELS, routes: ROUTES, tenants: ["acme"] }) });
-      bytes += Buffer.byteLength(part);
-      parts.push(part);
-    }
-    bodies.push(Buffer.from(`{"events":[${parts.join(",")}]}`));
-  }
-  return { bodies, meanEventBytes: bytes / n };
-}
-
 /** Starts a fresh server child, ingests `total` events over `spanMs` measuring every `step`, and stops it. */
-async function phase(label: string, spanMs: number, total: number, step: number): Promise<{ base: Memory; points: Point[]; meanEventBytes: number }> {
+async function phase(label: string, spec: SeriesSpec, spanMs: number, total: number, step: number): Promise<{ base: Memory; points: Point[]; meanEventBytes: number }> {
   const { dir, cleanup } = tempDir("vigil-bench-memory-");
   const child = fork(GC_SERVER, [dir], { execArgv: ["--expose-gc"], stdio: ["ignore", "inherit", "inherit", "ipc"] });
   const waiters: ((m: any) => void)[] = [];
@@ -69,22 +51,26 @@ async function phase(label: string, spanMs: number, total: number, step: number)
   };
   try {
     const { url } = await next();
-    const { bodies, meanEventBytes } = spreadBodies(64, 500, Date.now(), spanMs);
+    const sample = distinctBatch(spec, 0, 1000, 0, 1, "m3m0");
+    // The request wrapper (`{"events":[` … `]}`) and the 999 commas are not event bytes.
+    const meanEventBytes = (sample.length - 13 - 999) / 1000;
     await sleep(500);
     const base = await measure();
     if (!base.gc) log("memory: note: gc() not exposed in the server child; figures include garbage");
     log(`memory[${label}]: baseline RSS ${round(base.rss / MB, 1)} MB; ingesting ${human(total)} events over ${round(spanMs / 60_000, 0)} min, measuring every ${human(step)}`);
     const points: Point[] = [];
     let acked = 0;
-    while (acked < total) {
-      const goal = Math.min(total, acked + step);
-      const t0 = performance.now();
-      const load = startLoad({ url, bodies, concurrency: 4, client: "http" });
-      while (load.stats().acked + acked < goal) await sleep(20);
-      const st = await load.stop();
+    let sent = 0;
+    while (sent < total) {
+      const count = Math.min(step, total - sent);
+      // Timestamps over the span ending now (at most ~24 h, so none leaves the window during the run).
+      const now = Date.now();
+      const from = now - Math.min(spanMs, 24 * HOUR - 30 * 60_000);
+      const st = await sendDistinct(url, { spec, first: sent, total: count, batch: 1000, concurrency: 2, from, to: now - 1000, tag: "m3m0" });
       if (st.errors) throw new Error(`memory: ingest errors: ${st.firstError}`);
+      sent += count;
       acked += st.acked;
-      const seconds = (performance.now() - t0) / 1000;
+      const seconds = st.ms / 1000;
       // Let the periodic rollup flush (every 5 s) persist and release the dirty list before reading.
       await sleep(6000);
       const mem = await measure();
@@ -107,29 +93,36 @@ export async function memory(): Promise<void> {
   const total = envInt("BENCH_MEMORY_EVENTS", 2_000_000);
   const step = Math.min(total, envInt("BENCH_MEMORY_STEP", 1_000_000));
   const spanMs = envInt("BENCH_MEMORY_SPAN_MINUTES", 24 * 60) * 60_000;
-  const main = await phase("24h", spanMs, total, step);
-  const control = process.env.BENCH_MEMORY_CONTROL === "0" ? null : await phase("1min", 60_000, step, step);
+  const spec = seriesSpec(envInt("BENCH_MEMORY_SERIES", 30));
+  const main = await phase("24h", spec, spanMs, total, step);
+  const control = process.env.BENCH_MEMORY_CONTROL === "0" ? null : await phase("1min", spec, 60_000, step, step);
 
   const { base, points, meanEventBytes } = main;
   const last = points[points.length - 1]!;
-  const first = points[0]!;
   const perMillion = mb(last.mem.rss - base.rss) / (last.events / 1e6);
-  const marginal = points.length > 1 ? mb(last.mem.rss - first.mem.rss) / ((last.events - first.events) / 1e6) : null;
   const jsPerMillion = mb(last.mem.heapUsed + last.mem.external - base.heapUsed - base.external) / (last.events / 1e6);
   const rawPerMillion = (meanEventBytes * 1e6) / MB;
+  // Each step on its own: what the events of that step added, per million of them.
+  const steps = points.map((p, i) => {
+    const prev = i === 0 ? { events: 0, mem: base } : points[i - 1]!;
+    const millions = (p.events - prev.events) / 1e6;
+    return { from: prev.events, to: p.events, rss: mb(p.mem.rss - prev.mem.rss) / millions, js: mb(p.mem.heapUsed + p.mem.external - prev.mem.heapUsed - prev.mem.external) / millions };
+  });
   const ctl = control ? { rss: mb(control.points[0]!.mem.rss - control.base.rss), events: control.points[0]!.events } : null;
-  printTable(`memory — server RSS growth per million events in the 24 h window (${human(last.events)} ingested, after GC)`, [
+  printTable(`memory — server RSS growth per million distinct events in the 24 h window (${spec.series} series, ${human(last.events)} ingested, after GC)`, [
     { figure: `RSS MB per million (0 → ${human(last.events)})`, ours: `${round(perMillion, 1)} MB`, peer: `${round(rawPerMillion, 0)} MB raw JSON`, ratio: round(perMillion / rawPerMillion, 3).toFixed(3), goal: "< 50 MB", met: perMillion < 50 },
-    { figure: `RSS MB per million (${human(first.events)} → ${human(last.events)})`, ours: marginal === null ? "n/a" : `${round(marginal, 1)} MB`, peer: "", ratio: "", goal: "< 50 MB", met: marginal === null ? null : marginal < 50 },
-    { figure: "heap + external MB per million", ours: `${round(jsPerMillion, 1)} MB`, peer: "", ratio: "", goal: "(context)" },
+    ...steps.map((x) => ({ figure: `RSS MB per million, ${human(x.from)} → ${human(x.to)} alone`, ours: `${round(x.rss, 1)} MB`, peer: `${round(rawPerMillion, 0)} MB raw JSON`, ratio: round(x.rss / rawPerMillion, 3).toFixed(3), goal: "< 50 MB", met: x.rss < 50 })),
+    ...steps.map((x) => ({ figure: `(context) heap + external MB per million, ${human(x.from)} → ${human(x.to)}`, ours: `${round(x.js, 1)} MB`, peer: "", ratio: "", goal: "" })),
+    { figure: "heap + external MB per million (all)", ours: `${round(jsPerMillion, 1)} MB`, peer: "", ratio: "", goal: "(context)" },
     { figure: `control: RSS growth, ${human(ctl?.events ?? 0)} in 1 min`, ours: ctl ? `${round(ctl.rss, 1)} MB` : "skipped", peer: "", ratio: "", goal: "(context)" },
     { figure: "RSS before / after", ours: `${round(mb(base.rss), 0)} / ${round(mb(last.mem.rss), 0)} MB`, peer: "", ratio: "", goal: "(context)" },
   ]);
   const pt = (p: Point) => ({ events: p.events, rss_mb: mb(p.mem.rss), heap_used_mb: mb(p.mem.heapUsed), heap_total_mb: mb(p.mem.heapTotal), external_mb: mb(p.mem.external), buckets: p.mem.buckets, ingest_s: round(p.seconds, 1) });
   emit("memory", {
     events: last.events,
+    series: spec.series,
     rss_mb_per_million: round(perMillion, 2),
-    rss_mb_per_million_after_first: marginal === null ? null : round(marginal, 2),
+    rss_mb_per_million_by_step: steps.map((x) => ({ from: x.from, to: x.to, rss_mb_per_million: round(x.rss, 2), heap_external_mb_per_million: round(x.js, 2) })),
     heap_external_mb_per_million: round(jsPerMillion, 2),
     raw_json_mb_per_million: round(rawPerMillion, 1),
     goal_mb_per_million: 50,

@@ -1,10 +1,13 @@
 /**
  * SDK bench: the cost on the caller's thread of `vigil.recordRun({...})` beside prom-client's
  * `Histogram.observe` with two labels, measured in alternating chunks of 50,000 calls in one run.
- * After each chunk the client flushes to a local sink (not timed in the per-call figure, but
- * reported apart as the amortised cost of serialising and sending in the background).
+ * After each chunk the client flushes what it queued to a sink in another process; the headline
+ * figure is the time the caller's event loop was busy for the chunk and its flush (record, then
+ * serialise and send, all on the same thread), per call. recordRun alone is shown for context.
  */
-import { createServer, type Server } from "node:http";
+import { fork } from "node:child_process";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
 import { Histogram, Registry } from "prom-client";
 import { Vigil } from "@vigil/sdk";
 import { AGENTS, MODELS, ROUTES, TENANTS, emit, envInt, log, printTable, rng, round, summary } from "./common.js";
@@ -12,19 +15,23 @@ import { AGENTS, MODELS, ROUTES, TENANTS, emit, envInt, log, printTable, rng, ro
 /** Inputs are drawn from pools of this size (a power of two, indexed with a mask). */
 const POOL = 1024;
 
-/** A local HTTP sink that reads each batch and answers like a server that stored it. */
-async function startSink(): Promise<{ server: Server; url: string; received: () => number }> {
-  let bytes = 0;
-  const server = createServer((req, res) => {
-    req.on("data", (c: Buffer) => (bytes += c.length));
-    req.on("end", () => {
-      res.writeHead(207, { "content-type": "application/json" });
-      res.end('{"successes":[],"errors":[]}');
-    });
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as { port: number }).port;
-  return { server, url: `http://127.0.0.1:${port}`, received: () => bytes };
+const SINK = fileURLToPath(new URL("./sdk-sink.js", import.meta.url));
+
+/** Starts the sink child; `stop` resolves with the bytes it received. */
+async function startSink(): Promise<{ url: string; stop: () => Promise<number> }> {
+  const child = fork(SINK, [], { stdio: ["ignore", "inherit", "inherit", "ipc"] });
+  const waiters: ((m: any) => void)[] = [];
+  child.on("message", (m) => waiters.shift()?.(m));
+  const next = () => new Promise<any>((resolve) => waiters.push(resolve));
+  const { port } = await next();
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      const p = next();
+      child.send({ cmd: "stop" });
+      return ((await p) as { bytes: number }).bytes;
+    },
+  };
 }
 
 /** Runs the SDK bench and prints its table and BENCH line. */
@@ -80,11 +87,12 @@ export async function sdk(): Promise<void> {
   log(`sdk: ${warmup} warm-up + ${chunks} measured chunks of ${chunk} calls each, alternating`);
   for (let c = 0; c < warmup + chunks; c++) {
     const base = c * chunk;
-    const t0 = performance.now();
+    const e0 = performance.eventLoopUtilization();
     const ns = recordChunk(base);
     // Serialising and posting what the chunk queued: work the SDK does later on the same thread.
+    // Event-loop busy time counts it and leaves out the wait for the sink's answers.
     await vigil.flush();
-    const allIn = ((performance.now() - t0) * 1e6) / chunk;
+    const allIn = (performance.eventLoopUtilization(e0).active * 1e6) / chunk;
     const nsObs = observeChunk(base);
     if (c >= warmup) {
       rec.push(ns);
@@ -94,21 +102,22 @@ export async function sdk(): Promise<void> {
   }
   const stats = vigil.stats();
   await vigil.shutdown();
-  await new Promise<void>((resolve) => sink.server.close(() => resolve()));
+  const received = await sink.stop();
   const a = summary(rec);
   const all = summary(recAll);
   const b = summary(obs);
-  const ratio = a.median / b.median;
+  const ratio = all.median / b.median;
   printTable(`sdk — ns per call on the caller's thread (median of ${chunks} chunks of ${chunk})`, [
-    { figure: "recordRun (10 fields) vs observe (2 labels)", ours: `${round(a.median, 0)} ns`, peer: `${round(b.median, 0)} ns`, ratio: round(ratio, 2).toFixed(2), goal: "<= 1x", met: ratio <= 1 },
-    { figure: "  p95 chunk", ours: `${round(a.p95, 0)} ns`, peer: `${round(b.p95, 0)} ns`, ratio: round(a.p95 / b.p95, 2).toFixed(2), goal: "(context)" },
-    { figure: "recordRun + its share of flush", ours: `${round(all.median, 0)} ns`, peer: `${round(b.median, 0)} ns`, ratio: round(all.median / b.median, 2).toFixed(2), goal: "(context)" },
+    { figure: "recordRun + its share of the flush vs observe", ours: `${round(all.median, 0)} ns`, peer: `${round(b.median, 0)} ns`, ratio: round(ratio, 2).toFixed(2), goal: "<= 1x", met: ratio <= 1 },
+    { figure: "  p95 chunk", ours: `${round(all.p95, 0)} ns`, peer: `${round(b.p95, 0)} ns`, ratio: round(all.p95 / b.p95, 2).toFixed(2), goal: "(context)" },
+    { figure: "(context) recordRun alone (10 fields)", ours: `${round(a.median, 0)} ns`, peer: `${round(b.median, 0)} ns`, ratio: round(a.median / b.median, 2).toFixed(2), goal: "" },
+    { figure: "(context) the flush's share alone", ours: `${round(all.median - a.median, 0)} ns`, peer: "", ratio: "", goal: "" },
   ]);
   if (stats.dropped || stats.rejected) log(`sdk: note: dropped ${stats.dropped}, rejected ${stats.rejected}`);
   emit("sdk", {
+    record_run_with_flush_busy_ns: round(all.median, 1),
     record_run_ns: round(a.median, 1),
     record_run_p95_ns: round(a.p95, 1),
-    record_run_with_flush_ns: round(all.median, 1),
     observe_ns: round(b.median, 1),
     observe_p95_ns: round(b.p95, 1),
     ratio: round(ratio, 3),
@@ -117,6 +126,6 @@ export async function sdk(): Promise<void> {
     dropped: stats.dropped,
     chunk,
     chunks,
-    bytes_sent: sink.received(),
+    bytes_sent: received,
   });
 }
