@@ -432,6 +432,15 @@ export class RollupIndex {
       overflow: { ...r.overflow },
     };
   }
+
+  /**
+   * The slice of a tier ("f": the 10-second slices) that starts at `start`, or undefined. For
+   * readers that keep their own running totals over slices (the alert engine's window aggregates):
+   * read it, never change it; its `version` says whether it changed since last read.
+   */
+  sliceAt(tier: Tier | "f", start: number): Slice | undefined {
+    return tier === "f" ? this.fine.get(start) : this.tiers[tier].get(start);
+  }
 }
 
 /**
