@@ -135,6 +135,8 @@ export interface GroupMetrics {
   metrics: Metrics;
   scores: AgentScores;
   health_score: number | null;
+  /** Present (true) on the group `other` when it holds values folded past the cardinality limit. */
+  other?: true;
 }
 
 /** Answer element of `GET /api/v1/metrics/agents`. */
@@ -165,4 +167,34 @@ export interface TimeseriesResponse {
   step_ms: number;
   window: WindowRange;
   series: { labels: Record<string, string>; points: [number, number | null][] }[];
+}
+
+/** The rollup dimensions, as named in filters and groupings. */
+export type RollupDimension = "agent_name" | "model" | "route" | "tenant_id" | "mode";
+
+/**
+ * How close the rollups are to their cardinality ceiling (`rollups` in `GET /api/v1/health/detailed`):
+ * distinct dimension sets and values held, the configured limits, and the events whose rollups were
+ * folded into the value `other` since this instance started (by the dimension that was full, or
+ * `series` when the dimension-set limit was reached). The events themselves are stored whole.
+ */
+export interface RollupCardinality {
+  series: number;
+  max_series: number;
+  values: Record<RollupDimension, number>;
+  max_values_per_dimension: number;
+  folded_events: Record<RollupDimension | "series", number>;
+}
+
+/**
+ * Said by a listing or grouped answer when its dimension has reached its limit: values beyond it
+ * are folded into the group `other` (marked `"other": true`), so that group's figures include them.
+ */
+export interface OverflowNote {
+  dimension: RollupDimension;
+  /** The group the folded values are counted under. */
+  value: "other";
+  max_values_per_dimension: number;
+  /** Events folded into `other` for this dimension since the instance started. */
+  folded_events: number;
 }

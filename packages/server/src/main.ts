@@ -100,7 +100,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   const rollups = new RollupService({
     events: storage.events,
     rollups: storage.rollups,
-    horizons: { minuteMs: cfg.minuteRollupsMs, hourMs: cfg.hourRollupsMs },
+    horizons: { minuteMs: cfg.minuteRollupsMs, hourMs: cfg.hourRollupsMs, limits: cfg.cardinality },
     eventRetentionMs: cfg.eventRetentionMs,
     now,
     follow: storage.shared,
@@ -137,6 +137,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
           connections: () => storage.connections(),
           httpConnections: () => openConnections,
           routes: () => routeService?.metrics() ?? { routes: [], switches: {} },
+          rollups: () => rollups.index.cardinality(),
         },
       })
     : null;

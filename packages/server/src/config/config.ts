@@ -3,6 +3,7 @@
  * command-line flags, environment (VIGIL_*), the YAML config file, defaults.
  */
 import { readFileSync } from "node:fs";
+import { DEFAULT_LIMITS, type CardinalityLimits } from "../core/series-registry.js";
 import { Ajv, type ErrorObject } from "ajv";
 import { Type, type Static } from "@sinclair/typebox";
 import { parse as parseYaml } from "yaml";
@@ -62,7 +63,16 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    rollups: Type.Optional(Type.Object({ flush_interval: Type.Optional(Duration) }, { additionalProperties: false })),
+    rollups: Type.Optional(
+      Type.Object(
+        {
+          flush_interval: Type.Optional(Duration),
+          max_values_per_dimension: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000 })),
+          max_series: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
     cluster: Type.Optional(
       Type.Object({ follow_interval: Type.Optional(Duration), leader_check_interval: Type.Optional(Duration) }, { additionalProperties: false }),
     ),
@@ -194,6 +204,8 @@ export interface Config {
   minuteRollupsMs: number;
   hourRollupsMs: number;
   flushIntervalMs: number;
+  /** Cardinality ceiling of the rollups: distinct values per dimension and dimension sets, beyond which rollups fold into `other`. */
+  cardinality: CardinalityLimits;
   apiKeys: ApiKey[];
   thresholds: ConfigFile["thresholds"];
   prices: NonNullable<ConfigFile["prices"]>;
@@ -331,6 +343,7 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     minuteRollupsMs: dur(file.retention?.minute_rollups ?? DEFAULTS.minuteRollups, "retention.minute_rollups"),
     hourRollupsMs: dur(file.retention?.hour_rollups ?? DEFAULTS.hourRollups, "retention.hour_rollups"),
     flushIntervalMs: dur(file.rollups?.flush_interval ?? DEFAULTS.flushInterval, "rollups.flush_interval"),
+    cardinality: { valuesPerDimension: file.rollups?.max_values_per_dimension ?? DEFAULT_LIMITS.valuesPerDimension, series: file.rollups?.max_series ?? DEFAULT_LIMITS.series },
     apiKeys: keys,
     thresholds: file.thresholds,
     prices: file.prices ?? [],

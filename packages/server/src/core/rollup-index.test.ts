@@ -80,4 +80,15 @@ describe("RollupIndex", () => {
     assert.equal(idx.fineCovers(now - 30_000, now + 16 * MINUTE), false);
     assert.equal(idx.query(now - 30_000, now, now + 16 * MINUTE, {}, [], true).size, 1, "minute buckets still answer after the fine slices are pruned");
   });
+
+  it("keeps a backfill older than the minute horizon in the hour tier only, and answers it from there", () => {
+    const idx = new RollupIndex(H, () => now);
+    for (let d = 3; d <= 30; d++) for (let k = 0; k < 10; k++) idx.fold(run(now - d * 24 * HOUR + k * MINUTE, "a", 10 + k));
+    assert.equal(idx.size().minute, 0, "no minute bucket older than the 48 h horizon is held");
+    assert.equal(idx.size().hour, 28 * 2, "one hour bucket per day: the series and the total");
+    idx.fold(run(now - HOUR, "a", 10));
+    assert.equal(idx.size().minute, 2, "recent events still get minute buckets");
+    assert.equal(metricsOf(idx.query(now - 31 * 24 * HOUR, now, now).get("")!.bucket, 31 * 24 * 60).total_tasks, 28 * 10 + 1);
+    assert.equal(metricsOf(idx.query(now - 31 * 24 * HOUR, now, now, { agent_name: "a" }).get("")!.bucket, 31 * 24 * 60).total_tasks, 28 * 10 + 1);
+  });
 });

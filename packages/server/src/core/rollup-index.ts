@@ -11,12 +11,13 @@
  * and the current minute. Spans older than the minute horizon are answered from hour buckets,
  * so a window reaching back further than the minute horizon is resolved to whole hours at its start.
  */
+import type { OverflowNote, RollupCardinality } from "@vigil/contract";
 import { Bucket, F } from "./bucket.js";
 import { EventDelta } from "./event-delta.js";
 import { FINE_HORIZON, FINE_SLICE, finePlan, HOUR, MINUTE, minuteFloorOf, slicePlan, type Tier } from "./rollup-plan.js";
 import { Slice } from "./rollup-slice.js";
 import { activityOf } from "./metrics.js";
-import { DEFAULT_LIMITS, SEP, SeriesRegistry, type CardinalityLimits, type OverflowCounts } from "./series-registry.js";
+import { DEFAULT_LIMITS, OVERFLOW_VALUE, SEP, SeriesRegistry, type CardinalityLimits } from "./series-registry.js";
 import { drain, type Stepped } from "./stepped.js";
 import type { Dimension, Dims, StoredEvent } from "./stored-event.js";
 
@@ -422,15 +423,29 @@ export class RollupIndex {
     return { minute: count(this.tiers.m), hour: count(this.tiers.h) };
   }
 
-  /** Series and distinct values held, and the events folded into `other` since start. */
-  cardinality(): { series: number; values: Record<Dimension, number>; limits: CardinalityLimits; overflow: OverflowCounts } {
+  /** Series and distinct values held, the limits, and the events folded into `other` since start. */
+  cardinality(): RollupCardinality {
     const r = this.series;
+    const limits = r.cardinalityLimits();
     return {
       series: r.size(),
+      max_series: limits.series,
       values: { agent_name: r.valueCount("agent_name"), model: r.valueCount("model"), route: r.valueCount("route"), tenant_id: r.valueCount("tenant_id"), mode: r.valueCount("mode") },
-      limits: r.cardinalityLimits(),
-      overflow: { ...r.overflow },
+      max_values_per_dimension: limits.valuesPerDimension,
+      folded_events: { ...r.overflow },
     };
+  }
+
+  /**
+   * Whether the groups of `dim` include folded values: the dimension is at its limit or dimension
+   * sets have been folded, and a group `other` exists. Null otherwise.
+   */
+  overflowOf(dim: Dimension): OverflowNote | null {
+    const r = this.series;
+    const limits = r.cardinalityLimits();
+    const full = r.valueCount(dim) >= limits.valuesPerDimension || r.size() >= limits.series || r.overflow[dim] > 0 || r.overflow.series > 0;
+    if (!full || r.matching({ [dim]: OVERFLOW_VALUE }).length === 0) return null;
+    return { dimension: dim, value: OVERFLOW_VALUE, max_values_per_dimension: limits.valuesPerDimension, folded_events: r.overflow[dim] + r.overflow.series };
   }
 
   /**

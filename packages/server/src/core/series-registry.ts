@@ -36,6 +36,13 @@ export type OverflowCounts = Record<Dimension | "series", number>;
  * that usually have the most values first, so model and mode figures stay exact the longest.
  */
 const YIELD_ORDER: readonly Dimension[] = ["tenant_id", "agent_name", "route", "mode", "model"];
+/** The dimensions a dimension set past the series limit gives up first. */
+const FIRST_TO_YIELD: readonly Dimension[] = ["tenant_id", "agent_name"];
+
+/** Dimension sets past the limit that may still be created to hold folded ones (a tenth of the limit). */
+export function reserveOf(limit: number): number {
+  return Math.max(1, Math.ceil(limit / 10));
+}
 
 /** Builds the key of a dimension set (a Dims object or an event body: non-string values count as absent). */
 export function dimsKey(d: Readonly<Record<string, unknown>>): string {
@@ -105,19 +112,28 @@ export class SeriesRegistry {
     return this.idFor(foldedKey, dims);
   }
 
-  /** Folds a new series past the series limit: `other` in place of dimensions, in YIELD_ORDER, until an existing series matches. */
+  /**
+   * Folds a new series past the series limit. First into the set with `other` for its tenant and
+   * agent (the dimensions that usually explode), created if needed within a reserve of a tenth of
+   * the limit; once the reserve is used, into the first existing set with `other` in place of more
+   * dimensions (route, mode, then model), and last into the set with `other` everywhere. So the
+   * ceiling is the limit plus the reserve plus one.
+   */
   private coarser(dims: Dims): number {
     this.overflow.series++;
     const d: Dims = { ...dims };
+    for (const y of FIRST_TO_YIELD) if (d[y] !== undefined) d[y] = OVERFLOW_VALUE;
     let key = dimsKey(d);
+    const first = this.byKey.get(key);
+    if (first !== undefined) return first;
+    if (this.live < this.limits.series + reserveOf(this.limits.series)) return this.idFor(key, d);
     for (const y of YIELD_ORDER) {
-      if (d[y] === undefined) continue;
+      if (d[y] === undefined || d[y] === OVERFLOW_VALUE) continue;
       d[y] = OVERFLOW_VALUE;
       key = dimsKey(d);
       const id = this.byKey.get(key);
       if (id !== undefined) return id;
     }
-    // Nothing coarser exists yet: one all-`other` series (the ceiling is the limit plus one).
     return this.idFor(key, d);
   }
 

@@ -6,6 +6,7 @@
  * and a few additions, so ingest barely notices. Counters live in memory and restart from zero
  * with the process, which `rate()` handles; each instance counts the events it ingested.
  */
+import type { RollupCardinality } from "@vigil/contract";
 import { Registry, collectDefaultMetrics } from "prom-client";
 import { EVENT_TYPES } from "@vigil/contract";
 import type { StoredEvent } from "../core/stored-event.js";
@@ -62,6 +63,8 @@ export interface ExpositionSources {
   httpConnections?(): number;
   /** Each route's state and active model, and route decisions by trigger since the start. */
   routes?(): { routes: { route: string; state: string; active: string }[]; switches: Record<string, number> };
+  /** The rollups' cardinality: series and values held, limits, events folded into `other`. */
+  rollups?(): RollupCardinality;
 }
 
 /** Exposition options. */
@@ -408,6 +411,13 @@ export class Exposition {
     const now = (this.opts.now ?? Date.now)();
     writeSamples(out, "vigil_start_time_seconds", "When this Vigil process started, in seconds since the epoch.", "gauge", started === undefined ? [] : [{ value: started / 1000 }]);
     writeSamples(out, "vigil_uptime_seconds", "Seconds since this Vigil process started.", "gauge", started === undefined ? [] : [{ value: Math.max(0, (now - started) / 1000) }]);
+    const card = src.rollups?.();
+    const dims = card ? (Object.keys(card.values) as (keyof RollupCardinality["values"])[]) : [];
+    writeSamples(out, "vigil_rollup_series", "Dimension sets (agent, model, route, tenant, mode) the rollups hold.", "gauge", card ? [{ value: card.series }] : []);
+    writeSamples(out, "vigil_rollup_series_limit", "Dimension sets the rollups keep before folding new ones into other (rollups.max_series).", "gauge", card ? [{ value: card.max_series }] : []);
+    writeSamples(out, "vigil_rollup_dimension_values", "Distinct values of each rollup dimension held.", "gauge", card ? dims.map((d) => ({ labels: { dimension: d }, value: card.values[d] })) : []);
+    writeSamples(out, "vigil_rollup_dimension_values_limit", "Distinct values a rollup dimension keeps before folding new ones into other (rollups.max_values_per_dimension).", "gauge", card ? [{ value: card.max_values_per_dimension }] : []);
+    writeSamples(out, "vigil_rollup_folded_events_total", "Events whose rollups were folded into other since start, by the limit reached (a dimension, or series).", "counter", card ? Object.entries(card.folded_events).map(([cause, value]) => ({ labels: { cause }, value })) : []);
     const stats = this.seriesStats();
     writeSamples(out, "vigil_exposition_series", "Label combinations kept per family group of /metrics.", "gauge", stats.map((s) => ({ labels: { group: s.group }, value: s.series })));
     writeSamples(out, "vigil_exposition_series_limit", "Label combinations a family group keeps before folding new ones into other.", "gauge", stats.map((s) => ({ labels: { group: s.group }, value: s.limit })));

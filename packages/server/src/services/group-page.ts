@@ -4,7 +4,7 @@
  * of the last group shown, so the next page starts after it even when groups come and go between
  * requests.
  */
-import type { Metrics } from "@vigil/contract";
+import type { Metrics, OverflowNote } from "@vigil/contract";
 import type { Bucket } from "../core/bucket.js";
 import { VigilError } from "../core/errors.js";
 import { activityOf, metricsOf } from "../core/metrics.js";
@@ -36,6 +36,8 @@ export interface Page<T> {
   total_count: number;
   /** Pass as `cursor` to get the next page; null on the last page. */
   next_cursor: string | null;
+  /** Set when the listed dimension is at its cardinality limit (see `OverflowNote`). */
+  overflow?: OverflowNote;
 }
 
 /** A group ready to be ordered. */

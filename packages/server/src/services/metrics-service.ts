@@ -2,7 +2,7 @@
  * Read side: metrics for any window, per group (agent, model, route, tenant), timeseries,
  * health, and the report with trends and recommendations — all answered from the rollups.
  */
-import type { AgentMetrics, GroupMetrics, HealthResponse, Metrics, TimeseriesResponse } from "@vigil/contract";
+import type { AgentMetrics, GroupMetrics, HealthResponse, Metrics, OverflowNote, TimeseriesResponse } from "@vigil/contract";
 import { agentScores } from "../core/agent-scores.js";
 import { Bucket, F } from "../core/bucket.js";
 import { healthBand, healthScore, healthStatus } from "../core/health-score.js";
@@ -144,14 +144,15 @@ export class MetricsService {
     // Ranked by a sum: merge the page's groups now, reading only their series.
     const merged = chosen.some((c) => c.bucket === undefined) && keys.size ? yield* this.deps.index.scan(w.from, w.to, w.to, filter, [dim], false, { dim, values: keys }) : null;
     const routes = dim === "agent_name" && keys.size ? yield* this.primaryRoutes(w, filter, keys) : null;
+    const overflow = this.deps.index.overflowOf(dim);
     const items: GroupEntry[] = [];
     for (const c of chosen) {
       const bucket = c.bucket ?? merged?.get(c.key)?.bucket ?? new Bucket();
-      items.push({ key: c.key, ...this.describeGroup(bucket, w, routes?.get(c.key) ?? null) });
+      items.push({ key: c.key, ...this.describeGroup(bucket, w, routes?.get(c.key) ?? null), ...(overflow && c.key === overflow.value ? { other: true as const } : {}) });
       if (tick()) yield;
     }
     const last = chosen[chosen.length - 1];
-    return { items, total_count: total, next_cursor: more && last ? encodeCursor(page.sort, order, last) : null };
+    return { items, total_count: total, next_cursor: more && last ? encodeCursor(page.sort, order, last) : null, ...(overflow ? { overflow } : {}) };
   }
 
   /** The route each of `agents` ran most on in the window (for the specialization score), from one pass. */
@@ -274,7 +275,7 @@ export class MetricsService {
    * `GET /metrics/timeseries`: one point per step, per group and metric (see `timeseriesOf`); grouped,
    * only the `maxGroups` most active groups of the window get series.
    */
-  timeseries(metric: keyof Metrics | (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter = {}, maxGroups = Infinity): Stepped<TimeseriesResponse & { groups_total?: number }> {
+  timeseries(metric: keyof Metrics | (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter = {}, maxGroups = Infinity): Stepped<TimeseriesResponse & { groups_total?: number; overflow?: OverflowNote }> {
     return timeseriesOf(this.deps.index, Array.isArray(metric) ? metric : [metric], w, stepMs, groupBy, filter, maxGroups);
   }
 }

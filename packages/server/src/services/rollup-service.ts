@@ -8,6 +8,7 @@
  * event log, its own events and the other instances' alike, so all instances hold the same
  * rollups and answer the same figures. Only the leader persists rollups and enforces retention.
  */
+import type { RollupCardinality } from "@vigil/contract";
 import type { EventStore, Leadership, RollupStore } from "../core/ports.js";
 import { HOUR, MINUTE, RollupIndex, type RollupHorizons } from "../core/rollup-index.js";
 import type { StoredEvent } from "../core/stored-event.js";
@@ -209,9 +210,10 @@ export class RollupService {
   }
 
   /** State for operators. */
-  status(): { buckets: { minute: number; hour: number }; watermark: number; last_flush_at: number | null; last_flush_buckets: number; last_flush_error: string | null; following: { caught_up_at: number | null; error: string | null } | null } {
+  status(): { buckets: { minute: number; hour: number }; cardinality: RollupCardinality; watermark: number; last_flush_at: number | null; last_flush_buckets: number; last_flush_error: string | null; following: { caught_up_at: number | null; error: string | null } | null } {
     return {
       buckets: this.index.size(),
+      cardinality: this.index.cardinality(),
       watermark: this.index.watermark,
       last_flush_at: this.lastFlush.at || null,
       last_flush_buckets: this.lastFlush.buckets,

@@ -3,7 +3,7 @@
  * over the buckets; each series then carries its metric in `labels.metric`. Grouped, only the
  * `maxGroups` most active groups of the window get series, and `groups_total` says how many there were.
  */
-import type { Metrics, TimeseriesResponse } from "@vigil/contract";
+import type { Metrics, OverflowNote, TimeseriesResponse } from "@vigil/contract";
 import { metricsOf } from "../core/metrics.js";
 import { MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.js";
 import { ticker, type Stepped } from "../core/stepped.js";
@@ -21,7 +21,7 @@ const ISO = (ms: number) => new Date(ms).toISOString();
  * pass over the buckets; each series then carries its metric in `labels.metric`. Grouped, only
  * the `maxGroups` most active groups of the window get series (`groups_total` says how many there were).
  */
-export function* timeseriesOf(index: Pick<RollupIndex, "scan" | "rank">, names: readonly (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter, maxGroups: number): Stepped<TimeseriesResponse & { groups_total?: number }> {
+export function* timeseriesOf(index: Pick<RollupIndex, "scan" | "rank" | "overflowOf">, names: readonly (keyof Metrics)[], w: Window, stepMs: number, groupBy: Dimension | null, filter: DimFilter, maxGroups: number): Stepped<TimeseriesResponse & { groups_total?: number; overflow?: OverflowNote }> {
   const several = names.length > 1;
   const start = w.from - (w.from % stepMs);
   let chosen: Set<string> | null = null;
@@ -31,6 +31,7 @@ export function* timeseriesOf(index: Pick<RollupIndex, "scan" | "rank">, names: 
     chosen = new Set(page.keys);
     groupsTotal = page.total;
   }
+  const overflow = groupBy ? index.overflowOf(groupBy) : null;
   const series = new Map<string, { labels: Record<string, string>; points: [number, number | null][] }>();
   const steps: number[] = [];
   for (let t = start; t < w.to; t += stepMs) steps.push(t);
@@ -56,7 +57,7 @@ export function* timeseriesOf(index: Pick<RollupIndex, "scan" | "rank">, names: 
       }
     }
   }
-  return { metric: names.join(","), step_ms: stepMs, window: { start: ISO(w.from), end: ISO(w.to) }, series: [...series.values()], ...(groupsTotal !== undefined ? { groups_total: groupsTotal } : {}) };
+  return { metric: names.join(","), step_ms: stepMs, window: { start: ISO(w.from), end: ISO(w.to) }, series: [...series.values()], ...(groupsTotal !== undefined ? { groups_total: groupsTotal } : {}), ...(overflow ? { overflow } : {}) };
 }
 
 /** The `limit` most active values of `dim` in the window, and how many there were (a sum per bucket, no merging). */

@@ -50,7 +50,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
       const q = req.query;
       const w = metrics.window(windowMs(q));
       const page = await runner.run(metrics.groups(dim, w, dimFilter(q), pageQuery(q, sortable)), `${path} listing`);
-      return { [key]: page.items.map(({ key: k, ...g }) => ({ [dim]: k, ...g })), total_count: page.total_count, next_cursor: page.next_cursor, window: iso(w) };
+      return { [key]: page.items.map(({ key: k, ...g }) => ({ [dim]: k, ...g })), total_count: page.total_count, next_cursor: page.next_cursor, ...(page.overflow ? { overflow: page.overflow } : {}), window: iso(w) };
     });
     app.get<Q & { Params: { name: string } }>(`/api/v1/metrics/${path}/:name`, read(query({ ...WINDOW, ...DIM_FILTERS }), { params: params("name") }), async (req) => {
       const q = req.query;

@@ -69,6 +69,11 @@ const FAMILIES: Record<string, { kind: "plain" | "histogram" | "summary"; labels
   vigil_exposition_series: { kind: "plain", labels: ["group"] },
   vigil_exposition_series_limit: { kind: "plain", labels: ["group"] },
   vigil_exposition_folded_total: { kind: "plain", labels: ["group"] },
+  vigil_rollup_series: { kind: "plain", labels: [] },
+  vigil_rollup_series_limit: { kind: "plain", labels: [] },
+  vigil_rollup_dimension_values: { kind: "plain", labels: ["dimension"] },
+  vigil_rollup_dimension_values_limit: { kind: "plain", labels: [] },
+  vigil_rollup_folded_events_total: { kind: "plain", labels: ["cause"] },
 };
 const TARGET_LABELS = ["instance", "job"];
 
