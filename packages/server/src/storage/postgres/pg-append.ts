@@ -12,6 +12,7 @@ import { from as copyFrom } from "pg-copy-streams";
 import { TYPE_CODES, type StoredEvent } from "../../core/stored-event.js";
 import { DAY, type DayPartitions } from "./day-partitions.js";
 
+
 /** What an append stored. */
 export interface Appended {
   /** Per event of the batch: stored now (true) or a duplicate of an id already stored or earlier in the batch. */
@@ -23,8 +24,16 @@ export interface Appended {
 }
 
 // The batch's new ids are claimed first (the others are duplicates, stored before or by a
-// transaction that committed meanwhile); then only the events carrying them are copied.
-const CLAIM = "INSERT INTO event_ids (id, day) SELECT * FROM unnest($1::text[], $2::int4[]) ON CONFLICT DO NOTHING RETURNING id, pg_current_xact_id()::text::int8 AS tx";
+// transaction that committed meanwhile); then only the events carrying them are copied. The ids
+// travel as one text joined by newlines (ids hold no control characters; a batch whose ids do
+// goes as an array instead), and the answer is one row: the transaction id and, only when some
+// ids were already stored, the ids claimed.
+const claimSql = (ids: string) => `WITH claimed AS (
+  INSERT INTO event_ids (id, day) SELECT * FROM unnest(${ids}, string_to_array($2, ',')::int4[]) ON CONFLICT DO NOTHING RETURNING id
+)
+SELECT pg_current_xact_id()::text::int8 AS tx, CASE WHEN count(*) < $3 THEN COALESCE(array_agg(id), '{}') END AS ids FROM claimed`;
+const CLAIM_JOINED = claimSql("string_to_array($1, E'\\n')");
+const CLAIM_ARRAY = claimSql("$1::text[]");
 const COPY_EVENTS = "COPY events (tx, id, type, ts, received_at, run_id, task_id, body) FROM STDIN";
 
 /** A text value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
@@ -66,10 +75,13 @@ export class PgAppender {
     let tx: number | null = null;
     try {
       await c.query("BEGIN");
-      const claimed = (await c.query<{ id: string; tx: number }>(CLAIM, [ids, ids.map((id) => Math.floor(evs[at.get(id)!]!.receivedAt / DAY))])).rows;
-      if (claimed.length) {
-        tx = claimed[0]!.tx;
-        for (const r of claimed) fresh[at.get(r.id)!] = true;
+      const joined = ids.every((id) => id !== "" && !id.includes("\n"));
+      const receiveDays = ids.map((id) => Math.floor(evs[at.get(id)!]!.receivedAt / DAY)).join(",");
+      const claim = (await c.query<{ tx: number; ids: string[] | null }>(joined ? CLAIM_JOINED : CLAIM_ARRAY, [joined ? ids.join("\n") : ids, receiveDays, ids.length])).rows[0]!;
+      if (claim.ids === null) for (const i of at.values()) fresh[i] = true;
+      else for (const id of claim.ids) fresh[at.get(id)!] = true;
+      if (claim.ids === null || claim.ids.length > 0) {
+        tx = claim.tx;
         const counts = new Map<string, number>();
         let data = "";
         for (let i = 0; i < n; i++) {

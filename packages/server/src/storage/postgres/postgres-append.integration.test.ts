@@ -84,6 +84,10 @@ describe("PostgreSQL append", () => {
       body: { model: "m", latency_ms: 1, prompt: text, nested: { list: [text, 1, null] } },
     }));
     assert.deepEqual(await writer.events.append(evs), evs.map(() => true));
+    // Keys with control characters (the API refuses them, the store does not) take another way to the database.
+    const controlled = { ...evs[1]!, id: "new\nline\ttab" };
+    assert.deepEqual(await writer.events.append([controlled, evs[0]!]), [true, false]);
+    evs.push(controlled);
     const read = await readAll(reader, evs.length);
     assert.deepEqual(read.map((e) => e.id), evs.map((e) => e.id));
     for (const [i, e] of read.entries()) {
@@ -98,7 +102,7 @@ describe("PostgreSQL append", () => {
     // Scans read the same from the database.
     const scanned: StoredEvent[] = [];
     for await (const page of reader.events.scanTimeRange(now, now + 100, Number.MAX_SAFE_INTEGER, 3)) scanned.push(...page);
-    assert.deepEqual(scanned.map((e) => e.body), evs.map((e) => e.body));
+    assert.deepEqual(scanned.map((e) => [e.id, e.body]), evs.map((e) => [e.id, e.body]));
   });
 
   it("stores a batch spanning two days in both day partitions, in one transaction, counted per day", async () => {
