@@ -24,16 +24,21 @@ export interface Appended {
 }
 
 // The batch's new ids are claimed first (the others are duplicates, stored before or by a
-// transaction that committed meanwhile); then only the events carrying them are copied. The ids
-// travel as one text joined by newlines (ids hold no control characters; a batch whose ids do
-// goes as an array instead), and the answer is one row: the transaction id and, only when some
-// ids were already stored, the ids claimed.
-const claimSql = (ids: string) => `WITH claimed AS (
-  INSERT INTO event_ids (id, day) SELECT * FROM unnest(${ids}, string_to_array($2, ',')::int4[]) ON CONFLICT DO NOTHING RETURNING id
+// transaction that committed meanwhile); then only the events carrying them are copied. The
+// answer is one row: the transaction id and, only when some ids were already stored, the ids
+// claimed. The ids usually travel as one newline-joined literal in the same round trip as BEGIN;
+// a batch with an id holding a newline or a NUL (the API refuses control characters, the store
+// does not rely on it) sends them as an array parameter instead.
+const claimSql = (ids: string, days: string, n: string) => `WITH claimed AS (
+  INSERT INTO event_ids (id, day) SELECT * FROM unnest(${ids}, string_to_array(${days}, ',')::int4[]) ON CONFLICT DO NOTHING RETURNING id
 )
-SELECT pg_current_xact_id()::text::int8 AS tx, CASE WHEN count(*) < $3 THEN COALESCE(array_agg(id), '{}') END AS ids FROM claimed`;
-const CLAIM_JOINED = claimSql("string_to_array($1, E'\\n')");
-const CLAIM_ARRAY = claimSql("$1::text[]");
+SELECT pg_current_xact_id()::text::int8 AS tx, CASE WHEN count(*) < ${n} THEN COALESCE(array_agg(id), '{}') END AS ids FROM claimed`;
+const CLAIM_ARRAY = claimSql("$1::text[]", "$2", "$3");
+/** `v` as an SQL string literal, whatever standard_conforming_strings says. */
+const literal = (v: string) => `E'${v.replaceAll("\\", "\\\\").replaceAll("'", "''")}'`;
+
+// The counts, the rows and the COMMIT in one round trip: PostgreSQL reads the COPY data in the
+// middle of the statements of one query.
 const COPY_EVENTS = "COPY events (tx, id, type, ts, received_at, run_id, task_id, body) FROM STDIN";
 
 /** A text value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
@@ -74,10 +79,16 @@ export class PgAppender {
     const stored: StoredEvent[] = [];
     let tx: number | null = null;
     try {
-      await c.query("BEGIN");
-      const joined = ids.every((id) => id !== "" && !id.includes("\n"));
+      type Claim = { tx: number; ids: string[] | null };
       const receiveDays = ids.map((id) => Math.floor(evs[at.get(id)!]!.receivedAt / DAY)).join(",");
-      const claim = (await c.query<{ tx: number; ids: string[] | null }>(joined ? CLAIM_JOINED : CLAIM_ARRAY, [joined ? ids.join("\n") : ids, receiveDays, ids.length])).rows[0]!;
+      let claim: Claim;
+      if (ids.every((id) => id !== "" && !id.includes("\n") && !id.includes("\u0000"))) {
+        const sql = `BEGIN; ${claimSql(`string_to_array(${literal(ids.join("\n"))}, E'\\n')`, `'${receiveDays}'`, String(ids.length))}`;
+        claim = ((await c.query(sql)) as unknown as pg.QueryResult<Claim>[])[1]!.rows[0]!;
+      } else {
+        await c.query("BEGIN");
+        claim = (await c.query<Claim>(CLAIM_ARRAY, [ids, receiveDays, ids.length])).rows[0]!;
+      }
       if (claim.ids === null) for (const i of at.values()) fresh[i] = true;
       else for (const id of claim.ids) fresh[at.get(id)!] = true;
       if (claim.ids === null || claim.ids.length > 0) {
@@ -92,12 +103,10 @@ export class PgAppender {
           counts.set(key, (counts.get(key) ?? 0) + 1);
           data += `${tx}\t${copyField(e.id)}\t${TYPE_CODES[e.type]}\t${e.ts}\t${e.receivedAt}\t${e.runId === undefined ? "\\N" : copyField(e.runId)}\t${e.taskId === undefined ? "\\N" : copyField(e.taskId)}\t${copyJson(JSON.stringify(e.body))}\n`;
         }
-        const copy = c.query(copyFrom(COPY_EVENTS));
+        const values = [...counts].map(([key, k]) => `(${key}, ${k})`).join(", ");
+        const copy = c.query(copyFrom(`INSERT INTO event_counts (day, type, n) VALUES ${values}; ${COPY_EVENTS}; COMMIT`));
         copy.end(data);
         await finished(copy);
-        // Numbers only, so a literal list: the counts and the COMMIT go in one round trip.
-        const values = [...counts].map(([key, k]) => `(${key}, ${k})`).join(", ");
-        await c.query(`INSERT INTO event_counts (day, type, n) VALUES ${values}; COMMIT`);
       } else {
         await c.query("COMMIT");
       }

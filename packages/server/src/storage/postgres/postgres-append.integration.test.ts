@@ -75,7 +75,7 @@ describe("PostgreSQL append", () => {
       "lone surrogate: \ud800 end",
     ];
     const evs: StoredEvent[] = strange.map((text, i) => ({
-      id: `id\\${i} "é"`,
+      id: `id\\${i} "é" 'q' $1`,
       type: "llm_call",
       ts: now + i,
       receivedAt: now + i,
