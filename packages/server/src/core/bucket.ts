@@ -8,152 +8,213 @@
  * Fields are only ever appended: a bucket persisted with fewer fields reads the missing ones as
  * zeros, which every new field must read as "no samples".
  */
+import { Shape, type ShapeTable } from "./bucket-shape.js";
 import { DDSketch } from "./ddsketch.js";
 
-/** Indices of the numeric fields of a bucket. */
-export const F = {
-  runs: 0,
-  success: 1,
-  failure: 2,
-  partial: 3,
-  timeout: 4,
-  durSum: 5,
-  durSumSq: 6,
-  tokSum: 7,
-  tokN: 8,
-  inSum: 9,
-  inN: 10,
-  outSum: 11,
-  outN: 12,
-  costSum: 13,
-  costN: 14,
-  qualSum: 15,
-  qualN: 16,
-  confSum: 17,
-  confN: 18,
-  memSum: 19,
-  memN: 20,
-  memMax: 21,
-  cpuSum: 22,
-  cpuN: 23,
-  cacheHit: 24,
-  cacheN: 25,
-  retries: 26,
-  lastRun: 27,
-  llm: 28,
-  llmFail: 29,
-  llmLatSum: 30,
-  ttftSum: 31,
-  ttftN: 32,
-  llmInSum: 33,
-  llmInN: 34,
-  llmOutSum: 35,
-  llmOutN: 36,
-  llmCachedInSum: 37,
-  llmCachedInN: 38,
-  llmCostSum: 39,
-  llmCostN: 40,
-  llmCached: 41,
-  llmCachedN: 42,
-  savedSum: 43,
-  savedN: 44,
-  accSum: 45,
-  accN: 46,
-  satSum: 47,
-  satN: 48,
-  ratingSum: 49,
-  ratingN: 50,
-  lastSeen: 51,
-  // Appended with the cache, tool_call and retrieval events and the run's degradation fields.
-  /** Runs counted as degraded: `degraded: true` or status `partial`. */
-  degraded: 52,
-  /** Runs that sent `degraded: true` (whatever their status). */
-  degradedFlag: 53,
-  /** Entries of the runs' `warnings` lists. */
-  warnings: 54,
-  tool: 55,
-  toolFail: 56,
-  toolDurSum: 57,
-  toolDurN: 58,
-  toolCostSum: 59,
-  toolCostN: 60,
-  retrieval: 61,
-  retrievalFail: 62,
-  retrievalDurSum: 63,
-  retrievalDurN: 64,
-  retrievalCostSum: 65,
-  retrievalCostN: 66,
-  /** Cache operations by kind, each adding the event's `count`. */
-  cacheHits: 67,
-  cacheMisses: 68,
-  cacheWrites: 69,
-  cacheEvictions: 70,
-  cacheInvalidations: 71,
-  /** Latest `entries` reported by a cache event: its event time, the value, and how many events reported it. */
-  cacheEntriesTs: 72,
-  cacheEntries: 73,
-  cacheEntriesN: 74,
-  /** Latest `capacity` reported by a cache event, as for entries. */
-  cacheCapacityTs: 75,
-  cacheCapacity: 76,
-  cacheCapacityN: 77,
-} as const;
+import { F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MERGE_LATEST, MERGE_SUM, MERGE_MAX, mergeLatest } from "./bucket-fields.js";
 
-/** Number of numeric fields. */
-export const FIELD_COUNT = 78;
-
-/** How a field merges: summed. */
-export const MERGE_SUM = 0;
-/** How a field merges: the maximum is kept. */
-export const MERGE_MAX = 1;
-/** How a field merges: part of a latest-value pair (see LATEST_PAIRS), merged by `mergeLatest`. */
-export const MERGE_LATEST = 2;
-/** Fields merged by taking the maximum rather than the sum. */
-const MAX_FIELDS: readonly number[] = [F.memMax, F.lastRun, F.lastSeen];
-/**
- * Latest-value pairs `[time field, value field]`: the pair with the greater time wins, and at
- * equal times the greater value, so merging is a lexicographic maximum — commutative and
- * associative, hence independent of the order buckets and events are merged in. An empty pair
- * (0, 0) never displaces a reported one; the companion count field tells "no report" apart.
- */
-export const LATEST_PAIRS: readonly (readonly [number, number])[] = [
-  [F.cacheEntriesTs, F.cacheEntries],
-  [F.cacheCapacityTs, F.cacheCapacity],
-];
-/** Per field, how it merges: MERGE_SUM, MERGE_MAX or MERGE_LATEST. */
-export const FIELD_MERGE = new Uint8Array(FIELD_COUNT);
-for (const i of MAX_FIELDS) FIELD_MERGE[i] = MERGE_MAX;
-for (const [t, v] of LATEST_PAIRS) FIELD_MERGE[t] = FIELD_MERGE[v] = MERGE_LATEST;
-
-/** Merges the latest-value pairs of `from` into `into` (both indexed by F). */
-export function mergeLatest(into: Float64Array, from: Float64Array): void {
-  for (const [t, v] of LATEST_PAIRS) {
-    const ft = from[t]!;
-    const it = into[t]!;
-    if (ft > it || (ft === it && from[v]! > into[v]!)) {
-      into[t] = ft;
-      into[v] = from[v]!;
-    }
-  }
-}
+export { F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MERGE_LATEST, MERGE_MAX, MERGE_SUM, mergeLatest } from "./bucket-fields.js";
 
 /** Distinct error types kept per bucket; the rest are counted under "other" so hostile input stays bounded. */
 export const MAX_ERROR_TYPES = 32;
 
-/** One time slice of one dimension set. */
+/** Shapes of compact buckets, from the empty one. */
+const SHAPES: ShapeTable = { count: 0 };
+let rootShape: Shape | null = null;
+const root = (): Shape => (rootShape ??= Shape.empty(FIELD_COUNT));
+/** What a compact bucket without latencies answers for its sketch: empty, and frozen (a write would throw). */
+const EMPTY_SKETCH: DDSketch = Object.freeze(new DDSketch()) as DDSketch;
+/** Marks the constructor call that makes a compact bucket. */
+const COMPACT = Symbol("compact");
+
+/**
+ * One time slice of one dimension set. A bucket is full (every field in a Float64Array, both
+ * sketches) or compact (only the fields it received, in a plain array described by its shape, and
+ * only the sketches it needs) — the form stored buckets take, since most of them see a few events
+ * of one type. Both forms answer alike; a compact bucket turns full when it is merged into or
+ * grows past MAX_COMPACT_FIELDS fields.
+ */
 export class Bucket {
-  /** Counts and sums, indexed by F. */
-  readonly f = new Float64Array(FIELD_COUNT);
-  /** Run durations. */
-  readonly runLatency = new DDSketch();
-  /** LLM call latencies. */
-  readonly llmLatency = new DDSketch();
+  private full: Float64Array | null;
+  private shape: Shape | null;
+  private vals: number[] | null;
+  private run: DDSketch | null;
+  private llm: DDSketch | null;
   /** Run error types (failures and timeouts) and their counts. */
   errorTypes: Map<string, number> | null = null;
   /** Latest agent type seen (only meaningful when the dimension set names one agent). */
   agentType: string | null = null;
   /** Set when the bucket changed since it was last persisted. */
   dirty = false;
+
+  constructor(form?: typeof COMPACT) {
+    if (form === COMPACT) {
+      this.full = null;
+      this.shape = root();
+      this.vals = [];
+      this.run = null;
+      this.llm = null;
+    } else {
+      this.full = new Float64Array(FIELD_COUNT);
+      this.shape = null;
+      this.vals = null;
+      this.run = new DDSketch();
+      this.llm = new DDSketch();
+    }
+  }
+
+  /** An empty compact bucket (for storage). */
+  static compact(): Bucket {
+    return new Bucket(COMPACT);
+  }
+
+  /**
+   * The compact form of a bucket (for storage: a restored bucket), or the bucket itself when it
+   * holds too many fields. The bucket given is not changed; its sketches are shared.
+   */
+  static compactOf(b: Bucket): Bucket {
+    if (b.full === null) return b;
+    const c = new Bucket(COMPACT);
+    const f = b.full;
+    let shape: Shape | null = root();
+    const vals: number[] = [];
+    for (let i = 0; i < FIELD_COUNT && shape; i++) {
+      if (f[i] === 0) continue;
+      shape = shape.with(i, SHAPES);
+      vals.push(f[i]!);
+    }
+    if (!shape) return b;
+    c.shape = shape;
+    c.vals = vals;
+    c.run = b.run!.count > 0 ? b.run : null;
+    c.llm = b.llm!.count > 0 ? b.llm : null;
+    c.errorTypes = b.errorTypes;
+    c.agentType = b.agentType;
+    c.dirty = b.dirty;
+    return c;
+  }
+
+  /** True while the bucket is compact. */
+  get isCompact(): boolean {
+    return this.full === null;
+  }
+
+  /** Counts and sums, indexed by F. For a compact bucket this is a copy: read it, never write it. */
+  get f(): Float64Array {
+    return this.full ?? this.expanded();
+  }
+
+  /** One field (indexed by F), in either form, without copying. */
+  field(i: number): number {
+    if (this.full) return this.full[i]!;
+    const k = this.shape!.pos[i]!;
+    return k < 0 ? 0 : this.vals![k]!;
+  }
+
+  /** Run durations (read only: `runSketch()` to add). */
+  get runLatency(): DDSketch {
+    return this.run ?? EMPTY_SKETCH;
+  }
+
+  /** LLM call latencies (read only: `llmSketch()` to add). */
+  get llmLatency(): DDSketch {
+    return this.llm ?? EMPTY_SKETCH;
+  }
+
+  /** The run latency sketch, made when first needed. */
+  runSketch(): DDSketch {
+    return (this.run ??= new DDSketch());
+  }
+
+  /** The LLM latency sketch, made when first needed. */
+  llmSketch(): DDSketch {
+    return (this.llm ??= new DDSketch());
+  }
+
+  private expanded(): Float64Array {
+    const f = new Float64Array(FIELD_COUNT);
+    const fields = this.shape!.fields;
+    const vals = this.vals!;
+    for (let k = 0; k < fields.length; k++) f[fields[k]!] = vals[k]!;
+    return f;
+  }
+
+  /** Turns a compact bucket full. */
+  private toFull(): Float64Array {
+    const f = this.expanded();
+    this.full = f;
+    this.shape = null;
+    this.vals = null;
+    this.run ??= new DDSketch();
+    this.llm ??= new DDSketch();
+    return f;
+  }
+
+  /** The entry of field `i` in a compact bucket, added when missing; -1 when the bucket had to turn full. */
+  private entry(i: number): number {
+    const k = this.shape!.pos[i]!;
+    if (k >= 0) return k;
+    const next = this.shape!.with(i, SHAPES);
+    if (next === null) {
+      this.toFull();
+      return -1;
+    }
+    this.shape = next;
+    this.vals!.push(0);
+    return this.vals!.length - 1;
+  }
+
+  /**
+   * Adds an event's fields: the `touched` indices of `d`, each merged as FIELD_MERGE says, and its
+   * latest-value pairs when `latest`.
+   */
+  applyFields(touched: readonly number[], d: Float64Array, latest: boolean): void {
+    if (this.full === null) {
+      for (let n = 0; n < touched.length; n++) {
+        const i = touched[n]!;
+        const kind = FIELD_MERGE[i];
+        if (kind === MERGE_LATEST) continue;
+        const k = this.entry(i);
+        if (k < 0) return this.applyFields(touched.slice(n), d, latest);
+        const v = this.vals!;
+        if (kind === MERGE_SUM) v[k]! += d[i]!;
+        else if (d[i]! > v[k]!) v[k] = d[i]!;
+      }
+      if (latest) this.mergeLatestFrom((i) => d[i]!);
+      return;
+    }
+    const f = this.full;
+    for (const i of touched) {
+      const kind = FIELD_MERGE[i];
+      if (kind === MERGE_SUM) f[i]! += d[i]!;
+      else if (kind === MERGE_MAX) {
+        if (d[i]! > f[i]!) f[i] = d[i]!;
+      }
+    }
+    if (latest) mergeLatest(f, d);
+  }
+
+  /** Merges latest-value pairs read by `from` into a compact bucket (as `mergeLatest` does into a full one). */
+  private mergeLatestFrom(from: (i: number) => number): void {
+    for (const [t, v] of LATEST_PAIRS) {
+      const ft = from(t);
+      const it = this.field(t);
+      if (ft > it || (ft === it && from(v) > this.field(v))) {
+        this.setField(t, ft);
+        this.setField(v, from(v));
+      }
+    }
+  }
+
+  private setField(i: number, x: number): void {
+    if (this.full) {
+      this.full[i] = x;
+      return;
+    }
+    const k = this.entry(i);
+    if (k < 0) this.full![i] = x;
+    else this.vals![k] = x;
+  }
 
   /** Counts one more run error of this type. */
   addErrorType(type: string, n = 1): void {
@@ -164,22 +225,42 @@ export class Bucket {
     else m.set("other", (m.get("other") ?? 0) + n);
   }
 
-  /** Adds another bucket into this one. */
+  /** Adds another bucket into this one (which turns full if it was compact). */
   merge(o: Bucket): void {
-    const a = this.f;
-    const b = o.f;
-    for (let i = 0; i < FIELD_COUNT; i++) {
-      const kind = FIELD_MERGE[i];
-      if (kind === MERGE_SUM) a[i]! += b[i]!;
-      else if (kind === MERGE_MAX) {
-        if (b[i]! > a[i]!) a[i] = b[i]!;
+    const a = this.full ?? this.toFull();
+    if (o.full) {
+      const b = o.full;
+      for (let i = 0; i < FIELD_COUNT; i++) {
+        const kind = FIELD_MERGE[i];
+        if (kind === MERGE_SUM) a[i]! += b[i]!;
+        else if (kind === MERGE_MAX) {
+          if (b[i]! > a[i]!) a[i] = b[i]!;
+        }
+      }
+      mergeLatest(a, b);
+    } else {
+      const fields = o.shape!.fields;
+      const vals = o.vals!;
+      for (let k = 0; k < fields.length; k++) {
+        const i = fields[k]!;
+        const kind = FIELD_MERGE[i];
+        if (kind === MERGE_SUM) a[i]! += vals[k]!;
+        else if (kind === MERGE_MAX) {
+          if (vals[k]! > a[i]!) a[i] = vals[k]!;
+        }
+      }
+      for (const [t, v] of LATEST_PAIRS) {
+        const ft = o.field(t);
+        if (ft > a[t]! || (ft === a[t]! && o.field(v) > a[v]!)) {
+          a[t] = ft;
+          a[v] = o.field(v);
+        }
       }
     }
-    mergeLatest(a, b);
-    this.runLatency.merge(o.runLatency);
-    this.llmLatency.merge(o.llmLatency);
+    if (o.run) this.run!.merge(o.run);
+    if (o.llm) this.llm!.merge(o.llm);
     if (o.errorTypes) for (const [k, v] of o.errorTypes) this.addErrorType(k, v);
-    if (o.agentType !== null && (this.agentType === null || b[F.lastRun]! >= a[F.lastRun]!)) this.agentType = o.agentType;
+    if (o.agentType !== null && (this.agentType === null || o.field(F.lastRun) >= a[F.lastRun]!)) this.agentType = o.agentType;
   }
 
   /**
@@ -226,11 +307,11 @@ export class Bucket {
     if (h[0] !== LAYOUT && h[0] !== 1) throw new RangeError(`unknown bucket layout ${h[0]}`);
     const n = h[1]!;
     const b = new Bucket();
-    b.f.set(new Float64Array(buf, 16, Math.min(n, FIELD_COUNT)));
+    b.full!.set(new Float64Array(buf, 16, Math.min(n, FIELD_COUNT)));
     const r = DDSketch.decode(buf, 16 + n * 8);
-    b.runLatency.merge(r.sketch);
+    b.run!.merge(r.sketch);
     const l = DDSketch.decode(buf, r.next);
-    b.llmLatency.merge(l.sketch);
+    b.llm!.merge(l.sketch);
     const len = new Float64Array(buf, l.next, 1)[0]!;
     const [types, agentType] = JSON.parse(decodeUtf8(new Uint8Array(buf, l.next + 8, len))) as [[string, number][], string | null];
     if (types.length) b.errorTypes = new Map(types);

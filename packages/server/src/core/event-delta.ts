@@ -2,7 +2,7 @@
  * What one event adds to a rollup bucket, computed once per event so that folding it into the
  * four buckets it lands in (minute and hour, per dimension set and in total) is a few additions.
  */
-import { type Bucket, F, FIELD_COUNT, FIELD_MERGE, MERGE_MAX, MERGE_SUM, mergeLatest } from "./bucket.js";
+import { type Bucket, F, FIELD_COUNT } from "./bucket.js";
 import { sketchKey } from "./ddsketch.js";
 import type { StoredEvent } from "./stored-event.js";
 
@@ -156,19 +156,10 @@ export class EventDelta {
 
   /** Adds the delta into a bucket. */
   applyTo(b: Bucket): void {
-    const f = b.f;
-    const d = this.f;
-    const newest = this.ts > f[F.lastRun]!;
-    for (const i of this.touched) {
-      const kind = FIELD_MERGE[i];
-      if (kind === MERGE_SUM) f[i]! += d[i]!;
-      else if (kind === MERGE_MAX) {
-        if (d[i]! > f[i]!) f[i] = d[i]!;
-      }
-    }
-    if (this.latest) mergeLatest(f, d);
-    if (this.runLatency >= 0) b.runLatency.addWithKey(this.runLatency, this.runKey);
-    if (this.llmLatency >= 0) b.llmLatency.addWithKey(this.llmLatency, this.llmKey);
+    const newest = this.ts > b.field(F.lastRun);
+    b.applyFields(this.touched, this.f, this.latest);
+    if (this.runLatency >= 0) b.runSketch().addWithKey(this.runLatency, this.runKey);
+    if (this.llmLatency >= 0) b.llmSketch().addWithKey(this.llmLatency, this.llmKey);
     if (this.errorType !== null) b.addErrorType(this.errorType);
     if (this.agentType !== null && (newest || b.agentType === null)) b.agentType = this.agentType;
   }

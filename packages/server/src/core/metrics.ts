@@ -109,7 +109,7 @@ export function metricsOf(b: Bucket, windowMinutes: number): Metrics {
 
 /** A bucket's activity: its runs and LLM calls (a sum, so it adds up bucket by bucket). */
 export function activityOf(b: Bucket): number {
-  return b.f[F.runs]! + b.f[F.llm]!;
+  return b.field(F.runs) + b.field(F.llm);
 }
 
 /** Standard deviation of run latency in the bucket, or null with fewer than two runs. */

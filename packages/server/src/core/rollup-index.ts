@@ -113,7 +113,7 @@ export class RollupIndex {
     if (!s) slices.set(start, (s = new Slice()));
     let row = s.row(id);
     if (row < 0) {
-      row = s.put(id, new Bucket(), 0).row;
+      row = s.put(id, Bucket.compact(), 0).row;
       this.series.retain(id);
     }
     const b = s.buckets[row]!;
@@ -156,7 +156,7 @@ export class RollupIndex {
       return;
     }
     const id = this.series.idFor(rec.key);
-    if (s.put(id, rec.bucket, activityOf(rec.bucket)).added) this.series.retain(id);
+    if (s.put(id, Bucket.compactOf(rec.bucket), activityOf(rec.bucket)).added) this.series.retain(id);
   }
 
   /** Hands over the buckets changed since the last call and marks them clean. */

@@ -165,7 +165,7 @@ export class MetricsService {
       const agent = g.dims.agent_name;
       if (agent === undefined || g.dims.route === undefined || !agents.has(agent)) continue;
       const cur = best.get(agent);
-      if (g.bucket.f[F.runs]! > (cur ? cur.bucket.f[F.runs]! : 0)) best.set(agent, g);
+      if (g.bucket.field(F.runs) > (cur ? cur.bucket.field(F.runs) : 0)) best.set(agent, g);
     }
     return best;
   }
