@@ -41,6 +41,13 @@ const literal = (v: string) => `E'${v.replaceAll("\\", "\\\\").replaceAll("'", "
 // middle of the statements of one query.
 const COPY_EVENTS = "COPY events (tx, id, type, ts, received_at, run_id, task_id, body) FROM STDIN";
 
+const SURROGATE = /[\ud800-\udfff]/;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+/** An id as PostgreSQL stores it: a lone surrogate has no UTF-8 form and arrives as U+FFFD. */
+function storedId(id: string): string {
+  return SURROGATE.test(id) ? id.replace(LONE_SURROGATE, "\ufffd") : id;
+}
+
 /** A text value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
 export function copyField(v: string): string {
   return /[\\\t\n\r]/.test(v) ? v.replace(/[\\\t\n\r]/g, (ch) => (ch === "\\" ? "\\\\" : ch === "\t" ? "\\t" : ch === "\n" ? "\\n" : "\\r")) : v;
@@ -65,9 +72,13 @@ export class PgAppender {
   async append(evs: readonly StoredEvent[]): Promise<Appended> {
     const n = evs.length;
     const fresh = new Array<boolean>(n).fill(false);
-    // Repeated ids within the batch keep their first occurrence, as the embedded store does.
+    // Repeated ids within the batch keep their first occurrence, as the embedded store does; ids
+    // are compared as stored, so the claims the database answers with are found here.
     const at = new Map<string, number>();
-    for (let i = 0; i < n; i++) if (!at.has(evs[i]!.id)) at.set(evs[i]!.id, i);
+    for (let i = 0; i < n; i++) {
+      const id = storedId(evs[i]!.id);
+      if (!at.has(id)) at.set(id, i);
+    }
     // Keys are claimed in one order by every transaction, so two batches sharing ids wait for
     // each other instead of deadlocking.
     const ids = [...at.keys()].sort();

@@ -59,6 +59,11 @@ describe("PostgreSQL append", () => {
     assert.deepEqual(await a.events.append([run("e1", now), run("e2", now)]), [false, false]);
     assert.deepEqual(await a.events.append([run("n1", now), run("e3", now), run("n1", now + 1)]), [true, false, false]);
     assert.equal((await a.events.countByType()).run, 301);
+    // A lone surrogate has no UTF-8 form: stored as U+FFFD, so these two ids are one, and the partial duplicate is told apart.
+    assert.deepEqual(await a.events.append([run("s\ud800", now)]), [true]);
+    assert.deepEqual(await a.events.append([run("s\udc00", now), run("s2", now), run("s\ufffd", now)]), [false, true, false]);
+    assert.deepEqual((await sql<{ id: string }>(url, "SELECT id FROM events WHERE id LIKE 's%' ORDER BY id")).map((r) => r.id), ["s2", "s\ufffd"]);
+    assert.equal((await a.events.countByType()).run, 303);
   });
 
   it("keeps bodies and keys exactly, whatever characters they hold, as another instance reads them", async () => {
