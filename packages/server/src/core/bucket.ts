@@ -24,6 +24,12 @@ let rootShape: Shape | null = null;
 const root = (): Shape => (rootShape ??= Shape.empty(FIELD_COUNT));
 /** What a compact bucket without latencies answers for its sketch: empty, and frozen (a write would throw). */
 const EMPTY_SKETCH: DDSketch = Object.freeze(new DDSketch()) as DDSketch;
+/** A sketch holding one value (how a compact bucket with one latency answers for its sketch). */
+function single(v: number): DDSketch {
+  const s = new DDSketch();
+  s.add(v);
+  return s;
+}
 /** Marks the constructor call that makes a compact bucket. */
 const COMPACT = Symbol("compact");
 
@@ -40,6 +46,9 @@ export class Bucket {
   private vals: number[] | null;
   private run: DDSketch | null;
   private llm: DDSketch | null;
+  /** A compact bucket's only run / LLM latency while it has one and no sketch (NaN: none). */
+  private runOne = NaN;
+  private llmOne = NaN;
   /** Run error types (failures and timeouts) and their counts. */
   errorTypes: Map<string, number> | null = null;
   /** Latest agent type seen (only meaningful when the dimension set names one agent). */
@@ -86,8 +95,13 @@ export class Bucket {
     if (!shape) return b;
     c.shape = shape;
     c.vals = vals;
-    c.run = b.run!.count > 0 ? b.run : null;
-    c.llm = b.llm!.count > 0 ? b.llm : null;
+    const run = b.run!;
+    const llm = b.llm!;
+    // One value: kept as a number (a sketch holding just it answers the same).
+    c.run = run.count > 1 || (run.count === 1 && !(run.min >= 0)) ? run : null;
+    if (run.count === 1 && c.run === null) c.runOne = run.min;
+    c.llm = llm.count > 1 || (llm.count === 1 && !(llm.min >= 0)) ? llm : null;
+    if (llm.count === 1 && c.llm === null) c.llmOne = llm.min;
     c.errorTypes = b.errorTypes;
     c.agentType = b.agentType;
     c.dirty = b.dirty;
@@ -113,22 +127,44 @@ export class Bucket {
 
   /** Run durations (read only: `runSketch()` to add). */
   get runLatency(): DDSketch {
-    return this.run ?? EMPTY_SKETCH;
+    return this.run ?? (this.runOne === this.runOne ? single(this.runOne) : EMPTY_SKETCH);
   }
 
   /** LLM call latencies (read only: `llmSketch()` to add). */
   get llmLatency(): DDSketch {
-    return this.llm ?? EMPTY_SKETCH;
+    return this.llm ?? (this.llmOne === this.llmOne ? single(this.llmOne) : EMPTY_SKETCH);
   }
 
   /** The run latency sketch, made when first needed. */
   runSketch(): DDSketch {
-    return (this.run ??= new DDSketch());
+    if (this.run === null) {
+      this.run = new DDSketch();
+      if (this.runOne === this.runOne) this.run.add(this.runOne);
+      this.runOne = NaN;
+    }
+    return this.run;
   }
 
   /** The LLM latency sketch, made when first needed. */
   llmSketch(): DDSketch {
-    return (this.llm ??= new DDSketch());
+    if (this.llm === null) {
+      this.llm = new DDSketch();
+      if (this.llmOne === this.llmOne) this.llm.add(this.llmOne);
+      this.llmOne = NaN;
+    }
+    return this.llm;
+  }
+
+  /** Records a run latency whose sketch key is known (a compact bucket's first is kept as a number). */
+  addRunLatency(value: number, key: number): void {
+    if (this.run === null && this.runOne !== this.runOne && value >= 0) this.runOne = value;
+    else this.runSketch().addWithKey(value, key);
+  }
+
+  /** Records an LLM latency whose sketch key is known (as `addRunLatency`). */
+  addLlmLatency(value: number, key: number): void {
+    if (this.llm === null && this.llmOne !== this.llmOne && value >= 0) this.llmOne = value;
+    else this.llmSketch().addWithKey(value, key);
   }
 
   private expanded(): Float64Array {
@@ -145,8 +181,8 @@ export class Bucket {
     this.full = f;
     this.shape = null;
     this.vals = null;
-    this.run ??= new DDSketch();
-    this.llm ??= new DDSketch();
+    this.runSketch();
+    this.llmSketch();
     return f;
   }
 
@@ -258,7 +294,9 @@ export class Bucket {
       }
     }
     if (o.run) this.run!.merge(o.run);
+    else if (o.runOne === o.runOne) this.run!.add(o.runOne);
     if (o.llm) this.llm!.merge(o.llm);
+    else if (o.llmOne === o.llmOne) this.llm!.add(o.llmOne);
     if (o.errorTypes) for (const [k, v] of o.errorTypes) this.addErrorType(k, v);
     if (o.agentType !== null && (this.agentType === null || o.field(F.lastRun) >= a[F.lastRun]!)) this.agentType = o.agentType;
   }

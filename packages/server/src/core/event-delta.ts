@@ -158,8 +158,8 @@ export class EventDelta {
   applyTo(b: Bucket): void {
     const newest = this.ts > b.field(F.lastRun);
     b.applyFields(this.touched, this.f, this.latest);
-    if (this.runLatency >= 0) b.runSketch().addWithKey(this.runLatency, this.runKey);
-    if (this.llmLatency >= 0) b.llmSketch().addWithKey(this.llmLatency, this.llmKey);
+    if (this.runLatency >= 0) b.addRunLatency(this.runLatency, this.runKey);
+    if (this.llmLatency >= 0) b.addLlmLatency(this.llmLatency, this.llmKey);
     if (this.errorType !== null) b.addErrorType(this.errorType);
     if (this.agentType !== null && (newest || b.agentType === null)) b.agentType = this.agentType;
   }
