@@ -17,7 +17,7 @@ import { EventDelta } from "./event-delta.js";
 import { FINE_HORIZON, FINE_SLICE, finePlan, HOUR, MINUTE, minuteFloorOf, slicePlan, type Tier } from "./rollup-plan.js";
 import { Slice } from "./rollup-slice.js";
 import { activityOf } from "./metrics.js";
-import { DEFAULT_LIMITS, OVERFLOW_VALUE, SEP, SeriesRegistry, type CardinalityLimits } from "./series-registry.js";
+import { DEFAULT_LIMITS, matchesFilter, OVERFLOW_VALUE, SEP, SeriesRegistry, type CardinalityLimits } from "./series-registry.js";
 import { drain, type Stepped } from "./stepped.js";
 import type { Dimension, Dims, StoredEvent } from "./stored-event.js";
 
@@ -49,6 +49,8 @@ export type DimFilter = Partial<Record<Dimension, string>>;
 export interface OnlyValues {
   dim: Dimension;
   values: ReadonlySet<string>;
+  /** And, when given, to these groups (keys under the scan's grouping). */
+  groups?: ReadonlySet<string>;
 }
 
 /** The key of a group of a query answer grouped by `groupBy` (from a Dims object or an alert's labels). */
@@ -63,6 +65,14 @@ export interface Group {
   bucket: Bucket;
   /** True while `bucket` is a stored bucket itself rather than a merged copy. */
   shared?: boolean;
+}
+
+/** Which series a scan reads: listed ids (few), a test per row (many), or all (both null). */
+interface Selection {
+  ids: number[] | null;
+  /** `ids` as a set, when long. */
+  wanted: Set<number> | null;
+  accept: ((id: number) => boolean) | null;
 }
 
 /** Buckets a scan visits between two yields (small enough that a step takes well under a millisecond). */
@@ -266,49 +276,66 @@ export class RollupIndex {
    */
   *scan(from: number, to: number, now: number, filter: DimFilter = {}, groupBy: readonly Dimension[] = [], fine = false, only?: OnlyValues): Stepped<Map<string, Group>> {
     const out = new Map<string, Group>();
-    const slices = this.slices(from, to, now, fine);
+    yield* this.traverse(this.slices(from, to, now, fine), filter, groupBy, only, (gk, gd, b) => addTo(out, gk, gd, b));
+    return out;
+  }
+
+  /**
+   * Per group of a window (filtered and grouped as `scan` does), the sum of one field over its
+   * buckets — without merging them. Entries come in the order `scan` would create its groups.
+   */
+  *sums(from: number, to: number, now: number, filter: DimFilter, groupBy: readonly Dimension[], only: OnlyValues | undefined, field: number): Stepped<Map<string, { dims: Dims; sum: number }>> {
+    const out = new Map<string, { dims: Dims; sum: number }>();
+    yield* this.traverse(this.slices(from, to, now, false), filter, groupBy, only, (gk, gd, b) => {
+      const g = out.get(gk);
+      if (g) g.sum += b.field(field);
+      else out.set(gk, { dims: gd, sum: b.field(field) });
+    });
+    return out;
+  }
+
+  /**
+   * Hands every bucket (or per-slice merged bucket) of `slices` that matches the filter and `only`
+   * to `sink` with its group key and values under `groupBy`.
+   */
+  private *traverse(slices: (Slice | undefined)[], filter: DimFilter, groupBy: readonly Dimension[], only: OnlyValues | undefined, sink: (gk: string, gd: Dims, b: Bucket) => void): Stepped<void> {
     const filterDims = (Object.keys(filter) as Dimension[]).filter((d) => filter[d] !== undefined);
     if (groupBy.length === 0 && only === undefined && filterDims.length === 0) {
-      for (const s of slices) if (s?.total) addTo(out, "", {}, s.total);
-      return out;
+      for (const s of slices) if (s?.total) sink("", {}, s.total);
+      return;
     }
     const groupOf = this.grouping(groupBy);
+    const pick = only?.groups;
     const add = (id: number, b: Bucket) => {
       const [gk, gd] = groupOf(id);
-      addTo(out, gk, gd, b);
+      if (pick === undefined || pick.has(gk)) sink(gk, gd, b);
     };
-    const one = oneDimension(filterDims, groupBy, only);
+    const mergeDims = mergeableBy(filterDims, groupBy, only);
+    const mergeGroup = mergeDims === null ? null : mergeDims === groupBy ? groupOf : this.grouping(mergeDims);
+    const mergeName = mergeDims?.join(",") ?? "";
     // The matching series, found when a slice first needs them (not when merged buckets answer).
-    let ids: number[] | null | undefined;
-    let wanted: Set<number> | null = null;
+    let sel: Selection | undefined;
     const steps = { n: 0 };
     for (const s of slices) {
       if (!s) continue;
-      const merged = one === null ? null : s.mergedBy(one, this.valueOf(one));
+      const merged = mergeGroup === null ? null : s.mergedGroups(mergeName, mergeGroup);
       if (merged === null) {
-        if (ids === undefined) {
-          ids = this.candidates(filter, only);
-          if (ids !== null && ids.length === 0) return out;
-          wanted = ids !== null && ids.length > 64 ? new Set(ids) : null;
-        }
-        yield* this.visitSlice(s, ids, wanted, steps, add);
+        sel ??= this.select(filter, only);
+        if (sel.ids !== null && sel.ids.length === 0) return;
+        yield* this.visitSlice(s, sel, steps, add);
         continue;
       }
-      if (++steps.n % SCAN_STEP === 0) yield;
-      const grouped = groupBy.length === 1;
-      const take = (v: string, b: Bucket | undefined) => {
-        if (b) addTo(out, grouped ? v : "", grouped && v !== "" ? { [one!]: v } : {}, b);
-      };
-      const fixed = filter[one!];
-      if (fixed !== undefined) {
-        if (only === undefined || only.values.has(fixed)) take(fixed, merged.get(fixed));
-      } else if (only !== undefined) {
-        for (const v of only.values) take(v, merged.get(v));
-      } else {
-        for (const [v, b] of merged) take(v, b);
+      for (const g of merged.values()) {
+        if (++steps.n % SCAN_STEP === 0) yield;
+        if (!matchesFilter(g.dims, filter)) continue;
+        if (only !== undefined && !only.values.has(g.dims[only.dim] as string)) continue;
+        if (groupBy.length === 0) sink("", {}, g.bucket);
+        else {
+          const gk = groupKey(g.dims, groupBy);
+          if (pick === undefined || pick.has(gk)) sink(gk, g.dims, g.bucket);
+        }
       }
     }
-    return out;
   }
 
   /**
@@ -352,13 +379,12 @@ export class RollupIndex {
       for (let v = 0; v < acc.length; v++) if (seen[v]) out.set(v === 0 ? "" : this.series.valueName(dim, v - 1), acc[v]!);
       return out;
     }
-    const ids = this.candidates(filter, undefined);
-    if (ids !== null && ids.length === 0) return out;
-    const wanted = ids !== null && ids.length > 64 ? new Set(ids) : null;
+    const sel = this.select(filter, undefined);
+    if (sel.ids !== null && sel.ids.length === 0) return out;
     const steps = { n: 0 };
     for (const s of slices) {
       if (!s) continue;
-      yield* this.visitSlice(s, ids, wanted, steps, (id, _b, row) => {
+      yield* this.visitSlice(s, sel, steps, (id, _b, row) => {
         const v = this.series.dims(id)[dim] ?? "";
         out.set(v, (out.get(v) ?? 0) + s.act[row]!);
       });
@@ -366,9 +392,56 @@ export class RollupIndex {
     return out;
   }
 
-  /** Ids of the series a filter (and `only`) admits, from the posting lists; null: every series. */
-  private candidates(filter: DimFilter, only: OnlyValues | undefined): number[] | null {
-    return only !== undefined || !isEmptyFilter(filter) ? this.series.matching(filter, only) : null;
+  /**
+   * The series a filter (and `only`) admits: their ids from the posting lists when they are few,
+   * or a test of each row's series when they are a large part of all series (building and probing
+   * a long list would cost more than reading the rows).
+   */
+  private select(filter: DimFilter, only: OnlyValues | undefined): Selection {
+    if (only === undefined && isEmptyFilter(filter)) return { ids: null, wanted: null, accept: null };
+    const total = this.series.size();
+    if (total > 256 && this.series.estimate(filter, only) * 4 > total) return { ids: null, wanted: null, accept: this.acceptor(filter, only) };
+    const ids = this.series.matching(filter, only);
+    return { ids, wanted: ids.length > 64 ? new Set(ids) : null, accept: null };
+  }
+
+  /**
+   * A test of a series id against a filter and `only`, reading the flat value-number arrays (no
+   * object per series): a filter value becomes its number, `only`'s values a mask of numbers.
+   */
+  private acceptor(filter: DimFilter, only: OnlyValues | undefined): (id: number) => boolean {
+    const r = this.series;
+    const tests: { vids: Int32Array; want: number }[] = [];
+    for (const d of Object.keys(filter) as Dimension[]) {
+      const v = filter[d];
+      if (v === undefined) continue;
+      const want = r.valueNumber(d, v);
+      if (want < 0) return () => false;
+      tests.push({ vids: r.valueNumbers(d), want });
+    }
+    let mask: Uint8Array | null = null;
+    let onlyVids: Int32Array | null = null;
+    if (only !== undefined) {
+      mask = new Uint8Array(r.valueNumberBound(only.dim));
+      for (const v of only.values) {
+        const n = r.valueNumber(only.dim, v);
+        if (n >= 0) mask[n] = 1;
+      }
+      onlyVids = r.valueNumbers(only.dim);
+    }
+    return (id) => {
+      // A series registered since (folding between steps may grow the arrays) is tested by its values.
+      if (mask !== null && id >= onlyVids!.length) return matchesFilter(r.dims(id), filter) && only!.values.has(r.dims(id)[only!.dim] as string);
+      for (const t of tests) {
+        if (id >= t.vids.length) return matchesFilter(r.dims(id), filter) && (only === undefined || only.values.has(r.dims(id)[only.dim] as string));
+        if (t.vids[id] !== t.want) return false;
+      }
+      if (mask !== null) {
+        const n = onlyVids![id]!;
+        if (n < 0 || n >= mask.length || mask[n] !== 1) return false;
+      }
+      return true;
+    };
   }
 
   /** Names the value of `dim` of a series ("" for none). */
@@ -380,7 +453,8 @@ export class RollupIndex {
    * Calls `each` for every bucket of a slice whose series is in `ids` (null: all). Few ids are
    * looked up; many are checked while reading the slice's rows.
    */
-  private *visitSlice(s: Slice, ids: number[] | null, wanted: Set<number> | null, steps: { n: number }, each: (id: number, b: Bucket, row: number) => void): Stepped<void> {
+  private *visitSlice(s: Slice, sel: Selection, steps: { n: number }, each: (id: number, b: Bucket, row: number) => void): Stepped<void> {
+    const ids = sel.ids;
     if (ids !== null && ids.length <= s.n) {
       for (const id of ids) {
         if (++steps.n % SCAN_STEP === 0) yield;
@@ -389,10 +463,12 @@ export class RollupIndex {
       }
       return;
     }
+    const { wanted, accept } = sel;
     for (let i = 0; i < s.n; i++) {
       if (++steps.n % SCAN_STEP === 0) yield;
       const id = s.ids[i]!;
       if (ids !== null && !(wanted ? wanted.has(id) : ids.includes(id))) continue;
+      if (accept !== null && !accept(id)) continue;
       each(id, s.buckets[i]!, i);
     }
   }
@@ -459,16 +535,15 @@ export class RollupIndex {
 }
 
 /**
- * The one dimension a scan's filter, grouping and `only` all concern (so merged-by-value buckets
- * answer it), or null.
+ * The dimensions whose per-slice merged buckets can answer a scan: its grouping (or, ungrouped,
+ * its one filter dimension), when every filter dimension and `only` are among them. Null otherwise.
  */
-function oneDimension(filterDims: Dimension[], groupBy: readonly Dimension[], only: OnlyValues | undefined): Dimension | null {
-  if (filterDims.length > 1 || groupBy.length > 1) return null;
-  const d = groupBy[0] ?? filterDims[0] ?? only?.dim;
-  if (d === undefined) return null;
-  if (filterDims.length === 1 && filterDims[0] !== d) return null;
-  if (only !== undefined && only.dim !== d) return null;
-  return d;
+function mergeableBy(filterDims: Dimension[], groupBy: readonly Dimension[], only: OnlyValues | undefined): readonly Dimension[] | null {
+  const dims = groupBy.length ? groupBy : filterDims.length === 1 ? filterDims : null;
+  if (dims === null) return null;
+  if (filterDims.some((d) => !dims.includes(d))) return null;
+  if (only !== undefined && !dims.includes(only.dim)) return null;
+  return dims;
 }
 
 function isEmptyFilter(f: DimFilter): boolean {

@@ -9,16 +9,22 @@
  * per value and slice rather than every series' bucket.
  */
 import { Bucket } from "./bucket.js";
-import type { Dimension } from "./stored-event.js";
+import type { Dimension, Dims } from "./stored-event.js";
 
 /** Rows added at a time when a slice's arrays are full. */
 const GROW = 2;
 
-/** Buckets of a slice merged by the values of one dimension, as of a version of the slice. */
+/** One group of a slice's buckets merged by some dimensions: their values and the merged bucket. */
+export interface MergedGroup {
+  dims: Dims;
+  bucket: Bucket;
+}
+
+/** Buckets of a slice merged by the values of some dimensions, as of a version of the slice. */
 interface ByValue {
   version: number;
-  /** Value → merged bucket; null when grouping saves too little to keep (most values have one series). */
-  groups: Map<string, Bucket> | null;
+  /** Group key → merged group; null when grouping saves too little to keep (most groups have one series). */
+  groups: Map<string, MergedGroup> | null;
 }
 
 /** One time slice. */
@@ -34,7 +40,8 @@ export class Slice {
   n = 0;
   /** Bumped on every change; cached merges of another version are stale. */
   version = 0;
-  private byValue: Map<Dimension, ByValue> | null = null;
+  private byValue: Map<string, ByValue> | null = null;
+  private byOneValue: Map<Dimension, { version: number; groups: Map<string, Bucket> | null }> | null = null;
 
   /** The row of a series, or -1. */
   row(id: number): number {
@@ -79,37 +86,51 @@ export class Slice {
   }
 
   /**
-   * The slice's buckets merged by the values of `dim` ("" for series without one), or null when
-   * that would not be much smaller than the rows themselves. `valueOf` names a series' value.
-   * Merged buckets are shared with later calls: read them, never change them.
+   * The slice's buckets merged by the values of some dimensions (named by `name`; `groupOf` gives a
+   * series' group key and values), or null when that would not be much smaller than the rows
+   * themselves. Merged buckets are shared with later calls: read them, never change them.
    */
-  mergedBy(dim: Dimension, valueOf: (id: number) => string): Map<string, Bucket> | null {
-    const cached = this.byValue?.get(dim);
+  mergedGroups(name: string, groupOf: (id: number) => [string, Dims]): Map<string, MergedGroup> | null {
+    const cached = this.byValue?.get(name);
     if (cached && cached.version === this.version) return cached.groups;
-    let groups: Map<string, Bucket> | null = new Map();
+    let groups: Map<string, MergedGroup> | null = new Map();
     const own = new Set<string>();
     for (let i = 0; i < this.n; i++) {
-      const v = valueOf(this.ids[i]!);
+      const [key, dims] = groupOf(this.ids[i]!);
       const b = this.buckets[i]!;
-      const g = groups.get(v);
+      const g = groups.get(key);
       if (g === undefined) {
-        groups.set(v, b);
-        // Most values with a row each: merging saves nothing, read the rows instead.
+        groups.set(key, { dims, bucket: b });
+        // Most groups with a row each: merging saves nothing, read the rows instead.
         if (groups.size > 8 && groups.size * 2 > this.n) {
           groups = null;
           break;
         }
-      } else if (own.has(v)) {
-        g.merge(b);
+      } else if (own.has(key)) {
+        g.bucket.merge(b);
       } else {
         const m = new Bucket();
-        m.merge(g);
+        m.merge(g.bucket);
         m.merge(b);
-        groups.set(v, m);
-        own.add(v);
+        g.bucket = m;
+        own.add(key);
       }
     }
-    (this.byValue ??= new Map()).set(dim, { version: this.version, groups });
+    (this.byValue ??= new Map()).set(name, { version: this.version, groups });
+    return groups;
+  }
+
+  /**
+   * The slice's buckets merged by the values of one dimension ("" for series without one), or null
+   * when that would not be much smaller than the rows themselves. `valueOf` names a series' value.
+   * Merged buckets are shared with later calls: read them, never change them.
+   */
+  mergedBy(dim: Dimension, valueOf: (id: number) => string): Map<string, Bucket> | null {
+    const cached = this.byOneValue?.get(dim);
+    if (cached && cached.version === this.version) return cached.groups;
+    const merged = this.mergedGroups(`value:${dim}`, (id) => [valueOf(id), {}]);
+    const groups = merged === null ? null : new Map([...merged].map(([k, g]) => [k, g.bucket]));
+    (this.byOneValue ??= new Map()).set(dim, { version: this.version, groups });
     return groups;
   }
 }

@@ -241,6 +241,11 @@ export class SeriesRegistry {
     return this.vids.get(d)!;
   }
 
+  /** The number of a value of `d` (-1: no live series carries it). */
+  valueNumber(d: Dimension, value: string): number {
+    return this.postings.get(d)!.has(value) ? this.valueIds.get(d)!.ids.get(value)! : -1;
+  }
+
   /** The value a number of `valueNumbers(d)` names. */
   valueName(d: Dimension, vid: number): string {
     return this.valueIds.get(d)!.names[vid]!;
@@ -264,6 +269,25 @@ export class SeriesRegistry {
   /** The limits in force. */
   cardinalityLimits(): CardinalityLimits {
     return this.limits;
+  }
+
+  /**
+   * How many series at most `matching(filter, only)` returns (the shortest posting list, or
+   * the union of `only`'s), without building the list.
+   */
+  estimate(filter: Partial<Record<Dimension, string>>, only?: { dim: Dimension; values: ReadonlySet<string> }): number {
+    let n = Infinity;
+    for (const d of DIMENSIONS) {
+      const v = filter[d];
+      if (v !== undefined) n = Math.min(n, this.postings.get(d)!.get(v)?.size ?? 0);
+    }
+    if (only) {
+      const values = this.postings.get(only.dim)!;
+      let u = 0;
+      for (const v of only.values) u += values.get(v)?.size ?? 0;
+      n = Math.min(n, u);
+    }
+    return n === Infinity ? this.live : n;
   }
 
   /**

@@ -155,19 +155,29 @@ export class MetricsService {
     return { items, total_count: total, next_cursor: more && last ? encodeCursor(page.sort, order, last) : null, ...(overflow ? { overflow } : {}) };
   }
 
-  /** The route each of `agents` ran most on in the window (for the specialization score), from one pass. */
+  /**
+   * The route each of `agents` ran most on in the window (for the specialization score): runs are
+   * summed per agent and route without merging, then only each agent's best route is merged.
+   */
   private *primaryRoutes(w: Window, filter: DimFilter, agents: Set<string>): Stepped<Map<string, { bucket: Bucket }>> {
-    const perRoute = yield* this.deps.index.scan(w.from, w.to, w.to, filter, ["agent_name", "route"], false, { dim: "agent_name", values: agents });
-    const best = new Map<string, { bucket: Bucket }>();
+    const by: Dimension[] = ["agent_name", "route"];
+    const runs = yield* this.deps.index.sums(w.from, w.to, w.to, filter, by, { dim: "agent_name", values: agents }, F.runs);
+    const best = new Map<string, { key: string; runs: number }>();
     const tick = ticker(256);
-    for (const g of perRoute.values()) {
+    for (const [key, g] of runs) {
       if (tick()) yield;
       const agent = g.dims.agent_name;
       if (agent === undefined || g.dims.route === undefined || !agents.has(agent)) continue;
-      const cur = best.get(agent);
-      if (g.bucket.field(F.runs) > (cur ? cur.bucket.field(F.runs) : 0)) best.set(agent, g);
+      if (g.sum > (best.get(agent)?.runs ?? 0)) best.set(agent, { key, runs: g.sum });
     }
-    return best;
+    const out = new Map<string, { bucket: Bucket }>();
+    if (best.size === 0) return out;
+    const chosen = yield* this.deps.index.scan(w.from, w.to, w.to, filter, by, false, { dim: "agent_name", values: agents, groups: new Set([...best.values()].map((b) => b.key)) });
+    for (const [agent, b] of best) {
+      const g = chosen.get(b.key);
+      if (g) out.set(agent, g);
+    }
+    return out;
   }
 
   /** One group by name, or null when it has no data in the window. */
