@@ -17,7 +17,7 @@ import type { Leadership, Storage } from "./core/ports.js";
 import type { RollupIndex } from "./core/rollup-index.js";
 import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels, parseChannelConfigs } from "./notify/registry.js";
-import { AlertEngine, type EvaluationStats } from "./services/alert-engine.js";
+import { AlertEngine, ARRIVAL_MIN_GAP_MS, type EvaluationStats } from "./services/alert-engine.js";
 import type { RouteSample } from "./core/alerting/catalogue.js";
 import type { MetricsService } from "./services/metrics-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
@@ -147,6 +147,8 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
     start() {
       outbox.start();
       life.every("alert evaluation", a.evaluationIntervalMs, () => engine.evaluate(), { immediately: true });
+      // Between evaluations, rules whose series got runs or LLM calls are evaluated again (bounded in the engine).
+      life.every("alert evaluation on arrival", ARRIVAL_MIN_GAP_MS, () => engine.evaluateArrivals());
       life.every("alerting retention", 3_600_000, housekeeping);
       // Instances that do not lead still answer rules and thresholds: re-read what others changed.
       if (storage.shared) life.every("re-reading alert rules", 5000, () => rules.refresh().catch(() => undefined));

@@ -218,6 +218,37 @@ export class CountStore {
     else this.mergeBins(other.bins!, other.offset, other.used);
   }
 
+  /**
+   * Takes away the counts of `other`, which must have been merged in before (a sliding window's
+   * running total). The store turns dense first: a count that drops to zero leaves its bin in
+   * place, which answers nothing differently.
+   */
+  protected subtractStore(other: CountStore): void {
+    if (other.used === 0) return;
+    if (this.sparse !== null) this.toDense(other.wide || this.wide);
+    else if (other.wide) this.widen();
+    const tb = this.bins!;
+    const off = this.offset;
+    const last = this.used - 1;
+    // Keys fold into the edge bins exactly as the merge folded them (after a collapse).
+    const take = (k: number, c: number) => {
+      let j = k - off;
+      if (j < 0) j = 0;
+      else if (j > last) j = last;
+      tb[j]! -= c;
+    };
+    const sp = other.sparse;
+    if (sp !== null) {
+      for (let i = 0; i < other.used; i++) {
+        const k = entryKey(sp[i]!);
+        take(k, sp[i]! - k * KEY_UNIT);
+      }
+    } else {
+      const ob = other.bins!;
+      for (let i = 0; i < other.used; i++) if (ob[i] !== 0) take(other.offset + i, ob[i]!);
+    }
+  }
+
   /** Merges sorted entries into the sparse form; false when the result should be dense. */
   private mergeSparse(b: number[], nb: number): boolean {
     const a = this.sparse!;

@@ -79,6 +79,17 @@ export class DDSketch extends CountStore {
     this.mergeStore(other, this.count <= U32_MAX && !other.wide);
   }
 
+  /**
+   * Takes away the values of `other`, merged in before: counts only. The extremes cannot be taken
+   * away; the caller that slides a window keeps them (`min`, `max`) and sets them.
+   */
+  subtract(other: DDSketch): void {
+    if (other.count === 0) return;
+    this.count -= other.count;
+    this.zeroCount -= other.zeroCount;
+    this.subtractStore(other);
+  }
+
   /** The value at quantile q in 0..1 (rank q·(n−1), lower bin), or null when empty. */
   quantile(q: number): number | null {
     if (this.count === 0 || !(q >= 0 && q <= 1)) return null;

@@ -4,21 +4,19 @@
  * alerts and their history, and hands the result to the notification pipeline. Acknowledge and
  * resolve go through it too, serialised with evaluation so neither overwrites the other.
  */
-import type { Metrics } from "@vigil/contract";
-import { aggregateCustom, catalogueEntry, ROUTE_ALERT_METRICS, type CustomSamples, type RouteSample } from "../core/alerting/catalogue.js";
+import type { CustomSamples, RouteSample } from "../core/alerting/catalogue.js";
 import { evaluateRule, type Observation } from "../core/alerting/evaluator.js";
-import { resolveThreshold } from "../core/alerting/threshold-settings.js";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, AlertStore } from "../core/alerting/types.js";
+import { affectedRules, ArrivalWatch } from "../core/alerting/arrivals.js";
 import { VigilError } from "../core/errors.js";
-import { metricsOf } from "../core/metrics.js";
-import { groupKey, MINUTE, type DimFilter, type Group, type RollupIndex } from "../core/rollup-index.js";
 import type { Leadership } from "../core/ports.js";
-import type { Dimension } from "../core/stored-event.js";
+import type { Stepped } from "../core/stepped.js";
 import type { RuleBook } from "./rule-book.js";
+import { RuleReads, type ReadCache, type RuleIndex } from "./rule-reads.js";
 import { SerialQueue } from "./serial-queue.js";
-import { drain, ticker, type Stepped } from "../core/stepped.js";
-import { TopK } from "../core/top-k.js";
-import { F } from "../core/bucket.js";
+
+/** Shortest time between two evaluations on arrival. */
+export const ARRIVAL_MIN_GAP_MS = 1000;
 
 /** Where evaluation results go (the notification pipeline). */
 export interface AlertSink {
@@ -37,7 +35,7 @@ export interface EngineLog {
 
 /** What the alert engine needs. */
 export interface AlertEngineDeps {
-  index: Pick<RollupIndex, "scan" | "maxSpanMs">;
+  index: RuleIndex;
   /** Runs scans over the rollups (in slices, so evaluation never holds the serving thread); default: at once. */
   run?<T>(work: Stepped<T>): Promise<T>;
   /** Most groups one rule evaluates per cycle (the busiest, and every group with an open alert); default 1,000. */
@@ -75,9 +73,14 @@ export class AlertEngine {
   private readonly queue = new SerialQueue();
   private lastStats: EvaluationStats | null = null;
   private evaluations = 0;
-  private truncationWarned = -Infinity;
+  private readonly reads: RuleReads;
+  private readonly arrivals = new ArrivalWatch();
+  private arrivalAt = -Infinity;
+  private arrivalTook = 0;
 
-  constructor(private readonly deps: AlertEngineDeps) {}
+  constructor(private readonly deps: AlertEngineDeps) {
+    this.reads = new RuleReads({ ...deps, warn: (obj, msg) => deps.log.warn(obj, msg) });
+  }
 
   /** Restores open alerts from the store (alert state survives restarts). */
   start(): Promise<void> {
@@ -103,7 +106,34 @@ export class AlertEngine {
 
   /** One evaluation of every enabled rule at the current time; a no-op on an instance that does not lead. */
   evaluate(): Promise<EvaluationStats | null> {
+    return this.serial(() => this.cycle(null));
+  }
+
+  /**
+   * Evaluates, between two evaluations, the rules that watch series whose runs or LLM calls arrived
+   * since the last look, so that an alert does not wait for the next interval. Bounded: it runs at
+   * most once per ARRIVAL_MIN_GAP_MS, and never within ten times its previous duration of the
+   * previous one (so it takes at most a tenth of a core). Returns the number of rules evaluated.
+   */
+  evaluateArrivals(): Promise<number> {
     return this.serial(async () => {
+      if (!this.deps.leadership.isLeader()) return 0;
+      const now = this.deps.now();
+      if (now - this.arrivalAt < Math.max(ARRIVAL_MIN_GAP_MS, 10 * this.arrivalTook)) return 0;
+      const changed = this.arrivals.changed(this.deps.index, now);
+      if (changed.length === 0) return 0;
+      const started = performance.now();
+      this.arrivalAt = now;
+      const rules = affectedRules(this.deps.rules.rules(), changed.map((id) => this.deps.index.series.dims(id)));
+      if (rules.length > 0) await this.cycle(rules);
+      this.arrivalTook = performance.now() - started;
+      return rules.length;
+    });
+  }
+
+  /** One evaluation of `only` (or of every enabled rule, resolving the alerts of removed rules, when null). */
+  private async cycle(only: AlertRule[] | null): Promise<EvaluationStats | null> {
+    {
       if (!this.deps.leadership.isLeader()) return null;
       const started = performance.now();
       if (this.deps.shared) {
@@ -112,8 +142,10 @@ export class AlertEngine {
         this.open = new Map((await this.deps.store.openAlerts()).map((a) => [a.fingerprint, a]));
       }
       const now = this.deps.now();
-      const rules = this.deps.rules.rules().filter((r) => r.enabled);
-      const cache = new Map<string, Map<string, { group: Record<string, string>; m: Metrics }>>();
+      const rules = only ?? this.deps.rules.rules().filter((r) => r.enabled);
+      const cache: ReadCache = new Map();
+      const thresholds = this.deps.rules.thresholds();
+      const openLabels = () => [...this.open.values()].map((a) => a.labels);
       const upserts: AlertRecord[] = [];
       const dropped: string[] = [];
       const history: AlertHistoryEntry[] = [];
@@ -128,16 +160,18 @@ export class AlertEngine {
       }
       for (const rule of rules) {
         let observations: Observation[];
+        let observed: number;
+        const open = openByRule.get(rule.name) ?? [];
         try {
-          observations = await this.observe(rule, now, cache);
+          ({ observations, observed } = await this.reads.observe(rule, now, thresholds, cache, openLabels, new Set(open.map((a) => a.fingerprint))));
         } catch (err) {
           // A rule whose data cannot be read keeps its alerts as they are rather than resolving them.
           failed++;
           this.deps.log.warn({ rule: rule.name, err: (err as Error).message }, "alert rule could not be evaluated; its alerts keep their state");
           continue;
         }
-        groups += observations.length;
-        const r = evaluateRule(rule, observations, openByRule.get(rule.name) ?? [], now);
+        groups += observed;
+        const r = evaluateRule(rule, observations, open, now, observed);
         upserts.push(...r.upserts);
         history.push(...r.history);
         for (const d of r.dropped) dropped.push(d.id);
@@ -146,7 +180,7 @@ export class AlertEngine {
       // Alerts of rules deleted or disabled since they opened resolve now.
       const live = new Set(rules.map((r) => r.name));
       for (const a of this.open.values()) {
-        if (live.has(a.rule)) continue;
+        if (only || live.has(a.rule)) continue;
         const done: AlertRecord = { ...a, state: "resolved", resolved_at: now, last_evaluated_at: now, resolve_note: "rule removed or disabled" };
         if (a.state === "pending") dropped.push(a.id);
         else {
@@ -164,99 +198,13 @@ export class AlertEngine {
       }
       for (const [fp, a] of this.open) if (dropSet.has(a.id)) this.open.delete(fp);
       await this.deps.sink.process([...this.open.values()], resolved);
+      if (only) return null;
+      this.reads.tidy(now - 5 * 60_000, rules);
       this.evaluations++;
       this.lastStats = { at: now, rules: rules.length, open_alerts: this.open.size, took_ms: Math.round((performance.now() - started) * 100) / 100, failed_rules: failed, evaluated_groups: groups };
       this.deps.onCycle?.(this.lastStats);
       return this.lastStats;
-    });
-  }
-
-  /** Reads what a rule watches, per group, at `now`. */
-  private async observe(rule: AlertRule, now: number, cache: Map<string, Map<string, { group: Record<string, string>; m: Metrics }>>): Promise<Observation[]> {
-    const w = rule.window_ms;
-    if (w * (rule.change ? 2 : 1) > this.deps.index.maxSpanMs()) throw new VigilError("VALIDATION_FAILED", `window ${w / 1000}s reaches further back than the rollups are kept`);
-    const thresholds = this.deps.rules.thresholds();
-    const thresholdFor = (group: Record<string, string>) => (rule.threshold_key !== null ? resolveThreshold(thresholds, rule.threshold_key, group) : rule.threshold);
-    if (rule.aggregate !== null) {
-      const name = rule.metric.slice("custom.".length);
-      const s = await this.deps.customSamples(name, now - w, now);
-      const cur = aggregateCustom(s, rule.aggregate, w);
-      const samples = s?.count ?? 0;
-      let value = cur;
-      if (rule.change) value = changeOf(rule.change, cur, aggregateCustom(await this.deps.customSamples(name, now - 2 * w, now - w), rule.aggregate, w));
-      return value === null && samples === 0 ? [] : [{ group: {}, value, samples, threshold: thresholdFor({}) }];
     }
-    const entry = catalogueEntry(rule.metric)!;
-    if (entry.source === "routes") {
-      const read = ROUTE_ALERT_METRICS[rule.metric]!;
-      const routes = (this.deps.routeStates?.() ?? []).filter((r) => rule.scope.route === undefined || rule.scope.route === r.route);
-      if (!rule.group_by.includes("route")) return routes.length ? [{ group: {}, value: Math.max(...routes.map(read)), samples: routes.length, threshold: thresholdFor({}) }] : [];
-      return routes.map((r) => ({ group: { route: r.route }, value: read(r), samples: 1, threshold: thresholdFor({ route: r.route }) }));
-    }
-    const minutes = w / MINUTE;
-    const cur = await this.groups(rule.scope, rule.group_by, now - w, now, now, cache);
-    const prev = rule.change ? await this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache) : null;
-    const out: Observation[] = [];
-    for (const [key, { group, m }] of cur) {
-      let value = entry.value(m, minutes);
-      if (prev) {
-        const p = prev.get(key);
-        value = changeOf(rule.change!, value, p ? entry.value(p.m, minutes) : null);
-      }
-      out.push({ group, value, samples: entry.samples(m), threshold: thresholdFor(group) });
-    }
-    return out;
-  }
-
-  /** Metrics per group for a span, shared by every rule with the same span, scope and grouping in one evaluation. */
-  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, cache: Map<string, Map<string, { group: Record<string, string>; m: Metrics }>>) {
-    const key = `${from}|${to}|${JSON.stringify(scope)}|${groupBy.join(",")}`;
-    let hit = cache.get(key);
-    if (!hit) {
-      const run = <T>(work: Stepped<T>): Promise<T> => (this.deps.run ? this.deps.run(work) : Promise.resolve(drain(work)));
-      const found = await run(this.deps.index.scan(from, to, now, scope, groupBy, true));
-      hit = await run(this.describe(found, groupBy, (to - from) / MINUTE));
-      cache.set(key, hit);
-    }
-    return hit;
-  }
-
-  /**
-   * The metrics of each group a scan found. Past `maxGroupsPerRule` groups, only the groups with an
-   * open alert and the busiest others are described (and so evaluated): a cycle's work stays bounded
-   * whatever the number of series, and the rest wait for a cycle in which they are among the busiest.
-   */
-  private *describe(found: Map<string, Group>, groupBy: Dimension[], minutes: number): Stepped<Map<string, { group: Record<string, string>; m: Metrics }>> {
-    const max = this.deps.maxGroupsPerRule ?? 1000;
-    let chosen: Iterable<[string, Group]> = found;
-    if (found.size > max) {
-      const open = new Set<string>();
-      for (const a of this.open.values()) open.add(groupKey(a.labels, groupBy));
-      const top = new TopK<{ key: string; v: number; g: Group }>(max, (a, b) => b.v - a.v || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const keep: [string, Group][] = [];
-      const tick = ticker(512);
-      for (const [k, g] of found) {
-        if (tick()) yield;
-        if (open.has(k)) keep.push([k, g]);
-        else top.offer({ key: k, v: g.bucket.f[F.runs]! + g.bucket.f[F.llm]!, g });
-      }
-      for (const t of top.sorted()) if (keep.length < max) keep.push([t.key, t.g]);
-      const now = this.deps.now();
-      if (now - this.truncationWarned >= 60_000) {
-        this.truncationWarned = now;
-        this.deps.log.warn({ group_by: groupBy, groups: found.size, evaluated: keep.length }, "alert rules watch more groups than alerting.max_groups_per_rule; those with open alerts and the busiest are evaluated (said at most once a minute)");
-      }
-      chosen = keep;
-    }
-    const out = new Map<string, { group: Record<string, string>; m: Metrics }>();
-    const tick = ticker(64);
-    for (const [k, { dims }] of chosen) {
-      if (tick()) yield;
-      const group: Record<string, string> = {};
-      for (const d of groupBy) if (dims[d] !== undefined) group[d] = dims[d]!;
-      out.set(k, { group, m: metricsOf(found.get(k)!.bucket, minutes) });
-    }
-    return out;
   }
 
   /** Acknowledges a firing alert: it keeps firing, stops repeating, and its channels hear who took it. */
@@ -297,12 +245,4 @@ export class AlertEngine {
     if (!a) throw new VigilError("NOT_FOUND", `no alert with id "${id}"`);
     return a;
   }
-}
-
-/** Applies a change function; null when either side has no data (or a ratio's base is zero). */
-export function changeOf(fn: "ratio" | "delta" | "percent", cur: number | null, prev: number | null): number | null {
-  if (cur === null || prev === null) return null;
-  if (fn === "delta") return cur - prev;
-  if (prev === 0) return null;
-  return fn === "ratio" ? cur / prev : ((cur - prev) / prev) * 100;
 }

@@ -21,6 +21,8 @@ export interface Observation {
   samples: number;
   /** The threshold in force for this group (from the rule or the thresholds settings). */
   threshold: number | null;
+  /** `fingerprint(rule.name, group)`, when the caller keeps it from one evaluation to the next. */
+  fingerprint?: string;
 }
 
 /** The changes one evaluation makes. */
@@ -100,23 +102,30 @@ export function renderAnnotations(rule: AlertRule, labels: Record<string, string
   return out;
 }
 
+/** Whether a rule's condition holds for a value: true, false, or null for "no data, keep state". */
+export function holds(rule: AlertRule, value: number | null, samples: number, threshold: number | null): boolean | null {
+  if (value === null || samples < rule.min_samples || threshold === null) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
+  return compare(value, rule.comparator, threshold);
+}
+
 /** Whether an observation's condition holds: true, false, or null for "no data, keep state". */
 function condition(rule: AlertRule, o: Observation | undefined): boolean | null {
-  const noData = !o || o.value === null || o.samples < rule.min_samples || o.threshold === null;
-  if (noData) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
-  return compare(o.value!, rule.comparator, o.threshold!);
+  if (!o) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
+  return holds(rule, o.value, o.samples, o.threshold);
 }
 
 /**
  * Evaluates `rule` at `now` given this step's observations and the rule's open alerts (pending,
  * firing or acknowledged). Returns the alerts to save and to drop, and history entries.
+ * `observed`, when the caller left out groups whose condition does not hold and that have no open
+ * alert (they change nothing), is the number of groups observed in all.
  */
-export function evaluateRule(rule: AlertRule, observations: readonly Observation[], open: readonly AlertRecord[], now: number): EvalResult {
+export function evaluateRule(rule: AlertRule, observations: readonly Observation[], open: readonly AlertRecord[], now: number, observed = observations.length): EvalResult {
   const res: EvalResult = { upserts: [], dropped: [], history: [] };
   const byFp = new Map<string, Observation>();
-  for (const o of observations) byFp.set(fingerprint(rule.name, o.group), o);
+  for (const o of observations) byFp.set(o.fingerprint ?? fingerprint(rule.name, o.group), o);
   // With no_data: alerting and no group at all, the rule itself is the group that has no data.
-  if (rule.no_data === "alerting" && byFp.size === 0) byFp.set(fingerprint(rule.name, {}), { group: {}, value: null, samples: 0, threshold: rule.threshold });
+  if (rule.no_data === "alerting" && observed === 0) byFp.set(fingerprint(rule.name, {}), { group: {}, value: null, samples: 0, threshold: rule.threshold });
   const openByFp = new Map(open.map((a) => [a.fingerprint, a]));
   const hist = (a: AlertRecord, event: string, value: number | null) => res.history.push({ alert_id: a.id, at: now, event, by: null, note: null, value });
 

@@ -1,0 +1,161 @@
+/**
+ * The window reads of the enabled alert rules — one per span (relative to now), scope and
+ * grouping — each kept as running totals over the slices of one tier (see SlidingWindow): the
+ * 10-second slices for windows inside the fine horizon, minutes for longer ones within the minute
+ * tier. A window that needs hour slices is not answered here (the caller scans the rollups).
+ */
+import type { Bucket } from "./bucket.js";
+import { groupKey, type DimFilter, type RollupIndex } from "./rollup-index.js";
+import { FINE_SLICE, MINUTE, type Tier } from "./rollup-plan.js";
+import type { Slice } from "./rollup-slice.js";
+import type { SeriesRegistry } from "./series-registry.js";
+import type { Stepped } from "./stepped.js";
+import type { Dimension, Dims } from "./stored-event.js";
+import { liveGroups, SlidingWindow, type Contributions, type LiveGroup, type WindowGroup } from "./window-aggregates.js";
+
+/** What the window reads need of the rollups. */
+export type WindowSource = Pick<RollupIndex, "sliceAt" | "fineCovers" | "plan" | "series">;
+
+/** Running totals per window read. */
+export class WindowReads {
+  private readonly windows = new Map<string, { w: SlidingWindow; usedAt: number }>();
+  /** Per tier, scope and grouping: how slices contribute, and the groups of the slices still filling. */
+  private readonly reads = new Map<string, { contributions: Contributions; live: Map<number, { s: Slice; v: number; groups: Map<string, LiveGroup> }> }>();
+
+  constructor(private readonly src: WindowSource) {}
+
+  /**
+   * The groups of [from, to) at `now`, as `scan(from, to, now, filter, groupBy, true)` finds them,
+   * or null when the window is not answered from one tier's slices. Not `full`: only the summed
+   * fields are right (no sketches, maximum or latest-value fields), for readers of rates and means.
+   */
+  *read(from: number, to: number, now: number, filter: DimFilter, groupBy: readonly Dimension[], full = true): Stepped<Map<string, WindowGroup> | null> {
+    let tier: Tier | "f";
+    let a: number;
+    let b: number;
+    if (this.src.fineCovers(from, now)) {
+      tier = "f";
+      a = from - (from % FINE_SLICE);
+      b = Math.ceil(to / FINE_SLICE) * FINE_SLICE - FINE_SLICE;
+    } else {
+      const plan = this.src.plan(from, to, now);
+      if (plan.length === 0 || plan.some(([t]) => t !== "m")) return null;
+      tier = "m";
+      a = plan[0]![1];
+      b = plan[plan.length - 1]![1];
+    }
+    if (b < a) return new Map();
+    const readKey = `${tier}|${filterKey(filter)}|${groupBy.join(",")}`;
+    const key = `${readKey}|${from - now}|${to - now}|${full ? "full" : "sums"}`;
+    let hit = this.windows.get(key);
+    if (!hit) {
+      const size = tier === "f" ? FINE_SLICE : MINUTE;
+      const t = tier;
+      let read = this.reads.get(readKey);
+      if (!read) this.reads.set(readKey, (read = { contributions: contributionsFor(this.src.series, filter, groupBy), live: new Map() }));
+      const r = read;
+      const liveAt = (start: number) => {
+        const s = this.src.sliceAt(t, start);
+        if (!s) return null;
+        const c = r.live.get(start);
+        if (c && c.s === s && c.v === s.version) return c.groups;
+        const groups = liveGroups(s, r.contributions);
+        r.live.set(start, { s, v: s.version, groups });
+        // Only the newest few slices are ever still filling.
+        if (r.live.size > 4) r.live.delete(Math.min(...r.live.keys()));
+        return groups;
+      };
+      hit = { w: new SlidingWindow(size, (start) => this.src.sliceAt(t, start), r.contributions, liveAt, full), usedAt: now };
+      this.windows.set(key, hit);
+    }
+    hit.usedAt = now;
+    return yield* hit.w.read(a, b, now);
+  }
+
+  /** Forgets the windows not read since `before` (rules removed or changed). */
+  forgetUnusedSince(before: number): void {
+    for (const [k, v] of this.windows) if (v.usedAt < before) this.windows.delete(k);
+    for (const k of this.reads.keys()) if (![...this.windows.keys()].some((w) => w.startsWith(`${k}|`))) this.reads.delete(k);
+  }
+
+  /** Windows held and the rebuilds they have made (for operators and tests). */
+  stats(): { windows: number; rebuilds: number } {
+    let rebuilds = 0;
+    for (const { w } of this.windows.values()) rebuilds += w.rebuilds;
+    return { windows: this.windows.size, rebuilds };
+  }
+}
+
+function filterKey(f: DimFilter): string {
+  return (Object.keys(f) as Dimension[])
+    .filter((d) => f[d] !== undefined)
+    .sort()
+    .map((d) => `${d}=${f[d]}`)
+    .join("&");
+}
+
+/**
+ * What a slice adds to a read with `filter` and `groupBy`, group by group — the buckets a scan
+ * of the rollups merges: a slice's total without filter or grouping, its buckets merged by one
+ * dimension when the filter and grouping concern that one, else the matching series' buckets.
+ */
+export function contributionsFor(series: SeriesRegistry, filter: DimFilter, groupBy: readonly Dimension[]): Contributions {
+  const filterDims = (Object.keys(filter) as Dimension[]).filter((d) => filter[d] !== undefined);
+  if (groupBy.length === 0 && filterDims.length === 0) {
+    return (s, each) => {
+      if (s.total) each("", {}, s.total);
+    };
+  }
+  const one = oneDimension(filterDims, groupBy);
+  const valueOf = (id: number) => (one === null ? "" : (series.dims(id)[one] ?? ""));
+  const grouped = groupBy.length === 1;
+  const noDims: Dims = {};
+  // Group key and labels per series, kept while the series' id names the same dimensions.
+  const memo = new Map<number, { src: Readonly<Dims>; key: string; dims: Dims }>();
+  return (s: Slice, each) => {
+    const merged = one === null ? null : s.mergedBy(one, valueOf);
+    if (merged !== null) {
+      const take = (v: string, b: Bucket | undefined) => {
+        if (b) each(grouped ? v : "", grouped && v !== "" ? { [one!]: v } : noDims, b);
+      };
+      const fixed = filter[one!];
+      if (fixed !== undefined) take(fixed, merged.get(fixed));
+      else for (const [v, b] of merged) take(v, b);
+      return;
+    }
+    const emit = (id: number, row: number) => {
+      if (groupBy.length === 0) return each("", noDims, s.buckets[row]!);
+      const dims = series.dims(id);
+      let m = memo.get(id);
+      if (m === undefined || m.src !== dims) {
+        const gd: Dims = {};
+        for (const d of groupBy) if (dims[d] !== undefined) gd[d] = dims[d];
+        memo.set(id, (m = { src: dims, key: groupKey(dims, groupBy), dims: gd }));
+      }
+      each(m.key, m.dims, s.buckets[row]!);
+    };
+    if (filterDims.length === 0) {
+      for (let i = 0; i < s.n; i++) emit(s.ids[i]!, i);
+      return;
+    }
+    const ids = series.matching(filter);
+    if (ids.length <= s.n) {
+      for (const id of ids) {
+        const row = s.row(id);
+        if (row >= 0) emit(id, row);
+      }
+      return;
+    }
+    const wanted = new Set(ids);
+    for (let i = 0; i < s.n; i++) if (wanted.has(s.ids[i]!)) emit(s.ids[i]!, i);
+  };
+}
+
+/** The one dimension a filter and grouping both concern (so a slice's merged-by-value buckets answer it), or null. */
+function oneDimension(filterDims: Dimension[], groupBy: readonly Dimension[]): Dimension | null {
+  if (filterDims.length > 1 || groupBy.length > 1) return null;
+  const d = groupBy[0] ?? filterDims[0];
+  if (d === undefined) return null;
+  if (filterDims.length === 1 && filterDims[0] !== d) return null;
+  return d;
+}

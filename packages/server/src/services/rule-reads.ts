@@ -1,0 +1,194 @@
+/**
+ * What alert rules watch, per group, at an evaluation: rollup metrics from running window totals
+ * (core/window-reads.ts; a scan of the rollups for windows that need hour slices), custom metric
+ * samples from the store, and route states. A window read is shared by every rule with the same
+ * span, scope and grouping in one evaluation; a rule computes only the metric it watches (LazyMetrics),
+ * and each group's fingerprint is computed once per rule and kept.
+ */
+import type { Metrics } from "@vigil/contract";
+import { aggregateCustom, ALERT_METRICS, catalogueEntry, ROUTE_ALERT_METRICS, type CustomSamples, type RouteSample } from "../core/alerting/catalogue.js";
+import type { Observation } from "../core/alerting/evaluator.js";
+import { fingerprint, holds } from "../core/alerting/evaluator.js";
+import { LazyMetrics } from "../core/alerting/lazy-metrics.js";
+import { resolveThreshold, type ThresholdSettings } from "../core/alerting/threshold-settings.js";
+import type { AlertRule } from "../core/alerting/types.js";
+import { F } from "../core/bucket.js";
+import { VigilError } from "../core/errors.js";
+import { groupKey, MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.js";
+import { drain, ticker, type Stepped } from "../core/stepped.js";
+import type { Dimension } from "../core/stored-event.js";
+import { TopK } from "../core/top-k.js";
+import type { WindowGroup } from "../core/window-aggregates.js";
+import { WindowReads } from "../core/window-reads.js";
+
+/** The rollups as the rule reads need them. */
+export type RuleIndex = Pick<RollupIndex, "scan" | "maxSpanMs" | "sliceAt" | "fineCovers" | "plan" | "series">;
+
+/** What the rule reads need. */
+export interface RuleReadDeps {
+  index: RuleIndex;
+  /** Runs stepped work (in slices, so evaluation never holds the serving thread); default: at once. */
+  run?<T>(work: Stepped<T>): Promise<T>;
+  /** Most groups one rule evaluates per cycle (the busiest, and every group with an open alert); default 1,000. */
+  maxGroupsPerRule?: number;
+  customSamples(name: string, from: number, to: number): Promise<CustomSamples | null>;
+  routeStates?(): RouteSample[];
+  now(): number;
+  warn(obj: object, msg: string): void;
+}
+
+/** One group of a window read: its labels and metrics (computed as read). */
+export interface GroupMetrics {
+  key: string;
+  group: Record<string, string>;
+  m: Metrics;
+}
+
+/**
+ * Metrics computed from counts and sums alone: their windows keep no sketches and no maximum or
+ * latest-value fields (the quantiles, max_memory_mb and the cache's entries and capacity need them).
+ */
+const SUMS_ONLY: ReadonlySet<string> = new Set(Object.keys(ALERT_METRICS).filter((m) => !/^(llm_)?p\d\d_latency_ms$|^max_memory_mb$|^cache_(entries|capacity|fill_ratio)$/.test(m)));
+
+/** Window reads of one evaluation, shared by the rules that make the same read. */
+export type ReadCache = Map<string, GroupMetrics[]>;
+
+/** Reads what rules watch. */
+export class RuleReads {
+  private readonly windows: WindowReads;
+  /** Per rule: group key → fingerprint (a rule's name and group labels always give the same one). */
+  private fingerprints = new Map<string, Map<string, string>>();
+  private truncationWarned = -Infinity;
+
+  constructor(private readonly deps: RuleReadDeps) {
+    this.windows = new WindowReads(deps.index);
+  }
+
+  /** Forgets running totals and fingerprints no rule used since `before` / not among `rules`. */
+  tidy(before: number, rules: readonly AlertRule[]): void {
+    this.windows.forgetUnusedSince(before);
+    const live = new Set(rules.map((r) => r.name));
+    for (const name of this.fingerprints.keys()) if (!live.has(name)) this.fingerprints.delete(name);
+  }
+
+  /** Running totals held and rebuilds made (for operators). */
+  windowStats(): { windows: number; rebuilds: number } {
+    return this.windows.stats();
+  }
+
+  /** Reads what a rule watches, per group, at `now`; `open` names the group keys with an open alert. */
+  async observe(rule: AlertRule, now: number, thresholds: ThresholdSettings, cache: ReadCache, open: () => Iterable<Record<string, string>>, openFps?: ReadonlySet<string>): Promise<{ observations: Observation[]; observed: number }> {
+    const w = rule.window_ms;
+    if (w * (rule.change ? 2 : 1) > this.deps.index.maxSpanMs()) throw new VigilError("VALIDATION_FAILED", `window ${w / 1000}s reaches further back than the rollups are kept`);
+    const thresholdFor = (group: Record<string, string>) => (rule.threshold_key !== null ? resolveThreshold(thresholds, rule.threshold_key, group) : rule.threshold);
+    if (rule.aggregate !== null) {
+      const name = rule.metric.slice("custom.".length);
+      const s = await this.deps.customSamples(name, now - w, now);
+      const cur = aggregateCustom(s, rule.aggregate, w);
+      const samples = s?.count ?? 0;
+      let value = cur;
+      if (rule.change) value = changeOf(rule.change, cur, aggregateCustom(await this.deps.customSamples(name, now - 2 * w, now - w), rule.aggregate, w));
+      return all(value === null && samples === 0 ? [] : [{ group: {}, value, samples, threshold: thresholdFor({}) }]);
+    }
+    const entry = catalogueEntry(rule.metric)!;
+    if (entry.source === "routes") {
+      const read = ROUTE_ALERT_METRICS[rule.metric]!;
+      const routes = (this.deps.routeStates?.() ?? []).filter((r) => rule.scope.route === undefined || rule.scope.route === r.route);
+      if (!rule.group_by.includes("route")) return all(routes.length ? [{ group: {}, value: Math.max(...routes.map(read)), samples: routes.length, threshold: thresholdFor({}) }] : []);
+      return all(routes.map((r) => ({ group: { route: r.route }, value: read(r), samples: 1, threshold: thresholdFor({ route: r.route }) })));
+    }
+    const minutes = w / MINUTE;
+    const full = !SUMS_ONLY.has(rule.metric);
+    const cur = await this.groups(rule.scope, rule.group_by, now - w, now, now, cache, open, full);
+    let prev: Map<string, GroupMetrics> | null = null;
+    if (rule.change) prev = new Map((await this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache, open, full)).map((g) => [g.key, g]));
+    let fps = this.fingerprints.get(rule.name);
+    if (!fps) this.fingerprints.set(rule.name, (fps = new Map()));
+    const out: Observation[] = [];
+    for (let i = 0; i < cur.length; i++) {
+      const { key, group, m } = cur[i]!;
+      let value = entry.value(m, minutes);
+      if (prev) {
+        const p = prev.get(key);
+        value = changeOf(rule.change!, value, p ? entry.value(p.m, minutes) : null);
+      }
+      const samples = entry.samples(m);
+      const threshold = thresholdFor(group);
+      // A group whose condition does not hold and that has no open alert changes nothing.
+      const quiet = holds(rule, value, samples, threshold) === false;
+      if (quiet && !openFps?.size) continue;
+      let fp = fps.get(key);
+      if (fp === undefined) fps.set(key, (fp = fingerprint(rule.name, group)));
+      if (quiet && !openFps!.has(fp)) continue;
+      out.push({ group, value, samples, threshold, fingerprint: fp });
+    }
+    return { observations: out, observed: cur.length };
+  }
+
+  /** Metrics per group for a span, shared by every rule with the same span, scope and grouping in one evaluation. */
+  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, cache: ReadCache, open: () => Iterable<Record<string, string>>, full: boolean): Promise<GroupMetrics[]> {
+    const key = `${from}|${to}|${JSON.stringify(scope)}|${groupBy.join(",")}|${full}`;
+    let hit = cache.get(key);
+    if (!hit) {
+      const run = <T>(work: Stepped<T>): Promise<T> => (this.deps.run ? this.deps.run(work) : Promise.resolve(drain(work)));
+      let found = await run(this.windows.read(from, to, now, scope, groupBy, full));
+      if (found === null) {
+        const scanned = await run(this.deps.index.scan(from, to, now, scope, groupBy, true));
+        found = new Map([...scanned].map(([k, g]) => [k, { dims: g.dims, f: g.bucket.f, runLatency: g.bucket.runLatency, llmLatency: g.bucket.llmLatency }]));
+      }
+      hit = await run(this.describe(found, groupBy, (to - from) / MINUTE, open));
+      cache.set(key, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * The metrics of each group of a window. Past `maxGroupsPerRule` groups, only the groups with an
+   * open alert and the busiest others are described (and so evaluated): a cycle's work stays bounded
+   * whatever the number of series, and the rest wait for a cycle in which they are among the busiest.
+   */
+  private *describe(found: Map<string, WindowGroup>, groupBy: Dimension[], minutes: number, open: () => Iterable<Record<string, string>>): Stepped<GroupMetrics[]> {
+    const max = this.deps.maxGroupsPerRule ?? 1000;
+    let chosen: Iterable<[string, WindowGroup]> = found;
+    if (found.size > max) {
+      const openKeys = new Set<string>();
+      for (const labels of open()) openKeys.add(groupKey(labels, groupBy));
+      const top = new TopK<{ key: string; v: number; g: WindowGroup }>(max, (a, b) => b.v - a.v || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const keep: [string, WindowGroup][] = [];
+      const tick = ticker(512);
+      for (const [k, g] of found) {
+        if (tick()) yield;
+        if (openKeys.has(k)) keep.push([k, g]);
+        else top.offer({ key: k, v: g.f[F.runs]! + g.f[F.llm]!, g });
+      }
+      for (const t of top.sorted()) if (keep.length < max) keep.push([t.key, t.g]);
+      const now = this.deps.now();
+      if (now - this.truncationWarned >= 60_000) {
+        this.truncationWarned = now;
+        this.deps.warn({ group_by: groupBy, groups: found.size, evaluated: keep.length }, "alert rules watch more groups than alerting.max_groups_per_rule; those with open alerts and the busiest are evaluated (said at most once a minute)");
+      }
+      chosen = keep;
+    }
+    const out: GroupMetrics[] = [];
+    const tick = ticker(256);
+    for (const [k, g] of chosen) {
+      if (tick()) yield;
+      const group: Record<string, string> = {};
+      for (const d of groupBy) if (g.dims[d] !== undefined) group[d] = g.dims[d]!;
+      out.push({ key: k, group, m: new LazyMetrics(g, minutes) });
+    }
+    return out;
+  }
+}
+
+function all(observations: Observation[]): { observations: Observation[]; observed: number } {
+  return { observations, observed: observations.length };
+}
+
+/** Applies a change function; null when either side has no data (or a ratio's base is zero). */
+export function changeOf(fn: "ratio" | "delta" | "percent", cur: number | null, prev: number | null): number | null {
+  if (cur === null || prev === null) return null;
+  if (fn === "delta") return cur - prev;
+  if (prev === 0) return null;
+  return fn === "ratio" ? cur / prev : ((cur - prev) / prev) * 100;
+}
