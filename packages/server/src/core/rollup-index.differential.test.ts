@@ -11,59 +11,11 @@ import { Bucket } from "./bucket.js";
 import { metricsOf } from "./metrics.js";
 import { HOUR, MINUTE, RollupIndex, type DimFilter, type Group } from "./rollup-index.js";
 import { drain } from "./stepped.js";
-import { DIMENSIONS, type Dimension, type StoredEvent } from "./stored-event.js";
+import { DIMENSIONS, type Dimension } from "./stored-event.js";
 import { ReferenceRollupIndex } from "../test-support/reference-rollup-index.js";
+import { dataset, NOW, rng, SIZES } from "../test-support/random-events.js";
 
 const H = { minuteMs: 6 * HOUR, hourMs: 35 * 24 * HOUR };
-const NOW = Date.UTC(2026, 11, 7, 14, 37, 23);
-
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Values per dimension: agents many, modes few; some events leave dimensions out. */
-const SIZES: Record<Dimension, number> = { agent_name: 60, model: 6, route: 4, tenant_id: 12, mode: 2 };
-
-function dataset(seed: number, n: number): StoredEvent[] {
-  const r = rng(seed);
-  const pick = (k: number) => Math.floor(r() * k);
-  const out: StoredEvent[] = [];
-  for (let i = 0; i < n; i++) {
-    const ts = NOW - Math.floor(r() ** 2 * 30 * HOUR);
-    const body: Record<string, unknown> = {};
-    for (const d of DIMENSIONS) if (r() < (d === "agent_name" ? 0.95 : 0.7)) body[d] = `${d}-${pick(SIZES[d])}`;
-    const kind = r();
-    let type: StoredEvent["type"];
-    if (kind < 0.55) {
-      type = "run";
-      Object.assign(body, { status: ["success", "success", "success", "failure", "timeout", "partial"][pick(6)], duration_ms: Math.round(Math.exp(4 + r() * 4)), input_tokens: pick(900), output_tokens: pick(300), cost: pick(1000) / 1e5, quality_score: r(), error_type: r() < 0.5 ? `e${pick(3)}` : undefined, agent_type: `t${pick(2)}` });
-    } else if (kind < 0.8) {
-      type = "llm_call";
-      Object.assign(body, { status: r() < 0.9 ? "success" : "failure", latency_ms: Math.round(Math.exp(3 + r() * 4)), input_tokens: pick(2000), output_tokens: pick(500), cost: pick(100) / 1e4, cached: r() < 0.3 });
-    } else if (kind < 0.88) {
-      type = "outcome";
-      body.accuracy = r();
-    } else if (kind < 0.94) {
-      type = "feedback";
-      Object.assign(body, { satisfaction: r(), rating: 1 + pick(5) });
-    } else if (kind < 0.97) {
-      type = "cache";
-      Object.assign(body, { operation: ["hit", "miss", "write", "evict"][pick(4)], entries: pick(1000), capacity: 1000 });
-    } else {
-      type = "tool_call";
-      Object.assign(body, { status: r() < 0.8 ? "success" : "failure", duration_ms: pick(400), cost: pick(10) / 1e4 });
-    }
-    out.push({ id: `e${seed}-${i}`, type, ts, receivedAt: ts, body });
-  }
-  return out;
-}
 
 /** Every figure of every group, keyed by group key, for comparison. */
 function figures(groups: Map<string, Group>, minutes: number): Record<string, unknown> {
