@@ -44,10 +44,10 @@ function queries(r: () => number, count: number): { from: number; filter: DimFil
 }
 
 describe("RollupIndex against the reference index (randomised data sets)", () => {
-  for (const seed of [1, 2, 3]) {
-    it(`answers every query with the same figures (seed ${seed})`, () => {
+  for (const [seed, mergeCache] of [[1, undefined], [2, undefined], [3, undefined], [4, 3]] as const) {
+    it(`answers every query with the same figures (seed ${seed}${mergeCache ? `, merge caches holding ${mergeCache} buckets` : ""})`, () => {
       const events = dataset(seed, 6000);
-      const idx = new RollupIndex(H);
+      const idx = new RollupIndex({ ...H, mergeCache });
       const ref = new ReferenceRollupIndex(H);
       idx.startFine(NOW - 10 * MINUTE);
       ref.startFine(NOW - 10 * MINUTE);
@@ -72,6 +72,23 @@ describe("RollupIndex against the reference index (randomised data sets)", () =>
       }
     });
   }
+
+  it("answers the same while events keep arriving between queries (no stale cached merge)", () => {
+    const events = dataset(21, 8000);
+    const idx = new RollupIndex(H);
+    const ref = new ReferenceRollupIndex(H);
+    const r = rng(2121);
+    for (let chunk = 0; chunk < 8; chunk++) {
+      for (const ev of events.slice(chunk * 1000, (chunk + 1) * 1000)) {
+        idx.fold(ev);
+        ref.fold(ev);
+      }
+      for (const q of queries(r, 40)) {
+        const minutes = (NOW - q.from) / MINUTE;
+        assert.deepEqual(figures(idx.query(q.from, NOW, NOW, q.filter, q.groupBy), minutes), figures(ref.query(q.from, NOW, NOW, q.filter, q.groupBy), minutes), `after chunk ${chunk}: ${JSON.stringify(q)}`);
+      }
+    }
+  });
 
   it("answers the same after a restore from persisted buckets, and after pruning", () => {
     const events = dataset(9, 5000);

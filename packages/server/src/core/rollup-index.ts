@@ -15,9 +15,9 @@ import type { OverflowNote, RollupCardinality } from "@vigil/contract";
 import { Bucket, F } from "./bucket.js";
 import { EventDelta } from "./event-delta.js";
 import { FINE_HORIZON, FINE_SLICE, finePlan, HOUR, MINUTE, minuteFloorOf, slicePlan, type Tier } from "./rollup-plan.js";
-import { Slice } from "./rollup-slice.js";
+import { DEFAULT_MERGE_BUDGET, MergeBudget, Slice } from "./rollup-slice.js";
 import { activityOf } from "./metrics.js";
-import { addTo, RollupReader, type DimFilter, type Group, type OnlyValues } from "./rollup-reader.js";
+import { addTo, RollupReader, type DimFilter, type Group, type OnlyValues, type Segment } from "./rollup-reader.js";
 import { DEFAULT_LIMITS, OVERFLOW_VALUE, SeriesRegistry, type CardinalityLimits } from "./series-registry.js";
 import { drain, type Stepped } from "./stepped.js";
 import type { Dimension, Dims, StoredEvent } from "./stored-event.js";
@@ -42,7 +42,12 @@ export interface RollupHorizons {
   minuteMs: number;
   hourMs: number;
   limits?: CardinalityLimits;
+  /** Most merged buckets the query caches keep (default DEFAULT_MERGE_BUDGET). */
+  mergeCache?: number;
 }
+
+/** Fewest consecutive minute slices read as one cached run. */
+const MIN_RUN = 4;
 
 /** The rollups of every series in the minute and hour tiers. */
 export class RollupIndex {
@@ -57,6 +62,8 @@ export class RollupIndex {
   private readonly delta = new EventDelta();
   readonly series: SeriesRegistry;
   private readonly reader: RollupReader;
+  /** Ceiling on the merged buckets the caches keep. */
+  private readonly budget: MergeBudget;
   /** Highest stored-event sequence folded in (persisted with the buckets). */
   watermark = 0;
 
@@ -66,7 +73,8 @@ export class RollupIndex {
     private readonly now?: () => number,
   ) {
     this.series = new SeriesRegistry(horizons.limits ?? DEFAULT_LIMITS);
-    this.reader = new RollupReader(this.series);
+    this.budget = new MergeBudget(horizons.mergeCache ?? DEFAULT_MERGE_BUDGET);
+    this.reader = new RollupReader(this.series, this.budget);
   }
 
   /** Folds one event into its minute and hour buckets, per series and in total. */
@@ -88,7 +96,7 @@ export class RollupIndex {
   /** Applies the prepared delta to a slice's series bucket and total; `tier` null: not persisted (fine slices). */
   private apply(slices: Map<number, Slice>, tier: Tier | null, start: number, id: number, activity: number): void {
     let s = slices.get(start);
-    if (!s) slices.set(start, (s = new Slice()));
+    if (!s) slices.set(start, (s = new Slice(this.budget)));
     let row = s.row(id);
     if (row < 0) {
       row = s.put(id, Bucket.compact(), 0).row;
@@ -122,7 +130,7 @@ export class RollupIndex {
   private slice(tier: Tier, start: number): Slice {
     const t = this.tiers[tier];
     let s = t.get(start);
-    if (!s) t.set(start, (s = new Slice()));
+    if (!s) t.set(start, (s = new Slice(this.budget)));
     return s;
   }
 
@@ -160,6 +168,8 @@ export class RollupIndex {
     if (!s) return;
     slices.delete(start);
     for (let i = 0; i < s.n; i++) this.series.release(s.ids[i]!);
+    s.release();
+    this.reader.forget(s);
   }
 
   /** Drops the buckets of [from, to) in both tiers (before a rebuild of that span). */
@@ -219,10 +229,32 @@ export class RollupIndex {
     return from >= this.fineSince && from > now - FINE_HORIZON;
   }
 
-  /** The slices of a window, fine or coarse. */
-  private slices(from: number, to: number, now: number, fine: boolean): (Slice | undefined)[] {
+  /**
+   * The slices of a window, fine or coarse. Coarse plans group consecutive minute slices into runs
+   * (read through the run cache), except the last slice, which is still filling.
+   */
+  private slices(from: number, to: number, now: number, fine: boolean): Segment[] {
     if (fine && this.fineCovers(from, now)) return finePlan(from, to).map((t) => this.fine.get(t));
-    return this.plan(from, to, now).map(([tier, start]) => this.tiers[tier].get(start));
+    const plan = this.plan(from, to, now);
+    const out: Segment[] = [];
+    let run: Slice[] = [];
+    const close = () => {
+      if (run.length >= MIN_RUN) out.push(run);
+      else out.push(...run);
+      run = [];
+    };
+    for (let i = 0; i < plan.length; i++) {
+      const [tier, start] = plan[i]!;
+      const s = this.tiers[tier].get(start);
+      if (tier === "m" && i < plan.length - 1) {
+        if (s) run.push(s);
+        continue;
+      }
+      close();
+      out.push(s);
+    }
+    close();
+    return out;
   }
 
   /**

@@ -5,7 +5,8 @@
  * ranks groups by activity from the slices' flat arrays. `RollupIndex` plans the slices.
  */
 import { Bucket } from "./bucket.js";
-import type { Slice } from "./rollup-slice.js";
+import type { MergeBudget, MergedGroup, Slice } from "./rollup-slice.js";
+import { RunCache } from "./run-cache.js";
 import { matchesFilter, SEP, type SeriesRegistry } from "./series-registry.js";
 import type { Stepped } from "./stepped.js";
 import type { Dimension, Dims } from "./stored-event.js";
@@ -47,18 +48,46 @@ interface Selection {
 /** Buckets a scan visits between two yields (small enough that a step takes well under a millisecond). */
 const SCAN_STEP = 256;
 
+/**
+ * What a window is read from: single slices, and runs of consecutive complete minute slices whose
+ * merged buckets are cached as one (see `RunCache`).
+ */
+export type Segment = Slice | undefined | Slice[];
+
+/** The slices of segments, in order. */
+export function flatten(segments: Segment[]): (Slice | undefined)[] {
+  const out: (Slice | undefined)[] = [];
+  for (const s of segments) {
+    if (Array.isArray(s)) out.push(...s);
+    else out.push(s);
+  }
+  return out;
+}
+
 /** Reads slices of one rollup index. */
 export class RollupReader {
-  constructor(private readonly series: SeriesRegistry) {}
+  private readonly runs: RunCache;
+
+  constructor(
+    private readonly series: SeriesRegistry,
+    budget: MergeBudget | null = null,
+  ) {
+    this.runs = new RunCache(budget);
+  }
+
+  /** Forgets what is cached about a slice being dropped. */
+  forget(s: Slice): void {
+    this.runs.forget(s);
+  }
 
   /**
    * Hands every bucket (or per-slice merged bucket) of `slices` that matches the filter and `only`
    * to `sink` with its group key and values under `groupBy`.
    */
-  *traverse(slices: (Slice | undefined)[], filter: DimFilter, groupBy: readonly Dimension[], only: OnlyValues | undefined, sink: (gk: string, gd: Dims, b: Bucket) => void): Stepped<void> {
+  *traverse(segments: Segment[], filter: DimFilter, groupBy: readonly Dimension[], only: OnlyValues | undefined, sink: (gk: string, gd: Dims, b: Bucket) => void): Stepped<void> {
     const filterDims = (Object.keys(filter) as Dimension[]).filter((d) => filter[d] !== undefined);
     if (groupBy.length === 0 && only === undefined && filterDims.length === 0) {
-      for (const s of slices) if (s?.total) sink("", {}, s.total);
+      for (const s of flatten(segments)) if (s?.total) sink("", {}, s.total);
       return;
     }
     const groupOf = this.grouping(groupBy);
@@ -73,10 +102,23 @@ export class RollupReader {
     // The matching series, found when a slice first needs them (not when merged buckets answer).
     let sel: Selection | undefined;
     const steps = { n: 0 };
-    for (const s of slices) {
-      if (!s) continue;
-      const merged = mergeGroup === null ? null : s.mergedGroups(mergeName, mergeGroup);
+    const queue: (Segment | undefined)[] = [...segments];
+    for (let q = 0; q < queue.length; q++) {
+      const seg = queue[q];
+      if (!seg) continue;
+      let merged: Map<string, MergedGroup> | null;
+      if (Array.isArray(seg)) {
+        merged = mergeGroup === null ? null : this.runs.merged(seg, mergeName, mergeGroup);
+        if (merged === null) {
+          // Not mergeable as a run: read its slices one by one.
+          queue.splice(q + 1, 0, ...seg);
+          continue;
+        }
+      } else {
+        merged = mergeGroup === null ? null : seg.mergedGroups(mergeName, mergeGroup);
+      }
       if (merged === null) {
+        const s = seg as Slice;
         sel ??= this.select(filter, only);
         if (sel.ids !== null && sel.ids.length === 0) return;
         yield* this.visitSlice(s, sel, steps, add);
@@ -100,8 +142,9 @@ export class RollupReader {
    * ranked listing: one addition per bucket, read from flat arrays, no merging. Values are keyed
    * as `scan` grouped by `dim` keys them ("" for the series without one).
    */
-  *rank(slices: (Slice | undefined)[], filter: DimFilter, dim: Dimension): Stepped<Map<string, number>> {
+  *rank(segments: Segment[], filter: DimFilter, dim: Dimension): Stepped<Map<string, number>> {
     const out = new Map<string, number>();
+    const slices = flatten(segments);
     if (isEmptyFilter(filter)) {
       let acc = new Float64Array(this.series.valueNumberBound(dim) + 1);
       let seen = new Uint8Array(acc.length);

@@ -27,6 +27,31 @@ interface ByValue {
   groups: Map<string, MergedGroup> | null;
 }
 
+/**
+ * A ceiling on the merged buckets the caches of one index keep (per-slice merges and run merges):
+ * past it, merges are computed for the request and not kept, so caching can never hold more
+ * than about `max` full buckets (~2 KB each at most) whatever the queries.
+ */
+export class MergeBudget {
+  used = 0;
+  constructor(readonly max: number) {}
+
+  /** Takes room for `n` more merged buckets, or says there is none. */
+  take(n: number): boolean {
+    if (this.used + n > this.max) return false;
+    this.used += n;
+    return true;
+  }
+
+  /** Gives back room for `n`. */
+  give(n: number): void {
+    this.used = Math.max(0, this.used - n);
+  }
+}
+
+/** Merged buckets the caches keep by default (at most ~100 MB). */
+export const DEFAULT_MERGE_BUDGET = 50_000;
+
 /** One time slice. */
 export class Slice {
   total: Bucket | null = null;
@@ -38,6 +63,8 @@ export class Slice {
   readonly buckets: Bucket[] = [];
   /** Rows in use. */
   n = 0;
+
+  constructor(private readonly budget: MergeBudget | null = null) {}
   /** Bumped on every change; cached merges of another version are stale. */
   version = 0;
   private byValue: Map<string, ByValue> | null = null;
@@ -116,7 +143,15 @@ export class Slice {
         own.add(key);
       }
     }
-    (this.byValue ??= new Map()).set(name, { version: this.version, groups });
+    const map = (this.byValue ??= new Map());
+    const old = map.get(name)?.groups;
+    if (old) this.budget?.give(old.size);
+    if (groups !== null && this.budget !== null && !this.budget.take(groups.size)) {
+      // No room: answer this request from the merge, but do not keep it.
+      map.delete(name);
+      return groups;
+    }
+    map.set(name, { version: this.version, groups });
     return groups;
   }
 
@@ -132,5 +167,12 @@ export class Slice {
     const groups = merged === null ? null : new Map([...merged].map(([k, g]) => [k, g.bucket]));
     (this.byOneValue ??= new Map()).set(dim, { version: this.version, groups });
     return groups;
+  }
+
+  /** Drops the cached merges (the slice is being forgotten), giving their room back. */
+  release(): void {
+    for (const c of this.byValue?.values() ?? []) if (c.groups) this.budget?.give(c.groups.size);
+    this.byValue = null;
+    this.byOneValue = null;
   }
 }

@@ -1,0 +1,88 @@
+/**
+ * Merged buckets of runs of consecutive minute slices. A 24-hour window reads about 140 slices,
+ * most of them the minutes at its two edges: the rest of the hour it starts in and the complete
+ * minutes of the current hour. Each edge is a run that stays the same from one request to the
+ * next within a minute, so its slices' merged-by-group buckets are merged once and kept, keyed by
+ * the run's first slice and checked against every slice's version (any change to a slice, late
+ * events included, makes the next read merge again). Kept per first slice (forgotten with it) and
+ * grouping, one run length each, within the index's merge budget.
+ */
+import { Bucket } from "./bucket.js";
+import type { MergeBudget, MergedGroup, Slice } from "./rollup-slice.js";
+import type { Dims } from "./stored-event.js";
+
+interface Entry {
+  slices: Slice[];
+  versions: number[];
+  groups: Map<string, MergedGroup> | null;
+}
+
+/** Cached merges of slice runs. */
+export class RunCache {
+  private readonly byFirst = new Map<Slice, Map<string, Entry>>();
+
+  constructor(private readonly budget: MergeBudget | null = null) {}
+
+  /** Forgets the runs starting at a slice that is being dropped, giving their room back. */
+  forget(first: Slice): void {
+    for (const e of this.byFirst.get(first)?.values() ?? []) if (e.groups) this.budget?.give(e.groups.size);
+    this.byFirst.delete(first);
+  }
+
+  /**
+   * The run's buckets merged by group (as `Slice.mergedGroups` names and groups them), or null
+   * when one of its slices is not worth merging by that grouping. Read the buckets, never change them.
+   */
+  merged(run: Slice[], name: string, groupOf: (id: number) => [string, Dims]): Map<string, MergedGroup> | null {
+    const first = run[0]!;
+    let entries = this.byFirst.get(first);
+    const hit = entries?.get(name);
+    if (hit && sameRun(hit, run)) return hit.groups;
+    let groups: Map<string, MergedGroup> | null = new Map();
+    const own = new Set<string>();
+    const add = (k: string, dims: Dims, b: Bucket) => {
+      const cur = groups!.get(k);
+      if (cur === undefined) {
+        groups!.set(k, { dims, bucket: b });
+      } else if (own.has(k)) {
+        cur.bucket.merge(b);
+      } else {
+        const m = new Bucket();
+        m.merge(cur.bucket);
+        m.merge(b);
+        cur.bucket = m;
+        own.add(k);
+      }
+    };
+    let rows = 0;
+    for (const s of run) {
+      rows += s.n;
+      // A slice whose own merge is not worth keeping may still be worth merging across the run.
+      const m = s.mergedGroups(name, groupOf);
+      if (m !== null) {
+        for (const [k, g] of m) add(k, g.dims, g.bucket);
+        continue;
+      }
+      for (let i = 0; i < s.n; i++) {
+        const [k, dims] = groupOf(s.ids[i]!);
+        add(k, dims, s.buckets[i]!);
+      }
+    }
+    // Most groups with a row each: merging saves nothing, read the rows instead.
+    if (groups.size > 8 && groups.size * 2 > rows) groups = null;
+    if (!entries) this.byFirst.set(first, (entries = new Map()));
+    if (hit?.groups) this.budget?.give(hit.groups.size);
+    if (groups !== null && this.budget !== null && !this.budget.take(groups.size)) {
+      entries.delete(name);
+      return groups;
+    }
+    entries.set(name, { slices: [...run], versions: run.map((s) => s.version), groups });
+    return groups;
+  }
+}
+
+function sameRun(e: Entry, run: Slice[]): boolean {
+  if (e.slices.length !== run.length) return false;
+  for (let i = 0; i < run.length; i++) if (e.slices[i] !== run[i] || e.versions[i] !== run[i]!.version) return false;
+  return true;
+}
