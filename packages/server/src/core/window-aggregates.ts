@@ -58,7 +58,11 @@ export interface WindowGroup {
 /** A group's running total over the settled slices. */
 class Total implements WindowGroup {
   readonly bucket = new Bucket();
-  readonly extremes = new WindowExtremes();
+  private ex: WindowExtremes | null = null;
+  /** The exact extremes (kept only by windows that keep sketches and extremes). */
+  get extremes(): WindowExtremes {
+    return (this.ex ??= new WindowExtremes());
+  }
   /** Buckets of the settled slices in it: the group leaves the window at 0. */
   n = 0;
   constructor(
