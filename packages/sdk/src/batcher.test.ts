@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Batcher, type NextBatch } from "./batcher.js";
 import { EventQueue } from "./queue.js";
-import { batchBody, scanUtf8Length } from "./wire.js";
+import { batchBody, scanUtf8Length, serialiseEvent, splitBody } from "./wire.js";
 
 const RUN = 0;
 
@@ -31,10 +31,10 @@ describe("Batcher", () => {
     const batches = drainAll(new Batcher(queue, 500, maxBytes), queue);
     assert.ok(batches.length > 5, `${batches.length} batches`);
     for (const [i, { batch }] of batches.entries()) {
-      const bytes = Buffer.byteLength(batchBody(batch.parts));
+      const bytes = Buffer.byteLength(batch.body);
       assert.ok(bytes <= maxBytes, `batch ${i}: ${bytes} bytes`);
       const next = batches[i + 1];
-      if (next) assert.ok(bytes + 1 + Buffer.byteLength(next.batch.parts[0]!) > maxBytes, `batch ${i} had room for the next event`);
+      if (next) assert.ok(bytes + 1 + Buffer.byteLength(splitBody(next.batch.body)[0]!) > maxBytes, `batch ${i} had room for the next event`);
     }
     assert.deepEqual(batches.flatMap((b) => b.batch.ids), ids);
     assert.equal(batches.reduce((n, b) => n + b.taken, 0), ids.length);
@@ -43,7 +43,7 @@ describe("Batcher", () => {
   it("stops at maxEvents when the bytes allow more", () => {
     const { queue } = queueOf(Array.from({ length: 25 }, () => 10));
     const batches = drainAll(new Batcher(queue, 10, 4 * 1024 * 1024), queue);
-    assert.deepEqual(batches.map((b) => b.batch.parts.length), [10, 10, 5]);
+    assert.deepEqual(batches.map((b) => b.batch.ids.length), [10, 10, 5]);
   });
 
   it("serialises each event once, also the one that waits for the next batch", () => {
@@ -72,8 +72,47 @@ describe("Batcher", () => {
     // 1,000 characters of é are 2,000 bytes: four fit in 4 KiB by length, one by bytes.
     const { queue } = queueOf([1000, 1000, 1000, 1000], "é");
     const batches = drainAll(new Batcher(queue, 500, 4096), queue);
-    for (const { batch } of batches) assert.ok(Buffer.byteLength(batchBody(batch.parts)) <= 4096);
-    assert.deepEqual(batches.map((b) => b.batch.parts.length), [1, 1, 1, 1]);
+    for (const { batch } of batches) assert.ok(Buffer.byteLength(batch.body) <= 4096);
+    assert.deepEqual(batches.map((b) => b.batch.ids.length), [1, 1, 1, 1]);
+  });
+
+  it("gives each batch's events as the JSON each event has alone, in one array", () => {
+    const { queue } = queueOf([5, 50, 500]);
+    const expected = [0, 1, 2].map((k) => serialiseEvent(queue.peek(k, 0) as number, queue.peek(k, 1) as number, queue.peek(k, 2) as string, queue.peek(k, 3) as Record<string, unknown>));
+    const { batch, taken } = new Batcher(queue, 500, 4 * 1024 * 1024).next();
+    assert.equal(taken, 3);
+    assert.equal(batch.body, `{"events":[${expected.join(",")}]}`);
+    assert.deepEqual(splitBody(batch.body), expected);
+  });
+
+  it("sets aside an event JSON cannot encode and sends the others, in order", () => {
+    const queue = new EventQueue();
+    const circular: Record<string, unknown> = {};
+    circular.self = circular;
+    queue.push(RUN, 0, "ok-1", { agentName: "a", status: "success", durationMs: 1 });
+    queue.push(RUN, 0, "bad", { agentName: "a", status: "success", durationMs: 1, metadata: circular });
+    queue.push(RUN, 0, "big", { agentName: "a", status: "success", durationMs: 1, metadata: { n: 10n } });
+    queue.push(RUN, 0, "ok-2", { agentName: "a", status: "success", durationMs: 1 });
+    const { batch, taken, unserialisable } = new Batcher(queue, 500, 4096).next();
+    assert.equal(taken, 4);
+    assert.deepEqual(batch.ids, ["ok-1", "ok-2"]);
+    assert.deepEqual((JSON.parse(batch.body) as { events: { id: string }[] }).events.map((e) => e.id), ["ok-1", "ok-2"]);
+    assert.deepEqual(unserialisable.map((u) => [u.id, u.type, u.error instanceof TypeError]), [["bad", "run", true], ["big", "run", true]]);
+  });
+});
+
+describe("splitBody", () => {
+  it("cuts a body into its events at the events array's own commas, whatever the strings and nested values hold", () => {
+    const events = [
+      { id: "a", body: { s: 'commas, "quotes", [brackets] {braces}', t: "ends with a backslash \\" } },
+      { id: "b", body: { nested: [{ x: [1, 2, { y: "}]," }] }, {}], empty: "", slash: "\\\"" } },
+      { id: "c", body: { unicode: "é😀\u0000\n", n: -0.5e-7 } },
+      { id: "d", body: {} },
+    ];
+    assert.deepEqual(splitBody(JSON.stringify({ events })), events.map((e) => JSON.stringify(e)));
+    assert.deepEqual(splitBody(JSON.stringify({ events: [events[0]] })), [JSON.stringify(events[0])]);
+    assert.deepEqual(splitBody(batchBody(events.map((e) => JSON.stringify(e)))), events.map((e) => JSON.stringify(e)));
+    assert.deepEqual(splitBody('{"events":[]}'), []);
   });
 });
 

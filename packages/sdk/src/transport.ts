@@ -44,8 +44,8 @@ export function backoffDelay(retry: number, baseMs: number, maxMs: number, rando
   return random() * Math.min(maxMs, baseMs * 2 ** retry);
 }
 
-/** Posts one serialised batch and classifies the answer; it never throws. */
-export async function postBatch(target: PostTarget, body: string): Promise<PostResult> {
+/** Posts one serialised batch (its JSON text, or that text in UTF-8) and classifies the answer; it never throws. */
+export async function postBatch(target: PostTarget, body: string | Uint8Array): Promise<PostResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), target.timeoutMs);
   try {

@@ -12,7 +12,8 @@ import { Vigil, type VigilSdkError } from "./index.js";
 function setup() {
   const events: WireEvent[] = [];
   const fetchFn = (async (_url: unknown, init?: { body?: unknown }) => {
-    const batch = JSON.parse(String(init?.body)) as { events: WireEvent[] };
+    const body = init?.body;
+    const batch = JSON.parse(typeof body === "string" ? body : new TextDecoder().decode(body as Uint8Array)) as { events: WireEvent[] };
     const answer: IngestResponse = { successes: [], errors: [] };
     batch.events.forEach((event, index) => {
       events.push(event);

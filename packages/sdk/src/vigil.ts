@@ -15,7 +15,7 @@ import type {
   CacheInput, EventMeta, FeedbackInput, LlmCallInput, MetricInput, OutcomeInput, RetrievalInput, RunInput, TimeLlmCallInput,
   ToolCallInput, TrackLlmCallInput, TrackRetrievalInput, TrackRunInput, TrackToolCallInput, VigilOptions, VigilStats,
 } from "./types.js";
-import { batchBody, type SerialisedBatch } from "./wire.js";
+import { batchBody, encodeBody, splitBody, type SerialisedBatch } from "./wire.js";
 
 // Type codes stored in the queue; they index wire.ts's TYPE_CODES.
 const RUN = 0;
@@ -336,7 +336,7 @@ export class Vigil {
     try {
       while (this.queue.size > 0 && (this.queue.size >= this.maxBatchSize || this.takenTotal < this.flushTarget)) {
         const { batch, taken, unserialisable, oversized } = this.batcher.next();
-        const n = batch.parts.length;
+        const n = batch.ids.length;
         this.takenTotal += taken;
         this.inFlight = n;
         this.queueFullReported = false;
@@ -369,15 +369,18 @@ export class Vigil {
 
   /** Sends one batch until it is stored, refused, or out of retries; a 413 splits it in halves. */
   private async deliver(batch: SerialisedBatch): Promise<void> {
-    const body = batchBody(batch.parts);
+    // Encoded once, sent as bytes by every attempt.
+    const body = encodeBody(batch.body);
     for (let retry = 0; ; retry++) {
       const result = await postBatch(this.target, body);
       if (result.kind === "stored") return this.settleStored(batch, result.answer);
       if (result.kind === "refused") {
-        if (result.status === 413 && batch.parts.length > 1) {
-          const half = Math.ceil(batch.parts.length / 2);
-          await this.deliver(sliceBatch(batch, 0, half));
-          return this.deliver(sliceBatch(batch, half, batch.parts.length));
+        const n = batch.ids.length;
+        if (result.status === 413 && n > 1) {
+          const parts = splitBody(batch.body);
+          const half = Math.ceil(n / 2);
+          await this.deliver(sliceBatch(batch, parts, 0, half));
+          return this.deliver(sliceBatch(batch, parts, half, n));
         }
         return this.settleFailed("BATCH_REJECTED", batch, result, retry + 1);
       }
@@ -388,7 +391,7 @@ export class Vigil {
   }
 
   private settleStored(batch: SerialisedBatch, answer: IngestResponse | null): void {
-    const n = batch.parts.length;
+    const n = batch.ids.length;
     const refused = new Set<number>();
     for (const e of answer?.errors ?? []) {
       if (typeof e !== "object" || e === null || !Number.isInteger(e.index) || e.index < 0 || e.index >= n || refused.has(e.index)) continue;
@@ -407,7 +410,7 @@ export class Vigil {
   }
 
   private settleFailed(code: "BATCH_REJECTED" | "BATCH_DROPPED", batch: SerialisedBatch, result: Exclude<PostResult, { kind: "stored" }>, attempts: number): void {
-    const count = batch.parts.length;
+    const count = batch.ids.length;
     this.failedBatches++;
     if (code === "BATCH_REJECTED") this.rejected += count;
     else this.dropped += count;
@@ -430,8 +433,9 @@ export class Vigil {
   }
 }
 
-function sliceBatch(batch: SerialisedBatch, start: number, end: number): SerialisedBatch {
-  return { parts: batch.parts.slice(start, end), ids: batch.ids.slice(start, end), types: batch.types.slice(start, end) };
+/** Events `start` to `end` of a batch whose events' JSON texts are `parts`. */
+function sliceBatch(batch: SerialisedBatch, parts: readonly string[], start: number, end: number): SerialisedBatch {
+  return { body: batchBody(parts.slice(start, end)), ids: batch.ids.slice(start, end), types: batch.types.slice(start, end) };
 }
 
 function sleep(ms: number): Promise<void> {

@@ -44,13 +44,17 @@ export function toWireEvent(typeCode: number, recordedAt: number, id: string, in
   return { id, type: TYPE_CODES[typeCode], timestamp: wireTimestamp(input.timestamp, recordedAt), body } as WireEvent;
 }
 
-/** A batch ready to post: one JSON text per event, with each event's id and type for error reports. */
+/**
+ * A batch ready to post: its request body, serialised in one pass, with each event's id and type for error reports.
+ * The body's events are what JSON.stringify gives for each event alone, so {@link splitBody} can cut it back into
+ * events (to halve a batch a server refused with 413).
+ */
 export interface SerialisedBatch {
-  /** JSON of each wire event, in queue order. */
-  parts: string[];
-  /** Id of each event, index for index with `parts`. */
+  /** The request body, `{"events":[{...},{...}]}`, events in queue order. */
+  body: string;
+  /** Id of each event, in the order of the body's events. */
   ids: string[];
-  /** Type of each event, index for index with `parts`. */
+  /** Type of each event, index for index with `ids`. */
   types: EventType[];
 }
 
@@ -69,13 +73,74 @@ export function serialiseEvent(typeCode: number, recordedAt: number, id: string,
   return JSON.stringify(toWireEvent(typeCode, recordedAt, id, input));
 }
 
-/** The request body of a serialised batch: `{"events":[...]}`. */
+/** The request body of a batch given as the JSON of each event: `{"events":[...]}`. */
 export function batchBody(parts: readonly string[]): string {
   return `{"events":[${parts.join(",")}]}`;
 }
 
+/** The request body of a batch of wire events, serialised in one call; throws what JSON.stringify throws. */
+export function serialiseBody(events: readonly WireEvent[]): string {
+  return JSON.stringify({ events });
+}
+
 /** Bytes that {@link batchBody} adds around the events: `{"events":[` and `]}` (plus one comma between two events). */
 export const BODY_ENVELOPE_BYTES = 13;
+
+const QUOTE = 34;
+const BACKSLASH = 92;
+const COMMA = 44;
+
+/** What precedes the first event in a body: `{"events":[`. */
+const EVENTS_START = 11;
+
+/**
+ * Cuts a request body (JSON.stringify's output: no whitespace) into the JSON of each event, by finding the commas
+ * outside strings at the events array's own level. Strings are skipped with indexOf, so long metadata texts cost a
+ * search rather than a step per character.
+ */
+export function splitBody(events: string): string[] {
+  const parts: string[] = [];
+  const end = events.length - 2;
+  if (end <= EVENTS_START) return parts;
+  let start = EVENTS_START;
+  let depth = 0;
+  for (let i = EVENTS_START; i < end; i++) {
+    const c = events.charCodeAt(i);
+    if (c === QUOTE) {
+      // To the closing quote: one not preceded by an odd number of backslashes.
+      for (;;) {
+        i = events.indexOf('"', i + 1);
+        if (i < 0) return [...parts, events.slice(start, end)];
+        let slashes = 0;
+        while (events.charCodeAt(i - 1 - slashes) === BACKSLASH) slashes++;
+        if ((slashes & 1) === 0) break;
+      }
+    } else if (c === 123 || c === 91) depth++;
+    else if (c === 125 || c === 93) depth--;
+    else if (c === COMMA && depth === 0) {
+      parts.push(events.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(events.slice(start, end));
+  return parts;
+}
+
+const NativeBuffer = (globalThis as { Buffer?: { from?: (text: string, encoding: "utf8") => Uint8Array } }).Buffer;
+const textEncoder = typeof TextEncoder === "function" ? new TextEncoder() : undefined;
+
+/**
+ * Encodes a request body in UTF-8 once, so that fetch sends the bytes as they are (at each attempt) instead of
+ * encoding a string itself: undici, Node's fetch, writes a string body through a slower path. Node's Buffer.from
+ * is used where there is one (it is the faster encoder there), TextEncoder elsewhere; a runtime with neither gets
+ * the string.
+ */
+export const encodeBody: (text: string) => Uint8Array | string =
+  typeof NativeBuffer?.from === "function"
+    ? (text) => NativeBuffer.from!(text, "utf8")
+    : textEncoder !== undefined
+      ? (text) => textEncoder.encode(text)
+      : (text) => text;
 
 const NON_ASCII = /[\u0080-\uffff]/;
 
