@@ -3,6 +3,7 @@
  * refused) rather than thrown, and the backoff arithmetic used between attempts.
  */
 import type { ErrorResponse, IngestResponse } from "@vigil/contract";
+import type { Poster, RawAnswer } from "./node-post.js";
 
 /** How one attempt to post a batch ended. */
 export type PostResult =
@@ -15,8 +16,10 @@ export type PostResult =
 
 /** What {@link postBatch} needs besides the body. */
 export interface PostTarget {
-  /** The fetch to call. */
+  /** The fetch to call, unless `post` is set. */
   fetch: typeof fetch;
+  /** Posts a body without fetch (Node's own HTTP client), when set. */
+  post?: Poster | undefined;
   /** Full URL of the ingest endpoint. */
   url: string;
   /** Request headers, content type and authorization included. */
@@ -49,25 +52,30 @@ export async function postBatch(target: PostTarget, body: string | Uint8Array): 
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), target.timeoutMs);
   try {
-    // Called unbound: a browser's fetch throws "Illegal invocation" when called as a method of another object.
-    const fetchFn = target.fetch;
-    const res = await fetchFn(target.url, { method: "POST", headers: target.headers, body, signal: controller.signal });
-    const text = await res.text().catch(() => "");
-    if (res.ok) return { kind: "stored", status: res.status, answer: parseIngestResponse(text) };
+    const { status, text, retryAfter } = target.post ? await target.post(body, controller.signal) : await fetchAnswer(target, body, controller.signal);
+    if (status >= 200 && status <= 299) return { kind: "stored", status, answer: parseIngestResponse(text) };
     const error = parseErrorResponse(text);
-    const message = `HTTP ${res.status}${error ? `: ${error.message}` : ""}`;
-    if (isRetryableStatus(res.status)) {
-      const honoured = res.status === 429 || res.status === 503;
-      const retryAfterMs = honoured ? parseRetryAfter(res.headers.get("retry-after"), Date.now()) : null;
-      return { kind: "retry", status: res.status, message, retryAfterMs };
+    const message = `HTTP ${status}${error ? `: ${error.message}` : ""}`;
+    if (isRetryableStatus(status)) {
+      const honoured = status === 429 || status === 503;
+      const retryAfterMs = honoured ? parseRetryAfter(retryAfter, Date.now()) : null;
+      return { kind: "retry", status, message, retryAfterMs };
     }
-    return { kind: "refused", status: res.status, message, ...(error ? { serverCode: error.code } : {}) };
+    return { kind: "refused", status, message, ...(error ? { serverCode: error.code } : {}) };
   } catch (err) {
     const message = controller.signal.aborted ? `timed out after ${target.timeoutMs} ms` : `network error: ${errorText(err)}`;
     return { kind: "retry", status: 0, message, retryAfterMs: null, cause: err };
   } finally {
     clearTimeout(timer);
   }
+}
+
+async function fetchAnswer(target: PostTarget, body: string | Uint8Array, signal: AbortSignal): Promise<RawAnswer> {
+  // Called unbound: a browser's fetch throws "Illegal invocation" when called as a method of another object.
+  const fetchFn = target.fetch;
+  const res = await fetchFn(target.url, { method: "POST", headers: target.headers, body, signal });
+  const text = await res.text().catch(() => "");
+  return { status: res.status, text, retryAfter: res.headers.get("retry-after") };
 }
 
 function parseIngestResponse(text: string): IngestResponse | null {

@@ -7,6 +7,7 @@ import { Batcher } from "./batcher.js";
 import { VigilConnector } from "./connector.js";
 import { VigilSdkError } from "./errors.js";
 import { IdGenerator } from "./ids.js";
+import { nodePoster } from "./node-post.js";
 import { pricedLlmCall, usageOf } from "./llm-cost.js";
 import { EventQueue } from "./queue.js";
 import { RouterPool, type Router, type RouterOptions } from "./router.js";
@@ -88,7 +89,9 @@ export class Vigil {
     if (typeof fetchFn !== "function") throw new TypeError("Vigil: this runtime has no global fetch; pass the `fetch` option");
     const headers: Record<string, string> = { "content-type": "application/json" };
     if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-    this.target = { fetch: fetchFn, url: `${endpoint.replace(/\/+$/, "")}/api/v1/ingest`, headers, timeoutMs };
+    const url = `${endpoint.replace(/\/+$/, "")}/api/v1/ingest`;
+    // Node's own HTTP client costs the caller's thread less than half of what fetch does per batch; a given fetch is used as given.
+    this.target = { fetch: fetchFn, url, headers, timeoutMs, post: options.fetch ? undefined : nodePoster(url, headers) };
     this.maxBatchSize = Math.floor(maxBatchSize);
     this.maxBatchBytes = Math.floor(maxBatchBytes);
     this.batcher = new Batcher(this.queue, this.maxBatchSize, this.maxBatchBytes);
