@@ -16,7 +16,7 @@ import { DDSketch } from "./ddsketch.js";
 import type { Slice } from "./rollup-slice.js";
 import type { Stepped } from "./stepped.js";
 import type { Dims } from "./stored-event.js";
-import { mergeFields, subtractFields, WindowExtremes } from "./window-extremes.js";
+import { mergeFields, mergeFieldsAt, nonZero, subtractFields, subtractFieldsAt, WindowExtremes } from "./window-extremes.js";
 
 /** How long after its end a slice is taken into the running totals (later events are rare). */
 export const SETTLE_MS = 10_000;
@@ -29,7 +29,11 @@ export type Contributions = (s: Slice, each: (key: string, dims: Dims, b: Bucket
 /** What a slice still filling adds to one group, as of one version of the slice: fields and sketches merged. */
 export interface LiveGroup {
   dims: Dims;
+  /** Buckets merged. */
+  parts: number;
   f: Float64Array;
+  /** Indices of the non-zero fields of `f`. */
+  at: number[];
   runLatency: DDSketch;
   llmLatency: DDSketch;
 }
@@ -39,11 +43,13 @@ export function liveGroups(s: Slice, contributions: Contributions): Map<string, 
   const out = new Map<string, LiveGroup>();
   contributions(s, (key, dims, b) => {
     let g = out.get(key);
-    if (!g) out.set(key, (g = { dims, f: new Float64Array(FIELD_COUNT), runLatency: new DDSketch(), llmLatency: new DDSketch() }));
+    if (!g) out.set(key, (g = { dims, parts: 0, f: new Float64Array(FIELD_COUNT), at: [], runLatency: new DDSketch(), llmLatency: new DDSketch() }));
+    g.parts++;
     mergeFields(g.f, b.f);
     g.runLatency.merge(b.runLatency);
     g.llmLatency.merge(b.llmLatency);
   });
+  for (const g of out.values()) g.at = nonZero(g.f);
   return out;
 }
 
@@ -118,7 +124,7 @@ export class SlidingWindow {
       for (const [key, lg] of live) {
         let g = this.totals.get(key);
         if (!g) this.totals.set(key, (g = new Total(key, lg.dims)));
-        mergeFields(g.bucket.f, lg.f);
+        mergeFieldsAt(g.bucket.f, lg.f, lg.at);
         if (this.full) {
           g.bucket.runLatency.merge(lg.runLatency);
           g.bucket.llmLatency.merge(lg.llmLatency);
@@ -137,7 +143,7 @@ export class SlidingWindow {
     for (let i = 0; i < live.length; i += 2) {
       const g = live[i] as Total;
       const lg = live[i + 1] as LiveGroup;
-      subtractFields(g.bucket.f, lg.f);
+      subtractFieldsAt(g.bucket.f, lg.f, lg.at);
       if (g.n === 0) this.totals.delete(g.key);
       else if (this.full) {
         g.bucket.runLatency.subtract(lg.runLatency);
@@ -169,18 +175,21 @@ export class SlidingWindow {
       this.seen.set(t, { s: slice, v: slice?.version ?? -1 });
       this.last = t;
       if (!slice) continue;
-      this.contributions(slice, (key, dims, b) => {
+      // Merged per group once for every window of this scope and grouping that takes the slice in.
+      const groups = this.liveAt(t);
+      if (!groups) continue;
+      for (const [key, lg] of groups) {
         let g = this.totals.get(key);
-        if (!g) this.totals.set(key, (g = new Total(key, dims)));
-        mergeFields(g.bucket.f, b.f);
+        if (!g) this.totals.set(key, (g = new Total(key, lg.dims)));
+        mergeFieldsAt(g.bucket.f, lg.f, lg.at);
         if (this.full) {
-          g.bucket.runLatency.merge(b.runLatency);
-          g.bucket.llmLatency.merge(b.llmLatency);
-          g.extremes.add(t, b);
+          g.bucket.runLatency.merge(lg.runLatency);
+          g.bucket.llmLatency.merge(lg.llmLatency);
+          g.extremes.add(t, lg);
         }
-        g.n++;
+        g.n += lg.parts;
         touched.add(g);
-      });
+      }
       yield;
     }
     const until = Math.min(a, this.last + size);

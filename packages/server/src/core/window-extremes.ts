@@ -6,6 +6,7 @@
  * start, values it outranks leave at once, and the front is the window's answer; a slice leaving
  * the window removes the values stamped with it. Cost: one push per bucket entering, amortised O(1).
  */
+import type { DDSketch } from "./ddsketch.js";
 import { type Bucket, F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MERGE_MAX, MERGE_SUM, mergeLatest } from "./bucket.js";
 
 /** Indices of the fields merged by maximum. */
@@ -59,7 +60,7 @@ export class WindowExtremes {
   private readonly lanes: Lane[] = Array.from({ length: LANES }, () => new Lane());
 
   /** Records what a bucket of the slice starting at `t` holds. Neutral values (no report) are skipped. */
-  add(t: number, b: Bucket): void {
+  add(t: number, b: { readonly f: Float64Array; readonly runLatency: DDSketch; readonly llmLatency: DDSketch }): void {
     const f = b.f;
     let l = 0;
     for (const i of MAX_FIELDS) {
@@ -116,6 +117,30 @@ export function mergeFields(into: Float64Array, from: Float64Array): void {
     }
   }
   mergeLatest(into, from);
+}
+
+/** Indices of the non-zero fields of `f` (a live group's, so that each window it is added to reads only those). */
+export function nonZero(f: Float64Array): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < FIELD_COUNT; i++) if (f[i] !== 0) out.push(i);
+  return out;
+}
+
+/** `mergeFields` for a `from` whose other fields are zero (`at` from `nonZero`). */
+export function mergeFieldsAt(into: Float64Array, from: Float64Array, at: readonly number[]): void {
+  for (const i of at) {
+    const kind = FIELD_MERGE[i];
+    if (kind === MERGE_SUM) into[i]! += from[i]!;
+    else if (kind === MERGE_MAX) {
+      if (from[i]! > into[i]!) into[i] = from[i]!;
+    }
+  }
+  mergeLatest(into, from);
+}
+
+/** `subtractFields` for a `from` whose other fields are zero (`at` from `nonZero`). */
+export function subtractFieldsAt(into: Float64Array, from: Float64Array, at: readonly number[]): void {
+  for (const i of at) if (FIELD_MERGE[i] === MERGE_SUM) into[i]! -= from[i]!;
 }
 
 /** Takes the summed fields of `from` away from `into` (the others are kept by WindowExtremes). */

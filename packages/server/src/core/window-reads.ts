@@ -61,8 +61,8 @@ export class WindowReads {
         if (c && c.s === s && c.v === s.version) return c.groups;
         const groups = liveGroups(s, r.contributions);
         r.live.set(start, { s, v: s.version, groups });
-        // Only the newest few slices are ever still filling.
-        if (r.live.size > 4) r.live.delete(Math.min(...r.live.keys()));
+        // Only the newest few slices are still filling or just settled (taken in by every window).
+        if (r.live.size > 6) r.live.delete(Math.min(...r.live.keys()));
         return groups;
       };
       hit = { w: new SlidingWindow(size, (start) => this.src.sliceAt(t, start), r.contributions, liveAt, full), usedAt: now };
