@@ -85,6 +85,24 @@ describe("Batcher", () => {
     assert.deepEqual(splitBody(batch.body), expected);
   });
 
+  it("fills batches larger than one serialising pass, serialising each event once", () => {
+    const { queue, ids } = queueOf(Array.from({ length: 2500 }, (_, i) => i % 7));
+    const expected = ids.map((_, k) => serialiseEvent(queue.peek(k, 0) as number, queue.peek(k, 1) as number, queue.peek(k, 2) as string, queue.peek(k, 3) as Record<string, unknown>));
+    const [only] = drainAll(new Batcher(queue, 3000, 4 * 1024 * 1024), queue);
+    assert.equal(only!.batch.body, batchBody(expected));
+
+    const big = new EventQueue();
+    const calls: number[] = Array.from({ length: 3000 }, () => 0);
+    for (let i = 0; i < 3000; i++) {
+      const metadata = { toJSON: () => (calls[i]!++, { pad: "z".repeat(100 + (i % 300)) }) };
+      big.push(RUN, 0, `ev-${i}`, { agentName: "a", status: "success", durationMs: 1, metadata });
+    }
+    const batches = drainAll(new Batcher(big, 2500, 64 * 1024), big);
+    assert.deepEqual(batches.flatMap((b) => b.batch.ids), Array.from({ length: 3000 }, (_, i) => `ev-${i}`));
+    assert.ok(batches.every((b) => Buffer.byteLength(b.batch.body) <= 64 * 1024));
+    assert.deepEqual(calls, Array.from({ length: 3000 }, () => 1));
+  });
+
   it("sets aside an event JSON cannot encode and sends the others, in order", () => {
     const queue = new EventQueue();
     const circular: Record<string, unknown> = {};

@@ -37,6 +37,12 @@ export interface NextBatch {
   oversized: OversizedEvent[];
 }
 
+/**
+ * Most events serialised in one JSON.stringify call: the default batch (500) is one call, and events serialised
+ * beyond a byte bound (kept until their batch) hold at most this many events' JSON in memory.
+ */
+const GROUP = 1000;
+
 /** A queued event serialised ahead of its batch: its JSON, or what JSON.stringify threw. */
 type Serialised = { part: string; error?: undefined } | { part?: undefined; error: unknown };
 
@@ -62,14 +68,13 @@ export class Batcher {
    */
   next(): NextBatch {
     const n = Math.min(this.queue.size, this.maxEvents);
-    if (this.carried.length === 0) {
-      const body = this.stringify(0, n);
-      if (body !== undefined && this.fits(body)) return this.take(n, { body, ids: this.ids(n), types: this.types(n) });
-      return this.fill(body !== undefined ? splitBody(body).map((part) => ({ part })) : this.serialiseEach(0, n), n);
-    }
     const serialised = this.carried;
     this.carried = [];
-    if (serialised.length < n) serialised.push(...this.serialiseSplit(serialised.length, n));
+    if (serialised.length === 0 && n <= GROUP) {
+      const body = this.stringify(0, n);
+      if (body !== undefined && this.fits(body)) return this.take(n, { body, ids: this.ids(n), types: this.types(n) });
+      serialised.push(...(body !== undefined ? splitBody(body).map((part) => ({ part })) : this.serialiseEach(0, n)));
+    }
     return this.fill(serialised, n);
   }
 
@@ -130,9 +135,10 @@ export class Batcher {
   }
 
   /**
-   * Fills a batch event by event from the serialised head of the queue (`serialised[k]` is event k), up to `n`
-   * events and the byte bound; the rest of `serialised` is carried to the next batch. Each event's UTF-8 size is
-   * counted once, when the body gets near the bound.
+   * Fills a batch event by event from the serialised head of the queue (`serialised[k]` is event k, and more are
+   * serialised, {@link GROUP} at a time, as the batch needs them), up to `n` events and the byte bound; the rest of
+   * `serialised` is carried to the next batch. Each event's UTF-8 size is counted once, when the body gets near the
+   * bound.
    */
   private fill(serialised: Serialised[], n: number): NextBatch {
     const { queue, maxBytes } = this;
@@ -147,6 +153,7 @@ export class Batcher {
     let bytes = -1;
     let k = 0;
     for (; k < n; k++) {
+      if (k === serialised.length) serialised.push(...this.serialiseSplit(k, Math.min(n, k + GROUP)));
       const id = queue.peek(k, 2) as string;
       const type = TYPE_CODES[queue.peek(k, 0) as number] as EventType;
       const { part, error } = serialised[k]!;
