@@ -47,12 +47,19 @@ export function backoffDelay(retry: number, baseMs: number, maxMs: number, rando
   return random() * Math.min(maxMs, baseMs * 2 ** retry);
 }
 
-/** Posts one serialised batch (its JSON text, or that text in UTF-8) and classifies the answer; it never throws. */
-export async function postBatch(target: PostTarget, body: string | Uint8Array): Promise<PostResult> {
+/**
+ * Posts one serialised batch and classifies the answer; it never throws. `target.post` is given `bytes` (the body
+ * in UTF-8) when set; fetch is given the text, which it can send again after a 307 or 308 (Node 20's fetch fails to
+ * resend a byte body on a redirect).
+ */
+export async function postBatch(target: PostTarget, body: string, bytes?: Uint8Array | string): Promise<PostResult> {
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), target.timeoutMs);
   try {
-    const { status, text, retryAfter } = target.post ? await target.post(body, controller.signal) : await fetchAnswer(target, body, controller.signal);
+    let answer = target.post ? await target.post(bytes ?? body, controller.signal) : await fetchAnswer(target, body, controller.signal);
+    // Node's client does not follow redirects: a redirected endpoint is posted to again through fetch, which does.
+    if (target.post && answer.status >= 300 && answer.status <= 399) answer = await fetchAnswer(target, body, controller.signal);
+    const { status, text, retryAfter } = answer;
     if (status >= 200 && status <= 299) return { kind: "stored", status, answer: parseIngestResponse(text) };
     const error = parseErrorResponse(text);
     const message = `HTTP ${status}${error ? `: ${error.message}` : ""}`;
@@ -70,7 +77,7 @@ export async function postBatch(target: PostTarget, body: string | Uint8Array): 
   }
 }
 
-async function fetchAnswer(target: PostTarget, body: string | Uint8Array, signal: AbortSignal): Promise<RawAnswer> {
+async function fetchAnswer(target: PostTarget, body: string, signal: AbortSignal): Promise<RawAnswer> {
   // Called unbound: a browser's fetch throws "Illegal invocation" when called as a method of another object.
   const fetchFn = target.fetch;
   const res = await fetchFn(target.url, { method: "POST", headers: target.headers, body, signal });

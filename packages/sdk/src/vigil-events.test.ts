@@ -12,8 +12,7 @@ import { Vigil, type VigilSdkError } from "./index.js";
 function setup() {
   const events: WireEvent[] = [];
   const fetchFn = (async (_url: unknown, init?: { body?: unknown }) => {
-    const body = init?.body;
-    const batch = JSON.parse(typeof body === "string" ? body : new TextDecoder().decode(body as Uint8Array)) as { events: WireEvent[] };
+    const batch = JSON.parse(String(init?.body)) as { events: WireEvent[] };
     const answer: IngestResponse = { successes: [], errors: [] };
     batch.events.forEach((event, index) => {
       events.push(event);

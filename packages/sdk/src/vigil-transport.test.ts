@@ -72,11 +72,29 @@ describe("Vigil's requests on Node", () => {
     assert.equal(server.connections(), 2);
   });
 
-  it("posts through the fetch given in the options, the body as UTF-8 bytes", async () => {
+  it("follows a redirect of the ingest endpoint, as fetch does", async () => {
+    const target = await setup();
+    const ids: string[] = [];
+    const proxy = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => res.writeHead(308, { location: `${target.server.url}${req.url}` }).end());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    cleanups.push(() => new Promise<void>((resolve) => proxy.close(() => resolve())));
+    const errors: VigilSdkError[] = [];
+    const vigil = new Vigil({ endpoint: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`, flushIntervalMs: 0, flushOnExit: false, onError: (e) => errors.push(e) });
+    cleanups.push(() => vigil.shutdown());
+    for (let i = 0; i < 3; i++) ids.push(vigil.recordRun({ agentName: "a", status: "success", durationMs: i }));
+    await vigil.flush();
+    assert.deepEqual(errors, []);
+    assert.deepEqual(target.server.batches.flatMap((b) => b.ids), ids);
+    assert.equal(vigil.stats().sent, 3);
+  });
+
+  it("posts through the fetch given in the options", async () => {
     const bodies: string[] = [];
     const fetchFn = (async (_url: unknown, init?: { body?: unknown }) => {
-      assert.ok(init?.body instanceof Uint8Array);
-      bodies.push(new TextDecoder().decode(init.body));
+      bodies.push(String(init?.body));
       return new Response(JSON.stringify({ successes: [], errors: [] }), { status: 207 });
     }) as typeof fetch;
     const vigil = new Vigil({ endpoint: "http://vigil.test", fetch: fetchFn, flushIntervalMs: 0, flushOnExit: false });

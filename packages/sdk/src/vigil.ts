@@ -372,10 +372,10 @@ export class Vigil {
 
   /** Sends one batch until it is stored, refused, or out of retries; a 413 splits it in halves. */
   private async deliver(batch: SerialisedBatch): Promise<void> {
-    // Encoded once, sent as bytes by every attempt.
-    const body = encodeBody(batch.body);
+    // Node's client is given bytes, encoded once for every attempt.
+    const bytes = this.target.post ? encodeBody(batch.body) : undefined;
     for (let retry = 0; ; retry++) {
-      const result = await postBatch(this.target, body);
+      const result = await postBatch(this.target, batch.body, bytes);
       if (result.kind === "stored") return this.settleStored(batch, result.answer);
       if (result.kind === "refused") {
         const n = batch.ids.length;

@@ -130,10 +130,8 @@ const NativeBuffer = (globalThis as { Buffer?: { from?: (text: string, encoding:
 const textEncoder = typeof TextEncoder === "function" ? new TextEncoder() : undefined;
 
 /**
- * Encodes a request body in UTF-8 once, so that fetch sends the bytes as they are (at each attempt) instead of
- * encoding a string itself: undici, Node's fetch, writes a string body through a slower path. Node's Buffer.from
- * is used where there is one (it is the faster encoder there), TextEncoder elsewhere; a runtime with neither gets
- * the string.
+ * Encodes a request body in UTF-8 once, so that every attempt writes the same bytes: Node's Buffer.from where there
+ * is one (the faster encoder there), TextEncoder elsewhere; a runtime with neither gets the string.
  */
 export const encodeBody: (text: string) => Uint8Array | string =
   typeof NativeBuffer?.from === "function"
