@@ -32,7 +32,12 @@ describe("postBatch", () => {
   it("classifies answers as stored, retry or refused", async () => {
     const json = (status: number, body: unknown, headers: Record<string, string> = {}) => () => new Response(JSON.stringify(body), { status, headers });
     const stored = await postBatch(target(json(207, { successes: [{ index: 0, id: "a" }], errors: [] })), "{}");
-    assert.deepEqual(stored, { kind: "stored", status: 207, answer: { successes: [{ index: 0, id: "a" }], errors: [] } });
+    assert.deepEqual(stored, { kind: "stored", status: 207, errors: [] });
+    const error = { index: 1, id: "b", status: 400, code: "VALIDATION_FAILED", message: "must be >= 0", path: "/events/1/body/duration_ms" };
+    const partly = await postBatch(target(json(207, { successes: [{ index: 0, id: 'a","errors":[]}' }], errors: [error] })), "{}");
+    assert.deepEqual(partly, { kind: "stored", status: 207, errors: [error] });
+    const unreadable = await postBatch(target(() => new Response("<html>ok</html>", { status: 200 })), "{}");
+    assert.deepEqual(unreadable, { kind: "stored", status: 200, errors: null });
     for (const status of [408, 429, 500, 502, 503, 504]) assert.equal((await postBatch(target(json(status, {})), "{}")).kind, "retry", String(status));
     for (const status of [400, 401, 403, 404, 413]) assert.equal((await postBatch(target(json(status, {})), "{}")).kind, "refused", String(status));
     const refused = await postBatch(target(json(403, { error: { code: "FORBIDDEN", message: "key lacks the ingest scope" } })), "{}");

@@ -2,7 +2,7 @@
  * The Vigil client (SPEC §5): record calls queue a shallow copy of their input and return at once; a single
  * sender drains the queue in batches, one request at a time, converting to the wire format as it goes.
  */
-import type { IngestResponse } from "@vigil/contract";
+import type { IngestError } from "@vigil/contract";
 import { Batcher } from "./batcher.js";
 import { VigilConnector } from "./connector.js";
 import { VigilSdkError } from "./errors.js";
@@ -376,7 +376,7 @@ export class Vigil {
     const bytes = this.target.post ? encodeBody(batch.body) : undefined;
     for (let retry = 0; ; retry++) {
       const result = await postBatch(this.target, batch.body, bytes);
-      if (result.kind === "stored") return this.settleStored(batch, result.answer);
+      if (result.kind === "stored") return this.settleStored(batch, result.errors);
       if (result.kind === "refused") {
         const n = batch.ids.length;
         if (result.status === 413 && n > 1) {
@@ -393,10 +393,10 @@ export class Vigil {
     }
   }
 
-  private settleStored(batch: SerialisedBatch, answer: IngestResponse | null): void {
+  private settleStored(batch: SerialisedBatch, errors: IngestError[] | null): void {
     const n = batch.ids.length;
     const refused = new Set<number>();
-    for (const e of answer?.errors ?? []) {
+    for (const e of errors ?? []) {
       if (typeof e !== "object" || e === null || !Number.isInteger(e.index) || e.index < 0 || e.index >= n || refused.has(e.index)) continue;
       refused.add(e.index);
       const id = batch.ids[e.index] as string;
