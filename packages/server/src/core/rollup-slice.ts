@@ -20,6 +20,25 @@ export interface MergedGroup {
   bucket: Bucket;
 }
 
+/**
+ * Adds a bucket to its group of a merge: a group's first bucket is taken as it is (shared, never
+ * changed); a copy is made when a second joins (`own` lists the groups holding a copy).
+ */
+export function addMerged(groups: Map<string, MergedGroup>, own: Set<string>, key: string, dims: Dims, b: Bucket): void {
+  const cur = groups.get(key);
+  if (cur === undefined) {
+    groups.set(key, { dims, bucket: b });
+  } else if (own.has(key)) {
+    cur.bucket.merge(b);
+  } else {
+    const m = new Bucket();
+    m.merge(cur.bucket);
+    m.merge(b);
+    cur.bucket = m;
+    own.add(key);
+  }
+}
+
 /** Buckets of a slice merged by the values of some dimensions, as of a version of the slice. */
 interface ByValue {
   version: number;
@@ -124,23 +143,11 @@ export class Slice {
     const own = new Set<string>();
     for (let i = 0; i < this.n; i++) {
       const [key, dims] = groupOf(this.ids[i]!);
-      const b = this.buckets[i]!;
-      const g = groups.get(key);
-      if (g === undefined) {
-        groups.set(key, { dims, bucket: b });
-        // Most groups with a row each: merging saves nothing, read the rows instead.
-        if (groups.size > 8 && groups.size * 2 > this.n) {
-          groups = null;
-          break;
-        }
-      } else if (own.has(key)) {
-        g.bucket.merge(b);
-      } else {
-        const m = new Bucket();
-        m.merge(g.bucket);
-        m.merge(b);
-        g.bucket = m;
-        own.add(key);
+      addMerged(groups, own, key, dims, this.buckets[i]!);
+      // Most groups with a row each: merging saves nothing, read the rows instead.
+      if (groups.size > 8 && groups.size * 2 > this.n) {
+        groups = null;
+        break;
       }
     }
     const map = (this.byValue ??= new Map());

@@ -7,8 +7,8 @@
  * events included, makes the next read merge again). Kept per first slice (forgotten with it) and
  * grouping, one run length each, within the index's merge budget.
  */
-import { Bucket } from "./bucket.js";
-import type { MergeBudget, MergedGroup, Slice } from "./rollup-slice.js";
+import type { Bucket } from "./bucket.js";
+import { addMerged, type MergeBudget, type MergedGroup, type Slice } from "./rollup-slice.js";
 import type { Dims } from "./stored-event.js";
 
 interface Entry {
@@ -40,20 +40,7 @@ export class RunCache {
     if (hit && sameRun(hit, run)) return hit.groups;
     let groups: Map<string, MergedGroup> | null = new Map();
     const own = new Set<string>();
-    const add = (k: string, dims: Dims, b: Bucket) => {
-      const cur = groups!.get(k);
-      if (cur === undefined) {
-        groups!.set(k, { dims, bucket: b });
-      } else if (own.has(k)) {
-        cur.bucket.merge(b);
-      } else {
-        const m = new Bucket();
-        m.merge(cur.bucket);
-        m.merge(b);
-        cur.bucket = m;
-        own.add(k);
-      }
-    };
+    const add = (k: string, dims: Dims, b: Bucket) => addMerged(groups!, own, k, dims, b);
     let rows = 0;
     for (const s of run) {
       rows += s.n;

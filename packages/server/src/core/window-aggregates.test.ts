@@ -13,17 +13,8 @@ import { drain } from "./stepped.js";
 import type { Dimension, StoredEvent } from "./stored-event.js";
 import type { WindowGroup } from "./window-aggregates.js";
 import { WindowReads } from "./window-reads.js";
+import { rng } from "../test-support/random-events.js";
 
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const T0 = Date.UTC(2026, 11, 7, 14, 0, 3);
 
