@@ -67,8 +67,14 @@ describe("crash durability", () => {
     assert.ok(killedAfter >= 0 && acked.length > 4, `acknowledged ${acked.length} batches before the kill`);
 
     server = await childServer(dir);
-    const agents = (await getJson(`${server.url}/api/v1/metrics/agents?window=60m`)).body.agents as any[];
-    const stored = new Map(agents.map((a) => [a.agent_name, a.metrics.total_tasks]));
+    // Every agent of the listing, page by page (a batch is an agent; there may be more than a page).
+    const stored = new Map<string, number>();
+    let cursor: string | null = null;
+    do {
+      const page: { agents: any[]; next_cursor: string | null } = (await getJson(`${server.url}/api/v1/metrics/agents?window=60m&limit=500${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ""}`)).body;
+      for (const a of page.agents) stored.set(a.agent_name, a.metrics.total_tasks);
+      cursor = page.next_cursor;
+    } while (cursor !== null);
     for (const b of acked) assert.equal(stored.get(`batch-${b}`), 500, `acknowledged batch ${b} lost events after kill -9`);
     // Re-sending an acknowledged batch after the restart is recognised as duplicates.
     const again = await postJson(`${server.url}/api/v1/ingest`, { events: runs(acked[0]!, 500, now) });

@@ -36,7 +36,7 @@ function fed(x: Exposition): Exposition {
 
 describe("the /metrics exposition passes promtool check metrics", { skip }, () => {
   it("reports no problem for Vigil's families", async () => {
-    const text = await fed(new Exposition({ processMetrics: false, build: { version: "0.0.0", storage: "sqlite" }, startedAt: 0, sources: { ingest: () => ({}), alerts: () => ({ pending: 0, firing: 1, acknowledged: 0 }), notifications: () => ({ webhook: { delivered: 1, retried: 0, failed: 0 } }), connections: () => ({ active: 1, idle: 1, waiting: 0, max: 2 }), httpConnections: () => 1, routes: () => ({ routes: [{ route: "summarize", state: "failed_over", active: "claude-sonnet-4" }], switches: { auto: 1, probe: 2 } }) } })).render();
+    const text = await fed(new Exposition({ processMetrics: false, build: { version: "0.0.0", storage: "sqlite" }, startedAt: 0, sources: { ingest: () => ({}), alerts: () => ({ pending: 0, firing: 1, acknowledged: 0 }), notifications: () => ({ webhook: { delivered: 1, retried: 0, failed: 0 } }), connections: () => ({ active: 1, idle: 1, waiting: 0, max: 2 }), httpConnections: () => 1, routes: () => ({ routes: [{ route: "summarize", state: "failed_over", active: "claude-sonnet-4" }], switches: { auto: 1, probe: 2 } }), rollups: () => ({ series: 3, max_series: 100_000, values: { agent_name: 2, model: 1, route: 1, tenant_id: 0, mode: 1 }, max_values_per_dimension: 50_000, folded_events: { agent_name: 4, model: 0, route: 0, tenant_id: 0, mode: 0, series: 0 } }) } })).render();
     const r = runPromtool(PROMTOOL, ["check", "metrics"], { input: text });
     assert.equal(`${r.stdout}${r.stderr}`.trim(), "", "promtool reported problems");
     assert.equal(r.status, 0);
