@@ -108,14 +108,14 @@ export class RollupReader {
       if (!seg) continue;
       let merged: Map<string, MergedGroup> | null;
       if (Array.isArray(seg)) {
-        merged = mergeGroup === null ? null : this.runs.merged(seg, mergeName, mergeGroup);
+        merged = mergeGroup === null ? null : yield* this.runs.merged(seg, mergeName, mergeGroup);
         if (merged === null) {
           // Not mergeable as a run: read its slices one by one.
           queue.splice(q + 1, 0, ...seg);
           continue;
         }
       } else {
-        merged = mergeGroup === null ? null : seg.mergedGroups(mergeName, mergeGroup);
+        merged = mergeGroup === null ? null : yield* seg.mergeSteps(mergeName, mergeGroup);
       }
       if (merged === null) {
         const s = seg as Slice;
@@ -165,6 +165,7 @@ export class RollupReader {
         const ids = s.ids;
         const act = s.act;
         for (let i = 0; i < s.n; i++) {
+          if (i % 16384 === 16383) yield;
           const v = vids[ids[i]!]! + 1;
           acc[v]! += act[i]!;
           seen[v] = 1;
@@ -175,7 +176,10 @@ export class RollupReader {
           yield;
         }
       }
-      for (let v = 0; v < acc.length; v++) if (seen[v]) out.set(v === 0 ? "" : this.series.valueName(dim, v - 1), acc[v]!);
+      for (let v = 0; v < acc.length; v++) {
+        if (v % 4096 === 4095) yield;
+        if (seen[v]) out.set(v === 0 ? "" : this.series.valueName(dim, v - 1), acc[v]!);
+      }
       return out;
     }
     const sel = this.select(filter, undefined);

@@ -9,7 +9,11 @@
  * per value and slice rather than every series' bucket.
  */
 import { Bucket } from "./bucket.js";
+import { drain, type Stepped } from "./stepped.js";
 import type { Dimension, Dims } from "./stored-event.js";
+
+/** Rows merged between two yields. */
+export const MERGE_STEP = 256;
 
 /** Rows added at a time when a slice's arrays are full. */
 const GROW = 2;
@@ -137,11 +141,19 @@ export class Slice {
    * themselves. Merged buckets are shared with later calls: read them, never change them.
    */
   mergedGroups(name: string, groupOf: (id: number) => [string, Dims]): Map<string, MergedGroup> | null {
+    return drain(this.mergeSteps(name, groupOf));
+  }
+
+  /** `mergedGroups` as steps: a slice may hold a hundred thousand rows, merged between other work. */
+  *mergeSteps(name: string, groupOf: (id: number) => [string, Dims]): Stepped<Map<string, MergedGroup> | null> {
     const cached = this.byValue?.get(name);
     if (cached && cached.version === this.version) return cached.groups;
+    // The version the merge reads: a change while it runs leaves the result stale for the next read.
+    const version = this.version;
     let groups: Map<string, MergedGroup> | null = new Map();
     const own = new Set<string>();
     for (let i = 0; i < this.n; i++) {
+      if (i % MERGE_STEP === MERGE_STEP - 1) yield;
       const [key, dims] = groupOf(this.ids[i]!);
       addMerged(groups, own, key, dims, this.buckets[i]!);
       // Most groups with a row each: merging saves nothing, read the rows instead.
@@ -158,7 +170,7 @@ export class Slice {
       map.delete(name);
       return groups;
     }
-    map.set(name, { version: this.version, groups });
+    map.set(name, { version, groups });
     return groups;
   }
 

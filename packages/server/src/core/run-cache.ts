@@ -7,8 +7,8 @@
  * events included, makes the next read merge again). Kept per first slice (forgotten with it) and
  * grouping, one run length each, within the index's merge budget.
  */
-import type { Bucket } from "./bucket.js";
-import { addMerged, type MergeBudget, type MergedGroup, type Slice } from "./rollup-slice.js";
+import { addMerged, MERGE_STEP, type MergeBudget, type MergedGroup, type Slice } from "./rollup-slice.js";
+import type { Stepped } from "./stepped.js";
 import type { Dims } from "./stored-event.js";
 
 interface Entry {
@@ -33,37 +33,43 @@ export class RunCache {
    * The run's buckets merged by group (as `Slice.mergedGroups` names and groups them), or null
    * when one of its slices is not worth merging by that grouping. Read the buckets, never change them.
    */
-  merged(run: Slice[], name: string, groupOf: (id: number) => [string, Dims]): Map<string, MergedGroup> | null {
+  *merged(run: Slice[], name: string, groupOf: (id: number) => [string, Dims]): Stepped<Map<string, MergedGroup> | null> {
     const first = run[0]!;
     let entries = this.byFirst.get(first);
     const hit = entries?.get(name);
     if (hit && sameRun(hit, run)) return hit.groups;
+    // The versions the merge reads: a change while it runs leaves the result stale for the next read.
+    const versions = run.map((s) => s.version);
+    let rows = 0;
+    for (const s of run) rows += s.n;
     let groups: Map<string, MergedGroup> | null = new Map();
     const own = new Set<string>();
-    const add = (k: string, dims: Dims, b: Bucket) => addMerged(groups!, own, k, dims, b);
-    let rows = 0;
-    for (const s of run) {
-      rows += s.n;
+    let steps = 0;
+    run: for (const s of run) {
       // A slice whose own merge is not worth keeping may still be worth merging across the run.
-      const m = s.mergedGroups(name, groupOf);
+      const m = yield* s.mergeSteps(name, groupOf);
       if (m !== null) {
-        for (const [k, g] of m) add(k, g.dims, g.bucket);
-        continue;
+        for (const [k, g] of m) addMerged(groups, own, k, g.dims, g.bucket);
+      } else {
+        for (let i = 0; i < s.n; i++) {
+          if (++steps % MERGE_STEP === 0) yield;
+          const [k, dims] = groupOf(s.ids[i]!);
+          addMerged(groups, own, k, dims, s.buckets[i]!);
+        }
       }
-      for (let i = 0; i < s.n; i++) {
-        const [k, dims] = groupOf(s.ids[i]!);
-        add(k, dims, s.buckets[i]!);
+      // Most groups with a row each: merging saves nothing, read the rows instead.
+      if (groups.size > 8 && groups.size * 2 > rows) {
+        groups = null;
+        break run;
       }
     }
-    // Most groups with a row each: merging saves nothing, read the rows instead.
-    if (groups.size > 8 && groups.size * 2 > rows) groups = null;
     if (!entries) this.byFirst.set(first, (entries = new Map()));
     if (hit?.groups) this.budget?.give(hit.groups.size);
     if (groups !== null && this.budget !== null && !this.budget.take(groups.size)) {
       entries.delete(name);
       return groups;
     }
-    entries.set(name, { slices: [...run], versions: run.map((s) => s.version), groups });
+    entries.set(name, { slices: [...run], versions, groups });
     return groups;
   }
 }

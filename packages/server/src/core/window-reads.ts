@@ -17,6 +17,9 @@ import { liveGroups, SlidingWindow, type Contributions, type LiveGroup, type Win
 export type WindowSource = Pick<RollupIndex, "sliceAt" | "fineCovers" | "plan" | "series">;
 
 /** Running totals per window read. */
+/** Most series a read kept as running totals may match (see `read`). */
+export const MAX_RUNNING_SERIES = 10_000;
+
 export class WindowReads {
   private readonly windows = new Map<string, { w: SlidingWindow; usedAt: number }>();
   /** Per tier, scope and grouping: how slices contribute, and the groups of the slices still filling. */
@@ -45,6 +48,9 @@ export class WindowReads {
       b = plan[plan.length - 1]![1];
     }
     if (b < a) return new Map();
+    // Running totals move a slice's groups in one step; past this many matching series that step
+    // would hold the thread too long, so such a read is answered by the (stepped) scan instead.
+    if (this.src.series.estimate(filter) > MAX_RUNNING_SERIES) return null;
     const readKey = `${tier}|${filterKey(filter)}|${groupBy.join(",")}`;
     const key = `${readKey}|${from - now}|${to - now}|${full ? "full" : "sums"}`;
     let hit = this.windows.get(key);

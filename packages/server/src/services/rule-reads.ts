@@ -14,7 +14,7 @@ import { resolveThreshold, type ThresholdSettings } from "../core/alerting/thres
 import type { AlertRule } from "../core/alerting/types.js";
 import { F } from "../core/bucket.js";
 import { VigilError } from "../core/errors.js";
-import { groupKey, MINUTE, type DimFilter, type RollupIndex } from "../core/rollup-index.js";
+import { groupKey, MINUTE, type DimFilter, type Group, type RollupIndex } from "../core/rollup-index.js";
 import { drain, ticker, type Stepped } from "../core/stepped.js";
 import type { Dimension } from "../core/stored-event.js";
 import { TopK } from "../core/top-k.js";
@@ -134,7 +134,7 @@ export class RuleReads {
       let found = await run(this.windows.read(from, to, now, scope, groupBy, full));
       if (found === null) {
         const scanned = await run(this.deps.index.scan(from, to, now, scope, groupBy, true));
-        found = new Map([...scanned].map(([k, g]) => [k, { dims: g.dims, f: g.bucket.f, runLatency: g.bucket.runLatency, llmLatency: g.bucket.llmLatency }]));
+        found = await run(this.fromScan(scanned, groupBy, open));
       }
       hit = await run(this.describe(found, groupBy, (to - from) / MINUTE, open));
       cache.set(key, hit);
@@ -148,27 +148,7 @@ export class RuleReads {
    * whatever the number of series, and the rest wait for a cycle in which they are among the busiest.
    */
   private *describe(found: Map<string, WindowGroup>, groupBy: Dimension[], minutes: number, open: () => Iterable<Record<string, string>>): Stepped<GroupMetrics[]> {
-    const max = this.deps.maxGroupsPerRule ?? 1000;
-    let chosen: Iterable<[string, WindowGroup]> = found;
-    if (found.size > max) {
-      const openKeys = new Set<string>();
-      for (const labels of open()) openKeys.add(groupKey(labels, groupBy));
-      const top = new TopK<{ key: string; v: number; g: WindowGroup }>(max, (a, b) => b.v - a.v || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      const keep: [string, WindowGroup][] = [];
-      const tick = ticker(512);
-      for (const [k, g] of found) {
-        if (tick()) yield;
-        if (openKeys.has(k)) keep.push([k, g]);
-        else top.offer({ key: k, v: g.f[F.runs]! + g.f[F.llm]!, g });
-      }
-      for (const t of top.sorted()) if (keep.length < max) keep.push([t.key, t.g]);
-      const now = this.deps.now();
-      if (now - this.truncationWarned >= 60_000) {
-        this.truncationWarned = now;
-        this.deps.warn({ group_by: groupBy, groups: found.size, evaluated: keep.length }, "alert rules watch more groups than alerting.max_groups_per_rule; those with open alerts and the busiest are evaluated (said at most once a minute)");
-      }
-      chosen = keep;
-    }
+    const chosen = yield* this.choose(found, (g) => g.f[F.runs]! + g.f[F.llm]!, groupBy, open);
     const out: GroupMetrics[] = [];
     const tick = ticker(256);
     for (const [k, g] of chosen) {
@@ -176,6 +156,47 @@ export class RuleReads {
       const group: Record<string, string> = {};
       for (const d of groupBy) if (g.dims[d] !== undefined) group[d] = g.dims[d]!;
       out.push({ key: k, group, m: new LazyMetrics(g, minutes) });
+    }
+    return out;
+  }
+
+  /**
+   * The groups a cycle evaluates: all of them up to `maxGroupsPerRule`; past it, those with an open
+   * alert and the busiest others (said in the log at most once a minute).
+   */
+  private *choose<T>(found: Map<string, T>, activity: (g: T) => number, groupBy: Dimension[], open: () => Iterable<Record<string, string>>): Stepped<Iterable<[string, T]>> {
+    const max = this.deps.maxGroupsPerRule ?? 1000;
+    if (found.size <= max) return found;
+    const openKeys = new Set<string>();
+    for (const labels of open()) openKeys.add(groupKey(labels, groupBy));
+    const top = new TopK<{ key: string; v: number; g: T }>(max, (a, b) => b.v - a.v || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+    const keep: [string, T][] = [];
+    const tick = ticker(512);
+    for (const [k, g] of found) {
+      if (tick()) yield;
+      if (openKeys.has(k)) keep.push([k, g]);
+      else top.offer({ key: k, v: activity(g), g });
+    }
+    for (const t of top.sorted()) if (keep.length < max) keep.push([t.key, t.g]);
+    const now = this.deps.now();
+    if (now - this.truncationWarned >= 60_000) {
+      this.truncationWarned = now;
+      this.deps.warn({ group_by: groupBy, groups: found.size, evaluated: keep.length }, "alert rules watch more groups than alerting.max_groups_per_rule; those with open alerts and the busiest are evaluated (said at most once a minute)");
+    }
+    return keep;
+  }
+
+  /**
+   * The groups of a scan as window groups — only those a cycle evaluates, chosen from the buckets'
+   * activity first, so a scan of a hundred thousand groups copies at most `maxGroupsPerRule` of them.
+   */
+  private *fromScan(scanned: Map<string, Group>, groupBy: Dimension[], open: () => Iterable<Record<string, string>>): Stepped<Map<string, WindowGroup>> {
+    const chosen = yield* this.choose(scanned, (g) => g.bucket.field(F.runs) + g.bucket.field(F.llm), groupBy, open);
+    const out = new Map<string, WindowGroup>();
+    const tick = ticker(256);
+    for (const [k, g] of chosen) {
+      if (tick()) yield;
+      out.set(k, { dims: g.dims, f: g.bucket.f, runLatency: g.bucket.runLatency, llmLatency: g.bucket.llmLatency });
     }
     return out;
   }
