@@ -27,7 +27,9 @@ interface HttpModule {
 }
 
 interface OutgoingRequest {
-  on(event: "error", listener: (err: Error) => void): unknown;
+  /** True when the request went out on a kept-alive connection used before. */
+  reusedSocket?: boolean;
+  on(event: "error", listener: (err: Error & { code?: string }) => void): unknown;
   destroy(err: Error): unknown;
   end(body: string | Uint8Array): unknown;
 }
@@ -82,22 +84,34 @@ export function nodePoster(url: string, headers: Readonly<Record<string, string>
         else resolve(answer!);
       };
       const length = typeof body === "string" ? utf8Length(body) : body.byteLength;
-      const req = request(target, { method: "POST", agent, headers: { ...headers, "content-length": String(length) } }, (res) => {
-        let text = "";
-        res.setEncoding("utf8");
-        res.on("data", (chunk) => (text += chunk));
-        res.on("end", () => {
-          const retryAfter = res.headers["retry-after"];
-          settle(undefined, { status: res.statusCode ?? 0, text, retryAfter: typeof retryAfter === "string" ? retryAfter : null });
-        });
-        res.on("error", (err) => settle(err));
-        res.on("close", () => {
-          if (!res.complete) settle(new Error("connection closed before the answer ended"));
-        });
-      });
-      const onAbort = (): void => void req.destroy(new Error("request aborted"));
+      let current: OutgoingRequest | null = null;
+      const onAbort = (): void => void current?.destroy(new Error("request aborted"));
       signal.addEventListener("abort", onAbort, { once: true });
-      req.on("error", (err) => settle(err));
-      req.end(body);
+      const attempt = (fresh: boolean): void => {
+        let answered = false;
+        const req = request(target, { method: "POST", agent, headers: { ...headers, "content-length": String(length) } }, (res) => {
+          answered = true;
+          let text = "";
+          res.setEncoding("utf8");
+          res.on("data", (chunk) => (text += chunk));
+          res.on("end", () => {
+            const retryAfter = res.headers["retry-after"];
+            settle(undefined, { status: res.statusCode ?? 0, text, retryAfter: typeof retryAfter === "string" ? retryAfter : null });
+          });
+          res.on("error", (err) => settle(err));
+          res.on("close", () => {
+            if (!res.complete) settle(new Error("connection closed before the answer ended"));
+          });
+        });
+        current = req;
+        req.on("error", (err: Error & { code?: string }) => {
+          // A kept-alive connection the server closed just as it was reused: send again at once on a
+          // new one (the batch is idempotent), rather than waiting out a retry backoff.
+          if (!fresh && !answered && !signal.aborted && req.reusedSocket === true && (err.code === "ECONNRESET" || err.code === "EPIPE")) return attempt(true);
+          settle(err);
+        });
+        req.end(body);
+      };
+      attempt(false);
     });
 }
