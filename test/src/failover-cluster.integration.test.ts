@@ -80,7 +80,12 @@ describe("failover with two instances on PostgreSQL", () => {
     const pinnedAt = Date.parse(before.since);
     await new Promise((r) => setTimeout(r, Math.max(0, Math.ceil(pinnedAt / 10_000) * 10_000 + 200 - Date.now())));
     const failing = Array.from({ length: 30 }, (_, i) => ({ type: "llm_call", body: { model: "primary-m", route: "answer", latency_ms: 100, status: i % 2 ? "failure" : "success" } }));
+    const failedCalls = async () => (await getJson(`${follower.url}/api/v1/metrics/models/primary-m?window=60m`)).body.metrics.llm_failed_calls as number;
+    const failedBefore = await failedCalls();
     assert.equal((await postJson(`${follower.url}/api/v1/ingest`, { events: failing })).status, 207);
+    // On a shared store an instance folds what it stored by following the log (within the follow
+    // interval): wait until the failures are folded, so the evaluation below sees them.
+    await waitFor(async () => (await follower.rollups.catchUp(), (await failedCalls()) >= failedBefore + 15), 10_000, "the follower to fold the failures");
     await follower.routes.evaluate();
     assert.equal((await getJson(`${follower.url}/api/v1/routes/answer`)).body.active_model, "backup-m");
   });
