@@ -121,19 +121,22 @@ export class SlidingWindow {
     for (let t = Math.max(a, this.last + this.size); t <= b; t += this.size) {
       const live = this.liveAt(t);
       if (!live) continue;
-      for (const [key, lg] of live) {
-        let g = this.totals.get(key);
-        if (!g) this.totals.set(key, (g = new Total(key, lg.dims)));
-        mergeFieldsAt(g.bucket.f, lg.f, lg.at);
-        if (this.full) {
-          g.bucket.runLatency.merge(lg.runLatency);
-          g.bucket.llmLatency.merge(lg.llmLatency);
-        }
-        this.live.push(g, lg);
-      }
+      for (const [key, lg] of live) this.live.push(this.addGroup(key, lg), lg);
       yield;
     }
     return this.totals;
+  }
+
+  /** Adds a slice's group to its running total (made when new) and returns the total. */
+  private addGroup(key: string, lg: LiveGroup): Total {
+    let g = this.totals.get(key);
+    if (!g) this.totals.set(key, (g = new Total(key, lg.dims)));
+    mergeFieldsAt(g.bucket.f, lg.f, lg.at);
+    if (this.full) {
+      g.bucket.runLatency.merge(lg.runLatency);
+      g.bucket.llmLatency.merge(lg.llmLatency);
+    }
+    return g;
   }
 
   /** Takes the slices still filling, added by the last read, away from the totals. */
@@ -179,14 +182,8 @@ export class SlidingWindow {
       const groups = this.liveAt(t);
       if (!groups) continue;
       for (const [key, lg] of groups) {
-        let g = this.totals.get(key);
-        if (!g) this.totals.set(key, (g = new Total(key, lg.dims)));
-        mergeFieldsAt(g.bucket.f, lg.f, lg.at);
-        if (this.full) {
-          g.bucket.runLatency.merge(lg.runLatency);
-          g.bucket.llmLatency.merge(lg.llmLatency);
-          g.extremes.add(t, lg);
-        }
+        const g = this.addGroup(key, lg);
+        if (this.full) g.extremes.add(t, lg);
         g.n += lg.parts;
         touched.add(g);
       }
