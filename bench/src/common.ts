@@ -68,6 +68,29 @@ export interface RunShape {
   models?: readonly string[];
   routes?: readonly string[];
   tenants?: readonly string[];
+  /**
+   * Workflow modes. When given, every dimension follows the run's index (agent fastest, then
+   * model, route, tenant, mode), so any `agents × models × routes × tenants × modes` consecutive
+   * runs cover every series once; without it runs carry no mode and the tenant is drawn at random.
+   */
+  modes?: readonly string[];
+}
+
+/**
+ * The ingest benches' runs: 1,000 series (5 agents × 5 models × 4 routes × 5 tenants × 2 modes),
+ * the cardinality the ingest goal is stated at.
+ */
+export const INGEST_SHAPE: Required<RunShape> = {
+  agents: AGENTS,
+  models: [...MODELS, "gemini-1.5-pro", "llama-3.1-70b"],
+  routes: [...ROUTES, "extract", "answer"],
+  tenants: [...TENANTS, "initech", "umbrella", "hooli"],
+  modes: ["online", "batch"],
+};
+
+/** Number of series (distinct agent, model, route, tenant and mode) that run bodies span. */
+export function seriesOf(bodies: readonly Record<string, unknown>[]): number {
+  return new Set(bodies.map((b) => `${b.agent_name}|${b.model}|${b.route}|${b.tenant_id}|${b.mode}`)).size;
 }
 
 /**
@@ -83,6 +106,12 @@ export function runBody(r: () => number, i: number, shape: RunShape = {}): Recor
   const status = u < 0.9 ? "success" : u < 0.96 ? "failure" : u < 0.985 ? "partial" : "timeout";
   const g = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   const agentIx = i % agents.length;
+  const cycle = agents.length * models.length * routes.length;
+  // Drawn in every case, so that the other fields' random stream is the same with and without modes.
+  const tenantIx = () => {
+    const drawn = Math.floor(r() * tenants.length);
+    return shape.modes ? Math.floor(i / cycle) % tenants.length : drawn;
+  };
   const input = 200 + Math.floor(r() * 3800);
   const output = 20 + Math.floor(r() * 980);
   const body: Record<string, unknown> = {
@@ -92,13 +121,14 @@ export function runBody(r: () => number, i: number, shape: RunShape = {}): Recor
     duration_ms: Math.round((400 + 150 * agentIx) * Math.exp(0.8 * g) * 10) / 10,
     model: models[Math.floor(i / agents.length) % models.length]!,
     route: routes[Math.floor(i / (agents.length * models.length)) % routes.length]!,
-    tenant_id: tenants[Math.floor(r() * tenants.length)]!,
+    tenant_id: tenants[tenantIx()]!,
     input_tokens: input,
     output_tokens: output,
     cost: Math.round((input * 2.5 + output * 10) / 1e6 * 1e7) / 1e7,
     quality_score: Math.round((0.6 + 0.4 * r()) * 1000) / 1000,
     metadata: { prompt_version: "v3", region: r() < 0.5 ? "eu-west-1" : "us-east-1", trace_id: Math.floor(r() * 2 ** 52).toString(16).padStart(13, "0") },
   };
+  if (shape.modes) body.mode = shape.modes[Math.floor(i / (cycle * tenants.length)) % shape.modes.length]!;
   if (status === "failure" || status === "timeout") body.error_type = status === "timeout" ? "provider_timeout" : "tool_error";
   return body;
 }
@@ -347,20 +377,27 @@ export function envInt(name: string, dflt: number): number {
   return Math.floor(n);
 }
 
-/** Pre-serialised ingest request bodies: `count` batches of `batchSize` run events without id or timestamp. */
-export function batchBodies(count: number, batchSize: number, seed = 7): { bodies: Buffer[]; meanEventBytes: number } {
+/**
+ * Pre-serialised ingest request bodies: `count` batches of `batchSize` run events without id or
+ * timestamp, shaped by `shape` (default: the ingest benches' 1,000 series), and how many series
+ * they span.
+ */
+export function batchBodies(count: number, batchSize: number, shape: RunShape = INGEST_SHAPE, seed = 7): { bodies: Buffer[]; meanEventBytes: number; series: number } {
   const r = rng(seed);
   const bodies: Buffer[] = [];
+  const runs: Record<string, unknown>[] = [];
   let eventBytes = 0;
   let n = 0;
   for (let b = 0; b < count; b++) {
     const parts: string[] = [];
     for (let i = 0; i < batchSize; i++) {
-      const part = JSON.stringify({ type: "run", body: runBody(r, n++) });
+      const body = runBody(r, n++, shape);
+      runs.push(body);
+      const part = JSON.stringify({ type: "run", body });
       eventBytes += Buffer.byteLength(part);
       parts.push(part);
     }
     bodies.push(Buffer.from(`{"events":[${parts.join(",")}]}`));
   }
-  return { bodies, meanEventBytes: eventBytes / n };
+  return { bodies, meanEventBytes: eventBytes / n, series: seriesOf(runs) };
 }

@@ -84,7 +84,7 @@ async function timeRender(render: () => Promise<string> | string, rounds: number
  * the server never builds them that way.)
  */
 function observeCost(): number {
-  const { bodies } = batchBodies(8, 500);
+  const { bodies } = batchBodies(8, 500, {});
   // The server hands observe() the request's own parsed body (enriched in place only when it
   // computes a cost; these runs send theirs), so the bodies here are parsed the same way.
   const events = bodies.flatMap((b) => (JSON.parse(b.toString()) as { events: { body: Record<string, unknown> }[] }).events.map((e, i) => ({ id: `o${i}`, type: "run" as const, ts: i, receivedAt: i, body: e.body })));
