@@ -14,9 +14,13 @@ const MAX_REPORTED = 20;
  */
 export const FREE_OF_FORBIDDEN_KEYS: unique symbol = Symbol("free of forbidden keys");
 
-/** Marks each object of `values` as parsed from text that cannot hold a forbidden key. */
+/**
+ * Marks each object of `values` as parsed from text that cannot hold a forbidden key. A symbol key
+ * is invisible to JSON, `Object.keys`, for-in and the schema validator, and assigning it costs a
+ * fraction of `Object.defineProperty`.
+ */
 export function markFreeOfForbiddenKeys(values: readonly unknown[]): void {
-  for (const v of values) if (typeof v === "object" && v !== null) Object.defineProperty(v, FREE_OF_FORBIDDEN_KEYS, { value: true });
+  for (const v of values) if (typeof v === "object" && v !== null) (v as { [FREE_OF_FORBIDDEN_KEYS]?: boolean })[FREE_OF_FORBIDDEN_KEYS] = true;
 }
 
 /** Whether JSON text may hold a forbidden key at all: their names, or escapes that could spell them. */

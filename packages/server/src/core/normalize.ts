@@ -15,12 +15,19 @@ export interface FieldProblem {
   code: string;
 }
 
+/**
+ * Set on a wire event by the request parser: the JSON text its `body` was parsed from, which the
+ * store can write as it is while the server leaves the body unchanged.
+ */
+export const BODY_JSON: unique symbol = Symbol("body JSON text");
+
 /** An event that passed the schema. */
 export interface ValidEvent {
   id?: string;
   type: EventType;
   timestamp?: string | number;
   body: Record<string, unknown>;
+  [BODY_JSON]?: string;
 }
 
 /** Checks one wire event against the schema (implemented by the compiled validator). */
@@ -65,6 +72,8 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
   if (problems.length) return { problems };
   // The body is the request's own parsed object: enriched in place, no copy.
   const event: StoredEvent = { id: ev.id ?? newId(), type: ev.type, ts, receivedAt: now, body };
+  const text = ev[BODY_JSON];
+  if (text !== undefined) event.bodyJson = text;
   if (ev.type === "run") {
     if (typeof body.run_id === "string") event.runId = body.run_id;
     if (typeof body.task_id === "string") event.taskId = body.task_id;
@@ -72,36 +81,56 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
   return { event };
 }
 
-/** Fills a run's or LLM call's cost and cache savings (a client's `cost` always wins; `tokens_used` defaults at fold time). */
+/**
+ * Fills a run's or LLM call's cost and cache savings (a client's `cost` always wins; `tokens_used`
+ * defaults at fold time). A body it changes no longer matches the text it was parsed from.
+ */
 export function enrichUsage(ev: StoredEvent, prices: PriceTable): void {
+  if (addUsage(ev, prices)) ev.bodyJson = undefined;
+}
+
+/** The work of `enrichUsage`; whether it changed the body. */
+function addUsage(ev: StoredEvent, prices: PriceTable): boolean {
   const b = ev.body;
   const input = typeof b.input_tokens === "number" ? b.input_tokens : undefined;
   const output = typeof b.output_tokens === "number" ? b.output_tokens : undefined;
-  if (ev.type !== "run" && ev.type !== "llm_call") return;
+  if (ev.type !== "run" && ev.type !== "llm_call") return false;
   const model = typeof b.model === "string" ? b.model : undefined;
   const cachedIn = typeof b.cached_input_tokens === "number" ? b.cached_input_tokens : 0;
   // Pricing is only needed for a missing cost or to value what a cache saved.
   const needPrice = b.cost === undefined || (ev.type === "llm_call" && (b.cached === true || cachedIn > 0));
   const priced = model && needPrice ? prices.cost(model, ev.ts, input, output, cachedIn) : null;
+  let changed = false;
   if (ev.type === "llm_call" && b.cached === true) {
     // A whole answer from a cache cost nothing at the provider: the saving is its list price.
     if (b.cost === undefined) {
       b.cost = 0;
       b.cost_source = "cache";
+      changed = true;
     }
-    if (priced) b.cost_saved = priced.listCost - (b.cost as number);
-    return;
+    if (priced) {
+      b.cost_saved = priced.listCost - (b.cost as number);
+      changed = true;
+    }
+    return changed;
   }
   if (b.cost === undefined && priced) {
     b.cost = priced.cost;
     b.cost_source = "price_table";
+    changed = true;
   }
-  if (ev.type === "llm_call" && priced && priced.saved > 0) b.cost_saved = priced.saved;
+  if (ev.type === "llm_call" && priced && priced.saved > 0) {
+    b.cost_saved = priced.saved;
+    changed = true;
+  }
+  return changed;
 }
 
 /** Joins an outcome or feedback event to its run and computes accuracy / satisfaction. */
 export function completeReference(ev: StoredEvent, run: RunRef | null): FieldProblem | null {
   const b = ev.body;
+  // It adds to the body (the run's dimensions, accuracy, satisfaction): the text no longer matches.
+  ev.bodyJson = undefined;
   if (run) {
     for (const d of DIMENSIONS) if (b[d] === undefined && run[d] !== undefined) b[d] = run[d];
     b.run_ts = run.ts;

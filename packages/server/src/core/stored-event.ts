@@ -19,6 +19,12 @@ export interface StoredEvent {
    * `satisfaction` for feedback, and `agent_name/model/route/tenant_id/mode` joined from the run.
    */
   body: Record<string, unknown>;
+  /**
+   * `body` as JSON text, when the server has it from the request and has not changed the body
+   * since (no cost computed, no join): the store writes it instead of serialising the body again.
+   * Its JSON.parse equals `body`; spacing and escapes are the client's.
+   */
+  bodyJson?: string;
   /** For runs: the caller's run id and task id, indexed so outcomes can join them later. */
   runId?: string;
   taskId?: string;

@@ -1,5 +1,5 @@
 /** Builds the HTTP application (never listens): routes, auth, limits and error mapping. */
-import { isUtf8 } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import Fastify, { type FastifyInstance } from "fastify";
 import { VigilError } from "../core/errors.js";
 import { forbiddenKeyMessage, forbiddenKeys, markFreeOfForbiddenKeys, mayHoldForbiddenKey } from "../core/forbidden-keys.js";
@@ -12,6 +12,7 @@ import { AJV_OPTIONS } from "./schemas.js";
 import { guardConnections } from "./connection-guard.js";
 import { originHook, type OriginPolicy } from "./request-origin.js";
 import { answerOversizedBodies } from "./body-limit.js";
+import { parseEventBatch } from "./batch-json.js";
 import { authHook, sessionRoute, type KeyConfig } from "./auth.js";
 import { dashboardRoutes, type DashboardAssets } from "./dashboard.js";
 import { clientErrorHandler, errorHandler, frameworkErrorHandler, notFoundHandler } from "./errors.js";
@@ -76,8 +77,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const charset = /charset\s*=\s*"?([^";\s]+)/i.exec(String(req.headers["content-type"] ?? ""))?.[1]?.toLowerCase();
     if (charset !== undefined && charset !== "utf-8" && charset !== "utf8") return done(new VigilError("UNSUPPORTED_MEDIA_TYPE", `charset ${charset} is not supported: send UTF-8 JSON`), undefined);
     const buf = body as Buffer;
-    if (!isUtf8(buf)) return done(new VigilError("INVALID_ENCODING", "the body is not valid UTF-8"), undefined);
-    const parsed = parseJson(buf.toString("utf8"), (req.routeOptions.config as { eventBodies?: boolean } | undefined)?.eventBodies === true);
+    const ascii = isAscii(buf);
+    if (!ascii && !isUtf8(buf)) return done(new VigilError("INVALID_ENCODING", "the body is not valid UTF-8"), undefined);
+    const eventBodies = (req.routeOptions.config as { eventBodies?: boolean } | undefined)?.eventBodies === true;
+    // A batch is parsed event by event (no string of the whole body); any other body as one text.
+    const batch = eventBodies ? parseEventBatch(buf, ascii) : null;
+    if (batch) return done(null, batch);
+    const parsed = parseJson(buf.toString("utf8"), eventBodies);
     if (parsed instanceof VigilError) return done(parsed, undefined);
     done(null, parsed);
   });

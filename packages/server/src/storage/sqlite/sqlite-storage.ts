@@ -177,7 +177,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
         received[i] = e.receivedAt;
         runIds[i] = e.runId ?? null;
         taskIds[i] = e.taskId ?? null;
-        bodies[i] = JSON.stringify(e.body);
+        bodies[i] = e.bodyJson ?? JSON.stringify(e.body);
       }
       const r = await writer.request<{ fresh: Uint8Array; maxSeq: number }>({ op: "append", ids, types, ts, received, runIds, taskIds, bodies }, [types.buffer, ts.buffer, received.buffer]);
       if (r.maxSeq > ackedSeq) ackedSeq = r.maxSeq;
