@@ -136,7 +136,14 @@ describe("PostgreSQL append", () => {
     assert.deepEqual(was, { ids: "1", events: "1", counts: "1" });
     await sql(url, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'refused: %', TG_TABLE_NAME; END $$");
     const batch = [run("x1", now), run("x2", now), run("before", now), run("x3", now)];
-    // While the events are copied (after the keys were claimed)...
+    // While the keys are claimed, all new (one COPY) or some already stored (claimed one by one)...
+    await sql(url, "CREATE TRIGGER refuse BEFORE INSERT ON event_ids FOR EACH ROW WHEN (NEW.id = 'x2') EXECUTE FUNCTION refuse()");
+    await assert.rejects(s.events.append(batch.filter((e) => e.id !== "before")), /refused: event_ids/);
+    assert.deepEqual(await state(), was);
+    await assert.rejects(s.events.append(batch), /refused: event_ids/);
+    assert.deepEqual(await state(), was);
+    await sql(url, "DROP TRIGGER refuse ON event_ids");
+    // ...while the events are copied (after the keys were claimed)...
     await sql(url, "CREATE TRIGGER refuse BEFORE INSERT ON events FOR EACH ROW WHEN (NEW.id = 'x2') EXECUTE FUNCTION refuse()");
     await assert.rejects(s.events.append(batch), /refused: events/);
     assert.deepEqual(await state(), was);

@@ -3,7 +3,7 @@
  * (pg-append.ts): idempotency keys, the events and the counts are written together or not at all,
  * and the 2xx that follows means committed. Instances follow the event log by transaction id,
  * reading only transactions older than every transaction still running, so no event is skipped
- * when concurrent transactions commit out of order.
+ * when concurrent transactions commit out of order (pg-log.ts).
  */
 import pg from "pg";
 import { EVENT_TYPES, type EventType } from "@vigil/contract";
@@ -19,6 +19,7 @@ import { migrate, refuseForeignPositions } from "./pg-migrate.js";
 import { createPostgresAlertStore } from "./postgres-alert-store.js";
 import { createPostgresRouteStore } from "./postgres-route-store.js";
 import { PgAppender } from "./pg-append.js";
+import { EVENT_COLUMNS, PgLog, toEvent, type EventRow } from "./pg-log.js";
 import { unavailableReason } from "./pg-errors.js";
 import { guardAll } from "./pg-guard.js";
 import { pgLeadership } from "./pg-leadership.js";
@@ -36,16 +37,6 @@ export interface PostgresOptions {
   leaderCheckMs?: number;
   /** While writes fail, how often a probe write checks whether they work again (default 1 s). */
   probeIntervalMs?: number;
-}
-
-type Row = { seq: number; tx: number; id: string; type: number; ts: number; received_at: number; run_id: string | null; task_id: string | null; body: string | null };
-const COLUMNS = "seq, tx, id, type, ts, received_at, run_id, task_id, body";
-
-function toEvent(r: Row): StoredEvent {
-  const ev: StoredEvent = { id: r.id, type: EVENT_TYPES[r.type] as EventType, ts: r.ts, receivedAt: r.received_at, body: JSON.parse(r.body ?? "null") as Record<string, unknown> };
-  if (r.run_id !== null) ev.runId = r.run_id;
-  if (r.task_id !== null) ev.taskId = r.task_id;
-  return ev;
 }
 
 /** int8 and numeric as JS numbers: every stored integer (ms times, ids, counts) is far below 2^53. */
@@ -66,8 +57,6 @@ export function redactUrl(url: string): string {
     return "postgres://(unparseable URL)";
   }
 }
-
-const XMIN = "SELECT pg_snapshot_xmin(pg_current_snapshot())::text::int8 AS x";
 
 /** Opens (creating and migrating) the store at `url`; fails with a clear message when unreachable. */
 export async function openPostgresStorage(opts: PostgresOptions): Promise<Storage> {
@@ -93,41 +82,13 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
   // Every method of every store below runs through the guard (guardAll), so plain queries here.
   const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values);
 
-  /**
-   * Events this instance appended, by transaction, until the log follower reaches them: the
-   * follower then takes them from here instead of fetching and parsing their bodies again.
-   */
-  const own = new Map<number, StoredEvent[]>();
-  const OWN_MAX = 2000;
   const appender = new PgAppender(pool, partitions);
+  const log = new PgLog(q);
 
   async function appendOnce(evs: readonly StoredEvent[]): Promise<boolean[]> {
     const { fresh, stored, tx } = await appender.append(evs);
-    if (tx !== null) {
-      if (own.size >= OWN_MAX) own.delete(own.keys().next().value!);
-      own.set(tx, stored);
-    }
+    if (tx !== null) log.remember(tx, stored);
     return fresh;
-  }
-
-  /** Rows of a follower's page as events: this instance's own from memory, the others' parsed. */
-  function pageEvents(rows: Row[], mine: Map<number, StoredEvent[]>): StoredEvent[] {
-    const out: StoredEvent[] = [];
-    for (let k = 0; k < rows.length; k++) {
-      const r = rows[k]!;
-      const cached = mine.get(r.tx);
-      if (cached) {
-        // A page never splits a transaction: all of this one's rows are here, in a run.
-        out.push(...cached);
-        own.delete(r.tx);
-        while (k + 1 < rows.length && rows[k + 1]!.tx === r.tx) k++;
-      } else {
-        out.push(toEvent(r));
-        // Appended while this page was being read: fetched with its body, so drop the copy.
-        own.delete(r.tx);
-      }
-    }
-    return out;
   }
 
   const events: EventStore = {
@@ -145,35 +106,19 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     async findRun({ runId, taskId }): Promise<RunRef | null> {
       for (const [col, v] of [["run_id", runId], ["task_id", taskId]] as const) {
         if (v === undefined) continue;
-        const r = await q<Row>(`SELECT ${COLUMNS} FROM events WHERE ${col} = $1 ORDER BY seq DESC LIMIT 1`, [v]);
+        const r = await q<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${col} = $1 ORDER BY seq DESC LIMIT 1`, [v]);
         if (r.rows[0]) return runRefOf(toEvent(r.rows[0]));
       }
       return null;
     },
-    async readAfter(position, limit) {
-      const xmin = (await q<{ x: number }>(XMIN)).rows[0]!.x;
-      // Bodies of this instance's own transactions are not fetched: they are still in memory.
-      const mine = new Map([...own].filter(([tx]) => tx > position && tx < xmin));
-      const ownTxs = [...mine.keys()];
-      const cols = (p: number) => `seq, tx, id, type, ts, received_at, run_id, task_id, CASE WHEN tx = ANY($${p}::int8[]) THEN NULL ELSE body END AS body`;
-      // Everything below xmin has finished: committed rows there are final and visible.
-      const rows = (await q<Row>(`SELECT ${cols(4)} FROM events WHERE tx > $1 AND tx < $2 ORDER BY tx, seq LIMIT $3`, [position, xmin, limit + 1, ownTxs])).rows;
-      // One row past the limit tells whether the page ends on a transaction boundary.
-      if (rows.length <= limit) return { events: pageEvents(rows, mine), position: Math.max(position, xmin - 1) };
-      const lastTx = rows[rows.length - 1]!.tx;
-      if (rows[0]!.tx === lastTx) {
-        // One transaction larger than the page: take it whole, positions never split one.
-        const whole = (await q<Row>(`SELECT ${cols(2)} FROM events WHERE tx = $1 ORDER BY seq`, [lastTx, ownTxs])).rows;
-        return { events: pageEvents(whole, mine), position: lastTx };
-      }
-      const complete = rows.filter((r) => r.tx !== lastTx);
-      return { events: pageEvents(complete, mine), position: lastTx - 1 };
+    readAfter(position, limit) {
+      return log.readAfter(position, limit);
     },
     async *scanTimeRange(from, to, upto, pageSize) {
       // The time range prunes to its day partitions; within them, pages follow the log order.
       let after: [number, number] = [0, 0];
       for (;;) {
-        const rows = (await q<Row>(`SELECT ${COLUMNS} FROM events WHERE ts >= $1 AND ts < $2 AND tx <= $3 AND (tx, seq) > ($4, $5) ORDER BY tx, seq LIMIT $6`, [from, to, upto, after[0], after[1], pageSize])).rows;
+        const rows = (await q<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE ts >= $1 AND ts < $2 AND tx <= $3 AND (tx, seq) > ($4, $5) ORDER BY tx, seq LIMIT $6`, [from, to, upto, after[0], after[1], pageSize])).rows;
         if (rows.length === 0) return;
         const last = rows[rows.length - 1]!;
         after = [last.tx, last.seq];
@@ -226,8 +171,8 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
       for (const r of (await q<{ type: number; n: number }>("SELECT type, SUM(n)::int8 AS n FROM event_counts GROUP BY type")).rows) out[EVENT_TYPES[r.type] as EventType] = r.n;
       return out;
     },
-    async position() {
-      return (await q<{ x: number }>(XMIN)).rows[0]!.x - 1;
+    position() {
+      return log.position();
     },
   };
 
