@@ -5,15 +5,11 @@
  * monotonic queue per field (the classic sliding-window maximum): a value enters with its slice's
  * start, values it outranks leave at once, and the front is the window's answer; a slice leaving
  * the window removes the values stamped with it. Cost: one push per bucket entering, amortised O(1).
+ * Only the fields and sketches of the window's need (window-need.ts) have a queue.
  */
+import type { Bucket } from "./bucket.js";
 import type { DDSketch } from "./ddsketch.js";
-import { type Bucket, F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MERGE_MAX, MERGE_SUM, mergeLatest } from "./bucket.js";
-
-/** Indices of the fields merged by maximum. */
-const MAX_FIELDS: number[] = [];
-for (let i = 0; i < FIELD_COUNT; i++) if (FIELD_MERGE[i] === MERGE_MAX) MAX_FIELDS.push(i);
-/** Lanes: the max fields, the latest pairs, then run sketch min and max, LLM sketch min and max. */
-const LANES = MAX_FIELDS.length + LATEST_PAIRS.length + 4;
+import { LLM_SKETCH, RUN_SKETCH, type Need } from "./window-need.js";
 
 /** A monotonic queue of (slice start, primary, secondary), greatest (primary, secondary) first. */
 class Lane {
@@ -25,7 +21,7 @@ class Lane {
   push(t: number, a: number, b: number): void {
     let n = this.a.length;
     while (n > this.head && (this.a[n - 1]! < a || (this.a[n - 1] === a && this.b[n - 1]! <= b))) n--;
-    this.t.length = this.a.length = this.b.length = n;
+    if (n < this.a.length) this.t.length = this.a.length = this.b.length = n;
     this.t.push(t);
     this.a.push(a);
     this.b.push(b);
@@ -55,29 +51,52 @@ class Lane {
   }
 }
 
-/** The exact extremes of one group's window. */
+/** What a window group keeps beside its fields: the sketches of its need (null when not kept). */
+export interface SketchPair {
+  readonly f: Float64Array;
+  readonly run: DDSketch | null;
+  readonly llm: DDSketch | null;
+}
+
+/** The exact extremes of one group's window, for the fields and sketches of a need. */
 export class WindowExtremes {
-  private readonly lanes: Lane[] = Array.from({ length: LANES }, () => new Lane());
+  private readonly lanes: Lane[];
+
+  constructor(private readonly need: Need) {
+    const n = need.maxes.length + need.latest.length + (need.sketches & RUN_SKETCH ? 2 : 0) + (need.sketches & LLM_SKETCH ? 2 : 0);
+    this.lanes = Array.from({ length: n }, () => new Lane());
+  }
+
+  /** Whether a need has anything that cannot be taken away (maximum or latest-value fields, sketches). */
+  static needed(need: Need): boolean {
+    return need.maxes.length > 0 || need.latest.length > 0 || need.sketches !== 0;
+  }
 
   /** Records what a bucket of the slice starting at `t` holds. Neutral values (no report) are skipped. */
-  add(t: number, b: { readonly f: Float64Array; readonly runLatency: DDSketch; readonly llmLatency: DDSketch }): void {
-    const f = b.f;
+  add(t: number, b: Bucket): void {
+    const need = this.need;
     let l = 0;
-    for (const i of MAX_FIELDS) {
-      if (f[i] !== 0) this.lanes[l]!.push(t, f[i]!, 0);
+    for (const i of need.maxes) {
+      const v = b.field(i);
+      if (v !== 0) this.lanes[l]!.push(t, v, 0);
       l++;
     }
-    for (const [ti, vi] of LATEST_PAIRS) {
-      if (f[ti] !== 0 || f[vi] !== 0) this.lanes[l]!.push(t, f[ti]!, f[vi]!);
+    for (const [ti, vi] of need.latest) {
+      const ft = b.field(ti);
+      const fv = b.field(vi);
+      if (ft !== 0 || fv !== 0) this.lanes[l]!.push(t, ft, fv);
       l++;
     }
-    for (const s of [b.runLatency, b.llmLatency]) {
-      if (s.count > 0) {
-        this.lanes[l]!.push(t, -s.min, 0);
-        this.lanes[l + 1]!.push(t, s.max, 0);
-      }
-      l += 2;
+    if (need.sketches & RUN_SKETCH) l = this.addSketch(t, b.runLatency, l);
+    if (need.sketches & LLM_SKETCH) this.addSketch(t, b.llmLatency, l);
+  }
+
+  private addSketch(t: number, s: DDSketch, l: number): number {
+    if (s.count > 0) {
+      this.lanes[l]!.push(t, -s.min, 0);
+      this.lanes[l + 1]!.push(t, s.max, 0);
     }
+    return l + 2;
   }
 
   /** Forgets the values of slices that start before `t`. */
@@ -86,69 +105,28 @@ export class WindowExtremes {
   }
 
   /** Writes the window's extremes into its running total. */
-  writeTo(b: Bucket): void {
-    const f = b.f;
+  writeTo(g: SketchPair): void {
+    const f = g.f;
+    const need = this.need;
     let l = 0;
-    for (const i of MAX_FIELDS) {
+    for (const i of need.maxes) {
       const lane = this.lanes[l++]!;
       f[i] = lane.empty() ? 0 : lane.first();
     }
-    for (const [ti, vi] of LATEST_PAIRS) {
+    for (const [ti, vi] of need.latest) {
       const lane = this.lanes[l++]!;
       f[ti] = lane.empty() ? 0 : lane.first();
       f[vi] = lane.empty() ? 0 : lane.second();
     }
-    for (const s of [b.runLatency, b.llmLatency]) {
-      const lo = this.lanes[l++]!;
-      const hi = this.lanes[l++]!;
-      s.min = lo.empty() ? Infinity : -lo.first();
-      s.max = hi.empty() ? -Infinity : hi.first();
-    }
+    if (g.run) l = this.writeSketch(g.run, l);
+    if (g.llm) this.writeSketch(g.llm, l);
   }
-}
 
-/** Merges only the numeric fields of `from` into `into`, by the bucket's merge rules. */
-export function mergeFields(into: Float64Array, from: Float64Array): void {
-  for (let i = 0; i < FIELD_COUNT; i++) {
-    const kind = FIELD_MERGE[i];
-    if (kind === MERGE_SUM) into[i]! += from[i]!;
-    else if (kind === MERGE_MAX) {
-      if (from[i]! > into[i]!) into[i] = from[i]!;
-    }
+  private writeSketch(s: DDSketch, l: number): number {
+    const lo = this.lanes[l]!;
+    const hi = this.lanes[l + 1]!;
+    s.min = lo.empty() ? Infinity : -lo.first();
+    s.max = hi.empty() ? -Infinity : hi.first();
+    return l + 2;
   }
-  mergeLatest(into, from);
-}
-
-/** Indices of the non-zero fields of `f` (a live group's, so that each window it is added to reads only those). */
-export function nonZero(f: Float64Array): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < FIELD_COUNT; i++) if (f[i] !== 0) out.push(i);
-  return out;
-}
-
-/** `mergeFields` for a `from` whose other fields are zero (`at` from `nonZero`). */
-export function mergeFieldsAt(into: Float64Array, from: Float64Array, at: readonly number[]): void {
-  for (const i of at) {
-    const kind = FIELD_MERGE[i];
-    if (kind === MERGE_SUM) into[i]! += from[i]!;
-    else if (kind === MERGE_MAX) {
-      if (from[i]! > into[i]!) into[i] = from[i]!;
-    }
-  }
-  mergeLatest(into, from);
-}
-
-/** `subtractFields` for a `from` whose other fields are zero (`at` from `nonZero`). */
-export function subtractFieldsAt(into: Float64Array, from: Float64Array, at: readonly number[]): void {
-  for (const i of at) if (FIELD_MERGE[i] === MERGE_SUM) into[i]! -= from[i]!;
-}
-
-/** Takes the summed fields of `from` away from `into` (the others are kept by WindowExtremes). */
-export function subtractFields(into: Float64Array, from: Float64Array): void {
-  for (let i = 0; i < FIELD_COUNT; i++) if (FIELD_MERGE[i] === MERGE_SUM) into[i]! -= from[i]!;
-}
-
-/** Activity of numeric fields (runs + LLM calls), as a bucket's. */
-export function activityOfFields(f: Float64Array): number {
-  return f[F.runs]! + f[F.llm]!;
 }

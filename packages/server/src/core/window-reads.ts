@@ -11,28 +11,40 @@ import type { Slice } from "./rollup-slice.js";
 import type { SeriesRegistry } from "./series-registry.js";
 import type { Stepped } from "./stepped.js";
 import type { Dimension, Dims } from "./stored-event.js";
-import { liveGroups, SlidingWindow, type Contributions, type LiveGroup, type WindowGroup } from "./window-aggregates.js";
+import { GroupTable, partsOf, SlidingWindow, type Contributions, type SliceParts, type WindowGroup } from "./window-aggregates.js";
+import { ALL, covers, union, type Need } from "./window-need.js";
 
 /** What the window reads need of the rollups. */
 export type WindowSource = Pick<RollupIndex, "sliceAt" | "fineCovers" | "plan" | "series">;
 
-/** Running totals per window read. */
 /** Most series a read kept as running totals may match (see `read`). */
 export const MAX_RUNNING_SERIES = 10_000;
 
+/** Slices whose parts a read keeps for its windows to share (the newest few: still filling or just settled). */
+const SHARED_PARTS = 8;
+
+/** Per tier, scope and grouping: its groups, how slices contribute, and the parts of the newest slices. */
+interface Read {
+  table: GroupTable;
+  contributions: Contributions;
+  parts: Map<number, { s: Slice; v: number; parts: SliceParts }>;
+}
+
+/** Running totals per window read. */
 export class WindowReads {
   private readonly windows = new Map<string, { w: SlidingWindow; usedAt: number }>();
-  /** Per tier, scope and grouping: how slices contribute, and the groups of the slices still filling. */
-  private readonly reads = new Map<string, { contributions: Contributions; live: Map<number, { s: Slice; v: number; groups: Map<string, LiveGroup> }> }>();
+  private readonly reads = new Map<string, Read>();
 
   constructor(private readonly src: WindowSource) {}
 
   /**
    * The groups of [from, to) at `now`, as `scan(from, to, now, filter, groupBy, true)` finds them,
-   * or null when the window is not answered from one tier's slices. Not `full`: only the summed
-   * fields are right (no sketches, maximum or latest-value fields), for readers of rates and means.
+   * or null when the window is not answered from one tier's slices. Only the fields and sketches of
+   * `need` are right (the others read as zero, or empty); a window read with a need it does not
+   * keep is rebuilt keeping both (rules are added rarely), so the windows of a span, scope and
+   * grouping are one, whatever the metrics of the rules reading it.
    */
-  *read(from: number, to: number, now: number, filter: DimFilter, groupBy: readonly Dimension[], full = true): Stepped<Map<string, WindowGroup> | null> {
+  *read(from: number, to: number, now: number, filter: DimFilter, groupBy: readonly Dimension[], need: Need = ALL): Stepped<Map<string, WindowGroup> | null> {
     let tier: Tier | "f";
     let a: number;
     let b: number;
@@ -52,26 +64,29 @@ export class WindowReads {
     // would hold the thread too long, so such a read is answered by the (stepped) scan instead.
     if (this.src.series.estimate(filter) > MAX_RUNNING_SERIES) return null;
     const readKey = `${tier}|${filterKey(filter)}|${groupBy.join(",")}`;
-    const key = `${readKey}|${from - now}|${to - now}|${full ? "full" : "sums"}`;
+    const key = `${readKey}|${from - now}|${to - now}`;
     let hit = this.windows.get(key);
-    if (!hit) {
+    if (!hit || !covers(hit.w.need, need)) {
       const size = tier === "f" ? FINE_SLICE : MINUTE;
       const t = tier;
       let read = this.reads.get(readKey);
-      if (!read) this.reads.set(readKey, (read = { contributions: contributionsFor(this.src.series, filter, groupBy), live: new Map() }));
+      if (!read) {
+        const table = new GroupTable();
+        this.reads.set(readKey, (read = { table, contributions: contributionsFor(this.src.series, filter, groupBy, table), parts: new Map() }));
+      }
       const r = read;
-      const liveAt = (start: number) => {
+      const partsAt = (start: number): SliceParts | null => {
         const s = this.src.sliceAt(t, start);
         if (!s) return null;
-        const c = r.live.get(start);
-        if (c && c.s === s && c.v === s.version) return c.groups;
-        const groups = liveGroups(s, r.contributions);
-        r.live.set(start, { s, v: s.version, groups });
-        // Only the newest few slices are still filling or just settled (taken in by every window).
-        if (r.live.size > 6) r.live.delete(Math.min(...r.live.keys()));
-        return groups;
+        const c = r.parts.get(start);
+        if (c && c.s === s && c.v === s.version) return c.parts;
+        const parts = partsOf(s, r.contributions);
+        r.parts.set(start, { s, v: s.version, parts });
+        if (r.parts.size > SHARED_PARTS) r.parts.delete(Math.min(...r.parts.keys()));
+        return parts;
       };
-      hit = { w: new SlidingWindow(size, (start) => this.src.sliceAt(t, start), r.contributions, liveAt, full), usedAt: now };
+      const kept = hit ? union(hit.w.need, need) : need;
+      hit = { w: new SlidingWindow(size, (start) => this.src.sliceAt(t, start), r.table, partsAt, kept), usedAt: now };
       this.windows.set(key, hit);
     }
     hit.usedAt = now;
@@ -105,24 +120,30 @@ function filterKey(f: DimFilter): string {
  * of the rollups merges: a slice's total without filter or grouping, its buckets merged by one
  * dimension when the filter and grouping concern that one, else the matching series' buckets.
  */
-export function contributionsFor(series: SeriesRegistry, filter: DimFilter, groupBy: readonly Dimension[]): Contributions {
+export function contributionsFor(series: SeriesRegistry, filter: DimFilter, groupBy: readonly Dimension[], table: GroupTable): Contributions {
   const filterDims = (Object.keys(filter) as Dimension[]).filter((d) => filter[d] !== undefined);
+  const noDims: Dims = {};
   if (groupBy.length === 0 && filterDims.length === 0) {
+    const all = table.of("", noDims);
     return (s, each) => {
-      if (s.total) each("", {}, s.total);
+      if (s.total) each(all, s.total);
     };
   }
   const one = oneDimension(filterDims, groupBy);
   const valueOf = (id: number) => (one === null ? "" : (series.dims(id)[one] ?? ""));
   const grouped = groupBy.length === 1;
-  const noDims: Dims = {};
-  // Group key and labels per series, kept while the series' id names the same dimensions.
-  const memo = new Map<number, { src: Readonly<Dims>; key: string; dims: Dims }>();
+  // Group per value of the one dimension, and per series while its id names the same dimensions.
+  const byValue = new Map<string, number>();
+  const memo = new Map<number, { src: Readonly<Dims>; g: number }>();
+  const ungrouped = groupBy.length === 0 ? table.of("", noDims) : -1;
   return (s: Slice, each) => {
     const merged = one === null ? null : s.mergedBy(one, valueOf);
     if (merged !== null) {
       const take = (v: string, b: Bucket | undefined) => {
-        if (b) each(grouped ? v : "", grouped && v !== "" ? { [one!]: v } : noDims, b);
+        if (!b) return;
+        let g = byValue.get(v);
+        if (g === undefined) byValue.set(v, (g = table.of(grouped ? v : "", grouped && v !== "" ? { [one!]: v } : noDims)));
+        each(g, b);
       };
       const fixed = filter[one!];
       if (fixed !== undefined) take(fixed, merged.get(fixed));
@@ -130,15 +151,15 @@ export function contributionsFor(series: SeriesRegistry, filter: DimFilter, grou
       return;
     }
     const emit = (id: number, row: number) => {
-      if (groupBy.length === 0) return each("", noDims, s.buckets[row]!);
+      if (ungrouped >= 0) return each(ungrouped, s.buckets[row]!);
       const dims = series.dims(id);
       let m = memo.get(id);
       if (m === undefined || m.src !== dims) {
         const gd: Dims = {};
         for (const d of groupBy) if (dims[d] !== undefined) gd[d] = dims[d];
-        memo.set(id, (m = { src: dims, key: groupKey(dims, groupBy), dims: gd }));
+        memo.set(id, (m = { src: dims, g: table.of(groupKey(dims, groupBy), gd) }));
       }
-      each(m.key, m.dims, s.buckets[row]!);
+      each(m.g, s.buckets[row]!);
     };
     if (filterDims.length === 0) {
       for (let i = 0; i < s.n; i++) emit(s.ids[i]!, i);

@@ -9,7 +9,7 @@ import type { Metrics } from "@vigil/contract";
 import { aggregateCustom, ALERT_METRICS, catalogueEntry, ROUTE_ALERT_METRICS, type CustomSamples, type RouteSample } from "../core/alerting/catalogue.js";
 import type { Observation } from "../core/alerting/evaluator.js";
 import { fingerprint, holds } from "../core/alerting/evaluator.js";
-import { LazyMetrics } from "../core/alerting/lazy-metrics.js";
+import { LazyMetrics, needOf } from "../core/alerting/lazy-metrics.js";
 import { resolveThreshold, type ThresholdSettings } from "../core/alerting/threshold-settings.js";
 import type { AlertRule } from "../core/alerting/types.js";
 import { F } from "../core/bucket.js";
@@ -20,6 +20,7 @@ import type { Dimension } from "../core/stored-event.js";
 import { TopK } from "../core/top-k.js";
 import type { WindowGroup } from "../core/window-aggregates.js";
 import { WindowReads } from "../core/window-reads.js";
+import { ALL, covers, need, union, type Need } from "../core/window-need.js";
 
 /** The rollups as the rule reads need them. */
 export type RuleIndex = Pick<RollupIndex, "scan" | "maxSpanMs" | "sliceAt" | "fineCovers" | "plan" | "series">;
@@ -45,19 +46,30 @@ export interface GroupMetrics {
 }
 
 /**
- * Metrics computed from counts and sums alone: their windows keep no sketches and no maximum or
- * latest-value fields (the quantiles, max_memory_mb and the cache's entries and capacity need them).
+ * Per catalogue metric, the bucket fields and sketches its value and sample count read, plus the
+ * activity (runs and LLM calls) by which groups are chosen: all a window kept for it needs.
  */
-const SUMS_ONLY: ReadonlySet<string> = new Set(Object.keys(ALERT_METRICS).filter((m) => !/^(llm_)?p\d\d_latency_ms$|^max_memory_mb$|^cache_(entries|capacity|fill_ratio)$/.test(m)));
+const NEEDS: ReadonlyMap<string, Need> = new Map(
+  Object.entries(ALERT_METRICS).map(([name, e]) => {
+    const n = needOf((m) => [e.value(m, 1), e.samples(m)]);
+    return [name, need([...n.fields, F.runs, F.llm], n.sketches)];
+  }),
+);
 
-/** Window reads of one evaluation, shared by the rules that make the same read. */
-export type ReadCache = Map<string, GroupMetrics[]>;
+/** Window reads of one evaluation, shared by the rules that make the same read (with the need they answer). */
+export type ReadCache = Map<string, { need: Need; groups: GroupMetrics[] }>;
 
 /** Reads what rules watch. */
 export class RuleReads {
   private readonly windows: WindowReads;
   /** Per rule: group key → fingerprint (a rule's name and group labels always give the same one). */
   private fingerprints = new Map<string, Map<string, string>>();
+  /**
+   * Per window (span relative to now, scope, grouping): what the rules reading it need, together,
+   * and when it was last read. Every read of the window asks for all of it, so that one read per
+   * evaluation serves every rule, whatever the metric each watches.
+   */
+  private readonly needs = new Map<string, { need: Need; usedAt: number }>();
   private truncationWarned = -Infinity;
 
   constructor(private readonly deps: RuleReadDeps) {
@@ -67,6 +79,7 @@ export class RuleReads {
   /** Forgets running totals and fingerprints no rule used since `before` / not among `rules`. */
   tidy(before: number, rules: readonly AlertRule[]): void {
     this.windows.forgetUnusedSince(before);
+    for (const [k, v] of this.needs) if (v.usedAt < before) this.needs.delete(k);
     const live = new Set(rules.map((r) => r.name));
     for (const name of this.fingerprints.keys()) if (!live.has(name)) this.fingerprints.delete(name);
   }
@@ -98,10 +111,10 @@ export class RuleReads {
       return all(routes.map((r) => ({ group: { route: r.route }, value: read(r), samples: 1, threshold: thresholdFor({ route: r.route }) })));
     }
     const minutes = w / MINUTE;
-    const full = !SUMS_ONLY.has(rule.metric);
-    const cur = await this.groups(rule.scope, rule.group_by, now - w, now, now, cache, open, full);
+    const needs = NEEDS.get(rule.metric)!;
+    const cur = await this.groups(rule.scope, rule.group_by, now - w, now, now, cache, open, needs);
     let prev: Map<string, GroupMetrics> | null = null;
-    if (rule.change) prev = new Map((await this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache, open, full)).map((g) => [g.key, g]));
+    if (rule.change) prev = new Map((await this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache, open, needs)).map((g) => [g.key, g]));
     let fps = this.fingerprints.get(rule.name);
     if (!fps) this.fingerprints.set(rule.name, (fps = new Map()));
     const out: Observation[] = [];
@@ -126,20 +139,28 @@ export class RuleReads {
   }
 
   /** Metrics per group for a span, shared by every rule with the same span, scope and grouping in one evaluation. */
-  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, cache: ReadCache, open: () => Iterable<Record<string, string>>, full: boolean): Promise<GroupMetrics[]> {
-    const key = `${from}|${to}|${JSON.stringify(scope)}|${groupBy.join(",")}|${full}`;
+  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, cache: ReadCache, open: () => Iterable<Record<string, string>>, needs: Need): Promise<GroupMetrics[]> {
+    const read = `${JSON.stringify(scope)}|${groupBy.join(",")}`;
+    const key = `${from}|${to}|${read}`;
     let hit = cache.get(key);
-    if (!hit) {
+    if (!hit || !covers(hit.need, needs)) {
+      // A rule reading more than the rules before it: the window keeps both from now on.
+      const span = `${from - now}|${to - now}|${read}`;
+      const known = this.needs.get(span);
+      const wanted = known ? union(known.need, needs) : needs;
+      this.needs.set(span, { need: wanted, usedAt: now });
       const run = <T>(work: Stepped<T>): Promise<T> => (this.deps.run ? this.deps.run(work) : Promise.resolve(drain(work)));
-      let found = await run(this.windows.read(from, to, now, scope, groupBy, full));
+      let found = await run(this.windows.read(from, to, now, scope, groupBy, wanted));
+      let got = wanted;
       if (found === null) {
         const scanned = await run(this.deps.index.scan(from, to, now, scope, groupBy, true));
         found = await run(this.fromScan(scanned, groupBy, open));
+        got = ALL;
       }
-      hit = await run(this.describe(found, groupBy, (to - from) / MINUTE, open));
+      hit = { need: got, groups: await run(this.describe(found, groupBy, (to - from) / MINUTE, open)) };
       cache.set(key, hit);
     }
-    return hit;
+    return hit.groups;
   }
 
   /**

@@ -8,7 +8,9 @@ import { Bucket } from "../bucket.js";
 import { metricsOf } from "../metrics.js";
 import { MINUTE, RollupIndex } from "../rollup-index.js";
 import type { StoredEvent } from "../stored-event.js";
-import { LazyMetrics } from "./lazy-metrics.js";
+import { ALERT_METRICS } from "./catalogue.js";
+import { LazyMetrics, needOf } from "./lazy-metrics.js";
+import { LLM_SKETCH, RUN_SKETCH } from "../window-need.js";
 
 const T = Date.UTC(2026, 11, 7, 15, 0, 0);
 
@@ -47,6 +49,25 @@ describe("metrics read field by field", () => {
           assert.deepEqual(got[k], want[k], k);
         }
       }
+    }
+  });
+
+  it("read only the fields and sketches their need names: a group holding just those gives the same value and samples", () => {
+    const index = new RollupIndex({ minuteMs: 6 * 3_600_000, hourMs: 7 * 86_400_000 });
+    for (const ev of events(3000)) index.fold(ev);
+    const groups = [...index.query(T - 5 * MINUTE, T, T, {}, ["agent_name", "model"]).values()].map((g) => g.bucket);
+    for (const [name, entry] of Object.entries(ALERT_METRICS)) {
+      if (entry.source === "routes") continue;
+      const n = needOf((m) => [entry.value(m, 5), entry.samples(m)]);
+      for (const b of groups) {
+        const f = new Float64Array(b.f.length);
+        for (const i of n.fields) f[i] = b.f[i]!;
+        const only = { f, runLatency: n.sketches & RUN_SKETCH ? b.runLatency : new Bucket().runLatency, llmLatency: n.sketches & LLM_SKETCH ? b.llmLatency : new Bucket().llmLatency };
+        const full = new LazyMetrics(b, 5);
+        const kept = new LazyMetrics(only, 5);
+        assert.deepEqual([entry.value(kept, 5), entry.samples(kept)], [entry.value(full, 5), entry.samples(full)], name);
+      }
+      if (/p\d\d_latency/.test(name)) assert.ok(n.sketches !== 0, `${name} reads a sketch`);
     }
   });
 });

@@ -1,13 +1,15 @@
 /**
  * The metrics block of one window group, computed field by field as an alert rule reads it: a rule
  * on error_rate costs one division, not the whole block with its six quantiles. Each field is the
- * expression of `metricsOf` (core/metrics.ts); the test checks every field against it.
+ * expression of `metricsOf` (core/metrics.ts); the test checks every field against it. `needOf`
+ * says which bucket fields and sketches a metric reads, so a window kept for it keeps only those.
  */
 import type { Metrics } from "@vigil/contract";
 import { F } from "../bucket.js";
-import type { DDSketch } from "../ddsketch.js";
+import { DDSketch } from "../ddsketch.js";
 import { NANO } from "../event-delta.js";
 import { round } from "../metrics.js";
+import { LLM_SKETCH, need, RUN_SKETCH, type Need } from "../window-need.js";
 
 const div = (a: number, b: number): number | null => (b > 0 ? a / b : null);
 const sumOrNull = (sum: number, n: number): number | null => (n > 0 ? sum : null);
@@ -254,4 +256,40 @@ export class LazyMetrics implements Metrics {
   get error_types(): Record<string, number> {
     return {};
   }
+}
+
+/** A sketch holding one value: what the recording group of `needOf` answers for a sketch. */
+const ONE = new DDSketch();
+ONE.add(1);
+
+/**
+ * The bucket fields and sketches a metric reads (for its value and its sample count), found by
+ * reading it once from a group whose every field is 1 and recording what was read: every branch
+ * of the expressions above reads all its fields when they are non-zero.
+ */
+export function needOf(read: (m: Metrics) => unknown): Need {
+  const fields = new Set<number>();
+  let sketches = 0;
+  const f = new Proxy(
+    {},
+    {
+      get(_t, p) {
+        if (typeof p === "string" && /^\d+$/.test(p)) fields.add(Number(p));
+        return 1;
+      },
+    },
+  ) as Float64Array;
+  const g: FieldsAndSketches = {
+    f,
+    get runLatency() {
+      sketches |= RUN_SKETCH;
+      return ONE;
+    },
+    get llmLatency() {
+      sketches |= LLM_SKETCH;
+      return ONE;
+    },
+  };
+  read(new LazyMetrics(g, 1));
+  return need(fields, sketches);
 }
