@@ -57,6 +57,22 @@ describe("compare", () => {
 });
 
 describe("evaluateRule", () => {
+  it("writes an open alert's annotations from the value of each evaluation, and from the rule as it is now", () => {
+    const r = rule({ annotations: { summary: "{{ $labels.agent_name }} at {{ $value }} over {{ $window }} (threshold {{ $threshold }}, {{ $samples }} runs)" } });
+    const g = { agent_name: "planner" };
+    let open = apply([], evaluateRule(r, [obs(0.1, g)], [], 0));
+    assert.equal(open[0]!.annotations.summary, "planner at 10.0% over 5m (threshold 5%, 100 runs)");
+    open = apply(open, evaluateRule(r, [obs(0.1, g, 120)], open, MIN));
+    assert.equal(open[0]!.annotations.summary, "planner at 10.0% over 5m (threshold 5%, 120 runs)");
+    open = apply(open, evaluateRule(r, [obs(0.25, g, 120)], open, 2 * MIN));
+    assert.equal(open[0]!.annotations.summary, "planner at 25.0% over 5m (threshold 5%, 120 runs)");
+    // The same value under an edited rule (new labels, new template): both are written again.
+    const edited = rule({ labels: { team: "core" }, annotations: { summary: "{{ $value }} for {{ $labels.team }}" } });
+    open = apply(open, evaluateRule(edited, [obs(0.25, g, 120)], open, 3 * MIN));
+    assert.equal(open[0]!.annotations.summary, "25.0% for core");
+    assert.equal(open[0]!.labels.team, "core");
+  });
+
   it("opens a pending alert and turns it firing once the condition has held for `for`", () => {
     const r = rule({ for: "2m" });
     let open: AlertRecord[] = [];

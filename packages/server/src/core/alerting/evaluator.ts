@@ -83,23 +83,62 @@ export function alertLabels(rule: AlertRule, group: Record<string, string>): Rec
   return { ...rule.labels, alertname: rule.name, severity: rule.severity, ...group };
 }
 
+/** Per rule (as loaded): the text of the last threshold written and of its window, written once. */
+const ruleTexts = new WeakMap<AlertRule, { threshold: number | null; thresholdText: string; window: string }>();
+
+function thresholdText(rule: AlertRule, threshold: number | null): { thresholdText: string; window: string } {
+  let t = ruleTexts.get(rule);
+  if (t === undefined || t.threshold !== threshold) {
+    const unit = metricUnit(rule.metric);
+    const text = threshold === null ? "" : rule.change === "ratio" ? `${threshold}×` : rule.change === "percent" ? `${threshold}%` : formatThreshold(threshold, unit);
+    ruleTexts.set(rule, (t = { threshold, thresholdText: text, window: t?.window ?? formatRuleDuration(rule.window_ms) }));
+  }
+  return t;
+}
+
 /** Fills the rule's annotation templates for one alert. */
 export function renderAnnotations(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number): Record<string, string> {
   const unit = metricUnit(rule.metric);
   const show = (v: number | null) => (v === null ? "no data" : rule.change === "ratio" ? `${formatFigure(v, "score")}×` : rule.change === "percent" ? `${formatFigure(v, "score", 1)}%` : formatFigure(v, unit));
+  const texts = thresholdText(rule, threshold);
   const data = {
     value: show(value),
     value_raw: value === null ? "" : String(value),
-    threshold: threshold === null ? "" : rule.change === "ratio" ? `${threshold}×` : rule.change === "percent" ? `${threshold}%` : formatThreshold(threshold, unit),
+    threshold: texts.thresholdText,
     labels,
     rule: rule.name,
     metric: rule.metric,
-    window: formatRuleDuration(rule.window_ms),
+    window: texts.window,
     samples: String(samples),
   };
   const out: Record<string, string> = {};
-  for (const [k, t] of Object.entries(rule.annotations)) out[k] = renderTemplate(t, data);
+  for (const k in rule.annotations) out[k] = renderTemplate(rule.annotations[k]!, data);
   return out;
+}
+
+/**
+ * What an open alert's labels and annotations were made from, so that an evaluation that finds
+ * the same keeps them rather than writing them again: labels per rule (as loaded), annotations per
+ * rule, labels, value, threshold and sample count.
+ */
+const labelsMadeFor = new WeakMap<Record<string, string>, AlertRule>();
+const annotationsMadeFrom = new WeakMap<Record<string, string>, { rule: AlertRule; labels: Record<string, string>; value: number | null; threshold: number | null; samples: number }>();
+
+function labelsFor(rule: AlertRule, group: Record<string, string>, prev: AlertRecord | undefined): Record<string, string> {
+  if (prev !== undefined && labelsMadeFor.get(prev.labels) === rule) return prev.labels;
+  const labels = alertLabels(rule, group);
+  labelsMadeFor.set(labels, rule);
+  return labels;
+}
+
+function annotationsFor(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number, prev: AlertRecord | undefined): Record<string, string> {
+  if (prev !== undefined) {
+    const from = annotationsMadeFrom.get(prev.annotations);
+    if (from !== undefined && from.rule === rule && from.labels === labels && Object.is(from.value, value) && Object.is(from.threshold, threshold) && from.samples === samples) return prev.annotations;
+  }
+  const annotations = renderAnnotations(rule, labels, value, threshold, samples);
+  annotationsMadeFrom.set(annotations, { rule, labels, value, threshold, samples });
+  return annotations;
 }
 
 /** Whether a rule's condition holds for a value: true, false, or null for "no data, keep state". */
@@ -141,8 +180,9 @@ export function evaluateRule(rule: AlertRule, observations: readonly Observation
       const group = o?.group ?? groupOf(prev!, rule);
       const value = o?.value ?? null;
       const threshold = o ? o.threshold : prev!.threshold;
-      const labels = alertLabels(rule, group);
-      const annotations = renderAnnotations(rule, labels, value, threshold, o?.samples ?? 0);
+      // Both are the same objects as last time when nothing they are made from changed.
+      const labels = labelsFor(rule, group, prev);
+      const annotations = annotationsFor(rule, labels, value, threshold, o?.samples ?? 0, prev);
       let a: AlertRecord;
       if (prev) {
         a = { ...prev, value, threshold, annotations, labels, severity: rule.severity, keep_firing_since: null, last_evaluated_at: now };

@@ -35,10 +35,36 @@ export function checkTemplate(text: string): string[] {
   return errors;
 }
 
+/** A template cut into its text and its variables (`sub`: the label name of `$labels.<name>`). */
+type Part = string | { name: string; sub: string | undefined };
+/** Templates seen, cut once (rules' annotations are rendered for every open alert at every evaluation). */
+const compiled = new Map<string, readonly Part[]>();
+const MAX_COMPILED = 10_000;
+
+function compile(text: string): readonly Part[] {
+  const parts: Part[] = [];
+  let at = 0;
+  for (const m of text.matchAll(TAG)) {
+    if (m.index! > at) parts.push(text.slice(at, m.index));
+    parts.push({ name: m[1]!, sub: m[2] });
+    at = m.index! + m[0].length;
+  }
+  if (at < text.length) parts.push(text.slice(at));
+  return parts;
+}
+
 /** Fills a template that passed `checkTemplate`; an absent label renders as an empty string. */
 export function renderTemplate(text: string, data: TemplateData): string {
-  return text.replace(TAG, (_w, name: string, sub: string | undefined) => {
-    if (name === "labels") return data.labels[sub!] ?? "";
-    return String((data as unknown as Record<string, string>)[name] ?? "");
-  });
+  let parts = compiled.get(text);
+  if (parts === undefined) {
+    if (compiled.size >= MAX_COMPILED) compiled.clear();
+    compiled.set(text, (parts = compile(text)));
+  }
+  let out = "";
+  for (const p of parts) {
+    if (typeof p === "string") out += p;
+    else if (p.name === "labels") out += String(data.labels[p.sub!] ?? "");
+    else out += String((data as unknown as Record<string, string>)[p.name] ?? "");
+  }
+  return out;
 }
