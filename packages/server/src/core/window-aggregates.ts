@@ -6,8 +6,10 @@
  * The window's slices split in two: settled ones (ended at least SETTLE_MS ago) live in per-group
  * running totals — the slice that enters is added, the one that leaves is subtracted (sums, counts
  * and sketch bins), and what cannot be subtracted (maximum and latest-value fields, sketch extremes)
- * is kept exact by WindowExtremes; the newest slices, still filling, are added at read and taken
- * away at the next. A window keeps only the fields and sketches of its need (window-need.ts), read
+ * is kept exact by WindowExtremes. The newest slices, still filling, are merged per group once for
+ * all the windows of a scope and grouping (window-live.ts) and each window's answer is its total
+ * and that merge side by side: the fields written together at read, a sketch merged in only when
+ * a rule reads it, and taken out at the next read. A window keeps only the fields and sketches of its need (window-need.ts), read
  * from each bucket field by field. Answers equal a scan of the same slices for those (up to the
  * rounding of fractional sums, which a periodic rebuild keeps from drifting). Reading yields after
  * each slice (see Stepped). A settled slice that changes anyway (a late event, a rebuild of the
@@ -20,7 +22,10 @@ import type { Slice } from "./rollup-slice.js";
 import type { Stepped } from "./stepped.js";
 import type { Dims } from "./stored-event.js";
 import { WindowExtremes } from "./window-extremes.js";
-import { addFields, LLM_SKETCH, mergeOthers, RUN_SKETCH, subtractFields, type Need } from "./window-need.js";
+import type { LiveGroup, LiveSet, SliceParts } from "./window-live.js";
+import { addFields, LLM_SKETCH, RUN_SKETCH, subtractFields, type Need } from "./window-need.js";
+
+export type { SliceParts } from "./window-live.js";
 
 /** How long after its end a slice is taken into the running totals (later events are rare). */
 export const SETTLE_MS = 10_000;
@@ -49,33 +54,6 @@ export class GroupTable {
 /** Calls `each` for every bucket a slice adds to the read, with its group's index in the read's table. */
 export type Contributions = (s: Slice, each: (g: number, b: Bucket) => void) => void;
 
-/**
- * The buckets a slice adds to a read, as of one version of the slice: group indices and buckets,
- * row for row; for a slice still filling, copies of the buckets' sketches as they were when first
- * added (its buckets change in place, and what is taken away must be what was added).
- */
-export interface SliceParts {
-  readonly g: readonly number[];
-  readonly b: readonly Bucket[];
-  runCopies?: DDSketch[];
-  llmCopies?: DDSketch[];
-}
-
-/** Copies of the run (or LLM) sketches of a slice's parts, made once per version of the slice. */
-function sketchCopies(parts: SliceParts, run: boolean): DDSketch[] {
-  let c = run ? parts.runCopies : parts.llmCopies;
-  if (c === undefined) {
-    c = parts.b.map((b) => {
-      const s = new DDSketch();
-      s.merge(run ? b.runLatency : b.llmLatency);
-      return s;
-    });
-    if (run) parts.runCopies = c;
-    else parts.llmCopies = c;
-  }
-  return c;
-}
-
 /** The buckets a slice adds to a read (shared by every window of the same scope and grouping). */
 export function partsOf(s: Slice, contributions: Contributions): SliceParts {
   const g: number[] = [];
@@ -98,16 +76,22 @@ export interface WindowGroup {
 /** What a window answers for a sketch it does not keep. */
 const NO_SKETCH: DDSketch = Object.freeze(new DDSketch()) as DDSketch;
 
-/** A group's running total. */
+/** A group of a window: its running total over the settled slices, and its answer with the slices still filling. */
 class Total implements WindowGroup {
+  /** Fields over the settled slices. */
+  readonly sum = new Float64Array(FIELD_COUNT);
+  /** The answer: `sum` with the slices still filling (the fields of the need). */
   readonly f = new Float64Array(FIELD_COUNT);
+  /** Sketches over the settled slices (the slices still filling are merged in while a rule reads them). */
   readonly run: DDSketch | null;
   readonly llm: DDSketch | null;
   readonly extremes: WindowExtremes | null;
-  /** Buckets of the settled slices in it: the group leaves the window at 0 (with none still filling). */
+  /** Buckets of the settled slices in it: the group leaves the window at 0 (with nothing still filling). */
   n = 0;
-  /** Buckets of the slices still filling added to it by the last read. */
-  live = 0;
+  /** This read's share of the slices still filling, and whether its sketches are merged into `run` / `llm`. */
+  live: LiveGroup | undefined = undefined;
+  runIn = false;
+  llmIn = false;
   /** The pass that last touched it (so each is tidied once per pass). */
   mark = 0;
   constructor(
@@ -115,16 +99,36 @@ class Total implements WindowGroup {
     readonly key: string,
     readonly dims: Dims,
     need: Need,
+    private readonly merged: Total[],
   ) {
     this.run = need.sketches & RUN_SKETCH ? new DDSketch() : null;
     this.llm = need.sketches & LLM_SKETCH ? new DDSketch() : null;
     this.extremes = WindowExtremes.needed(need) ? new WindowExtremes(need) : null;
   }
   get runLatency(): DDSketch {
-    return this.run ?? NO_SKETCH;
+    if (this.run === null) return NO_SKETCH;
+    if (this.live?.run && !this.runIn) {
+      this.run.merge(this.live.run);
+      this.runIn = true;
+      if (!this.llmIn) this.merged.push(this);
+    }
+    return this.run;
   }
   get llmLatency(): DDSketch {
-    return this.llm ?? NO_SKETCH;
+    if (this.llm === null) return NO_SKETCH;
+    if (this.live?.llm && !this.llmIn) {
+      this.llm.merge(this.live.llm);
+      this.llmIn = true;
+      if (!this.runIn) this.merged.push(this);
+    }
+    return this.llm;
+  }
+  /** Takes the slices still filling out of the sketches again (their extremes come back from `extremes`). */
+  unmerge(): void {
+    if (this.runIn) this.run!.subtract(this.live!.run!);
+    if (this.llmIn) this.llm!.subtract(this.live!.llm!);
+    this.runIn = this.llmIn = false;
+    this.extremes?.writeTo(this);
   }
 }
 
@@ -145,9 +149,10 @@ export class SlidingWindow {
   private last = -1;
   private seen = new Map<number, Held>();
   private slides = 0;
-  /** What the slices still filling added at the last read: their parts, and the summed fields' values added, in order. */
-  private live: SliceParts[] = [];
-  private liveValues = new Float64Array(1024);
+  /** Groups whose sketches hold the slices still filling since a rule read them. */
+  private readonly merged: Total[] = [];
+  /** Groups with a share of the slices still filling at the last read. */
+  private withLive: Total[] = [];
   private pass = 0;
   /** Times the totals were rebuilt from the slices (for tests and operators). */
   rebuilds = 0;
@@ -158,118 +163,94 @@ export class SlidingWindow {
     private readonly table: GroupTable,
     /** What the slice starting at `start` adds (as of its current version), or null without a slice. */
     private readonly partsAt: (start: number) => SliceParts | null,
+    /** The slices still filling from `a` to `b`, merged per group (keeping at least this window's need). */
+    private readonly liveAt: (a: number, b: number) => Stepped<LiveSet>,
     /** The fields and sketches kept. */
     readonly need: Need,
   ) {}
 
   /**
    * The groups of the slices starting in [a, b] (multiples of the slice size) at `now`. Slices
-   * that ended SETTLE_MS before `now` come from the running totals; the newer ones, still filling,
-   * are added to the totals until the next read takes them away again (so nothing is copied).
-   * The answer is valid until the next read of this window.
+   * that ended SETTLE_MS before `now` come from the running totals, the newer ones from their
+   * merge per group. The answer is valid until the next read of this window.
    */
   *read(a: number, b: number, now: number): Stepped<Map<string, WindowGroup>> {
-    this.takeLiveAway();
+    for (const t of this.merged) t.unmerge();
+    this.merged.length = 0;
     const settled = Math.min(b, Math.floor((now - SETTLE_MS) / this.size) * this.size - this.size);
     yield* this.advance(a, settled);
-    let w = 0;
-    const sums = this.need.sums;
-    for (let t = Math.max(a, this.last + this.size); t <= b; t += this.size) {
-      const parts = this.partsAt(t);
-      if (!parts) continue;
-      const run = this.need.sketches & RUN_SKETCH ? sketchCopies(parts, true) : null;
-      const llm = this.need.sketches & LLM_SKETCH ? sketchCopies(parts, false) : null;
-      if (this.liveValues.length < w + parts.g.length * sums.length) {
-        const grown = new Float64Array(2 * (w + parts.g.length * sums.length));
-        grown.set(this.liveValues.subarray(0, w));
-        this.liveValues = grown;
-      }
-      const vals = this.liveValues;
-      for (let k = 0; k < parts.g.length; k++) {
-        const bucket = parts.b[k]!;
-        const total = this.total(parts.g[k]!);
-        // The summed fields as added (the bucket may change before they are taken away).
-        const f = total.f;
-        for (let j = 0; j < sums.length; j++) {
-          const i = sums[j]!;
-          const v = bucket.field(i);
-          f[i]! += v;
-          vals[w++] = v;
-        }
-        mergeOthers(f, bucket, this.need);
-        if (run) total.run!.merge(run[k]!);
-        if (llm) total.llm!.merge(llm[k]!);
-        total.live++;
-      }
-      this.live.push(parts);
-      yield;
+    const live = yield* this.liveAt(Math.max(a, this.last + this.size), b);
+    const was = this.withLive;
+    this.withLive = [];
+    for (const lg of live.list) {
+      const t = this.total(lg.g);
+      t.live = lg;
+      this.withLive.push(t);
     }
+    // Groups that had a share of the slices still filling and have none now.
+    for (const t of was) {
+      if (t.live === undefined || live.at[t.g] === t.live) continue;
+      t.live = undefined;
+      if (t.n <= 0) this.drop(t);
+    }
+    this.compose();
     return this.totals;
+  }
+
+  /** Writes each group's answer: its settled total with its share of the slices still filling. */
+  private compose(): void {
+    const { sums, maxes, latest } = this.need;
+    for (const t of this.totals.values()) {
+      const f = t.f;
+      const s = t.sum;
+      const lg = t.live;
+      if (lg === undefined) {
+        for (let j = 0; j < sums.length; j++) f[sums[j]!] = s[sums[j]!]!;
+        for (let j = 0; j < maxes.length; j++) f[maxes[j]!] = s[maxes[j]!]!;
+        for (const [ti, vi] of latest) {
+          f[ti] = s[ti]!;
+          f[vi] = s[vi]!;
+        }
+        continue;
+      }
+      const l = lg.f;
+      for (let j = 0; j < sums.length; j++) {
+        const i = sums[j]!;
+        f[i] = s[i]! + l[i]!;
+      }
+      for (let j = 0; j < maxes.length; j++) {
+        const i = maxes[j]!;
+        f[i] = l[i]! > s[i]! ? l[i]! : s[i]!;
+      }
+      for (const [ti, vi] of latest) {
+        const liveWins = l[ti]! > s[ti]! || (l[ti] === s[ti] && l[vi]! > s[vi]!);
+        f[ti] = liveWins ? l[ti]! : s[ti]!;
+        f[vi] = liveWins ? l[vi]! : s[vi]!;
+      }
+    }
   }
 
   /** The total of a group (made when new). */
   private total(g: number): Total {
     let t = this.byIndex[g];
     if (t === undefined) {
-      t = new Total(g, this.table.keys[g]!, this.table.dims[g]!, this.need);
+      t = new Total(g, this.table.keys[g]!, this.table.dims[g]!, this.need, this.merged);
       this.byIndex[g] = t;
       this.totals.set(t.key, t);
     }
     return t;
   }
 
-  /** Adds a bucket to its group's total (made when new) and returns the total. */
-  private add(g: number, b: Bucket): Total {
-    const t = this.total(g);
-    addFields(t.f, b, this.need);
-    if (t.run) t.run.merge(b.runLatency);
-    if (t.llm) t.llm.merge(b.llmLatency);
-    return t;
-  }
-
-  /** Takes a bucket away from its group's total (its maximum and latest fields are restored by `tidy`). */
-  private take(t: Total, b: Bucket): void {
-    subtractFields(t.f, b, this.need);
-    if (t.run) t.run.subtract(b.runLatency);
-    if (t.llm) t.llm.subtract(b.llmLatency);
-  }
-
-  /** Takes the slices still filling, added by the last read, away from the totals. */
-  private takeLiveAway(): void {
-    const live = this.live;
-    if (live.length === 0) return;
-    const touched: Total[] = [];
-    const pass = ++this.pass;
-    const sums = this.need.sums;
-    const vals = this.liveValues;
-    let r = 0;
-    for (const parts of live) {
-      const run = parts.runCopies;
-      const llm = parts.llmCopies;
-      for (let k = 0; k < parts.g.length; k++) {
-        const t = this.byIndex[parts.g[k]!]!;
-        const f = t.f;
-        for (let j = 0; j < sums.length; j++) f[sums[j]!]! -= vals[r++]!;
-        if (t.run) t.run.subtract(run![k]!);
-        if (t.llm) t.llm.subtract(llm![k]!);
-        t.live--;
-        if (t.mark !== pass) {
-          t.mark = pass;
-          touched.push(t);
-        }
-      }
-    }
-    this.tidy(touched);
-    this.slides++;
-    this.live = [];
+  private drop(t: Total): void {
+    this.totals.delete(t.key);
+    if (this.byIndex[t.g] === t) this.byIndex[t.g] = undefined;
   }
 
   /** Drops the touched groups no slice holds any more, and writes the others' extremes back. */
   private tidy(touched: readonly Total[]): void {
     for (const t of touched) {
-      if (t.n <= 0 && t.live <= 0) {
-        this.totals.delete(t.key);
-        if (this.byIndex[t.g] === t) this.byIndex[t.g] = undefined;
+      if (t.n <= 0 && t.live === undefined) {
+        this.drop(t);
         continue;
       }
       if (t.extremes) {
@@ -293,27 +274,29 @@ export class SlidingWindow {
       }
     }
     if (stale) this.reset(a);
+    this.slides++;
     const touched: Total[] = [];
     const pass = ++this.pass;
-    const touch = (t: Total) => {
-      if (t.mark !== pass) {
-        t.mark = pass;
-        touched.push(t);
-      }
-    };
+    const need = this.need;
     for (let t = this.last + size; t <= s; t += size) {
       const slice = this.sliceAt(t);
-      // Taken as the window's parts are: merged once for every window of this scope and grouping.
+      // Taken as the window's parts are: listed once for every window of this scope and grouping.
       const parts = slice ? this.partsAt(t) : null;
       this.seen.set(t, { s: slice, v: slice?.version ?? -1, parts });
       this.last = t;
       if (!parts) continue;
       for (let k = 0; k < parts.g.length; k++) {
         const b = parts.b[k]!;
-        const g = this.add(parts.g[k]!, b);
+        const g = this.total(parts.g[k]!);
+        addFields(g.sum, b, need);
+        if (g.run) g.run.merge(b.runLatency);
+        if (g.llm) g.llm.merge(b.llmLatency);
         g.extremes?.add(t, b);
         g.n++;
-        touch(g);
+        if (g.mark !== pass) {
+          g.mark = pass;
+          touched.push(g);
+        }
       }
       yield;
     }
@@ -327,9 +310,15 @@ export class SlidingWindow {
       for (let k = 0; k < parts.g.length; k++) {
         const g = this.byIndex[parts.g[k]!];
         if (!g) continue;
-        this.take(g, parts.b[k]!);
+        const b = parts.b[k]!;
+        subtractFields(g.sum, b, need);
+        if (g.run) g.run.subtract(b.runLatency);
+        if (g.llm) g.llm.subtract(b.llmLatency);
         g.n--;
-        touch(g);
+        if (g.mark !== pass) {
+          g.mark = pass;
+          touched.push(g);
+        }
       }
       yield;
     }
@@ -342,6 +331,7 @@ export class SlidingWindow {
     if (this.seen.size > 0 || this.totals.size > 0) this.rebuilds++;
     this.totals.clear();
     this.byIndex.length = 0;
+    this.withLive = [];
     this.seen.clear();
     this.first = a;
     this.last = a - this.size;

@@ -51,9 +51,9 @@ class Lane {
   }
 }
 
-/** What a window group keeps beside its fields: the sketches of its need (null when not kept). */
+/** A group's running total over the settled slices: fields (indexed by F) and the sketches of its need (null when not kept). */
 export interface SketchPair {
-  readonly f: Float64Array;
+  readonly sum: Float64Array;
   readonly run: DDSketch | null;
   readonly llm: DDSketch | null;
 }
@@ -106,7 +106,7 @@ export class WindowExtremes {
 
   /** Writes the window's extremes into its running total. */
   writeTo(g: SketchPair): void {
-    const f = g.f;
+    const f = g.sum;
     const need = this.need;
     let l = 0;
     for (const i of need.maxes) {

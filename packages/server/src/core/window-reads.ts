@@ -12,6 +12,7 @@ import type { SeriesRegistry } from "./series-registry.js";
 import type { Stepped } from "./stepped.js";
 import type { Dimension, Dims } from "./stored-event.js";
 import { GroupTable, partsOf, SlidingWindow, type Contributions, type SliceParts, type WindowGroup } from "./window-aggregates.js";
+import { LiveMerges } from "./window-live.js";
 import { ALL, covers, union, type Need } from "./window-need.js";
 
 /** What the window reads need of the rollups. */
@@ -23,11 +24,15 @@ export const MAX_RUNNING_SERIES = 10_000;
 /** Slices whose parts a read keeps for its windows to share (the newest few: still filling or just settled). */
 const SHARED_PARTS = 8;
 
-/** Per tier, scope and grouping: its groups, how slices contribute, and the parts of the newest slices. */
+/**
+ * Per tier, scope and grouping: its groups, how slices contribute, the parts of the newest slices,
+ * the merge of the slices still filling, and what its windows need together.
+ */
 interface Read {
   table: GroupTable;
-  contributions: Contributions;
-  parts: Map<number, { s: Slice; v: number; parts: SliceParts }>;
+  partsAt: (start: number) => SliceParts | null;
+  live: LiveMerges;
+  need: Need;
 }
 
 /** Running totals per window read. */
@@ -69,24 +74,29 @@ export class WindowReads {
     if (!hit || !covers(hit.w.need, need)) {
       const size = tier === "f" ? FINE_SLICE : MINUTE;
       const t = tier;
+      const sliceAt = (start: number) => this.src.sliceAt(t, start);
       let read = this.reads.get(readKey);
       if (!read) {
         const table = new GroupTable();
-        this.reads.set(readKey, (read = { table, contributions: contributionsFor(this.src.series, filter, groupBy, table), parts: new Map() }));
+        const cache = new Map<number, { s: Slice; v: number; parts: SliceParts }>();
+        const contributions = contributionsFor(this.src.series, filter, groupBy, table);
+        const partsAt = (start: number): SliceParts | null => {
+          const s = sliceAt(start);
+          if (!s) return null;
+          const c = cache.get(start);
+          if (c && c.s === s && c.v === s.version) return c.parts;
+          const parts = partsOf(s, contributions);
+          cache.set(start, { s, v: s.version, parts });
+          if (cache.size > SHARED_PARTS) cache.delete(Math.min(...cache.keys()));
+          return parts;
+        };
+        this.reads.set(readKey, (read = { table, partsAt, live: new LiveMerges(size, sliceAt, partsAt), need }));
       }
       const r = read;
-      const partsAt = (start: number): SliceParts | null => {
-        const s = this.src.sliceAt(t, start);
-        if (!s) return null;
-        const c = r.parts.get(start);
-        if (c && c.s === s && c.v === s.version) return c.parts;
-        const parts = partsOf(s, r.contributions);
-        r.parts.set(start, { s, v: s.version, parts });
-        if (r.parts.size > SHARED_PARTS) r.parts.delete(Math.min(...r.parts.keys()));
-        return parts;
-      };
       const kept = hit ? union(hit.w.need, need) : need;
-      hit = { w: new SlidingWindow(size, (start) => this.src.sliceAt(t, start), r.table, partsAt, kept), usedAt: now };
+      r.need = union(r.need, kept);
+      const liveAt = (from: number, until: number) => r.live.at(from, until, r.need);
+      hit = { w: new SlidingWindow(size, sliceAt, r.table, r.partsAt, liveAt, kept), usedAt: now };
       this.windows.set(key, hit);
     }
     hit.usedAt = now;
