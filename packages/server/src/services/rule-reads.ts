@@ -56,6 +56,23 @@ const NEEDS: ReadonlyMap<string, Need> = new Map(
   }),
 );
 
+/**
+ * Per catalogue metric, its value as read from a window group: the LazyMetrics getter itself when
+ * the value is one field of the metrics block (a rule reads it from every group at every evaluation;
+ * reading it by name from one place for all metrics is several times slower).
+ */
+const READERS: ReadonlyMap<string, (m: Metrics, minutes: number) => number | null> = new Map(
+  Object.entries(ALERT_METRICS).map(([name, e]) => {
+    const get = e.field === undefined ? undefined : Object.getOwnPropertyDescriptor(LazyMetrics.prototype, e.field)?.get;
+    if (get === undefined) return [name, e.value];
+    const read = (m: Metrics): number | null => {
+      const v: unknown = m instanceof LazyMetrics ? get.call(m) : m[e.field!];
+      return typeof v === "number" ? v : null;
+    };
+    return [name, read];
+  }),
+);
+
 /** Window reads of one evaluation, shared by the rules that make the same read (with the need they answer). */
 export type ReadCache = Map<string, { need: Need; groups: GroupMetrics[] }>;
 
@@ -118,12 +135,13 @@ export class RuleReads {
     let fps = this.fingerprints.get(rule.name);
     if (!fps) this.fingerprints.set(rule.name, (fps = new Map()));
     const out: Observation[] = [];
+    const valueOf = READERS.get(rule.metric)!;
     for (let i = 0; i < cur.length; i++) {
       const { key, group, m } = cur[i]!;
-      let value = entry.value(m, minutes);
+      let value = valueOf(m, minutes);
       if (prev) {
         const p = prev.get(key);
-        value = changeOf(rule.change!, value, p ? entry.value(p.m, minutes) : null);
+        value = changeOf(rule.change!, value, p ? valueOf(p.m, minutes) : null);
       }
       const samples = entry.samples(m);
       const threshold = thresholdFor(group);

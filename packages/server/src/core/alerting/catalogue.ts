@@ -17,6 +17,8 @@ export interface CatalogueEntry {
   samples(m: Metrics): number;
   /** Where the value comes from: the rollups (default) or the routes' current state. */
   source?: "routes";
+  /** The field of the metrics block the value is, when it is one (readers may take it straight from there). */
+  field?: keyof Metrics;
 }
 
 /** A route's current state, as the route metrics read it. */
@@ -41,14 +43,14 @@ const retrievals = (m: Metrics) => m.retrievals;
 const cacheOps = (m: Metrics) => m.cache_operations;
 /** A count is its own evidence: any group that has data passes `min_samples`. */
 const always = () => Number.MAX_SAFE_INTEGER;
-const count = (description: string, k: keyof Metrics): CatalogueEntry => ({ unit: "count", description, value: field(k), samples: always });
+const count = (description: string, k: keyof Metrics): CatalogueEntry => ({ unit: "count", description, value: field(k), samples: always, field: k });
 const field =
   (k: keyof Metrics) =>
   (m: Metrics): number | null => {
     const v = m[k];
     return typeof v === "number" ? v : null;
   };
-const entry = (unit: FigureUnit, description: string, k: keyof Metrics, samples: (m: Metrics) => number): CatalogueEntry => ({ unit, description, value: field(k), samples });
+const entry = (unit: FigureUnit, description: string, k: keyof Metrics, samples: (m: Metrics) => number): CatalogueEntry => ({ unit, description, value: field(k), samples, field: k });
 
 /** Every metric of the metrics block a rule may name, with its unit and sample count. */
 export const ALERT_METRICS: Readonly<Record<string, CatalogueEntry>> = Object.freeze({
