@@ -78,6 +78,8 @@ const NEEDS: Need[] = [
 const READS: { span: number; back: number; filter: DimFilter; groupBy: Dimension[] }[] = [
   { span: 30_000, back: 0, filter: {}, groupBy: [] },
   { span: 60_000, back: 0, filter: {}, groupBy: ["agent_name"] },
+  // Same scope and grouping as the read above, another span: both share the merge of the slices still filling.
+  { span: 3 * MINUTE, back: 0, filter: {}, groupBy: ["agent_name"] },
   { span: 2 * MINUTE, back: 0, filter: {}, groupBy: ["agent_name", "model"] },
   { span: 5 * MINUTE, back: 0, filter: { agent_name: "a1" }, groupBy: ["model"] },
   { span: 5 * MINUTE, back: 5 * MINUTE, filter: { agent_name: "a1" }, groupBy: ["model"] },
