@@ -2,21 +2,21 @@
  * The Vigil client (SPEC §5): record calls queue a shallow copy of their input and return at once; a single
  * sender drains the queue in batches, one request at a time, converting to the wire format as it goes.
  */
-import type { IngestError } from "@vigil/contract";
 import { Batcher } from "./batcher.js";
 import { VigilConnector } from "./connector.js";
 import { VigilSdkError } from "./errors.js";
 import { IdGenerator } from "./ids.js";
-import { nodePoster } from "./node-post.js";
+import { resolveOptions } from "./options.js";
 import { pricedLlmCall, usageOf } from "./llm-cost.js";
 import { EventQueue } from "./queue.js";
 import { RouterPool, type Router, type RouterOptions } from "./router.js";
-import { backoffDelay, postBatch, type PostResult, type PostTarget } from "./transport.js";
+import { Delivery, type SendCounts } from "./delivery.js";
+import { errorName, httpStatusOf, timed, type Outcome } from "./timing.js";
+import type { PostTarget } from "./transport.js";
 import type {
   CacheInput, EventMeta, FeedbackInput, LlmCallInput, MetricInput, OutcomeInput, RetrievalInput, RunInput, TimeLlmCallInput,
   ToolCallInput, TrackLlmCallInput, TrackRetrievalInput, TrackRunInput, TrackToolCallInput, VigilOptions, VigilStats,
 } from "./types.js";
-import { batchBody, encodeBody, splitBody, type SerialisedBatch } from "./wire.js";
 
 // Type codes stored in the queue; they index wire.ts's TYPE_CODES.
 const RUN = 0;
@@ -39,9 +39,7 @@ export class Vigil {
   private readonly maxBatchSize: number;
   private readonly maxBatchBytes: number;
   private readonly maxQueueSize: number;
-  private readonly maxRetries: number;
-  private readonly retryBaseMs: number;
-  private readonly retryMaxMs: number;
+  private readonly delivery: Delivery;
   private readonly onError: ((err: VigilSdkError) => void) | undefined;
   private readonly ids = new IdGenerator();
   private readonly queue = new EventQueue();
@@ -67,49 +65,29 @@ export class Vigil {
   private flushTarget = 0;
 
   private inFlight = 0;
-  private sent = 0;
-  private dropped = 0;
-  private rejected = 0;
-  private failedBatches = 0;
+  private readonly counts: SendCounts = { sent: 0, dropped: 0, rejected: 0, failedBatches: 0 };
 
   /** Starts a client; it sends nothing until events are recorded. */
   constructor(options: VigilOptions) {
-    const {
-      endpoint, apiKey, flushIntervalMs = 1000, maxBatchSize = 500, maxBatchBytes = 4 * 1024 * 1024, maxQueueSize = 100_000,
-      maxRetries = 5, retryBaseMs = 200, retryMaxMs = 30_000, timeoutMs = 10_000, onError, flushOnExit = true,
-    } = options;
-    if (typeof endpoint !== "string" || endpoint === "") throw new TypeError("Vigil: `endpoint` must be a URL such as http://localhost:8001");
-    for (const [name, value, min] of [
-      ["flushIntervalMs", flushIntervalMs, 0], ["maxBatchSize", maxBatchSize, 1], ["maxBatchBytes", maxBatchBytes, 1024], ["maxQueueSize", maxQueueSize, 1],
-      ["maxRetries", maxRetries, 0], ["retryBaseMs", retryBaseMs, 0], ["retryMaxMs", retryMaxMs, 0], ["timeoutMs", timeoutMs, 1],
-    ] as const) {
-      if (typeof value !== "number" || Number.isNaN(value) || value < min) throw new RangeError(`Vigil: \`${name}\` must be a number >= ${min}`);
-    }
-    const fetchFn = options.fetch ?? (globalThis as { fetch?: typeof fetch }).fetch;
-    if (typeof fetchFn !== "function") throw new TypeError("Vigil: this runtime has no global fetch; pass the `fetch` option");
-    const headers: Record<string, string> = { "content-type": "application/json" };
-    if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-    const url = `${endpoint.replace(/\/+$/, "")}/api/v1/ingest`;
-    // Node's own HTTP client costs the caller's thread less than half of what fetch does per batch; a given fetch is used as given.
-    this.target = { fetch: fetchFn, url, headers, timeoutMs, post: options.fetch ? undefined : nodePoster(url, headers) };
-    this.maxBatchSize = Math.floor(maxBatchSize);
-    this.maxBatchBytes = Math.floor(maxBatchBytes);
+    const o = resolveOptions(options);
+    this.target = o.target;
+    this.maxBatchSize = o.maxBatchSize;
+    this.maxBatchBytes = o.maxBatchBytes;
     this.batcher = new Batcher(this.queue, this.maxBatchSize, this.maxBatchBytes);
-    this.maxQueueSize = maxQueueSize;
-    this.maxRetries = Math.floor(maxRetries);
-    this.retryBaseMs = retryBaseMs;
-    this.retryMaxMs = retryMaxMs;
-    this.onError = onError;
+    this.maxQueueSize = o.maxQueueSize;
+    this.onError = o.onError;
+    const { target, maxRetries, retryBaseMs, retryMaxMs } = o;
+    this.delivery = new Delivery({ target, maxRetries, retryBaseMs, retryMaxMs, report: (e) => this.report(e), abandoned: () => this.abandoned }, this.counts);
     const perf = (globalThis as { performance?: { now?: () => number } }).performance;
     this.clock = typeof perf?.now === "function" ? () => perf.now!() : Date.now;
 
-    if (flushIntervalMs > 0 && Number.isFinite(flushIntervalMs)) {
-      this.timer = setInterval(() => this.tick(), flushIntervalMs);
+    if (o.flushIntervalMs > 0 && Number.isFinite(o.flushIntervalMs)) {
+      this.timer = setInterval(() => this.tick(), o.flushIntervalMs);
       // The timer alone must not keep a process alive; flushOnExit covers the last events.
       (this.timer as { unref?: () => void }).unref?.();
     }
     const proc = (globalThis as { process?: ExitHooks }).process;
-    if (flushOnExit && typeof proc?.on === "function") {
+    if (o.flushOnExit && typeof proc?.on === "function") {
       proc.on("beforeExit", this.onBeforeExit);
       this.exitHooks = proc;
     }
@@ -165,7 +143,7 @@ export class Vigil {
       this.enqueue(LLM_CALL, call);
       return cost;
     } catch {
-      this.dropped++;
+      this.counts.dropped++;
       return undefined;
     }
   }
@@ -176,7 +154,7 @@ export class Vigil {
    * passes its result or error through.
    */
   async timeLlmCall<T>(input: TimeLlmCallInput<T>, fn: () => Promise<T> | T): Promise<T> {
-    return this.timed(fn, (ms, outcome) => {
+    return this.timedCall(fn, (ms, outcome) => {
       const { usage, ...call } = input;
       if (!outcome.ok) {
         this.trackLlmCall({ ...call, latencyMs: ms, status: "failure", errorType: errorName(outcome.error), httpStatus: call.httpStatus ?? httpStatusOf(outcome.error) });
@@ -188,14 +166,14 @@ export class Vigil {
 
   /** Runs `fn`, records a run timed around it (success on return, failure named after the error on throw), and passes its result or error through. */
   async trackRun<T>(input: TrackRunInput, fn: () => Promise<T> | T): Promise<T> {
-    return this.timed(fn, (durationMs, outcome) =>
+    return this.timedCall(fn, (durationMs, outcome) =>
       this.recordRun(outcome.ok ? { ...input, status: input.status ?? "success", durationMs } : { ...input, status: "failure", durationMs, errorType: errorName(outcome.error) }),
     );
   }
 
   /** Runs `fn`, records a tool call timed around it (success on return, failure named after the error on throw), and passes its result or error through. */
   async trackToolCall<T>(input: TrackToolCallInput, fn: () => Promise<T> | T): Promise<T> {
-    return this.timed(fn, (durationMs, outcome) =>
+    return this.timedCall(fn, (durationMs, outcome) =>
       this.recordToolCall(outcome.ok ? { ...input, status: "success", durationMs } : { ...input, status: "failure", durationMs, errorType: errorName(outcome.error) }),
     );
   }
@@ -205,7 +183,7 @@ export class Vigil {
    * `documents` defaults to the length of an array result), and passes its result or error through.
    */
   async trackRetrieval<T>(input: TrackRetrievalInput, fn: () => Promise<T> | T): Promise<T> {
-    return this.timed(fn, (durationMs, outcome) => {
+    return this.timedCall(fn, (durationMs, outcome) => {
       if (!outcome.ok) return void this.recordRetrieval({ ...input, status: "failure", durationMs, errorType: errorName(outcome.error) });
       const documents = input.documents ?? (Array.isArray(outcome.value) ? outcome.value.length : undefined);
       this.recordRetrieval({ ...input, status: "success", durationMs, documents });
@@ -258,26 +236,14 @@ export class Vigil {
 
   /** A snapshot of the client's counters. */
   stats(): VigilStats {
-    const { sent, dropped, rejected, failedBatches, inFlight } = this;
+    const { inFlight } = this;
+    const { sent, dropped, rejected, failedBatches } = this.counts;
     return { queued: this.queue.size, sent, dropped, rejected, failedBatches, inFlight };
   }
 
-  /** Awaits `fn`, hands its duration and outcome to `record` (whose own failure is counted as a drop, never thrown), and passes the outcome through. */
-  private async timed<T>(fn: () => Promise<T> | T, record: (durationMs: number, outcome: { ok: true; value: T } | { ok: false; error: unknown }) => void): Promise<T> {
-    const start = this.clock();
-    let outcome: { ok: true; value: T } | { ok: false; error: unknown };
-    try {
-      outcome = { ok: true, value: await fn() };
-    } catch (error) {
-      outcome = { ok: false, error };
-    }
-    try {
-      record(Math.max(0, this.clock() - start), outcome);
-    } catch {
-      this.dropped++;
-    }
-    if (!outcome.ok) throw outcome.error;
-    return outcome.value;
+  /** Times `fn` for a track* helper; a failing record counts as a drop. */
+  private timedCall<T>(fn: () => Promise<T> | T, record: (durationMs: number, outcome: Outcome<T>) => void): Promise<T> {
+    return timed(this.clock, fn, record, () => this.counts.dropped++);
   }
 
   /** The hot path: no conversion or serialisation here, only a shallow copy, an id and a push. */
@@ -298,13 +264,13 @@ export class Vigil {
       }
       return id;
     } catch {
-      this.dropped++;
+      this.counts.dropped++;
       return "";
     }
   }
 
   private drop(): void {
-    this.dropped++;
+    this.counts.dropped++;
     if (!this.closed && !this.queueFullReported) {
       this.queueFullReported = true;
       const { maxQueueSize } = this;
@@ -345,20 +311,20 @@ export class Vigil {
         this.queueFullReported = false;
         try {
           for (const { id, type, error } of unserialisable) {
-            this.rejected++;
+            this.counts.rejected++;
             this.report(new VigilSdkError("REJECTED_EVENT", `Vigil could not serialise ${type} event ${id}: ${errorMessage(error)}`, { count: 1, status: 0, id, type }, { cause: error }));
           }
           for (const { id, type, bytes } of oversized) {
-            this.rejected++;
+            this.counts.rejected++;
             this.report(
               new VigilSdkError("EVENT_TOO_LARGE", `Vigil did not send ${type} event ${id}: its JSON is ${bytes} bytes, too large for a request of at most maxBatchBytes (${this.maxBatchBytes}) bytes`, { count: 1, status: 0, id, type, bytes }),
             );
           }
-          if (n > 0) await this.deliver(batch);
+          if (n > 0) await this.delivery.deliver(batch);
         } catch (err) {
           // Not expected (deliver classifies every failure), but a bug here must neither reject a void promise nor stall flush().
-          this.failedBatches++;
-          this.dropped += n;
+          this.counts.failedBatches++;
+          this.counts.dropped += n;
           this.report(new VigilSdkError("BATCH_DROPPED", `Vigil dropped ${n} events: ${errorMessage(err)}`, { count: n }, { cause: err }));
         } finally {
           this.inFlight = 0;
@@ -370,62 +336,6 @@ export class Vigil {
     }
   }
 
-  /** Sends one batch until it is stored, refused, or out of retries; a 413 splits it in halves. */
-  private async deliver(batch: SerialisedBatch): Promise<void> {
-    // Node's client is given bytes, encoded once for every attempt.
-    const bytes = this.target.post ? encodeBody(batch.body) : undefined;
-    for (let retry = 0; ; retry++) {
-      const result = await postBatch(this.target, batch.body, bytes);
-      if (result.kind === "stored") return this.settleStored(batch, result.errors);
-      if (result.kind === "refused") {
-        const n = batch.ids.length;
-        if (result.status === 413 && n > 1) {
-          const parts = splitBody(batch.body);
-          const half = Math.ceil(n / 2);
-          await this.deliver(sliceBatch(batch, parts, 0, half));
-          return this.deliver(sliceBatch(batch, parts, half, n));
-        }
-        return this.settleFailed("BATCH_REJECTED", batch, result, retry + 1);
-      }
-      if (retry >= this.maxRetries || this.abandoned) return this.settleFailed("BATCH_DROPPED", batch, result, retry + 1);
-      const wait = result.retryAfterMs ?? backoffDelay(retry, this.retryBaseMs, this.retryMaxMs);
-      await sleep(Math.min(wait, this.retryMaxMs));
-    }
-  }
-
-  private settleStored(batch: SerialisedBatch, errors: IngestError[] | null): void {
-    const n = batch.ids.length;
-    const refused = new Set<number>();
-    for (const e of errors ?? []) {
-      if (typeof e !== "object" || e === null || !Number.isInteger(e.index) || e.index < 0 || e.index >= n || refused.has(e.index)) continue;
-      refused.add(e.index);
-      const id = batch.ids[e.index] as string;
-      const type = batch.types[e.index] as string;
-      this.report(
-        new VigilSdkError("REJECTED_EVENT", `Vigil rejected ${type} event ${id} at ${e.path}: ${e.message}`, {
-          count: 1, status: e.status, id, type, index: e.index, path: e.path, serverCode: e.code,
-          ...(e.details ? { problems: e.details } : {}),
-        }),
-      );
-    }
-    this.rejected += refused.size;
-    this.sent += n - refused.size;
-  }
-
-  private settleFailed(code: "BATCH_REJECTED" | "BATCH_DROPPED", batch: SerialisedBatch, result: Exclude<PostResult, { kind: "stored" }>, attempts: number): void {
-    const count = batch.ids.length;
-    this.failedBatches++;
-    if (code === "BATCH_REJECTED") this.rejected += count;
-    else this.dropped += count;
-    const what = code === "BATCH_REJECTED" ? "rejected a batch of" : `was not reached after ${attempts} attempts; dropped`;
-    const details = {
-      count, status: result.status, attempts, ...(result.kind === "refused" && result.serverCode ? { serverCode: result.serverCode } : {}),
-      // A single event (what a 413 is split down to) is named, so that its caller can find it.
-      ...(count === 1 ? { id: batch.ids[0], type: batch.types[0] } : {}),
-    };
-    this.report(new VigilSdkError(code, `Vigil ${what} ${count} events (${result.message})`, details, result.kind === "retry" && result.cause !== undefined ? { cause: result.cause } : undefined));
-  }
-
   private report(err: VigilSdkError): void {
     if (!this.onError) return;
     try {
@@ -434,26 +344,6 @@ export class Vigil {
       // A failing error handler must not stop delivery.
     }
   }
-}
-
-/** Events `start` to `end` of a batch whose events' JSON texts are `parts`. */
-function sliceBatch(batch: SerialisedBatch, parts: readonly string[], start: number, end: number): SerialisedBatch {
-  return { body: batchBody(parts.slice(start, end)), ids: batch.ids.slice(start, end), types: batch.types.slice(start, end) };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function errorName(err: unknown): string {
-  const name = (err as { name?: unknown } | null)?.name;
-  return typeof name === "string" && name !== "" ? name : typeof err;
-}
-
-/** The HTTP status an error carries (as provider SDKs' errors do in `status`), when it is a valid one. */
-function httpStatusOf(err: unknown): number | undefined {
-  const status = (err as { status?: unknown } | null)?.status;
-  return Number.isInteger(status) && (status as number) >= 100 && (status as number) <= 599 ? (status as number) : undefined;
 }
 
 function errorMessage(err: unknown): string {
