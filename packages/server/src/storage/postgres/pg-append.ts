@@ -1,18 +1,17 @@
 /**
- * The event append of the PostgreSQL store: one transaction per batch. BEGIN answers the
- * transaction id; the batch's ids are claimed in `event_ids` with one COPY; then the events are
- * streamed into `events` with COPY (tagged with the transaction id; PostgreSQL routes each row to
- * its day partition), the per-day counts appended and the transaction committed in the same round
- * trip. A batch holding an id that is already stored fails its claim (a unique violation, nothing
- * of it kept); its ids are then claimed again with ON CONFLICT DO NOTHING, which tells which are
- * new, and only the events carrying those are copied. Either all of it is stored or nothing: any
- * failure rolls the transaction back.
+ * The event append of the PostgreSQL store: one transaction per batch, sent as one query. It
+ * takes the transaction id, claims the batch's ids in `event_ids` with one COPY, appends the
+ * per-day counts, streams the events into `events` with a second COPY (tagged with the transaction
+ * id; PostgreSQL routes each row to its day partition) and commits. A batch holding an id that is
+ * already stored fails its claim (a unique violation; nothing of it is kept): its ids are then
+ * claimed again with ON CONFLICT DO NOTHING, which tells which are new, and only the events
+ * carrying those are copied. Either all of it is stored or nothing: any failure rolls the
+ * transaction back.
  */
-import { finished } from "node:stream/promises";
 import type pg from "pg";
-import { from as copyFrom } from "pg-copy-streams";
 import { TYPE_CODES, type StoredEvent } from "../../core/stored-event.js";
 import { DAY, type DayPartitions } from "./day-partitions.js";
+import { copyQuery } from "./pg-copy-query.js";
 import { copyField, copyJson, CopyWriter } from "./pg-copy-text.js";
 
 /** What an append stored. */
@@ -25,12 +24,13 @@ export interface Appended {
   tx: number | null;
 }
 
-const BEGIN = "BEGIN; SELECT pg_current_xact_id()::text::int8 AS tx";
+const TX = "SELECT pg_current_xact_id()::text::int8 AS tx";
 const CLAIM_ALL = "COPY event_ids (id, day) FROM STDIN";
+const COPY_EVENTS = "COPY events (tx, id, type, ts, received_at, run_id, task_id, body) FROM STDIN";
+const COUNTS = "INSERT INTO event_counts (day, type, n) VALUES";
 const UNIQUE_VIOLATION = "23505";
 /** Claims the ids not stored yet (by anyone, or by a transaction that committed meanwhile). */
 const CLAIM_NEW = "INSERT INTO event_ids (id, day) SELECT * FROM unnest($1::text[], $2::int4[]) ON CONFLICT DO NOTHING RETURNING id";
-const COPY_EVENTS = "COPY events (tx, id, type, ts, received_at, run_id, task_id, body) FROM STDIN";
 
 const SURROGATE = /[\ud800-\udfff]/;
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
@@ -39,31 +39,32 @@ function storedId(id: string): string {
   return SURROGATE.test(id) ? id.replace(LONE_SURROGATE, "\ufffd") : id;
 }
 
-async function begin(c: pg.PoolClient): Promise<number> {
-  return ((await c.query(BEGIN)) as unknown as pg.QueryResult<{ tx: number }>[])[1]!.rows[0]!.tx;
-}
-
-/** Streams COPY-format `data` to `COPY ... FROM STDIN` (with any statements around it in `sql`). */
-async function copyIn(c: pg.PoolClient, sql: string, data: Buffer): Promise<void> {
-  const copy = c.query(copyFrom(sql));
-  copy.end(data);
-  await finished(copy);
+/** `(day, type, n)` rows of the per-day counts of these events. */
+function countRows(evs: readonly StoredEvent[]): string {
+  const counts = new Map<string, number>();
+  for (const e of evs) {
+    const key = `${Math.floor(e.ts / DAY)}, ${TYPE_CODES[e.type]}`;
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([key, k]) => `(${key}, ${k})`).join(", ");
 }
 
 /** Appends batches through COPY on the pool's connections. */
 export class PgAppender {
-  /** Rows are built here, one batch at a time (synchronously), then copied out. */
-  private readonly rows = new CopyWriter();
+  /** COPY data is built here, one part at a time (synchronously), then copied out. */
+  private readonly writer = new CopyWriter();
 
   constructor(
     private readonly pool: pg.Pool,
     private readonly partitions: DayPartitions,
   ) {}
 
-  /** Stores the events whose id is new, all in one transaction. */
-  async append(evs: readonly StoredEvent[]): Promise<Appended> {
+  /**
+   * Stores the events whose id is new, all in one transaction. `writing` learns the transaction
+   * id and the events it stores once they are being written, before the commit.
+   */
+  async append(evs: readonly StoredEvent[], writing: (tx: number, stored: readonly StoredEvent[]) => void = () => undefined): Promise<Appended> {
     const n = evs.length;
-    const fresh = new Array<boolean>(n).fill(false);
     // Repeated ids within the batch keep their first occurrence, as the embedded store does; ids
     // are compared as stored, so the claims the database answers with are found here.
     const at = new Map<string, number>();
@@ -80,42 +81,26 @@ export class PgAppender {
     await this.partitions.ensure(days);
     const c = await this.pool.connect();
     let broken: Error | undefined;
-    const stored: StoredEvent[] = [];
-    let tx: number;
     try {
-      tx = await begin(c);
+      let stored = [...at.values()].map((i) => evs[i]!);
+      let tx: number;
       try {
-        await copyIn(c, CLAIM_ALL, this.rows.bytes((w) => ids.forEach((id) => w.text(copyField(id)).text(`\t${receiveDay(id)}`).endRow())));
-        for (const i of at.values()) fresh[i] = true;
+        const claims = () => this.writer.messages((w) => ids.forEach((id) => w.text(copyField(id)).text(`\t${receiveDay(id)}`).endRow()));
+        const rows = await copyQuery(c, `BEGIN; ${TX}; ${CLAIM_ALL}; ${COUNTS} ${countRows(stored)}; ${COPY_EVENTS}; COMMIT`, [claims, (r) => this.rows(Number(r[0]![0]), stored, writing)]);
+        tx = Number(rows[0]![0]);
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
+        // Some id is stored already (or by a transaction that committed meanwhile).
         await c.query("ROLLBACK");
-        tx = await begin(c);
-        const claimed = await c.query<{ id: string }>(CLAIM_NEW, [ids, ids.map(receiveDay)]);
-        for (const r of claimed.rows) fresh[at.get(r.id)!] = true;
+        tx = ((await c.query(`BEGIN; ${TX}`)) as unknown as pg.QueryResult<{ tx: number }>[])[1]!.rows[0]!.tx;
+        const claimed = new Set((await c.query<{ id: string }>(CLAIM_NEW, [ids, ids.map(receiveDay)])).rows.map((r) => at.get(r.id)!));
+        stored = [...at.values()].filter((i) => claimed.has(i)).map((i) => evs[i]!);
+        if (stored.length === 0) await c.query("COMMIT");
+        else await copyQuery(c, `${COUNTS} ${countRows(stored)}; ${COPY_EVENTS}; COMMIT`, [() => this.rows(tx, stored, writing)]);
       }
-      const counts = new Map<string, number>();
-      const prefix = `${tx}\t`;
-      const data = this.rows.bytes((w) => {
-        for (let i = 0; i < n; i++) {
-          if (!fresh[i]) continue;
-          const e = evs[i]!;
-          stored.push(e);
-          const type = TYPE_CODES[e.type];
-          const key = `${Math.floor(e.ts / DAY)}, ${type}`;
-          counts.set(key, (counts.get(key) ?? 0) + 1);
-          w.text(`${prefix}${copyField(e.id)}\t${type}\t${e.ts}\t${e.receivedAt}\t${e.runId === undefined ? "\\N" : copyField(e.runId)}\t${e.taskId === undefined ? "\\N" : copyField(e.taskId)}\t`);
-          w.text(copyJson(JSON.stringify(e.body))).endRow();
-        }
-      });
-      if (stored.length === 0) {
-        await c.query("COMMIT");
-      } else {
-        // The counts, the rows and the COMMIT in one round trip: PostgreSQL reads the COPY data
-        // in the middle of the statements of one query.
-        const values = [...counts].map(([key, k]) => `(${key}, ${k})`).join(", ");
-        await copyIn(c, `INSERT INTO event_counts (day, type, n) VALUES ${values}; ${COPY_EVENTS}; COMMIT`, data);
-      }
+      const fresh = new Array<boolean>(n).fill(false);
+      for (const e of stored) fresh[at.get(storedId(e.id))!] = true;
+      return { fresh, stored, tx: stored.length === 0 ? null : tx };
     } catch (err) {
       // A connection that cannot even roll back is not pooled again.
       await c.query("ROLLBACK").catch((e: Error) => void (broken = e));
@@ -123,6 +108,17 @@ export class PgAppender {
     } finally {
       c.release(broken);
     }
-    return { fresh, stored, tx: stored.length === 0 ? null : tx };
+  }
+
+  /** The events as COPY rows of `events`, tagged with the transaction id. */
+  private rows(tx: number, evs: readonly StoredEvent[], writing: (tx: number, stored: readonly StoredEvent[]) => void): Buffer {
+    writing(tx, evs);
+    const prefix = `${tx}\t`;
+    return this.writer.messages((w) => {
+      for (const e of evs) {
+        w.text(`${prefix}${copyField(e.id)}\t${TYPE_CODES[e.type]}\t${e.ts}\t${e.receivedAt}\t${e.runId === undefined ? "\\N" : copyField(e.runId)}\t${e.taskId === undefined ? "\\N" : copyField(e.taskId)}\t`);
+        w.text(copyJson(JSON.stringify(e.body))).endRow();
+      }
+    });
   }
 }

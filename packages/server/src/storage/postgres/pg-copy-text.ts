@@ -1,7 +1,8 @@
 /**
- * COPY's text format, written straight into bytes: the rows of a batch go into one reused buffer
- * as they are built, instead of being joined into one long string that is then flattened and
- * encoded again (which cost about as much as JSON.stringify of the bodies).
+ * COPY's text format, written straight into the protocol messages that carry it: the rows of a
+ * batch go into one reused buffer as they are built, instead of being joined into one long string
+ * that is then flattened and encoded again (which cost about as much as JSON.stringify of the
+ * bodies) and copied into a message.
  */
 
 /** A text value as a field of COPY's text format: backslash, tab, newline and carriage return escaped. */
@@ -17,17 +18,26 @@ export function copyJson(json: string): string {
   return json.includes("\\") ? json.replaceAll("\\", "\\\\") : json;
 }
 
+const HEADER = 5;
+const COPY_DONE = [0x63, 0, 0, 0, 4];
+
 /** COPY data being written: text appended as UTF-8 to a buffer that is reused from batch to batch. */
 export class CopyWriter {
   private buf = Buffer.allocUnsafe(64 * 1024);
-  private n = 0;
+  private n = HEADER;
 
-  /** What `write` writes, copied out (the socket may still hold it when the writer is reused). */
-  bytes(write: (w: this) => void): Buffer {
-    this.n = 0;
+  /**
+   * What `write` writes, as the messages that send it to COPY FROM STDIN: one CopyData and the
+   * CopyDone. Copied out: the socket may still hold them when the writer is reused.
+   */
+  messages(write: (w: this) => void): Buffer {
+    this.n = HEADER;
     write(this);
-    const out = Buffer.allocUnsafe(this.n);
+    const out = Buffer.allocUnsafe(this.n + COPY_DONE.length);
     this.buf.copy(out, 0, 0, this.n);
+    out[0] = 0x64;
+    out.writeUInt32BE(this.n - 1, 1);
+    out.set(COPY_DONE, this.n);
     return out;
   }
 

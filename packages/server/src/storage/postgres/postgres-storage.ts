@@ -19,7 +19,7 @@ import { migrate, refuseForeignPositions } from "./pg-migrate.js";
 import { createPostgresAlertStore } from "./postgres-alert-store.js";
 import { createPostgresRouteStore } from "./postgres-route-store.js";
 import { PgAppender } from "./pg-append.js";
-import { EVENT_COLUMNS, PgLog, toEvent, type EventRow } from "./pg-log.js";
+import { EVENT_COLUMNS, PgLog, toEvent, type EventRow, type Writing } from "./pg-log.js";
 import { unavailableReason } from "./pg-errors.js";
 import { guardAll } from "./pg-guard.js";
 import { pgLeadership } from "./pg-leadership.js";
@@ -83,12 +83,18 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
   const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values);
 
   const appender = new PgAppender(pool, partitions);
-  const log = new PgLog(q);
+  const log = new PgLog(pool);
 
   async function appendOnce(evs: readonly StoredEvent[]): Promise<boolean[]> {
-    const { fresh, stored, tx } = await appender.append(evs);
-    if (tx !== null) log.remember(tx, stored);
-    return fresh;
+    let written: Writing | undefined;
+    try {
+      const { fresh } = await appender.append(evs, (tx, stored) => (written = log.writing(tx, stored)));
+      written?.committed();
+      return fresh;
+    } catch (err) {
+      written?.failed();
+      throw err;
+    }
   }
 
   const events: EventStore = {
@@ -106,7 +112,8 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     async findRun({ runId, taskId }): Promise<RunRef | null> {
       for (const [col, v] of [["run_id", runId], ["task_id", taskId]] as const) {
         if (v === undefined) continue;
-        const r = await q<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE ${col} = $1 ORDER BY seq DESC LIMIT 1`, [v]);
+        // Prepared: with a few day partitions, planning costs more than the lookup.
+        const r = await pool.query<EventRow>({ name: `vigil-find-run-${col}`, text: `SELECT ${EVENT_COLUMNS} FROM events WHERE ${col} = $1 ORDER BY seq DESC LIMIT 1`, values: [v] });
         if (r.rows[0]) return runRefOf(toEvent(r.rows[0]));
       }
       return null;
