@@ -46,9 +46,12 @@ export class Bucket {
   private vals: number[] | null;
   private run: DDSketch | null;
   private llm: DDSketch | null;
-  /** A compact bucket's only run / LLM latency while it has one and no sketch (NaN: none). */
-  private runOne = NaN;
-  private llmOne = NaN;
+  /**
+   * A compact bucket's only run / LLM latency while it has one and no sketch (null: none). Null, not
+   * NaN, so the field holds a small integer latency in place instead of boxing every value.
+   */
+  private runOne: number | null = null;
+  private llmOne: number | null = null;
   /** Run error types (failures and timeouts) and their counts. */
   errorTypes: Map<string, number> | null = null;
   /** Latest agent type seen (only meaningful when the dimension set names one agent). */
@@ -127,20 +130,20 @@ export class Bucket {
 
   /** Run durations (read only: `runSketch()` to add). */
   get runLatency(): DDSketch {
-    return this.run ?? (this.runOne === this.runOne ? single(this.runOne) : EMPTY_SKETCH);
+    return this.run ?? (this.runOne !== null ? single(this.runOne) : EMPTY_SKETCH);
   }
 
   /** LLM call latencies (read only: `llmSketch()` to add). */
   get llmLatency(): DDSketch {
-    return this.llm ?? (this.llmOne === this.llmOne ? single(this.llmOne) : EMPTY_SKETCH);
+    return this.llm ?? (this.llmOne !== null ? single(this.llmOne) : EMPTY_SKETCH);
   }
 
   /** The run latency sketch, made when first needed. */
   runSketch(): DDSketch {
     if (this.run === null) {
       this.run = new DDSketch();
-      if (this.runOne === this.runOne) this.run.add(this.runOne);
-      this.runOne = NaN;
+      if (this.runOne !== null) this.run.add(this.runOne);
+      this.runOne = null;
     }
     return this.run;
   }
@@ -149,21 +152,21 @@ export class Bucket {
   llmSketch(): DDSketch {
     if (this.llm === null) {
       this.llm = new DDSketch();
-      if (this.llmOne === this.llmOne) this.llm.add(this.llmOne);
-      this.llmOne = NaN;
+      if (this.llmOne !== null) this.llm.add(this.llmOne);
+      this.llmOne = null;
     }
     return this.llm;
   }
 
   /** Records a run latency whose sketch key is known (a compact bucket's first is kept as a number). */
   addRunLatency(value: number, key: number): void {
-    if (this.run === null && this.runOne !== this.runOne && value >= 0) this.runOne = value;
+    if (this.run === null && this.runOne === null && value >= 0) this.runOne = value;
     else this.runSketch().addWithKey(value, key);
   }
 
   /** Records an LLM latency whose sketch key is known (as `addRunLatency`). */
   addLlmLatency(value: number, key: number): void {
-    if (this.llm === null && this.llmOne !== this.llmOne && value >= 0) this.llmOne = value;
+    if (this.llm === null && this.llmOne === null && value >= 0) this.llmOne = value;
     else this.llmSketch().addWithKey(value, key);
   }
 
@@ -294,9 +297,9 @@ export class Bucket {
       }
     }
     if (o.run) this.run!.merge(o.run);
-    else if (o.runOne === o.runOne) this.run!.add(o.runOne);
+    else if (o.runOne !== null) this.run!.add(o.runOne);
     if (o.llm) this.llm!.merge(o.llm);
-    else if (o.llmOne === o.llmOne) this.llm!.add(o.llmOne);
+    else if (o.llmOne !== null) this.llm!.add(o.llmOne);
     if (o.errorTypes) for (const [k, v] of o.errorTypes) this.addErrorType(k, v);
     if (o.agentType !== null && (this.agentType === null || o.field(F.lastRun) >= a[F.lastRun]!)) this.agentType = o.agentType;
   }

@@ -9,6 +9,7 @@
  * per value and slice rather than every series' bucket.
  */
 import { Bucket } from "./bucket.js";
+import { RowTable } from "./row-table.js";
 import { drain, type Stepped } from "./stepped.js";
 import type { Dimension, Dims } from "./stored-event.js";
 
@@ -79,7 +80,7 @@ export const DEFAULT_MERGE_BUDGET = 50_000;
 export class Slice {
   total: Bucket | null = null;
   /** Series id → row. */
-  private readonly rows = new Map<number, number>();
+  private readonly rows = new RowTable((row) => this.ids[row]!);
   /** Per row: series id, activity, bucket. */
   ids = new Int32Array(4);
   act = new Float64Array(4);
@@ -95,20 +96,20 @@ export class Slice {
 
   /** The row of a series, or -1. */
   row(id: number): number {
-    return this.rows.get(id) ?? -1;
+    return this.rows.get(id);
   }
 
   /** The bucket of a series, or undefined. */
   get(id: number): Bucket | undefined {
     const r = this.rows.get(id);
-    return r === undefined ? undefined : this.buckets[r];
+    return r < 0 ? undefined : this.buckets[r];
   }
 
   /** Adds a series' bucket (or replaces it); returns its row and whether the series is new here. */
   put(id: number, b: Bucket, activity: number): { row: number; added: boolean } {
     this.version++;
     const known = this.rows.get(id);
-    if (known !== undefined) {
+    if (known >= 0) {
       this.buckets[known] = b;
       this.act[known] = activity;
       return { row: known, added: false };
@@ -125,7 +126,7 @@ export class Slice {
     this.ids[row] = id;
     this.act[row] = activity;
     this.buckets.push(b);
-    this.rows.set(id, row);
+    this.rows.add(id, row);
     return { row, added: true };
   }
 

@@ -62,6 +62,19 @@ export function parseDimsKey(key: string): Dims {
 
 const str = (v: unknown): string => (typeof v === "string" ? v : "");
 
+/**
+ * A frozen copy of a dimension set, built field by field in dimension order: such copies share
+ * their hidden class, where freezing a spread copy gives each its own (~300 bytes per series).
+ */
+function frozenCopy(dims: Readonly<Dims>): Readonly<Dims> {
+  const d: Dims = {};
+  for (const name of DIMENSIONS) {
+    const v = dims[name];
+    if (v !== undefined) d[name] = v;
+  }
+  return Object.freeze(d);
+}
+
 /** Ids, dimension values and posting lists of the known series. */
 export class SeriesRegistry {
   private readonly byKey = new Map<string, number>();
@@ -144,7 +157,7 @@ export class SeriesRegistry {
     const id = this.free.pop() ?? this.keys.length;
     this.byKey.set(key, id);
     this.keys[id] = key;
-    this.dimsOf[id] = Object.freeze({ ...dims });
+    this.dimsOf[id] = frozenCopy(dims);
     this.refs[id] = 0;
     this.live++;
     for (const d of DIMENSIONS) {
