@@ -78,7 +78,11 @@ describe("alert engine: evaluation on arrival", () => {
       now += 400;
       run("bot", "failure");
       assert.equal(await engine.evaluateArrivals(), 0);
-      now += 4000;
+      // Later, far enough that the gap (ten times the real duration of the previous evaluation) has
+      // passed even on a loaded machine, where one evaluation with its SQLite save can take ~0.5 s,
+      // another failure arrives: evaluated on arrival.
+      now += 20_000;
+      run("bot", "failure");
       assert.equal(await engine.evaluateArrivals(), 1);
       // The interval's evaluation sees the same alert, still firing since the arrival.
       now += 3000;
