@@ -88,6 +88,8 @@ export class RuleReads {
    */
   private readonly needs = new Map<string, { need: Need; usedAt: number }>();
   private truncationWarned = -Infinity;
+  /** Per window group held by a running total: its labels and metrics, made once (groups of a scan are described afresh). */
+  private readonly described = new WeakMap<WindowGroup, GroupMetrics>();
 
   constructor(private readonly deps: RuleReadDeps) {
     this.windows = new WindowReads(deps.index);
@@ -192,9 +194,15 @@ export class RuleReads {
     const tick = ticker(256);
     for (const [k, g] of chosen) {
       if (tick()) yield;
-      const group: Record<string, string> = {};
-      for (const d of groupBy) if (g.dims[d] !== undefined) group[d] = g.dims[d]!;
-      out.push({ key: k, group, m: new LazyMetrics(g, minutes) });
+      // A window's group is the same object from one evaluation to the next: so are its labels and metrics.
+      let d = this.described.get(g);
+      if (d === undefined || d.key !== k || !(d.m instanceof LazyMetrics) || d.m.minutes !== minutes) {
+        const group: Record<string, string> = {};
+        for (const dim of groupBy) if (g.dims[dim] !== undefined) group[dim] = g.dims[dim]!;
+        d = { key: k, group, m: new LazyMetrics(g, minutes) };
+        this.described.set(g, d);
+      } else d.m.forget();
+      out.push(d);
     }
     return out;
   }

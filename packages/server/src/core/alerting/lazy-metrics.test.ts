@@ -70,4 +70,16 @@ describe("metrics read field by field", () => {
       if (/p\d\d_latency/.test(name)) assert.ok(n.sketches !== 0, `${name} reads a sketch`);
     }
   });
+
+  it("kept from one evaluation to the next, answer a quantile of the group as it is now once told to forget", () => {
+    const b = new Bucket();
+    const g = { f: b.f, runLatency: b.runLatency, llmLatency: b.llmLatency };
+    for (let i = 1; i <= 100; i++) g.runLatency.add(i);
+    const m = new LazyMetrics(g, 1);
+    const before = m.p95_latency_ms!;
+    for (let i = 0; i < 1000; i++) g.runLatency.add(5000);
+    assert.equal(m.p95_latency_ms, before, "a quantile is read once per evaluation");
+    m.forget();
+    assert.ok(m.p95_latency_ms! > 4900, "and again at the next");
+  });
 });

@@ -26,9 +26,13 @@ export class LazyMetrics implements Metrics {
   private readonly f: Float64Array;
   constructor(
     private readonly g: FieldsAndSketches,
-    private readonly minutes: number,
+    readonly minutes: number,
   ) {
     this.f = g.f;
+  }
+  /** Forgets the quantiles read (the group's sketches have changed since). */
+  forget(): void {
+    this.quantiles?.clear();
   }
   /** Quantiles read so far (several rules read the same group's p95). */
   private quantiles: Map<number, number | null> | null = null;
