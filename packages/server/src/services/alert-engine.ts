@@ -158,18 +158,26 @@ export class AlertEngine {
         if (list) list.push(a);
         else openByRule.set(a.rule, [a]);
       }
-      for (const rule of rules) {
-        let observations: Observation[];
-        let observed: number;
-        const open = openByRule.get(rule.name) ?? [];
+      // Rules are read one window after the other (the groups of a window stay in the processor's
+      // caches while every rule reading it goes through them), then evaluated in their own order.
+      const seen: ({ observations: Observation[]; observed: number } | null)[] = new Array(rules.length).fill(null);
+      for (const i of byWindow(rules)) {
+        const rule = rules[i]!;
+        const open = openByRule.get(rule.name);
         try {
-          ({ observations, observed } = await this.reads.observe(rule, now, thresholds, cache, openLabels, new Set(open.map((a) => a.fingerprint))));
+          seen[i] = await this.reads.observe(rule, now, thresholds, cache, openLabels, open ? new Set(open.map((a) => a.fingerprint)) : undefined);
         } catch (err) {
           // A rule whose data cannot be read keeps its alerts as they are rather than resolving them.
           failed++;
           this.deps.log.warn({ rule: rule.name, err: (err as Error).message }, "alert rule could not be evaluated; its alerts keep their state");
-          continue;
         }
+      }
+      for (let i = 0; i < rules.length; i++) {
+        const rule = rules[i]!;
+        const got = seen[i];
+        if (!got) continue;
+        const { observations, observed } = got;
+        const open = openByRule.get(rule.name) ?? [];
         groups += observed;
         const r = evaluateRule(rule, observations, open, now, observed);
         upserts.push(...r.upserts);
@@ -245,4 +253,10 @@ export class AlertEngine {
     if (!a) throw new VigilError("NOT_FOUND", `no alert with id "${id}"`);
     return a;
   }
+}
+
+/** The indices of rules ordered by the window they read (span, scope, grouping), each window's rules in their own order. */
+function byWindow(rules: readonly AlertRule[]): number[] {
+  const key = rules.map((r) => `${r.window_ms}|${r.change ?? ""}|${JSON.stringify(r.scope)}|${r.group_by.join(",")}`);
+  return rules.map((_, i) => i).sort((a, b) => (key[a]! < key[b]! ? -1 : key[a]! > key[b]! ? 1 : a - b));
 }
