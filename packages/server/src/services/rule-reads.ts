@@ -6,10 +6,10 @@
  * and each group's fingerprint is computed once per rule and kept.
  */
 import type { Metrics } from "@vigil/contract";
-import { aggregateCustom, ALERT_METRICS, catalogueEntry, ROUTE_ALERT_METRICS, type CustomSamples, type RouteSample } from "../core/alerting/catalogue.js";
+import { aggregateCustom, ALERT_METRICS, catalogueEntry, ROUTE_ALERT_METRICS, samplesField, type CustomSamples, type RouteSample } from "../core/alerting/catalogue.js";
 import type { Observation } from "../core/alerting/evaluator.js";
 import { fingerprint, holds } from "../core/alerting/evaluator.js";
-import { LazyMetrics, needOf } from "../core/alerting/lazy-metrics.js";
+import { COUNTS, LazyMetrics, needOf } from "../core/alerting/lazy-metrics.js";
 import { resolveThreshold, type ThresholdSettings } from "../core/alerting/threshold-settings.js";
 import type { AlertRule } from "../core/alerting/types.js";
 import { F } from "../core/bucket.js";
@@ -70,6 +70,18 @@ const READERS: ReadonlyMap<string, (m: Metrics, minutes: number) => number | nul
       return typeof v === "number" ? v : null;
     };
     return [name, read];
+  }),
+);
+
+/**
+ * Per catalogue metric whose sample count is one bucket field (runs, LLM calls...), that field:
+ * read straight from a window group's fields at every group of every rule.
+ */
+const SAMPLE_FIELD: ReadonlyMap<string, number> = new Map(
+  Object.entries(ALERT_METRICS).flatMap(([name, e]): [string, number][] => {
+    const k = samplesField(e);
+    const i = k === undefined ? undefined : COUNTS[k];
+    return i === undefined ? [] : [[name, i]];
   }),
 );
 
@@ -138,6 +150,7 @@ export class RuleReads {
     if (!fps) this.fingerprints.set(rule.name, (fps = new Map()));
     const out: Observation[] = [];
     const valueOf = READERS.get(rule.metric)!;
+    const sampleField = SAMPLE_FIELD.get(rule.metric) ?? -1;
     for (let i = 0; i < cur.length; i++) {
       const { key, group, m } = cur[i]!;
       let value = valueOf(m, minutes);
@@ -145,7 +158,7 @@ export class RuleReads {
         const p = prev.get(key);
         value = changeOf(rule.change!, value, p ? valueOf(p.m, minutes) : null);
       }
-      const samples = entry.samples(m);
+      const samples = sampleField >= 0 && m instanceof LazyMetrics ? m.raw(sampleField) : entry.samples(m);
       const threshold = thresholdFor(group);
       // A group whose condition does not hold and that has no open alert changes nothing.
       const quiet = holds(rule, value, samples, threshold) === false;

@@ -41,6 +41,17 @@ const calls = (m: Metrics) => m.llm_calls;
 const toolCalls = (m: Metrics) => m.tool_calls;
 const retrievals = (m: Metrics) => m.retrievals;
 const cacheOps = (m: Metrics) => m.cache_operations;
+/** The metrics-block count each sample reader above is. */
+const SAMPLE_FIELDS = new Map<(m: Metrics) => number, keyof Metrics>([
+  [runs, "total_tasks"],
+  [calls, "llm_calls"],
+  [toolCalls, "tool_calls"],
+  [retrievals, "retrievals"],
+]);
+/** The field of the metrics block an entry's sample count is, when it is one (readers may take it straight from there). */
+export function samplesField(e: CatalogueEntry): keyof Metrics | undefined {
+  return SAMPLE_FIELDS.get(e.samples);
+}
 /** A count is its own evidence: any group that has data passes `min_samples`. */
 const always = () => Number.MAX_SAFE_INTEGER;
 const count = (description: string, k: keyof Metrics): CatalogueEntry => ({ unit: "count", description, value: field(k), samples: always, field: k });

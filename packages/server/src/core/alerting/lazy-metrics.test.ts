@@ -9,7 +9,7 @@ import { metricsOf } from "../metrics.js";
 import { MINUTE, RollupIndex } from "../rollup-index.js";
 import type { StoredEvent } from "../stored-event.js";
 import { ALERT_METRICS } from "./catalogue.js";
-import { LazyMetrics, needOf } from "./lazy-metrics.js";
+import { COUNTS, LazyMetrics, needOf } from "./lazy-metrics.js";
 import { LLM_SKETCH, RUN_SKETCH } from "../window-need.js";
 
 const T = Date.UTC(2026, 11, 7, 15, 0, 0);
@@ -43,11 +43,13 @@ describe("metrics read field by field", () => {
     for (const b of groups) {
       for (const minutes of [0.5, 5, 15]) {
         const want = metricsOf(b, minutes) as unknown as Record<string, unknown>;
-        const got = new LazyMetrics(b, minutes) as unknown as Record<string, unknown>;
+        const lazy = new LazyMetrics(b, minutes);
+        const got = lazy as unknown as Record<string, unknown>;
         for (const k of Object.keys(want)) {
           if (k === "error_types") continue;
           assert.deepEqual(got[k], want[k], k);
         }
+        for (const [k, i] of Object.entries(COUNTS)) assert.equal(lazy.raw(i), want[k], `${k} as a raw field`);
       }
     }
   });

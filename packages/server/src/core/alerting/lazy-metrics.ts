@@ -21,6 +21,9 @@ export interface FieldsAndSketches {
   readonly llmLatency: DDSketch;
 }
 
+/** The counts of the metrics block that are one bucket field each (the field, indexed by F): `raw` reads them without a getter. */
+export const COUNTS: Readonly<Partial<Record<keyof Metrics, number>>> = Object.freeze({ total_tasks: F.runs, llm_calls: F.llm, tool_calls: F.tool, retrievals: F.retrieval });
+
 /** The metrics of a window group, each computed when read (error types are not kept: always empty). */
 export class LazyMetrics implements Metrics {
   private readonly f: Float64Array;
@@ -29,6 +32,10 @@ export class LazyMetrics implements Metrics {
     readonly minutes: number,
   ) {
     this.f = g.f;
+  }
+  /** A bucket field of the group (indexed by F), as `COUNTS` names them. */
+  raw(i: number): number {
+    return this.f[i]!;
   }
   /** Forgets the quantiles read (the group's sketches have changed since). */
   forget(): void {
