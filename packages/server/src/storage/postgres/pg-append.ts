@@ -1,28 +1,21 @@
 /**
- * The event append of the PostgreSQL store: one transaction per batch, sent as one query. It
- * takes the transaction id, claims the batch's ids in `event_ids` with one COPY, appends the
- * per-day counts, streams the events into `events` with a second COPY (tagged with the transaction
- * id; PostgreSQL routes each row to its day partition) and commits. A batch holding an id that is
- * already stored fails its claim (a unique violation; nothing of it is kept): its ids are then
- * claimed again with ON CONFLICT DO NOTHING, which tells which are new, and only the events
- * carrying those are copied. Either all of it is stored or nothing: any failure rolls the
- * transaction back.
+ * The event append of the PostgreSQL store: one transaction per group of batches (batches that
+ * arrive while transactions are in flight are written together, pg-group-commit.ts), sent as one
+ * query. It takes the transaction id, claims the ids in `event_ids` with one COPY, appends the
+ * per-day counts, streams the events into `events` with a second COPY (tagged with the
+ * transaction id; PostgreSQL routes each row to its day partition) and commits. A transaction
+ * holding an id that is already stored fails its claim (a unique violation; nothing of it is
+ * kept): its ids are then claimed again with ON CONFLICT DO NOTHING, which tells which are new,
+ * and only the events carrying those are copied. Either all of it is stored or nothing: any
+ * failure rolls the transaction back.
  */
 import type pg from "pg";
 import { TYPE_CODES, type StoredEvent } from "../../core/stored-event.js";
 import { DAY, type DayPartitions } from "./day-partitions.js";
 import { copyQuery } from "./pg-copy-query.js";
 import { copyField, copyJson, CopyWriter } from "./pg-copy-text.js";
-
-/** What an append stored. */
-export interface Appended {
-  /** Per event of the batch: stored now (true) or a duplicate of an id already stored or earlier in the batch. */
-  fresh: boolean[];
-  /** The events stored, in batch order. */
-  stored: StoredEvent[];
-  /** Log position (transaction id) of the stored events; null when nothing was stored. */
-  tx: number | null;
-}
+import { GroupCommit, type GroupLimits } from "./pg-group-commit.js";
+import type { PgLog, Writing } from "./pg-log.js";
 
 const TX = "SELECT pg_current_xact_id()::text::int8 AS tx";
 const CLAIM_ALL = "COPY event_ids (id, day) FROM STDIN";
@@ -53,66 +46,79 @@ function countRows(evs: readonly StoredEvent[]): string {
 export class PgAppender {
   /** COPY data is built here, one part at a time (synchronously), then copied out. */
   private readonly writer = new CopyWriter();
+  private readonly groups: GroupCommit;
 
+  /** `log` learns each transaction being written, with its events, and its outcome. */
   constructor(
     private readonly pool: pg.Pool,
     private readonly partitions: DayPartitions,
-  ) {}
+    private readonly log: Pick<PgLog, "writing">,
+    limits: GroupLimits,
+  ) {
+    this.groups = new GroupCommit((evs) => this.transaction(evs), limits);
+  }
 
-  /**
-   * Stores the events whose id is new, all in one transaction. `writing` learns the transaction
-   * id and the events it stores once they are being written, before the commit.
-   */
-  async append(evs: readonly StoredEvent[], writing: (tx: number, stored: readonly StoredEvent[]) => void = () => undefined): Promise<Appended> {
-    const n = evs.length;
-    // Repeated ids within the batch keep their first occurrence, as the embedded store does; ids
-    // are compared as stored, so the claims the database answers with are found here.
+  /** Stores the events whose id is new; resolves, per event, whether it was newly stored. */
+  async append(evs: readonly StoredEvent[]): Promise<boolean[]> {
+    await this.partitions.ensure(new Set(evs.map((e) => Math.floor(e.ts / DAY))));
+    return this.groups.add(evs);
+  }
+
+  /** Stores the events whose id is new, all in one transaction. */
+  private async transaction(evs: readonly StoredEvent[]): Promise<boolean[]> {
+    // Repeated ids keep their first occurrence, as the embedded store does; ids are compared as
+    // stored, so the claims the database answers with are found here.
     const at = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
+    for (let i = 0; i < evs.length; i++) {
       const id = storedId(evs[i]!.id);
       if (!at.has(id)) at.set(id, i);
     }
-    // Keys are claimed in one order by every transaction, so two batches sharing ids wait for
-    // each other instead of deadlocking.
-    const ids = [...at.keys()].sort();
-    const receiveDay = (id: string) => Math.floor(evs[at.get(id)!]!.receivedAt / DAY);
-    const days = new Set<number>();
-    for (const i of at.values()) days.add(Math.floor(evs[i]!.ts / DAY));
-    await this.partitions.ensure(days);
+    // Keys are claimed in one order by every transaction, so two transactions sharing ids wait
+    // for each other instead of deadlocking.
+    const keys = [...at].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const receiveDay = (i: number) => Math.floor(evs[i]!.receivedAt / DAY);
+    let kept = [...at.values()];
+    let written: Writing | undefined;
+    // The log learns the transaction and its events as they are written, before the commit.
+    const rows = (tx: number) => {
+      const stored = kept.map((i) => evs[i]!);
+      written = this.log.writing(tx, stored);
+      return this.rows(tx, stored);
+    };
     const c = await this.pool.connect();
     let broken: Error | undefined;
     try {
-      let stored = [...at.values()].map((i) => evs[i]!);
-      let tx: number;
       try {
-        const claims = () => this.writer.messages((w) => ids.forEach((id) => w.text(copyField(id)).text(`\t${receiveDay(id)}`).endRow()));
-        const rows = await copyQuery(c, `BEGIN; ${TX}; ${CLAIM_ALL}; ${COUNTS} ${countRows(stored)}; ${COPY_EVENTS}; COMMIT`, [claims, (r) => this.rows(Number(r[0]![0]), stored, writing)]);
-        tx = Number(rows[0]![0]);
+        const claims = () => this.writer.messages((w) => keys.forEach(([id, i]) => w.text(copyField(id)).text(`\t${receiveDay(i)}`).endRow()));
+        await copyQuery(c, `BEGIN; ${TX}; ${CLAIM_ALL}; ${COUNTS} ${countRows(kept.map((i) => evs[i]!))}; ${COPY_EVENTS}; COMMIT`, [claims, (r) => rows(Number(r[0]![0]))]);
       } catch (err) {
         if ((err as { code?: string }).code !== UNIQUE_VIOLATION) throw err;
         // Some id is stored already (or by a transaction that committed meanwhile).
         await c.query("ROLLBACK");
-        tx = ((await c.query(`BEGIN; ${TX}`)) as unknown as pg.QueryResult<{ tx: number }>[])[1]!.rows[0]!.tx;
-        const claimed = new Set((await c.query<{ id: string }>(CLAIM_NEW, [ids, ids.map(receiveDay)])).rows.map((r) => at.get(r.id)!));
-        stored = [...at.values()].filter((i) => claimed.has(i)).map((i) => evs[i]!);
-        if (stored.length === 0) await c.query("COMMIT");
-        else await copyQuery(c, `${COUNTS} ${countRows(stored)}; ${COPY_EVENTS}; COMMIT`, [() => this.rows(tx, stored, writing)]);
+        const tx = ((await c.query(`BEGIN; ${TX}`)) as unknown as pg.QueryResult<{ tx: number }>[])[1]!.rows[0]!.tx;
+        const claimed = await c.query<{ id: string }>(CLAIM_NEW, [keys.map(([id]) => id), keys.map(([, i]) => receiveDay(i))]);
+        const isNew = new Set(claimed.rows.map((r) => at.get(r.id)!));
+        kept = kept.filter((i) => isNew.has(i));
+        if (kept.length === 0) await c.query("COMMIT");
+        else await copyQuery(c, `${COUNTS} ${countRows(kept.map((i) => evs[i]!))}; ${COPY_EVENTS}; COMMIT`, [() => rows(tx)]);
       }
-      const fresh = new Array<boolean>(n).fill(false);
-      for (const e of stored) fresh[at.get(storedId(e.id))!] = true;
-      return { fresh, stored, tx: stored.length === 0 ? null : tx };
+      written?.committed();
     } catch (err) {
+      // Committed or not, the log reads it from the database.
+      written?.failed();
       // A connection that cannot even roll back is not pooled again.
       await c.query("ROLLBACK").catch((e: Error) => void (broken = e));
       throw err;
     } finally {
       c.release(broken);
     }
+    const fresh = new Array<boolean>(evs.length).fill(false);
+    for (const i of kept) fresh[i] = true;
+    return fresh;
   }
 
   /** The events as COPY rows of `events`, tagged with the transaction id. */
-  private rows(tx: number, evs: readonly StoredEvent[], writing: (tx: number, stored: readonly StoredEvent[]) => void): Buffer {
-    writing(tx, evs);
+  private rows(tx: number, evs: readonly StoredEvent[]): Buffer {
     const prefix = `${tx}\t`;
     return this.writer.messages((w) => {
       for (const e of evs) {

@@ -66,6 +66,23 @@ describe("PostgreSQL append", () => {
     assert.equal((await a.events.countByType()).run, 303);
   });
 
+  it("answers each of many concurrent batches for its own events when they are written together", async () => {
+    const url = await freshDatabase();
+    // A pool of 3 leaves one transaction of appends in flight: the batches arriving meanwhile go together.
+    const [s, reader] = [await store(url, { poolMax: 3 }), await store(url)];
+    const now = Date.now();
+    assert.deepEqual(await s.events.append([run("old", now)]), [true]);
+    const batches = Array.from({ length: 8 }, (_, b) => [run(`b${b}-x`, now), run(`b${b === 0 ? 0 : b - 1}-x`, now), run("old", now), run(`b${b}-y`, now)]);
+    const answers = await Promise.all(batches.map((evs) => s.events.append(evs)));
+    // Each batch's first event is new; its second repeats the previous batch's first (new only in
+    // batch 0, where it repeats its own); "old" was stored before.
+    assert.deepEqual(answers, batches.map(() => [true, false, false, true]));
+    assert.equal((await sql<{ n: string }>(url, "SELECT count(*) AS n FROM events"))[0]!.n, String(1 + 8 * 2));
+    assert.equal((await s.events.countByType()).run, 17);
+    const read = await readAll(reader, 17);
+    assert.deepEqual(read.map((e) => e.id).sort(), ["old", ...batches.flatMap((evs) => [evs[0]!.id, evs[3]!.id])].sort());
+  });
+
   it("keeps bodies and keys exactly, whatever characters they hold, as another instance reads them", async () => {
     const url = await freshDatabase();
     const [writer, reader] = [await store(url), await store(url)];

@@ -12,14 +12,14 @@ import { VigilError } from "../../core/errors.js";
 import type { CustomMetricAggregate, EventStore, PriceStore, RollupStore, Storage } from "../../core/ports.js";
 import type { PriceEntry } from "../../core/prices.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
-import { runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
+import { runRefOf, type RunRef } from "../../core/stored-event.js";
 import { DAY, DayPartitions, partitionName } from "./day-partitions.js";
 import { POSTGRES_MIGRATIONS } from "./migrations.js";
 import { migrate, refuseForeignPositions } from "./pg-migrate.js";
 import { createPostgresAlertStore } from "./postgres-alert-store.js";
 import { createPostgresRouteStore } from "./postgres-route-store.js";
 import { PgAppender } from "./pg-append.js";
-import { EVENT_COLUMNS, PgLog, toEvent, type EventRow, type Writing } from "./pg-log.js";
+import { EVENT_COLUMNS, PgLog, toEvent, type EventRow } from "./pg-log.js";
 import { unavailableReason } from "./pg-errors.js";
 import { guardAll } from "./pg-guard.js";
 import { pgLeadership } from "./pg-leadership.js";
@@ -82,31 +82,22 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
   // Every method of every store below runs through the guard (guardAll), so plain queries here.
   const q = <R extends pg.QueryResultRow>(text: string, values?: unknown[]) => pool.query<R>(text, values);
 
-  const appender = new PgAppender(pool, partitions);
   const log = new PgLog(pool);
-
-  async function appendOnce(evs: readonly StoredEvent[]): Promise<boolean[]> {
-    let written: Writing | undefined;
-    try {
-      const { fresh } = await appender.append(evs, (tx, stored) => (written = log.writing(tx, stored)));
-      written?.committed();
-      return fresh;
-    } catch (err) {
-      written?.failed();
-      throw err;
-    }
-  }
+  // Appends leave two connections of the pool to the rest (the log follower, alerting, rollups);
+  // batches arriving while that many transactions are in flight are written together. Up to
+  // 5,000 events per transaction.
+  const appender = new PgAppender(pool, partitions, log, { maxInFlight: Math.max(1, (opts.poolMax ?? 10) - 2), maxEvents: 5000 });
 
   const events: EventStore = {
     async append(evs) {
       if (evs.length === 0) return [];
       try {
-        return await appendOnce(evs);
+        return await appender.append(evs);
       } catch (err) {
         // Retention dropped a partition this instance still believed in: learn and retry once.
         if ((err as { code?: string }).code !== "23514") throw err;
         await partitions.refresh();
-        return appendOnce(evs);
+        return appender.append(evs);
       }
     },
     async findRun({ runId, taskId }): Promise<RunRef | null> {
