@@ -15,15 +15,15 @@ import type { Dimension, StoredEvent } from "./stored-event.js";
 import { F } from "./bucket.js";
 import type { WindowGroup } from "./window-aggregates.js";
 import { LLM_SKETCH, need, RUN_SKETCH, type Need } from "./window-need.js";
-import { WindowReads } from "./window-reads.js";
+import { GROUP_TABLE_FLOOR, WindowReads } from "./window-reads.js";
 import { rng } from "../test-support/random-events.js";
 
 
 const T0 = Date.UTC(2026, 11, 7, 14, 0, 3);
 
-function event(r: () => number, ts: number, i: number): StoredEvent {
+function event(r: () => number, ts: number, i: number, dims: Record<string, string> = {}): StoredEvent {
   const pick = (k: number) => Math.floor(r() * k);
-  const body: Record<string, unknown> = { agent_name: `a${pick(6)}`, model: `m${pick(3)}` };
+  const body: Record<string, unknown> = { agent_name: `a${pick(6)}`, model: `m${pick(3)}`, ...dims };
   if (r() < 0.5) body.route = `r${pick(2)}`;
   const kind = r();
   let type: StoredEvent["type"];
@@ -139,6 +139,27 @@ describe("alert window totals", () => {
       assert.ok(reads.stats().rebuilds > 0, "late events rebuilt some totals");
     });
   }
+
+  it("keep a bounded table of groups while agents come and go, answering as the scan does", () => {
+    let now = T0;
+    const index = new RollupIndex({ minuteMs: HOUR, hourMs: 2 * HOUR }, () => now);
+    index.startFine(now - MINUTE);
+    const reads = new WindowReads(index);
+    const r = rng(9);
+    let most = 0;
+    let agents = 0;
+    // Every 10 s, 35 agents seen once and never again: 7,000 agents in all.
+    for (let k = 0; k < 200; k++) {
+      for (let j = 0; j < 35; j++) index.fold(event(r, now - 5_000, agents * 10 + j, { agent_name: `x${agents++}` }));
+      now += FINE_SLICE;
+      index.prune(now);
+      const got = drain(reads.read(now - MINUTE, now, now, {}, ["agent_name"]));
+      assert.ok(got, "answered from one tier");
+      if (k % 10 === 0 || k > 110) sameGroups(got, index.query(now - MINUTE, now, now, {}, ["agent_name"], true), `slice ${k}`);
+      most = Math.max(most, reads.stats().groups);
+    }
+    assert.ok(most <= GROUP_TABLE_FLOOR + 35, `a read names at most ${GROUP_TABLE_FLOOR} groups and a slice's worth more (${most} of ${agents} agents)`);
+  });
 
   it("leave windows that need hour slices to the scan", () => {
     const index = new RollupIndex({ minuteMs: HOUR, hourMs: 7 * 24 * HOUR });

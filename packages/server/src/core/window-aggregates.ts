@@ -157,6 +157,11 @@ export class SlidingWindow {
   /** Times the totals were rebuilt from the slices (for tests and operators). */
   rebuilds = 0;
 
+  /** Groups in the window now. */
+  get groups(): number {
+    return this.totals.size;
+  }
+
   constructor(
     private readonly size: number,
     private readonly sliceAt: (start: number) => Slice | undefined,

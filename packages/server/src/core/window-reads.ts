@@ -25,11 +25,22 @@ export const MAX_RUNNING_SERIES = 10_000;
 const SHARED_PARTS = 8;
 
 /**
+ * A read's table of groups only grows (its windows hold groups by index): past this many groups and
+ * twice those its windows hold, the read and its windows start afresh from the slices, so that many
+ * short-lived agents or models cannot grow it without bound.
+ */
+export const GROUP_TABLE_FLOOR = 4096;
+/** Series a read remembers the group of (a cache, emptied when full). */
+export const SERIES_MEMO_MAX = 2 * MAX_RUNNING_SERIES;
+
+/**
  * Per tier, scope and grouping: its groups, how slices contribute, the parts of the newest slices,
  * the merge of the slices still filling, and what its windows need together.
  */
 interface Read {
   table: GroupTable;
+  /** Keys of its windows in `windows`. */
+  windows: Set<string>;
   partsAt: (start: number) => SliceParts | null;
   live: LiveMerges;
   need: Need;
@@ -37,7 +48,7 @@ interface Read {
 
 /** Running totals per window read. */
 export class WindowReads {
-  private readonly windows = new Map<string, { w: SlidingWindow; usedAt: number }>();
+  private readonly windows = new Map<string, { w: SlidingWindow; usedAt: number; read: string }>();
   private readonly reads = new Map<string, Read>();
 
   constructor(private readonly src: WindowSource) {}
@@ -70,6 +81,8 @@ export class WindowReads {
     if (this.src.series.estimate(filter) > MAX_RUNNING_SERIES) return null;
     const readKey = `${tier}|${filterKey(filter)}|${groupBy.join(",")}`;
     const key = `${readKey}|${from - now}|${to - now}`;
+    const known = this.reads.get(readKey);
+    if (known && known.table.keys.length > Math.max(GROUP_TABLE_FLOOR, 2 * this.held(known))) this.forgetRead(readKey, known);
     let hit = this.windows.get(key);
     if (!hit || !covers(hit.w.need, need)) {
       const size = tier === "f" ? FINE_SLICE : MINUTE;
@@ -90,14 +103,15 @@ export class WindowReads {
           if (cache.size > SHARED_PARTS) cache.delete(Math.min(...cache.keys()));
           return parts;
         };
-        this.reads.set(readKey, (read = { table, partsAt, live: new LiveMerges(size, sliceAt, partsAt), need }));
+        this.reads.set(readKey, (read = { table, windows: new Set(), partsAt, live: new LiveMerges(size, sliceAt, partsAt), need }));
       }
       const r = read;
       const kept = hit ? union(hit.w.need, need) : need;
       r.need = union(r.need, kept);
       const liveAt = (from: number, until: number) => r.live.at(from, until, r.need);
-      hit = { w: new SlidingWindow(size, sliceAt, r.table, r.partsAt, liveAt, kept), usedAt: now };
+      hit = { w: new SlidingWindow(size, sliceAt, r.table, r.partsAt, liveAt, kept), usedAt: now, read: readKey };
       this.windows.set(key, hit);
+      r.windows.add(key);
     }
     hit.usedAt = now;
     return yield* hit.w.read(a, b, now);
@@ -105,15 +119,35 @@ export class WindowReads {
 
   /** Forgets the windows not read since `before` (rules removed or changed). */
   forgetUnusedSince(before: number): void {
-    for (const [k, v] of this.windows) if (v.usedAt < before) this.windows.delete(k);
-    for (const k of this.reads.keys()) if (![...this.windows.keys()].some((w) => w.startsWith(`${k}|`))) this.reads.delete(k);
+    for (const [k, v] of this.windows) {
+      if (v.usedAt >= before) continue;
+      this.windows.delete(k);
+      const read = this.reads.get(v.read);
+      read?.windows.delete(k);
+      if (read?.windows.size === 0) this.reads.delete(v.read);
+    }
   }
 
-  /** Windows held and the rebuilds they have made (for operators and tests). */
-  stats(): { windows: number; rebuilds: number } {
+  /** Windows held, the rebuilds they have made, and the groups their reads' tables name (for operators and tests). */
+  stats(): { windows: number; rebuilds: number; groups: number } {
     let rebuilds = 0;
     for (const { w } of this.windows.values()) rebuilds += w.rebuilds;
-    return { windows: this.windows.size, rebuilds };
+    let groups = 0;
+    for (const r of this.reads.values()) groups += r.table.keys.length;
+    return { windows: this.windows.size, rebuilds, groups };
+  }
+
+  /** Groups the windows of a read hold now. */
+  private held(read: Read): number {
+    let n = 0;
+    for (const k of read.windows) n += this.windows.get(k)?.w.groups ?? 0;
+    return n;
+  }
+
+  /** Drops a read and its windows (they start afresh at their next read). */
+  private forgetRead(key: string, read: Read): void {
+    for (const k of read.windows) this.windows.delete(k);
+    this.reads.delete(key);
   }
 }
 
@@ -167,6 +201,8 @@ export function contributionsFor(series: SeriesRegistry, filter: DimFilter, grou
       if (m === undefined || m.src !== dims) {
         const gd: Dims = {};
         for (const d of groupBy) if (dims[d] !== undefined) gd[d] = dims[d];
+        // Series come and go: past SERIES_MEMO_MAX remembered, start again (the table keeps the groups).
+        if (memo.size >= SERIES_MEMO_MAX) memo.clear();
         memo.set(id, (m = { src: dims, g: table.of(groupKey(dims, groupBy), gd) }));
       }
       each(m.g, s.buckets[row]!);

@@ -116,7 +116,7 @@ export class RuleReads {
   }
 
   /** Running totals held and rebuilds made (for operators). */
-  windowStats(): { windows: number; rebuilds: number } {
+  windowStats(): { windows: number; rebuilds: number; groups: number } {
     return this.windows.stats();
   }
 
