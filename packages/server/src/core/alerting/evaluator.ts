@@ -161,60 +161,69 @@ function condition(rule: AlertRule, o: Observation | undefined): boolean | null 
  */
 export function evaluateRule(rule: AlertRule, observations: readonly Observation[], open: readonly AlertRecord[], now: number, observed = observations.length): EvalResult {
   const res: EvalResult = { upserts: [], dropped: [], history: [] };
+  // With no_data: alerting and no group at all, the rule itself is the group that has no data.
+  const ruleAsGroup = rule.no_data === "alerting" && observed === 0;
+  // Nothing seen and nothing open: nothing to step (most rules at most evaluations).
+  if (observations.length === 0 && open.length === 0 && !ruleAsGroup) return res;
   const byFp = new Map<string, Observation>();
   for (const o of observations) byFp.set(o.fingerprint ?? fingerprint(rule.name, o.group), o);
-  // With no_data: alerting and no group at all, the rule itself is the group that has no data.
-  if (rule.no_data === "alerting" && observed === 0) byFp.set(fingerprint(rule.name, {}), { group: {}, value: null, samples: 0, threshold: rule.threshold });
-  const openByFp = new Map(open.map((a) => [a.fingerprint, a]));
-  const hist = (a: AlertRecord, event: string, value: number | null) => res.history.push({ alert_id: a.id, at: now, event, by: null, note: null, value });
-
-  for (const fp of new Set([...byFp.keys(), ...openByFp.keys()])) {
-    const o = byFp.get(fp);
-    const prev = openByFp.get(fp);
-    const cond = condition(rule, o);
-    if (cond === null) {
-      if (prev) res.upserts.push({ ...prev, last_evaluated_at: now });
-      continue;
-    }
-    if (cond) {
-      const group = o?.group ?? groupOf(prev!, rule);
-      const value = o?.value ?? null;
-      const threshold = o ? o.threshold : prev!.threshold;
-      // Both are the same objects as last time when nothing they are made from changed.
-      const labels = labelsFor(rule, group, prev);
-      const annotations = annotationsFor(rule, labels, value, threshold, o?.samples ?? 0, prev);
-      let a: AlertRecord;
-      if (prev) {
-        a = { ...prev, value, threshold, annotations, labels, severity: rule.severity, keep_firing_since: null, last_evaluated_at: now };
-      } else {
-        a = newAlert(rule, fp, labels, annotations, value, threshold, now);
-        hist(a, "pending", value);
-      }
-      if (a.state === "pending" && now - a.active_at >= rule.for_ms) {
-        a.state = "firing";
-        a.fired_at = now;
-        hist(a, "firing", value);
-      }
-      res.upserts.push(a);
-      continue;
-    }
-    if (!prev) continue;
-    if (prev.state === "pending") {
-      res.dropped.push(prev);
-      continue;
-    }
-    // Firing or acknowledged: hold for keep_firing_for after the condition last held.
-    const value = o?.value ?? prev.value;
-    const since = prev.keep_firing_since ?? now;
-    if (rule.keep_firing_for_ms > 0 && now - since < rule.keep_firing_for_ms) {
-      res.upserts.push({ ...prev, keep_firing_since: since, last_evaluated_at: now, value });
-      continue;
-    }
-    const resolved: AlertRecord = { ...prev, state: "resolved", resolved_at: now, keep_firing_since: null, last_evaluated_at: now, value };
-    hist(resolved, "resolved", o?.value ?? null);
-    res.upserts.push(resolved);
-  }
+  if (ruleAsGroup) byFp.set(fingerprint(rule.name, {}), { group: {}, value: null, samples: 0, threshold: rule.threshold });
+  const openByFp = new Map<string, AlertRecord>();
+  for (const a of open) openByFp.set(a.fingerprint, a);
+  // Every group observed, then every open alert not observed, each once.
+  for (const [fp, o] of byFp) step(rule, res, now, fp, o, openByFp.get(fp));
+  for (const [fp, prev] of openByFp) if (!byFp.has(fp)) step(rule, res, now, fp, undefined, prev);
   return res;
+}
+
+function hist(res: EvalResult, now: number, a: AlertRecord, event: string, value: number | null): void {
+  res.history.push({ alert_id: a.id, at: now, event, by: null, note: null, value });
+}
+
+/** One group's step of the state machine: its observation (if any) and its open alert (if any). */
+function step(rule: AlertRule, res: EvalResult, now: number, fp: string, o: Observation | undefined, prev: AlertRecord | undefined): void {
+  const cond = condition(rule, o);
+  if (cond === null) {
+    if (prev) res.upserts.push({ ...prev, last_evaluated_at: now });
+    return;
+  }
+  if (cond) {
+    const group = o?.group ?? groupOf(prev!, rule);
+    const value = o?.value ?? null;
+    const threshold = o ? o.threshold : prev!.threshold;
+    // Both are the same objects as last time when nothing they are made from changed.
+    const labels = labelsFor(rule, group, prev);
+    const annotations = annotationsFor(rule, labels, value, threshold, o?.samples ?? 0, prev);
+    let a: AlertRecord;
+    if (prev) {
+      a = { ...prev, value, threshold, annotations, labels, severity: rule.severity, keep_firing_since: null, last_evaluated_at: now };
+    } else {
+      a = newAlert(rule, fp, labels, annotations, value, threshold, now);
+      hist(res, now, a, "pending", value);
+    }
+    if (a.state === "pending" && now - a.active_at >= rule.for_ms) {
+      a.state = "firing";
+      a.fired_at = now;
+      hist(res, now, a, "firing", value);
+    }
+    res.upserts.push(a);
+    return;
+  }
+  if (!prev) return;
+  if (prev.state === "pending") {
+    res.dropped.push(prev);
+    return;
+  }
+  // Firing or acknowledged: hold for keep_firing_for after the condition last held.
+  const value = o?.value ?? prev.value;
+  const since = prev.keep_firing_since ?? now;
+  if (rule.keep_firing_for_ms > 0 && now - since < rule.keep_firing_for_ms) {
+    res.upserts.push({ ...prev, keep_firing_since: since, last_evaluated_at: now, value });
+    return;
+  }
+  const resolved: AlertRecord = { ...prev, state: "resolved", resolved_at: now, keep_firing_since: null, last_evaluated_at: now, value };
+  hist(res, now, resolved, "resolved", o?.value ?? null);
+  res.upserts.push(resolved);
 }
 
 /** The group labels of an existing alert (its labels restricted to the rule's group_by dimensions). */
