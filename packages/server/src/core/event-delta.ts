@@ -27,30 +27,48 @@ export class EventDelta {
   /** Whether the event reports a latest value (cache `entries` or `capacity`). */
   latest = false;
 
+  /*
+   * The setters take the body's own values (already JavaScript values) or write computed numbers
+   * straight into `f`: a computed number passed to a method that is not inlined is boxed, a heap
+   * allocation per field and event.
+   */
   private set(i: number, v: number): void {
     this.f[i] = v;
     this.touched.push(i);
   }
 
-  private sumN(sum: number, n: number, v: number | undefined): void {
-    if (v === undefined) return;
-    this.set(sum, v);
-    this.set(n, 1);
+  /** A sum and its count, when `v` (a body value) is a finite number. */
+  private sumOf(sum: number, n: number, v: unknown): void {
+    if (typeof v !== "number" || !Number.isFinite(v)) return;
+    this.f[sum] = v;
+    this.f[n] = 1;
+    this.touched.push(sum, n);
   }
 
-  /** Sets a latest-value pair (time, value) and its report count. */
-  private setLatest(ts: number, value: number, n: number, v: number | undefined): void {
-    if (v === undefined) return;
-    this.set(ts, this.ts);
-    this.set(value, v);
-    this.set(n, 1);
+  /** A cost sum (whole nano-dollars) and its count, when `v` (a body value) is a finite number. */
+  private costOf(sum: number, n: number, v: unknown): void {
+    if (typeof v !== "number" || !Number.isFinite(v)) return;
+    this.f[sum] = Math.round(v * NANO);
+    this.f[n] = 1;
+    this.touched.push(sum, n);
+  }
+
+  /** Sets a latest-value pair (time, value) and its report count, when `v` (a body value) is a finite number. */
+  private latestOf(ts: number, value: number, n: number, v: unknown): void {
+    if (typeof v !== "number" || !Number.isFinite(v)) return;
+    this.f[ts] = this.ts;
+    this.f[value] = v;
+    this.f[n] = 1;
+    this.touched.push(ts, value, n);
     this.latest = true;
   }
 
   /** Computes the delta of a stored event (custom metrics add nothing). */
   prepare(ev: StoredEvent): this {
-    for (const i of this.touched) this.f[i] = 0;
-    this.touched.length = 0;
+    const f = this.f;
+    const touched = this.touched;
+    for (let k = 0; k < touched.length; k++) f[touched[k]!] = 0;
+    touched.length = 0;
     this.runLatency = -1;
     this.llmLatency = -1;
     this.errorType = null;
@@ -58,7 +76,8 @@ export class EventDelta {
     this.latest = false;
     this.ts = ev.ts;
     const body = ev.body;
-    this.set(F.lastSeen, ev.ts);
+    f[F.lastSeen] = ev.ts;
+    touched.push(F.lastSeen);
     switch (ev.type) {
       case "run": {
         this.set(F.runs, 1);
@@ -68,36 +87,48 @@ export class EventDelta {
         else if (status === "partial") this.set(F.partial, 1);
         else if (status === "timeout") this.set(F.timeout, 1);
         const d = NUM(body.duration_ms) ?? 0;
-        this.set(F.durSum, d);
-        this.set(F.durSumSq, d * d);
+        f[F.durSum] = d;
+        f[F.durSumSq] = d * d;
+        touched.push(F.durSum, F.durSumSq);
         this.runLatency = d;
         this.runKey = sketchKey(d);
         const input = NUM(body.input_tokens);
         const output = NUM(body.output_tokens);
         // tokens_used defaults to input + output when either is reported.
-        this.sumN(F.tokSum, F.tokN, NUM(body.tokens_used) ?? (input !== undefined || output !== undefined ? (input ?? 0) + (output ?? 0) : undefined));
-        this.sumN(F.inSum, F.inN, input);
-        this.sumN(F.outSum, F.outN, output);
-        this.sumN(F.costSum, F.costN, nano(NUM(body.cost)));
-        this.sumN(F.qualSum, F.qualN, NUM(body.quality_score));
-        this.sumN(F.confSum, F.confN, NUM(body.confidence));
-        const mem = NUM(body.memory_mb);
-        if (mem !== undefined) {
-          this.sumN(F.memSum, F.memN, mem);
-          this.set(F.memMax, mem);
+        const used = body.tokens_used;
+        if (typeof used === "number" && Number.isFinite(used)) this.sumOf(F.tokSum, F.tokN, used);
+        else if (input !== undefined || output !== undefined) {
+          f[F.tokSum] = (input ?? 0) + (output ?? 0);
+          f[F.tokN] = 1;
+          touched.push(F.tokSum, F.tokN);
         }
-        this.sumN(F.cpuSum, F.cpuN, NUM(body.cpu_ms));
+        this.sumOf(F.inSum, F.inN, body.input_tokens);
+        this.sumOf(F.outSum, F.outN, body.output_tokens);
+        this.costOf(F.costSum, F.costN, body.cost);
+        this.sumOf(F.qualSum, F.qualN, body.quality_score);
+        this.sumOf(F.confSum, F.confN, body.confidence);
+        const mem = body.memory_mb;
+        if (typeof mem === "number" && Number.isFinite(mem)) {
+          this.sumOf(F.memSum, F.memN, mem);
+          f[F.memMax] = mem;
+          touched.push(F.memMax);
+        }
+        this.sumOf(F.cpuSum, F.cpuN, body.cpu_ms);
         if (typeof body.cache_hit === "boolean") {
           this.set(F.cacheN, 1);
           if (body.cache_hit) this.set(F.cacheHit, 1);
         }
-        const retries = NUM(body.retries);
-        if (retries) this.set(F.retries, retries);
+        const retries = body.retries;
+        if (typeof retries === "number" && Number.isFinite(retries) && retries !== 0) {
+          f[F.retries] = retries;
+          touched.push(F.retries);
+        }
         // A partial run is a degraded answer too, so clients that only send `partial` keep their figure.
         if (body.degraded === true) this.set(F.degradedFlag, 1);
         if (body.degraded === true || status === "partial") this.set(F.degraded, 1);
         if (Array.isArray(body.warnings) && body.warnings.length > 0) this.set(F.warnings, body.warnings.length);
-        this.set(F.lastRun, ev.ts);
+        f[F.lastRun] = ev.ts;
+        touched.push(F.lastRun);
         if (typeof body.agent_type === "string") this.agentType = body.agent_type;
         if (status === "failure" || status === "timeout") this.errorType = typeof body.error_type === "string" ? body.error_type : status;
         break;
@@ -106,15 +137,16 @@ export class EventDelta {
         this.set(F.llm, 1);
         if (body.status === "failure") this.set(F.llmFail, 1);
         const lat = NUM(body.latency_ms) ?? 0;
-        this.set(F.llmLatSum, lat);
+        f[F.llmLatSum] = lat;
+        touched.push(F.llmLatSum);
         this.llmLatency = lat;
         this.llmKey = sketchKey(lat);
-        this.sumN(F.ttftSum, F.ttftN, NUM(body.ttft_ms));
-        this.sumN(F.llmInSum, F.llmInN, NUM(body.input_tokens));
-        this.sumN(F.llmOutSum, F.llmOutN, NUM(body.output_tokens));
-        this.sumN(F.llmCachedInSum, F.llmCachedInN, NUM(body.cached_input_tokens));
-        this.sumN(F.llmCostSum, F.llmCostN, nano(NUM(body.cost)));
-        this.sumN(F.savedSum, F.savedN, nano(NUM(body.cost_saved)));
+        this.sumOf(F.ttftSum, F.ttftN, body.ttft_ms);
+        this.sumOf(F.llmInSum, F.llmInN, body.input_tokens);
+        this.sumOf(F.llmOutSum, F.llmOutN, body.output_tokens);
+        this.sumOf(F.llmCachedInSum, F.llmCachedInN, body.cached_input_tokens);
+        this.costOf(F.llmCostSum, F.llmCostN, body.cost);
+        this.costOf(F.savedSum, F.savedN, body.cost_saved);
         if (typeof body.cached === "boolean") {
           this.set(F.llmCachedN, 1);
           if (body.cached) this.set(F.llmCached, 1);
@@ -122,31 +154,34 @@ export class EventDelta {
         break;
       }
       case "outcome":
-        this.sumN(F.accSum, F.accN, NUM(body.accuracy));
+        this.sumOf(F.accSum, F.accN, body.accuracy);
         break;
       case "feedback":
-        this.sumN(F.satSum, F.satN, NUM(body.satisfaction));
-        this.sumN(F.ratingSum, F.ratingN, NUM(body.rating));
+        this.sumOf(F.satSum, F.satN, body.satisfaction);
+        this.sumOf(F.ratingSum, F.ratingN, body.rating);
         break;
       case "cache": {
         const n = NUM(body.count) ?? 1;
         const field = cacheOperationField(body.operation);
-        if (field !== undefined && n > 0) this.set(field, n);
-        this.setLatest(F.cacheEntriesTs, F.cacheEntries, F.cacheEntriesN, NUM(body.entries));
-        this.setLatest(F.cacheCapacityTs, F.cacheCapacity, F.cacheCapacityN, NUM(body.capacity));
+        if (field !== undefined && n > 0) {
+          f[field] = n;
+          touched.push(field);
+        }
+        this.latestOf(F.cacheEntriesTs, F.cacheEntries, F.cacheEntriesN, body.entries);
+        this.latestOf(F.cacheCapacityTs, F.cacheCapacity, F.cacheCapacityN, body.capacity);
         break;
       }
       case "tool_call":
         this.set(F.tool, 1);
         if (body.status === "failure") this.set(F.toolFail, 1);
-        this.sumN(F.toolDurSum, F.toolDurN, NUM(body.duration_ms));
-        this.sumN(F.toolCostSum, F.toolCostN, nano(NUM(body.cost)));
+        this.sumOf(F.toolDurSum, F.toolDurN, body.duration_ms);
+        this.costOf(F.toolCostSum, F.toolCostN, body.cost);
         break;
       case "retrieval":
         this.set(F.retrieval, 1);
         if (body.status === "failure") this.set(F.retrievalFail, 1);
-        this.sumN(F.retrievalDurSum, F.retrievalDurN, NUM(body.duration_ms));
-        this.sumN(F.retrievalCostSum, F.retrievalCostN, nano(NUM(body.cost)));
+        this.sumOf(F.retrievalDurSum, F.retrievalDurN, body.duration_ms);
+        this.costOf(F.retrievalCostSum, F.retrievalCostN, body.cost);
         break;
       case "metric":
         break;
@@ -185,7 +220,3 @@ function cacheOperationField(op: unknown): number | undefined {
 
 /** Costs are summed as whole nano-dollars: integer sums are exact and independent of merge order. */
 export const NANO = 1e9;
-function nano(v: number | undefined): number | undefined {
-  return v === undefined ? undefined : Math.round(v * NANO);
-}
-

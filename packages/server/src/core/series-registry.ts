@@ -10,6 +10,7 @@
  * into an existing set with `other` in place of its most numerous dimensions. The events themselves
  * are stored whole; only their rollups are folded, and every fold is counted.
  */
+import { SeriesTable } from "./series-table.js";
 import { DIMENSIONS, type Dimension, type Dims } from "./stored-event.js";
 
 /** The value new dimension values are folded into once a dimension has reached its limit. */
@@ -93,6 +94,8 @@ export class SeriesRegistry {
   private readonly valueIds = new Map<Dimension, { ids: Map<string, number>; names: (string | undefined)[]; free: number[]; freed: number[] }>(DIMENSIONS.map((d) => [d, { ids: new Map(), names: [], free: [], freed: [] }]));
   /** Per dimension, per series id: the number of its value (-1: none). Flat, so ranking reads it fast. */
   private readonly vids = new Map<Dimension, Int32Array>(DIMENSIONS.map((d) => [d, new Int32Array(64).fill(-1)]));
+  /** The live series whose key is the key of their values, found by those values without building a key. */
+  private readonly table = new SeriesTable(this.dimsOf);
   private live = 0;
   readonly overflow: OverflowCounts = { agent_name: 0, model: 0, route: 0, tenant_id: 0, mode: 0, series: 0 };
 
@@ -103,6 +106,8 @@ export class SeriesRegistry {
    * becomes `other`, and a new series past the series limit is folded into a coarser one.
    */
   idForEvent(body: Readonly<Record<string, unknown>>): number {
+    const found = this.table.find(body);
+    if (found >= 0) return found;
     const key = dimsKey(body);
     const id = this.byKey.get(key);
     if (id !== undefined) return id;
@@ -157,7 +162,10 @@ export class SeriesRegistry {
     const id = this.free.pop() ?? this.keys.length;
     this.byKey.set(key, id);
     this.keys[id] = key;
-    this.dimsOf[id] = frozenCopy(dims);
+    const frozen = frozenCopy(dims);
+    this.dimsOf[id] = frozen;
+    // A key of another form (persisted by an older version) is found by key only, as before.
+    if (key === dimsKey(frozen)) this.table.add(id, frozen);
     this.refs[id] = 0;
     this.live++;
     for (const d of DIMENSIONS) {
@@ -201,6 +209,7 @@ export class SeriesRegistry {
     const key = this.keys[id]!;
     const dims = this.dimsOf[id]!;
     this.byKey.delete(key);
+    this.table.remove(id);
     this.live--;
     for (const d of DIMENSIONS) {
       const v = dims[d];
