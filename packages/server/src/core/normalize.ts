@@ -73,7 +73,11 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
   // The body is the request's own parsed object: enriched in place, no copy.
   const event: StoredEvent = { id: ev.id ?? newId(), type: ev.type, ts, receivedAt: now, body };
   const text = ev[BODY_JSON];
-  if (text !== undefined) event.bodyJson = text;
+  if (text !== undefined) {
+    // Moved, not shared: the store drops its reference once the text is on its way.
+    event.bodyJson = text;
+    ev[BODY_JSON] = undefined;
+  }
   if (ev.type === "run") {
     if (typeof body.run_id === "string") event.runId = body.run_id;
     if (typeof body.task_id === "string") event.taskId = body.task_id;

@@ -22,7 +22,8 @@ export interface StoredEvent {
   /**
    * `body` as JSON text, when the server has it from the request and has not changed the body
    * since (no cost computed, no join): the store writes it instead of serialising the body again.
-   * Its JSON.parse equals `body`; spacing and escapes are the client's.
+   * Its JSON.parse equals `body`; spacing and escapes are the client's. A store may drop it once
+   * it has taken the text (the embedded store does, so the text is not kept while the commit waits).
    */
   bodyJson?: string;
   /** For runs: the caller's run id and task id, indexed so outcomes can join them later. */

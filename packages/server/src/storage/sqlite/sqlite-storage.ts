@@ -5,23 +5,20 @@
  */
 import { mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { Worker } from "node:worker_threads";
 import Database from "better-sqlite3";
 import { EVENT_TYPES, type EventType } from "@vigil/contract";
-import { VigilError } from "../../core/errors.js";
 import type { CustomMetricAggregate, EventStore, PriceStore, RollupStore, Storage } from "../../core/ports.js";
 import type { PriceEntry } from "../../core/prices.js";
 import { Bucket } from "../../core/bucket.js";
 import type { BucketRecord, Tier } from "../../core/rollup-index.js";
-import { TYPE_CODES, runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
+import { runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event.js";
 import { soleLeadership } from "./sole-leadership.js";
 import { createSqliteAlertStore } from "./sqlite-alert-store.js";
 import { createSqliteRouteStore } from "./sqlite-route-store.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
 import { refuseNewerSchema } from "../migration.js";
-import { WriteHealth } from "../write-health.js";
 import { configure } from "./writer.js";
-import type { WriterReply, WriterRequest } from "./writer-worker.js";
+import { WriterClient } from "./writer-client.js";
 
 /** Options of the embedded store. */
 export interface SqliteOptions {
@@ -55,66 +52,6 @@ export function migrate(db: Database.Database, migrations: readonly Migration[] 
     })();
   }
   return (db.prepare("SELECT COALESCE(MAX(version), 0) AS v FROM schema_migrations").get() as { v: number }).v;
-}
-
-type WithoutId<T> = T extends unknown ? Omit<T, "id"> : never;
-
-/** A client of the writer thread: one promise per request, answered in order. */
-class WriterClient {
-  private readonly worker: Worker;
-  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
-  private next = 1;
-  /** Set when the writer thread has stopped: every later write is refused with it. */
-  failure: Error | null = null;
-  /** Whether the last write succeeded (a refused one, e.g. disk full, makes the store unready until one does). */
-  readonly health: WriteHealth;
-
-  constructor(file: string, synchronous: "full" | "normal", probeIntervalMs: number) {
-    this.health = new WriteHealth({ probe: async () => void (await this.request({ op: "probe" })), intervalMs: probeIntervalMs });
-    // Small heap limits: the writer holds nothing between requests, so a tight heap only makes it collect sooner.
-    this.worker = new Worker(new URL("./writer-worker.js", import.meta.url), { workerData: { file, synchronous }, resourceLimits: { maxYoungGenerationSizeMb: 8, maxOldGenerationSizeMb: 256 } });
-    this.worker.on("message", (msg: WriterReply | WriterReply[]) => {
-      for (const r of Array.isArray(msg) ? msg : [msg]) {
-        const w = this.waiting.get(r.id);
-        if (!w) continue;
-        this.waiting.delete(r.id);
-        if (r.ok) {
-          this.health.succeeded();
-          w.resolve(r.result);
-        } else {
-          this.health.failed(`the store refused a write: ${r.message}`);
-          w.reject(new VigilError("STORAGE_UNAVAILABLE", `the store refused a write: ${r.message}`));
-        }
-      }
-    });
-    const fail = (err: Error) => {
-      this.failure = err;
-      for (const w of this.waiting.values()) w.reject(new VigilError("STORAGE_UNAVAILABLE", `the store's writer stopped: ${err.message}`, undefined, { cause: err }));
-      this.waiting.clear();
-    };
-    this.worker.on("error", fail);
-    this.worker.on("exit", (code) => code !== 0 && fail(new Error(`writer thread exited with code ${code}`)));
-  }
-
-  /** Writes sent to the writer thread and not answered yet. */
-  inflight(): number {
-    return this.waiting.size;
-  }
-
-  request<T>(msg: WithoutId<WriterRequest>, transfer: ArrayBuffer[] = []): Promise<T> {
-    if (this.failure) return Promise.reject(new VigilError("STORAGE_UNAVAILABLE", `the store's writer stopped: ${this.failure.message}`));
-    const id = this.next++;
-    return new Promise<T>((resolve, reject) => {
-      this.waiting.set(id, { resolve: resolve as (v: unknown) => void, reject });
-      this.worker.postMessage({ ...msg, id }, transfer);
-    });
-  }
-
-  async close(): Promise<void> {
-    this.health.close();
-    if (!this.failure) await this.request({ op: "close" }).catch(() => undefined);
-    await this.worker.terminate();
-  }
 }
 
 /** Opens (creating and migrating) the embedded store under `dataDir`. */
@@ -161,25 +98,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   const events: EventStore = {
     async append(evs) {
       if (evs.length === 0) return [];
-      const n = evs.length;
-      const types = new Uint8Array(n);
-      const ts = new Float64Array(n);
-      const received = new Float64Array(n);
-      const ids = new Array<string>(n);
-      const runIds = new Array<string | null>(n);
-      const taskIds = new Array<string | null>(n);
-      const bodies = new Array<string>(n);
-      for (let i = 0; i < n; i++) {
-        const e = evs[i]!;
-        ids[i] = e.id;
-        types[i] = TYPE_CODES[e.type];
-        ts[i] = e.ts;
-        received[i] = e.receivedAt;
-        runIds[i] = e.runId ?? null;
-        taskIds[i] = e.taskId ?? null;
-        bodies[i] = e.bodyJson ?? JSON.stringify(e.body);
-      }
-      const r = await writer.request<{ fresh: Uint8Array; maxSeq: number }>({ op: "append", ids, types, ts, received, runIds, taskIds, bodies }, [types.buffer, ts.buffer, received.buffer]);
+      const r = await writer.append(evs);
       if (r.maxSeq > ackedSeq) ackedSeq = r.maxSeq;
       return Array.from(r.fresh, (f) => f === 1);
     },
