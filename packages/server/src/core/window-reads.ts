@@ -93,6 +93,13 @@ export class WindowReads {
         const table = new GroupTable();
         const cache = new Map<number, { s: Slice; v: number; parts: SliceParts }>();
         const contributions = contributionsFor(this.src.series, filter, groupBy, table);
+        // The slices still filling change at every evaluation: their series' buckets are merged
+        // into the live groups for the fields of the need, rather than merged whole by value first.
+        const live = contributionsFor(this.src.series, filter, groupBy, table, false);
+        const livePartsAt = (start: number): SliceParts | null => {
+          const s = sliceAt(start);
+          return s ? partsOf(s, live) : null;
+        };
         const partsAt = (start: number): SliceParts | null => {
           const s = sliceAt(start);
           if (!s) return null;
@@ -103,7 +110,7 @@ export class WindowReads {
           if (cache.size > SHARED_PARTS) cache.delete(Math.min(...cache.keys()));
           return parts;
         };
-        this.reads.set(readKey, (read = { table, windows: new Set(), partsAt, live: new LiveMerges(size, sliceAt, partsAt), need }));
+        this.reads.set(readKey, (read = { table, windows: new Set(), partsAt, live: new LiveMerges(size, sliceAt, livePartsAt), need }));
       }
       const r = read;
       const kept = hit ? union(hit.w.need, need) : need;
@@ -162,9 +169,10 @@ function filterKey(f: DimFilter): string {
 /**
  * What a slice adds to a read with `filter` and `groupBy`, group by group — the buckets a scan
  * of the rollups merges: a slice's total without filter or grouping, its buckets merged by one
- * dimension when the filter and grouping concern that one, else the matching series' buckets.
+ * dimension when the filter and grouping concern that one (unless `mergeByValue` is false), else the
+ * matching series' buckets.
  */
-export function contributionsFor(series: SeriesRegistry, filter: DimFilter, groupBy: readonly Dimension[], table: GroupTable): Contributions {
+export function contributionsFor(series: SeriesRegistry, filter: DimFilter, groupBy: readonly Dimension[], table: GroupTable, mergeByValue = true): Contributions {
   const filterDims = (Object.keys(filter) as Dimension[]).filter((d) => filter[d] !== undefined);
   const noDims: Dims = {};
   if (groupBy.length === 0 && filterDims.length === 0) {
@@ -173,7 +181,7 @@ export function contributionsFor(series: SeriesRegistry, filter: DimFilter, grou
       if (s.total) each(all, s.total);
     };
   }
-  const one = oneDimension(filterDims, groupBy);
+  const one = mergeByValue ? oneDimension(filterDims, groupBy) : null;
   const valueOf = (id: number) => (one === null ? "" : (series.dims(id)[one] ?? ""));
   const grouped = groupBy.length === 1;
   // Group per value of the one dimension, and per series while its id names the same dimensions.
