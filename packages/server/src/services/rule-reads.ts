@@ -91,8 +91,8 @@ export type ReadCache = Map<string, { need: Need; groups: GroupMetrics[] }>;
 /** Reads what rules watch. */
 export class RuleReads {
   private readonly windows: WindowReads;
-  /** Per rule: group key → fingerprint (a rule's name and group labels always give the same one). */
-  private fingerprints = new Map<string, Map<string, string>>();
+  /** Per rule: group key → fingerprint (a rule's name and group labels always give the same one), and back. */
+  private fingerprints = new Map<string, { byKey: Map<string, string>; byFp: Map<string, string> }>();
   /**
    * Per window (span relative to now, scope, grouping): what the rules reading it need, together,
    * and when it was last read. Every read of the window asks for all of it, so that one read per
@@ -147,7 +147,21 @@ export class RuleReads {
     let prev: Map<string, GroupMetrics> | null = null;
     if (rule.change) prev = new Map((await this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache, open, needs)).map((g) => [g.key, g]));
     let fps = this.fingerprints.get(rule.name);
-    if (!fps) this.fingerprints.set(rule.name, (fps = new Map()));
+    if (!fps) this.fingerprints.set(rule.name, (fps = { byKey: new Map(), byFp: new Map() }));
+    // The group keys of the open alerts, when all are known: a group whose condition does not hold
+    // is then passed over by its key alone (null: each such group's fingerprint is looked up).
+    let openKeys: Set<string> | null = null;
+    if (openFps?.size) {
+      openKeys = new Set();
+      for (const fp of openFps) {
+        const k = fps.byFp.get(fp);
+        if (k === undefined) {
+          openKeys = null;
+          break;
+        }
+        openKeys.add(k);
+      }
+    }
     const out: Observation[] = [];
     const valueOf = READERS.get(rule.metric)!;
     const sampleField = SAMPLE_FIELD.get(rule.metric) ?? -1;
@@ -162,9 +176,12 @@ export class RuleReads {
       const threshold = thresholdFor(group);
       // A group whose condition does not hold and that has no open alert changes nothing.
       const quiet = holds(rule, value, samples, threshold) === false;
-      if (quiet && !openFps?.size) continue;
-      let fp = fps.get(key);
-      if (fp === undefined) fps.set(key, (fp = fingerprint(rule.name, group)));
+      if (quiet && (!openFps?.size || (openKeys !== null && !openKeys.has(key)))) continue;
+      let fp = fps.byKey.get(key);
+      if (fp === undefined) {
+        fps.byKey.set(key, (fp = fingerprint(rule.name, group)));
+        fps.byFp.set(fp, key);
+      }
       if (quiet && !openFps!.has(fp)) continue;
       out.push({ group, value, samples, threshold, fingerprint: fp });
     }
