@@ -127,6 +127,17 @@ describe("PostgreSQL append", () => {
     assert.deepEqual(scanned.map((e) => [e.id, e.body]), evs.map((e) => [e.id, e.body]));
   });
 
+  it("stores a body the server left unchanged as the client's own text, whatever its spacing", async () => {
+    const url = await freshDatabase();
+    const [writer, reader] = [await store(url), await store(url)];
+    const now = Date.now();
+    const text = '{\n\t"agent_name" : "a\\tb",\r\n "status": "success", "duration_ms": 1.50}';
+    const ev: StoredEvent = { ...run("own-text", now), body: JSON.parse(text) as Record<string, unknown>, bodyJson: text };
+    assert.deepEqual(await writer.events.append([ev]), [true]);
+    assert.equal((await sql<{ body: string }>(url, "SELECT body FROM events"))[0]!.body, text);
+    assert.deepEqual((await readAll(reader, 1))[0]!.body, { agent_name: "a\tb", status: "success", duration_ms: 1.5 });
+  });
+
   it("stores a batch spanning two days in both day partitions, in one transaction, counted per day", async () => {
     const url = await freshDatabase();
     const [writer, reader] = [await store(url), await store(url)];
