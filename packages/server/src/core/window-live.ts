@@ -6,7 +6,6 @@
  * one of them changes.
  */
 import type { Bucket } from "./bucket.js";
-import { FIELD_COUNT } from "./bucket-fields.js";
 import { DDSketch } from "./ddsketch.js";
 import type { Slice } from "./rollup-slice.js";
 import type { Stepped } from "./stepped.js";
@@ -18,7 +17,7 @@ export interface SliceParts {
   readonly b: readonly Bucket[];
 }
 
-/** One group's share of the slices still filling: fields (indexed by F) and sketches merged. */
+/** One group's share of the slices still filling: fields (indexed by F, up to the highest of the need) and sketches merged. */
 export interface LiveGroup {
   readonly g: number;
   readonly f: Float64Array;
@@ -54,6 +53,8 @@ export class LiveMerges {
     const versions: number[] = [];
     const at: (LiveGroup | undefined)[] = [];
     const list: LiveGroup[] = [];
+    // Fields up to the highest the need keeps (those past it are never read).
+    const width = need.fields.length === 0 ? 0 : need.fields[need.fields.length - 1]! + 1;
     for (let t = a; t <= b; t += this.size) {
       const s = this.sliceAt(t);
       slices.push(s);
@@ -65,7 +66,7 @@ export class LiveMerges {
         const bucket = parts.b[k]!;
         let lg = at[g];
         if (lg === undefined) {
-          lg = { g, f: new Float64Array(FIELD_COUNT), run: need.sketches & RUN_SKETCH ? new DDSketch() : null, llm: need.sketches & LLM_SKETCH ? new DDSketch() : null };
+          lg = { g, f: new Float64Array(width), run: need.sketches & RUN_SKETCH ? new DDSketch() : null, llm: need.sketches & LLM_SKETCH ? new DDSketch() : null };
           at[g] = lg;
           list.push(lg);
         }
