@@ -204,17 +204,18 @@ export class Bucket {
   }
 
   /**
-   * Adds an event's fields: the `touched` indices of `d`, each merged as FIELD_MERGE says, and its
-   * latest-value pairs when `latest`.
+   * Adds an event's fields: the first `count` indices in `touched` (from `from`) of `d`, each
+   * merged as FIELD_MERGE says, and its latest-value pairs when `latest`.
    */
-  applyFields(touched: readonly number[], d: Float64Array, latest: boolean): void {
+  applyFields(touched: ArrayLike<number>, count: number, d: Float64Array, latest: boolean, from = 0): void {
     if (this.full === null) {
-      for (let n = 0; n < touched.length; n++) {
+      for (let n = from; n < count; n++) {
         const i = touched[n]!;
         const kind = FIELD_MERGE[i];
         if (kind === MERGE_LATEST) continue;
         const k = this.entry(i);
-        if (k < 0) return this.applyFields(touched.slice(n), d, latest);
+        // Turned full: the rest goes to the full fields.
+        if (k < 0) return this.applyFields(touched, count, d, latest, n);
         const v = this.vals!;
         if (kind === MERGE_SUM) v[k]! += d[i]!;
         else if (d[i]! > v[k]!) v[k] = d[i]!;
@@ -223,7 +224,8 @@ export class Bucket {
       return;
     }
     const f = this.full;
-    for (const i of touched) {
+    for (let n = from; n < count; n++) {
+      const i = touched[n]!;
       const kind = FIELD_MERGE[i];
       if (kind === MERGE_SUM) f[i]! += d[i]!;
       else if (kind === MERGE_MAX) {

@@ -15,8 +15,12 @@ export const NUM = (v: unknown): number | undefined => (typeof v === "number" &&
  */
 export class EventDelta {
   readonly f = new Float64Array(FIELD_COUNT);
-  /** Indices of `f` this event sets. */
-  readonly touched: number[] = [];
+  /**
+   * Indices of `f` this event sets: the first `count` (a fixed array and a count, where emptying a
+   * plain array and pushing again would reallocate its storage for every event).
+   */
+  readonly touched = new Int32Array(FIELD_COUNT);
+  count = 0;
   runLatency = -1;
   runKey = 0;
   llmLatency = -1;
@@ -34,7 +38,12 @@ export class EventDelta {
    */
   private set(i: number, v: number): void {
     this.f[i] = v;
-    this.touched.push(i);
+    this.touched[this.count++] = i;
+  }
+
+  /** Notes that field `i` was written. */
+  private mark(i: number): void {
+    this.touched[this.count++] = i;
   }
 
   /** A sum and its count, when `v` (a body value) is a finite number. */
@@ -42,7 +51,8 @@ export class EventDelta {
     if (typeof v !== "number" || !Number.isFinite(v)) return;
     this.f[sum] = v;
     this.f[n] = 1;
-    this.touched.push(sum, n);
+    this.mark(sum);
+    this.mark(n);
   }
 
   /** A cost sum (whole nano-dollars) and its count, when `v` (a body value) is a finite number. */
@@ -50,7 +60,8 @@ export class EventDelta {
     if (typeof v !== "number" || !Number.isFinite(v)) return;
     this.f[sum] = Math.round(v * NANO);
     this.f[n] = 1;
-    this.touched.push(sum, n);
+    this.mark(sum);
+    this.mark(n);
   }
 
   /** Sets a latest-value pair (time, value) and its report count, when `v` (a body value) is a finite number. */
@@ -59,7 +70,9 @@ export class EventDelta {
     this.f[ts] = this.ts;
     this.f[value] = v;
     this.f[n] = 1;
-    this.touched.push(ts, value, n);
+    this.mark(ts);
+    this.mark(value);
+    this.mark(n);
     this.latest = true;
   }
 
@@ -67,8 +80,8 @@ export class EventDelta {
   prepare(ev: StoredEvent): this {
     const f = this.f;
     const touched = this.touched;
-    for (let k = 0; k < touched.length; k++) f[touched[k]!] = 0;
-    touched.length = 0;
+    for (let k = 0; k < this.count; k++) f[touched[k]!] = 0;
+    this.count = 0;
     this.runLatency = -1;
     this.llmLatency = -1;
     this.errorType = null;
@@ -76,8 +89,7 @@ export class EventDelta {
     this.latest = false;
     this.ts = ev.ts;
     const body = ev.body;
-    f[F.lastSeen] = ev.ts;
-    touched.push(F.lastSeen);
+    this.set(F.lastSeen, ev.ts);
     switch (ev.type) {
       case "run": {
         this.set(F.runs, 1);
@@ -89,7 +101,8 @@ export class EventDelta {
         const d = NUM(body.duration_ms) ?? 0;
         f[F.durSum] = d;
         f[F.durSumSq] = d * d;
-        touched.push(F.durSum, F.durSumSq);
+        this.mark(F.durSum);
+        this.mark(F.durSumSq);
         this.runLatency = d;
         this.runKey = sketchKey(d);
         const input = NUM(body.input_tokens);
@@ -100,7 +113,8 @@ export class EventDelta {
         else if (input !== undefined || output !== undefined) {
           f[F.tokSum] = (input ?? 0) + (output ?? 0);
           f[F.tokN] = 1;
-          touched.push(F.tokSum, F.tokN);
+          this.mark(F.tokSum);
+          this.mark(F.tokN);
         }
         this.sumOf(F.inSum, F.inN, body.input_tokens);
         this.sumOf(F.outSum, F.outN, body.output_tokens);
@@ -111,7 +125,7 @@ export class EventDelta {
         if (typeof mem === "number" && Number.isFinite(mem)) {
           this.sumOf(F.memSum, F.memN, mem);
           f[F.memMax] = mem;
-          touched.push(F.memMax);
+          this.mark(F.memMax);
         }
         this.sumOf(F.cpuSum, F.cpuN, body.cpu_ms);
         if (typeof body.cache_hit === "boolean") {
@@ -121,14 +135,13 @@ export class EventDelta {
         const retries = body.retries;
         if (typeof retries === "number" && Number.isFinite(retries) && retries !== 0) {
           f[F.retries] = retries;
-          touched.push(F.retries);
+          this.mark(F.retries);
         }
         // A partial run is a degraded answer too, so clients that only send `partial` keep their figure.
         if (body.degraded === true) this.set(F.degradedFlag, 1);
         if (body.degraded === true || status === "partial") this.set(F.degraded, 1);
         if (Array.isArray(body.warnings) && body.warnings.length > 0) this.set(F.warnings, body.warnings.length);
-        f[F.lastRun] = ev.ts;
-        touched.push(F.lastRun);
+        this.set(F.lastRun, ev.ts);
         if (typeof body.agent_type === "string") this.agentType = body.agent_type;
         if (status === "failure" || status === "timeout") this.errorType = typeof body.error_type === "string" ? body.error_type : status;
         break;
@@ -138,7 +151,7 @@ export class EventDelta {
         if (body.status === "failure") this.set(F.llmFail, 1);
         const lat = NUM(body.latency_ms) ?? 0;
         f[F.llmLatSum] = lat;
-        touched.push(F.llmLatSum);
+        this.mark(F.llmLatSum);
         this.llmLatency = lat;
         this.llmKey = sketchKey(lat);
         this.sumOf(F.ttftSum, F.ttftN, body.ttft_ms);
@@ -165,7 +178,7 @@ export class EventDelta {
         const field = cacheOperationField(body.operation);
         if (field !== undefined && n > 0) {
           f[field] = n;
-          touched.push(field);
+          this.mark(field);
         }
         this.latestOf(F.cacheEntriesTs, F.cacheEntries, F.cacheEntriesN, body.entries);
         this.latestOf(F.cacheCapacityTs, F.cacheCapacity, F.cacheCapacityN, body.capacity);
@@ -192,7 +205,7 @@ export class EventDelta {
   /** Adds the delta into a bucket. */
   applyTo(b: Bucket): void {
     const newest = this.ts > b.field(F.lastRun);
-    b.applyFields(this.touched, this.f, this.latest);
+    b.applyFields(this.touched, this.count, this.f, this.latest);
     if (this.runLatency >= 0) b.addRunLatency(this.runLatency, this.runKey);
     if (this.llmLatency >= 0) b.addLlmLatency(this.llmLatency, this.llmKey);
     if (this.errorType !== null) b.addErrorType(this.errorType);
