@@ -162,12 +162,11 @@ export class SeriesRegistry {
     const id = this.free.pop() ?? this.keys.length;
     this.byKey.set(key, id);
     this.keys[id] = key;
-    const frozen = frozenCopy(dims);
-    this.dimsOf[id] = frozen;
-    // A key of another form (persisted by an older version) is found by key only, as before.
-    if (key === dimsKey(frozen)) this.table.add(id, frozen);
     this.refs[id] = 0;
     this.live++;
+    // The series' values are the registry's own string of each value, shared by every series
+    // carrying it: finding a series compares them, and shared strings stay in cache.
+    const shared: Dims = {};
     for (const d of DIMENSIONS) {
       let arr = this.vids.get(d)!;
       if (id >= arr.length) {
@@ -190,8 +189,14 @@ export class SeriesRegistry {
         names.names[vid] = v;
       }
       ids.add(id);
-      arr[id] = names.ids.get(v)!;
+      const vid = names.ids.get(v)!;
+      arr[id] = vid;
+      shared[d] = names.names[vid]!;
     }
+    const frozen = frozenCopy(shared);
+    this.dimsOf[id] = frozen;
+    // A key of another form (persisted by an older version) is found by key only, as before.
+    if (key === dimsKey(frozen)) this.table.add(id, frozen);
     return id;
   }
 
