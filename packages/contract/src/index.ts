@@ -2,3 +2,5 @@
 export * from "./events.js";
 export type * from "./api.js";
 export * from "./routes.js";
+export type * from "./alerts.js";
+export * from "./thresholds.js";
