@@ -45,7 +45,7 @@ export interface AlertView {
   starts_at: string;
   /** When it became firing; null while pending. */
   fired_at: string | null;
-  last_evaluated_at: string | null;
+  last_evaluated_at: string;
   acknowledged_by: string | null;
   acknowledged_at: string | null;
   ack_note: string | null;
@@ -181,7 +181,8 @@ export interface AlertRuleView {
   window: string;
   for: string;
   keep_firing_for: string;
-  min_samples: number;
+  /** Absent when the rule does not set one: a `threshold_key` rule then takes the thresholds' minimum (`GET /api/v1/thresholds`), any other 1. */
+  min_samples?: number;
   change?: "ratio" | "delta" | "percent";
   severity: AlertLevel;
   labels: Record<string, string>;

@@ -1,4 +1,5 @@
 /** One alert (`#/alerts/<id>`): every field, labels and annotations, its lifecycle and history, and the delivery log of the notifications that carried it. */
+import type { AlertDetailView, NotificationLogResponse } from "@vigil/contract";
 import { Fragment, type ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
 import { ApiError, get } from "../api.js";
@@ -7,41 +8,8 @@ import { ErrorBox, Loading } from "../components/states.js";
 import { ago, NONE, num, when } from "../format.js";
 import { usePoll } from "../poll.js";
 import { href } from "../router.js";
-import { ActorBar, AlertButtons, DIMENSION_LABEL, DIMENSIONS, dimensionHref, figure, LevelBadge, matchersOf, MuteMarkers, OutcomeNote, StateBadge, useAlertActions, useRules, valueVsThreshold, type Actor, type AlertView } from "./alert-parts.js";
+import { ActorBar, AlertButtons, DIMENSION_LABEL, DIMENSIONS, dimensionHref, figure, LevelBadge, matchersOf, MuteMarkers, OutcomeNote, StateBadge, useAlertActions, useRules, valueVsThreshold, type Actor } from "./alert-parts.js";
 import { SilenceForm, type SilenceDraft } from "./silences.js";
-
-/** One event of an alert's history. */
-export interface HistoryEntry {
-  alert_id: string;
-  at: string;
-  event: string;
-  by: string | null;
-  note: string | null;
-  value: number | null;
-}
-
-/** The answer of `GET /api/v1/alerts/:id`: the alert plus its history. */
-export interface AlertDetailView extends AlertView {
-  history: HistoryEntry[];
-}
-
-/** One delivery attempt of `GET /api/v1/notifications?alert_id=`. */
-export interface Delivery {
-  notification_id: string;
-  channel: string;
-  kind: string;
-  attempt: number;
-  status: "delivered" | "retrying" | "failed";
-  http_status: number | null;
-  error: string | null;
-  at: string;
-}
-
-/** The answer of `GET /api/v1/notifications`. */
-export interface DeliveryLog {
-  deliveries: Delivery[];
-  outbox: { pending: number; delivered: number; failed: number } | null;
-}
 
 const DELIVERY_BADGE: Record<string, string> = { delivered: "badge-good", retrying: "badge-warn", failed: "badge-bad" };
 const ANNOTATION_ORDER = ["recommendation", "business_impact", "description"];
@@ -117,7 +85,7 @@ function Lifecycle({ a }: { a: AlertDetailView }) {
   );
 }
 
-function Deliveries({ log }: { log: DeliveryLog }) {
+function Deliveries({ log }: { log: NotificationLogResponse }) {
   return (
     <>
       {log.deliveries.length ? (
@@ -181,7 +149,7 @@ export function AlertDetail({ id, actor, canAdmin }: { id: string; actor: Actor;
       throw e;
     }
   }, [id]);
-  const log = usePoll(() => get<DeliveryLog>("notifications", { alert_id: id }), [id]);
+  const log = usePoll(() => get<NotificationLogResponse>("notifications", { alert_id: id }), [id]);
   const rules = useRules();
   const [draft, setDraft] = useState<SilenceDraft | null>(null);
   const actions = useAlertActions(actor, () => {

@@ -1,4 +1,5 @@
-/** Pieces shared by the alert list, the alert detail and the silences: the alert's shape, its badges and figures, who acts, and the acknowledge/resolve buttons. */
+/** Pieces shared by the alert list, the alert detail and the silences: an alert's badges and figures, who acts, and the acknowledge/resolve buttons (the answer types are @vigil/contract's). */
+import type { AlertActionRequest, AlertRuleListResponse, AlertRuleView, AlertView } from "@vigil/contract";
 import { useState } from "preact/hooks";
 import { get, send } from "../api.js";
 import { ErrorBox } from "../components/states.js";
@@ -6,53 +7,6 @@ import { ms, NONE, num, pct, score, usd } from "../format.js";
 import { usePoll } from "../poll.js";
 import { href } from "../router.js";
 import { useSession } from "../session.js";
-
-/** An alert's severity. */
-export type Level = "info" | "warning" | "critical";
-
-/** An alert's lifecycle state. */
-export type AlertState = "pending" | "firing" | "acknowledged" | "resolved";
-
-/** One alert as `GET /api/v1/alerts` and the lifecycle calls answer it (docs/api.md, "the alert object"). */
-export interface AlertView {
-  alert_id: string;
-  rule: string;
-  level: Level;
-  state: AlertState;
-  metric_type: string;
-  message: string;
-  current_value: number | null;
-  threshold: number | null;
-  agent_name?: string;
-  model?: string;
-  route?: string;
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  starts_at: string;
-  fired_at: string | null;
-  last_evaluated_at: string | null;
-  acknowledged_by: string | null;
-  acknowledged_at: string | null;
-  ack_note: string | null;
-  resolved_at: string | null;
-  resolved_by: string | null;
-  resolve_note: string | null;
-  recommendation: string | null;
-  business_impact: string | null;
-  fingerprint: string;
-  silenced: boolean;
-  silenced_by: string | null;
-  inhibited: boolean;
-  inhibited_by: string | null;
-}
-
-/** The part of a rule (`GET /api/v1/alert-rules`) used to write an alert's value against its threshold. */
-export interface RuleInfo {
-  name: string;
-  metric: string;
-  comparator: string;
-  change?: "ratio" | "delta" | "percent";
-}
 
 /** The dimensions an alert may be grouped by, in the order they are shown and silenced. */
 export const DIMENSIONS = ["agent_name", "model", "route", "tenant_id", "mode"] as const;
@@ -86,7 +40,7 @@ export function figure(metric: string, v: number | null, change?: string): strin
 }
 
 /** "34.0% > 20.0%": the alert's last value against its threshold, with the rule's comparator when the rule is known. */
-export function valueVsThreshold(a: AlertView, rule: RuleInfo | undefined): string {
+export function valueVsThreshold(a: AlertView, rule: AlertRuleView | undefined): string {
   const v = figure(a.metric_type, a.current_value, rule?.change);
   if (a.threshold === null) return v;
   const t = figure(a.metric_type, a.threshold, rule?.change);
@@ -186,7 +140,8 @@ export function useAlertActions(actor: Actor, done: () => void) {
     setBusy(`${a.alert_id}:${action}`);
     setOutcome(null);
     try {
-      const r = await send<AlertView>("POST", `alerts/${encodeURIComponent(a.alert_id)}/${action}`, { by, ...(note ? { note } : {}) });
+      const body: AlertActionRequest = { by, ...(note ? { note } : {}) };
+      const r = await send<AlertView>("POST", `alerts/${encodeURIComponent(a.alert_id)}/${action}`, body);
       actor.setNote("");
       const what = `${a.rule}${DIMENSIONS.filter((d) => a.labels[d] !== undefined).map((d) => ` ${a.labels[d]}`).join("")}`;
       setOutcome({ ok: true, text: action === "acknowledge" ? `Acknowledged ${what} as ${by}; it is now ${r.state}.` : `Resolved ${what} as ${by}; it is now ${r.state}.` });
@@ -232,8 +187,8 @@ export function orNone(v: string | null | undefined): string {
 }
 
 /** The rules by name, fetched once (to write each alert's comparator and unit). */
-export function useRules(): Map<string, RuleInfo> {
-  const rules = usePoll(() => get<{ rules: RuleInfo[] }>("alert-rules"), [], 0);
+export function useRules(): Map<string, AlertRuleView> {
+  const rules = usePoll(() => get<AlertRuleListResponse>("alert-rules"), [], 0);
   return new Map((rules.data?.rules ?? []).map((r) => [r.name, r]));
 }
 

@@ -1,4 +1,5 @@
 /** The Alerts section: counts, the alerts by state with filters and acknowledge/resolve/silence, the silences; `#/alerts/<id>` shows one alert. */
+import type { AlertListResponse, AlertRuleView, AlertSummaryResponse, AlertView } from "@vigil/contract";
 import { useState } from "preact/hooks";
 import { get } from "../api.js";
 import { Freshness, PageTitle } from "../components/layout.js";
@@ -8,25 +9,9 @@ import { usePoll } from "../poll.js";
 import { href, navigate, useLocation } from "../router.js";
 import { useCanAdmin } from "../session.js";
 import { AlertDetail } from "./alert-detail.js";
-import { ActorBar, AlertButtons, DIMENSION_LABEL, DIMENSIONS, dimensionHref, LevelBadge, matchersOf, MuteMarkers, OutcomeNote, StateBadge, useActor, useAlertActions, useRules, valueVsThreshold, type Actor, type AlertView, type RuleInfo } from "./alert-parts.js";
+import { ActorBar, AlertButtons, DIMENSION_LABEL, DIMENSIONS, dimensionHref, LevelBadge, matchersOf, MuteMarkers, OutcomeNote, StateBadge, useActor, useAlertActions, useRules, valueVsThreshold, type Actor } from "./alert-parts.js";
 import { SilencesSection, type SilenceDraft } from "./silences.js";
 import "./alerts.css";
-
-/** The answer of `GET /api/v1/alerts`. */
-export interface AlertList {
-  alerts: AlertView[];
-  total_count: number;
-}
-
-/** The part of `GET /api/v1/alerts/summary` shown at the top. */
-export interface AlertSummary {
-  total: number;
-  open: number;
-  by_level: Record<string, number>;
-  by_state: Record<string, number>;
-  mean_time_to_acknowledge_s: number | null;
-  mean_time_to_resolve_s: number | null;
-}
 
 const TABS = ["firing", "acknowledged", "resolved", "pending", "all"] as const;
 type Tab = (typeof TABS)[number];
@@ -40,7 +25,7 @@ export function AlertsPage({ selected }: { selected?: string }) {
   return selected ? <AlertDetail id={selected} actor={actor} canAdmin={canAdmin} /> : <AlertLists actor={actor} canAdmin={canAdmin} />;
 }
 
-function Summary({ s }: { s: AlertSummary }) {
+function Summary({ s }: { s: AlertSummaryResponse }) {
   const item = (label: string, value: string, cls = "") => (
     <div class={`stat ${cls}`}>
       <dt>{label}</dt>
@@ -70,7 +55,7 @@ function Summary({ s }: { s: AlertSummary }) {
   );
 }
 
-function AlertRow({ a, rule, canAdmin, busy, act, onSilence }: { a: AlertView; rule: RuleInfo | undefined; canAdmin: boolean; busy: string | null; act: (a: AlertView, action: "acknowledge" | "resolve") => void; onSilence: (a: AlertView) => void }) {
+function AlertRow({ a, rule, canAdmin, busy, act, onSilence }: { a: AlertView; rule: AlertRuleView | undefined; canAdmin: boolean; busy: string | null; act: (a: AlertView, action: "acknowledge" | "resolve") => void; onSilence: (a: AlertView) => void }) {
   const since = a.fired_at ?? a.starts_at;
   return (
     <li class={`alert-card level-${a.level}`} data-testid="alert-row" data-alert-id={a.alert_id} data-state={a.state}>
@@ -147,9 +132,9 @@ function AlertLists({ actor, canAdmin }: { actor: Actor; canAdmin: boolean }) {
   const [more, setMore] = useState<{ key: string; limit: number }>({ key, limit: PAGE });
   const limit = more.key === key ? more.limit : PAGE;
 
-  const list = usePoll(() => get<AlertList>("alerts", { state: tab === "all" ? undefined : tab, ...filters, limit }), [key, limit]);
-  const seen = usePoll(() => get<AlertList>("alerts", { limit: 1000 }), [], 30_000);
-  const summary = usePoll(() => get<AlertSummary>("alerts/summary"), []);
+  const list = usePoll(() => get<AlertListResponse>("alerts", { state: tab === "all" ? undefined : tab, ...filters, limit }), [key, limit]);
+  const seen = usePoll(() => get<AlertListResponse>("alerts", { limit: 1000 }), [], 30_000);
+  const summary = usePoll(() => get<AlertSummaryResponse>("alerts/summary"), []);
   const rules = useRules();
   const [draft, setDraft] = useState<SilenceDraft | null>(null);
   const actions = useAlertActions(actor, () => {

@@ -1,29 +1,11 @@
 /** Silences: the list (`GET /api/v1/silences`) with an Expire button per active silence, and the form that creates one, empty or prefilled from an alert. */
+import type { AlertMatcher, SilenceListResponse, SilenceRequest, SilenceView } from "@vigil/contract";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { get, send } from "../api.js";
 import { ErrorBox, Panel } from "../components/states.js";
 import { ago, span, when } from "../format.js";
 import { usePoll } from "../poll.js";
 import { OutcomeNote, type Actor, type Outcome } from "./alert-parts.js";
-
-/** A label matcher as the server stores it. */
-export interface MatcherView {
-  label: string;
-  op: "=" | "!=" | "=~" | "!~";
-  value: string;
-}
-
-/** One silence as `GET /api/v1/silences` answers it. */
-export interface SilenceView {
-  id: string;
-  matchers: MatcherView[];
-  starts_at: string;
-  ends_at: string;
-  created_by: string;
-  comment: string;
-  created_at: string;
-  state: "pending" | "active" | "expired";
-}
 
 /** What the create form starts with: matcher lines and a comment. */
 export interface SilenceDraft {
@@ -41,7 +23,7 @@ const DURATIONS: [string, string][] = [
 ];
 
 /** A matcher written back as text: `model="gpt-4o"`. */
-export function matcherText(m: MatcherView): string {
+export function matcherText(m: AlertMatcher): string {
   return `${m.label}${m.op}${JSON.stringify(m.value)}`;
 }
 
@@ -75,7 +57,8 @@ export function SilenceForm({ draft, actor, onCreated, onCancel, heading = 3 }: 
     setBusy(true);
     setError(null);
     try {
-      const s = await send<SilenceView>("POST", "silences", { matchers: lines, duration, created_by: actor.by(), ...(comment.trim() ? { comment: comment.trim() } : {}) });
+      const body: SilenceRequest = { matchers: lines, duration, created_by: actor.by(), ...(comment.trim() ? { comment: comment.trim() } : {}) };
+      const s = await send<SilenceView>("POST", "silences", body);
       onCreated(s);
     } catch (err) {
       setError(err instanceof Error ? err : new Error(String(err)));
@@ -127,7 +110,7 @@ export function SilenceForm({ draft, actor, onCreated, onCancel, heading = 3 }: 
 
 /** The silences section: the create form (opened by "New silence" or by an alert's "Silence…"), and every silence with Expire on the active ones. */
 export function SilencesSection({ actor, canAdmin, draft, setDraft }: { actor: Actor; canAdmin: boolean; draft: SilenceDraft | null; setDraft: (d: SilenceDraft | null) => void }) {
-  const polled = usePoll(() => get<{ silences: SilenceView[] }>("silences"), []);
+  const polled = usePoll(() => get<SilenceListResponse>("silences"), []);
   const [busy, setBusy] = useState<string | null>(null);
   const [outcome, setOutcome] = useState<Outcome>(null);
 

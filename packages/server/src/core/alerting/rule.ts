@@ -3,6 +3,7 @@
  * reported with the rule's name and the field, so `vigil serve --rules` and `PUT /alert-rules/:name`
  * can say exactly what to fix; a rule set with any error is refused whole.
  */
+import type { AlertRuleView } from "@vigil/contract";
 import { VigilError } from "../errors.js";
 import { DIMENSIONS, type Dimension } from "../stored-event.js";
 import { catalogueEntry, CUSTOM_PREFIX } from "./catalogue.js";
@@ -234,8 +235,8 @@ export function rulesError(origin: string, problems: RuleProblem[]): VigilError 
   return new VigilError("VALIDATION_FAILED", `${origin}: ${problems.length === 1 ? "invalid rule" : `${problems.length} problems in the rules`}: ${lines.join("; ")}`, problems.map((p) => ({ path: p.path, rule: p.rule, field: p.field, message: p.message })));
 }
 
-/** The rule written back in its input form (durations as text), for the API and exports. */
-export function ruleToInput(r: AlertRule, fmt: (ms: number) => string): Record<string, unknown> {
+/** The rule written back in its input form (durations as text), as the API answers it and for exports. */
+export function ruleToInput(r: AlertRule, fmt: (ms: number) => string): AlertRuleView {
   return {
     name: r.name,
     ...(r.description !== null ? { description: r.description } : {}),

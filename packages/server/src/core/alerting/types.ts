@@ -238,13 +238,23 @@ export interface AlertQuery {
   limit?: number;
 }
 
+/** Storage of silences: the part of `AlertStore` the silence lifecycle needs. */
+export interface SilenceStore {
+  /** Every silence, expired ones included. */
+  listSilences(): Promise<Silence[]>;
+  /** Inserts or replaces a silence by id. */
+  putSilence(s: Silence): Promise<void>;
+  /** Resolves true when a silence was deleted. */
+  deleteSilence(id: string): Promise<boolean>;
+}
+
 /**
  * Storage of everything alerting keeps: rules written through the API, settings (thresholds),
- * alert instances and their history, silences, notification group state and the durable outbox
- * with its delivery log. Both SQLite and PostgreSQL implement it; the storage contract suite
- * covers it.
+ * alert instances and their history, silences (`SilenceStore`), notification group state and the
+ * durable outbox with its delivery log. Both SQLite and PostgreSQL implement it; the storage
+ * contract suite covers it.
  */
-export interface AlertStore {
+export interface AlertStore extends SilenceStore {
   /** Rules created or changed through the API (file and default rules are not stored). */
   listRules(): Promise<AlertRule[]>;
   putRule(rule: AlertRule): Promise<void>;
@@ -270,11 +280,6 @@ export interface AlertStore {
   history(alertId: string): Promise<AlertHistoryEntry[]>;
   /** Deletes resolved alerts (and their history) resolved before `before`. */
   deleteResolvedBefore(before: number): Promise<number>;
-
-  listSilences(): Promise<Silence[]>;
-  putSilence(s: Silence): Promise<void>;
-  /** Resolves true when a silence was deleted. */
-  deleteSilence(id: string): Promise<boolean>;
 
   listGroupStates(): Promise<GroupState[]>;
   /**

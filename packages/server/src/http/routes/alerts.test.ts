@@ -87,4 +87,90 @@ describe("alerting routes (inject)", () => {
     const first = rules.body.rules[0].name as string;
     assert.equal((await t.request("GET", `/api/v1/alert-rules/${first}`)).status, 200);
   });
+
+  it("names the wrong field of a silence by its path, never answering 500 to a client's mistake", async () => {
+    const ok = { matchers: ["alertname=HighLatency"], duration: "2h", created_by: "dana" };
+    const cases: [unknown, string][] = [
+      [[ok], "/"],
+      [{ ...ok, until: "tomorrow" }, "/until"],
+      [{ ...ok, matchers: [] }, "/matchers"],
+      [{ ...ok, matchers: ["alertname=X", "agent_name"] }, "/matchers/1"],
+      [{ ...ok, matchers: ["alertname=X", 'agent_name=~"(a)\\1"'] }, "/matchers/1"],
+      [{ ...ok, matchers: [{ label: "model", op: "=~", value: "(?=x)" }] }, "/matchers/0/value"],
+      [{ ...ok, matchers: [null] }, "/matchers/0"],
+      [{ ...ok, duration: "2 weeks" }, "/duration"],
+      [{ ...ok, duration: 7200 }, "/duration"],
+      // Far past the last date JavaScript can write: it used to be stored, then answered 500 (and so was every later list).
+      [{ ...ok, duration: "100000000d" }, "/duration"],
+      [{ matchers: ok.matchers, created_by: "dana" }, "/ends_at"],
+      [{ matchers: ok.matchers, created_by: "dana", ends_at: "+275760-09-13T00:00:00.000Z" }, "/ends_at"],
+      [{ matchers: ok.matchers, created_by: "dana", starts_at: "2026-12-07T13:00:00Z", ends_at: "2026-12-07T12:00:00Z" }, "/ends_at"],
+      [{ ...ok, starts_at: 0 }, "/starts_at"],
+      [{ ...ok, created_by: "" }, "/created_by"],
+      [{ ...ok, comment: ["c"] }, "/comment"],
+    ];
+    for (const [body, path] of cases) {
+      const r = await t.request("POST", "/api/v1/silences", body);
+      assert.equal(r.status, 400, `${JSON.stringify(body)}: ${r.status} ${JSON.stringify(r.body)}`);
+      assert.equal(r.body.error.code, "VALIDATION_FAILED");
+      assert.equal(r.body.error.details[0].path, path, `${JSON.stringify(body)}: ${JSON.stringify(r.body)}`);
+      assert.ok(r.body.error.message.startsWith(path === "/" ? "body:" : `${path.slice(1).replace(/\//g, ".")}:`), r.body.error.message);
+    }
+    const notJson = await t.request("POST", "/api/v1/silences", '{"matchers": [');
+    assert.equal(notJson.status, 400, JSON.stringify(notJson.body));
+    const missing = await t.request("DELETE", "/api/v1/silences/sil_none");
+    assert.equal(missing.status, 404);
+    assert.equal(missing.body.error.code, "NOT_FOUND");
+    const list = await t.request("GET", "/api/v1/silences");
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    assert.ok(!list.body.silences.some((s: { created_by: string; ends_at: string }) => s.ends_at.startsWith("+")), "no refused silence was stored");
+  });
+
+  it("answers a silence with its state: pending until it starts, listed after it is expired", async () => {
+    const starts = new Date(Date.now() + 3_600_000).toISOString();
+    const created = await t.request("POST", "/api/v1/silences", { matchers: ['agent_name=~"support-.*"', { label: "model", op: "!=", value: "gpt-4o" }], starts_at: starts, duration: "30m", created_by: " dana ", comment: "maintenance" });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    assert.deepEqual(Object.keys(created.body), ["id", "matchers", "starts_at", "ends_at", "created_by", "comment", "created_at", "state"]);
+    assert.match(created.body.id, /^sil_/);
+    assert.deepEqual(created.body.matchers, [
+      { label: "agent_name", op: "=~", value: "support-.*" },
+      { label: "model", op: "!=", value: "gpt-4o" },
+    ]);
+    assert.equal(created.body.starts_at, starts);
+    assert.equal(Date.parse(created.body.ends_at) - Date.parse(starts), 30 * 60_000);
+    assert.equal(created.body.created_by, "dana");
+    assert.equal(created.body.state, "pending");
+    const id = created.body.id as string;
+    const listed = (await t.request("GET", "/api/v1/silences")).body.silences.find((s: { id: string }) => s.id === id);
+    assert.deepEqual(listed, created.body);
+    const expired = await t.request("DELETE", `/api/v1/silences/${encodeURIComponent(id)}`);
+    assert.equal(expired.status, 200);
+    assert.equal(expired.body.state, "expired");
+    const after = (await t.request("GET", "/api/v1/silences")).body.silences.find((s: { id: string }) => s.id === id);
+    assert.equal(after.state, "expired");
+  });
+
+  it("answers the summary of the window asked, and names a wrong window parameter", async () => {
+    const r = await t.request("GET", "/api/v1/alerts/summary?window=1d");
+    assert.equal(r.status, 200, JSON.stringify(r.body));
+    assert.deepEqual(Object.keys(r.body), ["window", "total", "open", "by_level", "by_state", "by_rule", "mean_time_to_acknowledge_s", "mean_time_to_resolve_s", "acknowledged_samples", "resolved_samples", "evaluation"]);
+    assert.equal(Date.parse(r.body.window.end) - Date.parse(r.body.window.start), 86_400_000);
+    assert.deepEqual(r.body.by_level, { info: 0, warning: 0, critical: 0 });
+    assert.deepEqual(r.body.by_state, { pending: 0, firing: 0, acknowledged: 0, resolved: 0 });
+    const byMinutes = await t.request("GET", "/api/v1/alerts/summary?time_window_minutes=90");
+    assert.equal(Date.parse(byMinutes.body.window.end) - Date.parse(byMinutes.body.window.start), 90 * 60_000);
+    const week = await t.request("GET", "/api/v1/alerts/summary");
+    assert.equal(Date.parse(week.body.window.end) - Date.parse(week.body.window.start), 7 * 86_400_000);
+    for (const [url, name] of [
+      ["/api/v1/alerts/summary?window=7x", "window"],
+      ["/api/v1/alerts/summary?window=91d", "window"],
+      ["/api/v1/alerts/summary?window=", "window"],
+      ["/api/v1/alerts/summary?time_window_minutes=0", "time_window_minutes"],
+      ["/api/v1/alerts/summary?window=1d&time_window_minutes=60", "window"],
+    ] as const) {
+      const bad = await t.request("GET", url);
+      assert.equal(bad.status, 400, `${url}: ${JSON.stringify(bad.body)}`);
+      assert.equal(bad.body.error.details[0].path, `/query/${name}`, url);
+    }
+  });
 });
