@@ -34,6 +34,14 @@ export function score(v: number | null | undefined): string {
   return isNum(v) ? v.toFixed(2) : NONE;
 }
 
+/**
+ * User satisfaction on the 1–5 scale it was rated on: the API's 0..1 mean (a rating r counts as
+ * (r − 1) / 4, thumbs up as 1 and down as 0) shown as 1 + 4·v, "0.80" → "4.2 / 5".
+ */
+export function rating(v: number | null | undefined): string {
+  return isNum(v) ? `${(1 + 4 * v).toFixed(1)} / 5` : NONE;
+}
+
 /** How long ago an ISO time or epoch ms was: "12 s ago", "5 min ago", "3 h ago", "2 d ago". */
 export function ago(t: string | number | null | undefined, now = Date.now()): string {
   if (t === null || t === undefined) return NONE;

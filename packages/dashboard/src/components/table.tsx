@@ -9,6 +9,8 @@ export interface Column<R> {
   value: (r: R) => number | string | null;
   render?: (r: R) => ComponentChildren;
   numeric?: boolean;
+  /** A class for the column's cells (besides `num` for numeric ones). */
+  cellClass?: string;
 }
 
 /** The table; rows sort by `initial` (descending for numbers) until a header is chosen. */
@@ -42,9 +44,9 @@ export function SortableTable<R>({ rows, columns, rowKey, initial, caption }: { 
         </thead>
         <tbody>
           {sorted.map((r) => (
-            <tr key={rowKey(r)}>
+            <tr key={rowKey(r)} data-key={rowKey(r)}>
               {columns.map((c) => (
-                <td key={c.key} class={c.numeric ? "num" : undefined}>
+                <td key={c.key} class={[c.numeric ? "num" : "", c.cellClass ?? ""].join(" ").trim() || undefined}>
                   {c.render ? c.render(r) : (c.value(r) ?? "—")}
                 </td>
               ))}

@@ -5,6 +5,7 @@ import { get } from "../api.js";
 import { Freshness, PageTitle } from "../components/layout.js";
 import { Empty, Panel } from "../components/states.js";
 import { ago, NONE, num, span, when } from "../format.js";
+import { OPEN_STATE_PARAM } from "../open-alerts.js";
 import { usePoll } from "../poll.js";
 import { href, navigate, useLocation } from "../router.js";
 import { useCanAdmin } from "../session.js";
@@ -13,7 +14,8 @@ import { ActorBar, AlertButtons, DIMENSION_LABEL, DIMENSIONS, dimensionHref, Lev
 import { SilencesSection, type SilenceDraft } from "./silences.js";
 import "./alerts.css";
 
-const TABS = ["firing", "acknowledged", "resolved", "pending", "all"] as const;
+// "Open" asks what the overview asks (open-alerts.ts): pending, firing and acknowledged.
+const TABS = ["open", "firing", "acknowledged", "resolved", "pending", "all"] as const;
 type Tab = (typeof TABS)[number];
 const FILTERS = ["level", "rule", "agent_name", "model", "route"] as const;
 const PAGE = 100;
@@ -125,14 +127,14 @@ function AlertRow({ a, rule, canAdmin, busy, act, onSilence }: { a: AlertView; r
 function AlertLists({ actor, canAdmin }: { actor: Actor; canAdmin: boolean }) {
   const loc = useLocation();
   const q = loc.query;
-  const tab: Tab = (TABS as readonly string[]).includes(q.get("state") ?? "") ? (q.get("state") as Tab) : "firing";
+  const tab: Tab = (TABS as readonly string[]).includes(q.get("state") ?? "") ? (q.get("state") as Tab) : "open";
   const filters = Object.fromEntries(FILTERS.map((f) => [f, q.get(f) ?? ""])) as Record<(typeof FILTERS)[number], string>;
   const filtered = FILTERS.some((f) => filters[f] !== "");
   const key = `${tab}|${FILTERS.map((f) => filters[f]).join("|")}`;
   const [more, setMore] = useState<{ key: string; limit: number }>({ key, limit: PAGE });
   const limit = more.key === key ? more.limit : PAGE;
 
-  const list = usePoll(() => get<AlertListResponse>("alerts", { state: tab === "all" ? undefined : tab, ...filters, limit }), [key, limit]);
+  const list = usePoll(() => get<AlertListResponse>("alerts", { state: tab === "all" ? undefined : tab === "open" ? OPEN_STATE_PARAM : tab, ...filters, limit }), [key, limit]);
   const seen = usePoll(() => get<AlertListResponse>("alerts", { limit: 1000 }), [], 30_000);
   const summary = usePoll(() => get<AlertSummaryResponse>("alerts/summary"), []);
   const rules = useRules();

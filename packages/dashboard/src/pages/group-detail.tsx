@@ -46,13 +46,13 @@ function NotFound({ kind, w, error }: { kind: GroupKind; w: WindowChoice; error:
 }
 
 /** Average accuracy over time against the outcome events it comes from, or a plain sentence when there are none. */
-function AccuracyChart({ kind, g, s, w }: { kind: GroupKind; g: GroupRow; s: SeriesByMetric; w: WindowChoice }) {
+function AccuracyChart({ kind, g, s, w, partialFrom }: { kind: GroupKind; g: GroupRow; s: SeriesByMetric; w: WindowChoice; partialFrom: number | null }) {
   const n = g.metrics.accuracy_samples;
   return (
     <div class="accuracy" data-testid="accuracy-chart" data-samples={n}>
       {n > 0 ? (
         <>
-          <Chart title="Accuracy against outcomes" series={[{ label: "accuracy", points: s.avg_accuracy ?? [], color: "#9333ea" }]} format={pct} />
+          <Chart title="Accuracy against outcomes" series={[{ label: "accuracy", points: s.avg_accuracy ?? [], color: "#9333ea" }]} format={pct} partialFrom={partialFrom} />
           <p class="muted chart-note">
             Mean accuracy {pct(g.metrics.avg_accuracy)} over <strong data-metric="accuracy_samples" data-value={n}>{num(n)}</strong> outcome event{n === 1 ? "" : "s"} in the last {w.label}.
           </p>
@@ -70,25 +70,26 @@ function AccuracyChart({ kind, g, s, w }: { kind: GroupKind; g: GroupRow; s: Ser
 }
 
 /** The charts of a group over the window. */
-function Charts({ kind, g, s, w }: { kind: GroupKind; g: GroupRow; s: SeriesByMetric; w: WindowChoice }) {
+function Charts({ kind, g, s, w, partialFrom }: { kind: GroupKind; g: GroupRow; s: SeriesByMetric; w: WindowChoice; partialFrom: number | null }) {
   return (
     <section class="charts" aria-label="Charts">
-      <Chart title="Tasks and failures" series={[{ label: "tasks", points: s.total_tasks ?? [] }, { label: "failed", points: s.failed_tasks ?? [] }, { label: "timed out", points: s.timeout_tasks ?? [] }, { label: "partial", points: s.partial_tasks ?? [] }]} format={num} />
-      <Chart title="Latency percentiles" series={[{ label: "p50", points: s.p50_latency_ms ?? [] }, { label: "p95", points: s.p95_latency_ms ?? [] }, { label: "p99", points: s.p99_latency_ms ?? [] }]} format={ms} />
-      <Chart title="Cost" series={[{ label: "cost", points: s.total_cost ?? [], color: "#16a34a" }]} format={usd} />
-      <AccuracyChart kind={kind} g={g} s={s} w={w} />
+      <Chart title="Tasks and failures" series={[{ label: "tasks", points: s.total_tasks ?? [] }, { label: "failed", points: s.failed_tasks ?? [] }, { label: "timed out", points: s.timeout_tasks ?? [] }, { label: "partial", points: s.partial_tasks ?? [] }]} format={num} partialFrom={partialFrom} />
+      <Chart title="Latency percentiles" series={[{ label: "p50", points: s.p50_latency_ms ?? [] }, { label: "p95", points: s.p95_latency_ms ?? [] }, { label: "p99", points: s.p99_latency_ms ?? [] }]} format={ms} partialFrom={partialFrom} />
+      <Chart title="Cost" series={[{ label: "cost", points: s.total_cost ?? [], color: "#16a34a" }]} format={usd} partialFrom={partialFrom} />
+      <AccuracyChart kind={kind} g={g} s={s} w={w} partialFrom={partialFrom} />
     </section>
   );
 }
 
-/** The detail page of one agent or model; `tiles` adds kind-specific figures, `side` a kind-specific panel beside the failures. */
-export function GroupDetail({ kind, name, tiles = [], side }: { kind: GroupKind; name: string; tiles?: TileSpec[]; side?: (g: GroupRow) => ComponentChildren }) {
+/** The detail page of one agent or model; `tiles` adds kind-specific figures, `side` a kind-specific panel beside the failures, `status` replaces the activity badge under the score. */
+export function GroupDetail({ kind, name, tiles = [], side, status }: { kind: GroupKind; name: string; tiles?: TileSpec[]; side?: (g: GroupRow) => ComponentChildren; status?: (g: GroupRow) => ComponentChildren }) {
   const w = windowOf(useLocation().query.get("w"));
   const group = usePoll(() => loadGroup(kind, name, w), [kind.id, name, w.id]);
   const specs = [...TILES, ...tiles];
   const series = usePoll(() => fetchSeries([...new Set([...specs.map((t) => t[0]), ...CHART_METRICS])], w, { [kind.dim]: name }), [kind.id, name, w.id]);
   const missing = group.error instanceof ApiError && group.error.status === 404 ? group.error : null;
-  const s = series.data ?? {};
+  const s = series.data?.series ?? {};
+  const partialFrom = series.data?.partialFrom ?? null;
   const g = group.data;
   return (
     <>
@@ -108,7 +109,7 @@ export function GroupDetail({ kind, name, tiles = [], side }: { kind: GroupKind;
         <Panel polled={group} what={`this ${kind.singular}`}>
           {(d) => (
             <>
-              <HealthBlock score={d.health_score} band={bandOf(d.health_score)} status={<ActivityBadge status={d.status} />}>
+              <HealthBlock score={d.health_score} band={bandOf(d.health_score)} status={status ? status(d) : <ActivityBadge status={d.status} />}>
                 <span class="muted">
                   Last run <LastRun at={d.last_run} />
                   {d.last_run ? <span class="sr-only"> ({when(d.last_run)})</span> : null}
@@ -116,11 +117,11 @@ export function GroupDetail({ kind, name, tiles = [], side }: { kind: GroupKind;
               </HealthBlock>
               <section class="tiles" aria-label="Headline figures">
                 {specs.map(([key, label, fmt]) => (
-                  <Tile key={key} id={key} label={label} value={d.metrics[key] as number | null} text={fmt(d.metrics[key] as number | null)} points={s[key]} />
+                  <Tile key={key} id={key} label={label} value={d.metrics[key] as number | null} text={fmt(d.metrics[key] as number | null)} points={s[key]} partialFrom={partialFrom} />
                 ))}
               </section>
               {series.error ? <p class="error">Charts could not refresh: {series.error.message}</p> : null}
-              <Charts kind={kind} g={d} s={s} w={w} />
+              <Charts kind={kind} g={d} s={s} w={w} partialFrom={partialFrom} />
               <div class="grid2 detail-panels">
                 <Failures kind={kind} g={d} w={w} />
                 {side?.(d)}

@@ -1,9 +1,10 @@
 /** The list page of agents or models: one sortable row per group with its headline figures, linking to its detail page. */
 import type { Metrics } from "@vigil/contract";
+import type { ComponentChildren } from "preact";
 import { Freshness, PageTitle } from "../components/layout.js";
 import { Empty, Panel } from "../components/states.js";
 import { SortableTable, type Column } from "../components/table.js";
-import { ms, num, pct, score, usd } from "../format.js";
+import { ms, num, pct, rating, score, usd } from "../format.js";
 import { usePoll } from "../poll.js";
 import { href, useLocation } from "../router.js";
 import { windowOf } from "../windows.js";
@@ -36,25 +37,25 @@ export function groupColumns(kind: GroupKind, only?: string[]): Column<GroupRow>
     metric("cost_per_task", "Cost/task", usd),
     metric("total_cost", "Total cost", usd),
     metric("avg_accuracy", "Accuracy", pct),
-    metric("avg_satisfaction", "Satisfaction", score),
-    ...(agents ? [scoreCol("reliability", "Reliability"), scoreCol("efficiency", "Efficiency"), scoreCol("specialization", "Specialization")] : [metric("llm_calls", "LLM calls", num), metric("llm_error_rate", "LLM error rate", pct)]),
+    metric("avg_satisfaction", "Satisfaction", rating),
+    ...(agents ? [scoreCol("reliability", "Reliability"), scoreCol("efficiency", "Efficiency"), scoreCol("specialization", "Special\u00adization")] : [metric("llm_calls", "LLM calls", num), metric("llm_error_rate", "LLM error rate", pct)]),
     { key: "last_run", label: "Last run", numeric: true, value: (r) => (r.last_run ? Date.parse(r.last_run) : null), render: (r) => <LastRun at={r.last_run} /> },
   ];
   const cols = all.filter((c): c is Column<GroupRow> => c !== null);
   return only ? cols.filter((c) => only.includes(c.key)) : cols;
 }
 
-/** The sortable table of a kind's groups, most tasks first; `only` picks columns. */
-export function GroupTable({ kind, rows, only }: { kind: GroupKind; rows: GroupRow[]; only?: string[] }) {
+/** The sortable table of a kind's groups, most tasks first; `only` picks columns, `columns` replaces them. */
+export function GroupTable({ kind, rows, only, columns }: { kind: GroupKind; rows: GroupRow[]; only?: string[]; columns?: Column<GroupRow>[] }) {
   return (
-    <div class="group-table">
-      <SortableTable rows={rows} columns={groupColumns(kind, only)} rowKey={(r) => r.name} initial="tasks" caption={`${kind.title} in the selected window`} />
+    <div class={`group-table group-table-${kind.id}`}>
+      <SortableTable rows={rows} columns={columns ?? groupColumns(kind, only)} rowKey={(r) => r.name} initial="tasks" caption={`${kind.title} in the selected window`} />
     </div>
   );
 }
 
-/** The list page of a kind (agents or models), refreshed every 5 s. */
-export function GroupList({ kind }: { kind: GroupKind }) {
+/** The list page of a kind (agents or models), refreshed every 5 s; `table` draws the rows when the kind has its own table. */
+export function GroupList({ kind, table }: { kind: GroupKind; table?: (rows: GroupRow[]) => ComponentChildren }) {
   const w = windowOf(useLocation().query.get("w"));
   const polled = usePoll(() => loadGroups(kind, w), [kind.id, w.id]);
   const n = polled.data?.total;
@@ -73,7 +74,7 @@ export function GroupList({ kind }: { kind: GroupKind }) {
       <Panel polled={polled} what={kind.id} isEmpty={(d) => d.rows.length === 0} empty={<Empty title={`No ${kind.singular} has sent data in the last ${w.label}`} />}>
         {(d) => (
           <div data-testid={`${kind.id}-table`}>
-            <GroupTable kind={kind} rows={d.rows} />
+            {table ? table(d.rows) : <GroupTable kind={kind} rows={d.rows} />}
           </div>
         )}
       </Panel>

@@ -1,16 +1,20 @@
-/** The overview: health score, headline figures with trend and sparkline, live charts, open alerts and recommendations for the selected window. */
-import type { HealthBand, HealthStatus, Metrics, Trend } from "@vigil/contract";
+/** The overview: health score beside every open alert and every route not normal, headline figures with trend and sparkline, live charts and recommendations for the selected window. */
+import type { HealthBand, HealthStatus, Metrics } from "@vigil/contract";
 import { useEffect } from "preact/hooks";
 import { get } from "../api.js";
 import { Chart } from "../components/chart.js";
 import { Freshness, PageTitle } from "../components/layout.js";
 import { Empty, Panel } from "../components/states.js";
 import { Tile } from "../components/tile.js";
-import { ms, num, pct, score, usd } from "../format.js";
+import { ms, num, pct, rating, usd } from "../format.js";
+import { loadOpenAlerts } from "../open-alerts.js";
 import { usePoll } from "../poll.js";
 import { href, useLocation } from "../router.js";
 import { fetchSeries } from "../series.js";
+import { previousHasData, shownTrend, type TrendRow } from "../trends.js";
 import { windowOf } from "../windows.js";
+import { Attention } from "./attention.js";
+import type { RoutesAnswer } from "./routes.js";
 
 /** The part of `GET /api/v1/report` the overview shows. */
 export interface ReportAnswer {
@@ -20,7 +24,7 @@ export interface ReportAnswer {
   status: HealthStatus;
   band: HealthBand | null;
   metrics: Metrics;
-  trends: Record<string, { current: number | null; previous: number | null; change: number | null; trend: Trend | null }>;
+  trends: Record<string, TrendRow>;
   recommendations: string[];
   alerts: { alert_id: string; rule: string; level: string; state: string; message: string }[];
   threshold_breaches: { level: string; metric: string; message: string }[];
@@ -37,7 +41,7 @@ export const TILES: [keyof Metrics, string, (v: number | null) => string][] = [
   ["total_cost", "Cost", usd],
   ["cost_per_task", "Cost per task", usd],
   ["avg_accuracy", "Accuracy", pct],
-  ["avg_satisfaction", "Satisfaction", score],
+  ["avg_satisfaction", "Satisfaction", rating],
   ["cache_hit_rate", "Cache hit rate", pct],
   ["total_tasks", "Tasks", num],
 ];
@@ -57,7 +61,11 @@ export function OverviewPage() {
   const w = windowOf(useLocation().query.get("w"));
   const report = usePoll(() => get<ReportAnswer>("report", { window: w.id, include_agents: false }), [w.id]);
   const series = usePoll(() => fetchSeries([...new Set([...TILES.map((t) => t[0]), ...CHART_METRICS])], w), [w.id]);
-  const s = series.data ?? {};
+  // Open alerts and routes are "now", whatever the window: the same question the Alerts and Routes pages ask.
+  const alerts = usePoll(() => loadOpenAlerts(), []);
+  const routes = usePoll(() => get<RoutesAnswer>("routes"), []);
+  const s = series.data?.series ?? {};
+  const partialFrom = series.data?.partialFrom ?? null;
   const ready = report.data !== undefined && series.data !== undefined;
   useEffect(() => {
     // The first moment every figure and chart of the overview is on screen (read by bench/src/dashboard.ts).
@@ -80,27 +88,19 @@ export function OverviewPage() {
                   {r.status}
                 </div>
               </div>
-              <div class="health-side">
-                {r.alerts.length ? (
-                  <a href={href(["alerts"])} class="open-alerts">
-                    {r.alerts.length} open alert{r.alerts.length === 1 ? "" : "s"}
-                  </a>
-                ) : (
-                  <span class="muted">No open alerts</span>
-                )}
-              </div>
+              <Attention alerts={alerts} routes={routes} />
             </section>
             <section class="tiles" aria-label="Headline figures">
               {TILES.map(([key, label, fmt]) => (
-                <Tile key={key} id={key} label={label} value={r.metrics[key] as number | null} text={fmt(r.metrics[key] as number | null)} trend={r.trends[key === "total_tasks" ? "throughput_per_min" : key]} points={s[key]} />
+                <Tile key={key} id={key} label={label} value={r.metrics[key] as number | null} text={fmt(r.metrics[key] as number | null)} trend={shownTrend(r.trends[key === "total_tasks" ? "throughput_per_min" : key], previousHasData(r.trends))} points={s[key]} partialFrom={partialFrom} />
               ))}
             </section>
             {series.error ? <p class="error">Charts could not refresh: {series.error.message}</p> : null}
             <section class="charts" aria-label="Charts">
-              <Chart title="Requests" series={[{ label: "tasks", points: s.total_tasks ?? [] }, { label: "failed", points: s.failed_tasks ?? [] }, { label: "timed out", points: s.timeout_tasks ?? [] }]} format={num} />
-              <Chart title="Error rate" series={[{ label: "error rate", points: s.error_rate ?? [], color: "#dc2626" }]} format={pct} />
-              <Chart title="Latency percentiles" series={[{ label: "p50", points: s.p50_latency_ms ?? [] }, { label: "p95", points: s.p95_latency_ms ?? [] }, { label: "p99", points: s.p99_latency_ms ?? [] }]} format={ms} />
-              <Chart title="Cost" series={[{ label: "cost", points: s.total_cost ?? [], color: "#16a34a" }]} format={usd} />
+              <Chart title="Requests" series={[{ label: "tasks", points: s.total_tasks ?? [] }, { label: "failed", points: s.failed_tasks ?? [] }, { label: "timed out", points: s.timeout_tasks ?? [] }]} format={num} partialFrom={partialFrom} />
+              <Chart title="Error rate" series={[{ label: "error rate", points: s.error_rate ?? [], color: "#dc2626" }]} format={pct} partialFrom={partialFrom} />
+              <Chart title="Latency percentiles" series={[{ label: "p50", points: s.p50_latency_ms ?? [] }, { label: "p95", points: s.p95_latency_ms ?? [] }, { label: "p99", points: s.p99_latency_ms ?? [] }]} format={ms} partialFrom={partialFrom} />
+              <Chart title="Cost" series={[{ label: "cost", points: s.total_cost ?? [], color: "#16a34a" }]} format={usd} partialFrom={partialFrom} />
             </section>
             {r.recommendations.length ? (
               <section aria-label="Recommendations">

@@ -1,18 +1,13 @@
 /** The tables of the report: metrics of the window, trends against the previous window, threshold breaches and open alerts. */
 import type { Metrics, Trend } from "@vigil/contract";
 import type { ComponentChildren } from "preact";
-import { ago, ms, NONE, num, pct, score, usd, when } from "../format.js";
+import { ago, ms, NONE, num, pct, rating, score, usd, when } from "../format.js";
 import { href } from "../router.js";
+import { previousHasData, shownTrend, type TrendRow } from "../trends.js";
 
 type Fmt = (v: number | null) => string;
 
-/** A trend of one metric as the report gives it. */
-export interface TrendRow {
-  current: number | null;
-  previous: number | null;
-  change: number | null;
-  trend: Trend | null;
-}
+export type { TrendRow };
 
 /** A threshold breached in the window (system-wide or by one agent). */
 export interface Breach {
@@ -60,7 +55,7 @@ const INFO: Partial<Record<keyof Metrics, [string, Fmt]>> = {
   avg_quality_score: ["Quality score", score],
   avg_accuracy: ["Accuracy", pct],
   accuracy_samples: ["Outcome events", num],
-  avg_satisfaction: ["Satisfaction", score],
+  avg_satisfaction: ["Satisfaction", rating],
   feedback_samples: ["Feedback events", num],
   cache_hit_rate: ["Cache hit rate", pct],
   llm_calls: ["LLM calls", num],
@@ -146,10 +141,11 @@ function TableSection({ id, title, caption, head, empty, note, children }: { id:
   );
 }
 
-/** Each metric against the previous window: current, previous, relative change and whether that is good news. */
+/** Each metric against the previous window: current, previous, relative change and whether that is good news (said only when both windows have the figure). */
 export function TrendsTable({ trends }: { trends: Record<string, TrendRow> }) {
   const rows = Object.entries(trends).filter(([, t]) => t.current !== null || t.previous !== null);
-  const noPrevious = rows.length > 0 && rows.every(([, t]) => t.previous === null || t.previous === 0);
+  const hadData = previousHasData(trends);
+  const noPrevious = rows.length > 0 && !hadData;
   return (
     <TableSection
       id="report-trends"
@@ -159,15 +155,18 @@ export function TrendsTable({ trends }: { trends: Record<string, TrendRow> }) {
       empty={rows.length ? null : "Neither this window nor the previous one has data to compare."}
       note={noPrevious ? <p class="muted">The previous window has no data yet: trends show once Vigil has seen traffic in both windows.</p> : null}
     >
-      {rows.map(([k, t]) => (
-        <tr key={k} data-trend-metric={k} data-trend={t.trend ?? ""}>
-          <th scope="row">{label(k)}</th>
-          <td class="num">{fmtOf(k)(t.current)}</td>
-          <td class="num">{fmtOf(k)(t.previous)}</td>
-          <td class="num">{change(t.change)}</td>
-          <td>{t.trend ? <span class={`badge ${TREND_BADGE[t.trend]}`}>{t.trend === "stable" ? "→" : t.trend === "improving" ? "▲" : "▼"} {t.trend}</span> : <span class="muted" title="One of the two windows has no data for this metric">{NONE}</span>}</td>
-        </tr>
-      ))}
+      {rows.map(([k, t]) => {
+        const shown = shownTrend(t, hadData)?.trend ?? null;
+        return (
+          <tr key={k} data-trend-metric={k} data-trend={shown ?? ""}>
+            <th scope="row">{label(k)}</th>
+            <td class="num">{fmtOf(k)(t.current)}</td>
+            <td class="num">{hadData ? fmtOf(k)(t.previous) : NONE}</td>
+            <td class="num">{shown ? change(t.change) : NONE}</td>
+            <td>{shown ? <span class={`badge ${TREND_BADGE[shown]}`}>{shown === "stable" ? "→" : shown === "improving" ? "▲" : "▼"} {shown}</span> : <span class="muted" title="One of the two windows has no data for this metric">{NONE}</span>}</td>
+          </tr>
+        );
+      })}
     </TableSection>
   );
 }

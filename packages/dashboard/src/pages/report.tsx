@@ -50,7 +50,13 @@ function ReportBody({ r }: { r: ReportDocument }) {
       >
         <ul class="report-facts">
           <li>
-            {r.alerts.length ? <a href={href(["alerts"])}>{r.alerts.length} open alert{r.alerts.length === 1 ? "" : "s"}</a> : "No open alerts"}
+            {r.alerts.length ? (
+              <a href={href(["alerts"], { state: "open" })}>
+                {r.alerts.length} alert{r.alerts.length === 1 ? "" : "s"} firing or acknowledged
+              </a>
+            ) : (
+              "No alert firing or acknowledged"
+            )}
           </li>
           <li>
             {r.threshold_breaches.length} threshold breach{r.threshold_breaches.length === 1 ? "" : "es"}

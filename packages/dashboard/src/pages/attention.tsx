@@ -1,0 +1,101 @@
+/** Beside the overview's health score: every open alert and every route not served as configured, so that a good score never hides them. */
+import type { AlertListResponse, AlertView, RouteView } from "@vigil/contract";
+import type { Polled } from "../poll.js";
+import { ago, when } from "../format.js";
+import { href } from "../router.js";
+import { DIMENSION_LABEL, DIMENSIONS, LevelBadge, StateBadge as AlertStateBadge } from "./alert-parts.js";
+import { StateBadge } from "./route-format.js";
+import type { RoutesAnswer } from "./routes.js";
+
+/** Most open alerts listed by name; the rest are counted with a link to the Alerts page. */
+export const LISTED_ALERTS = 8;
+
+/** What an alert is about: "model gpt-4o", "route summarize", or the whole system when its rule groups by nothing. */
+function subject(a: AlertView): string {
+  const parts = DIMENSIONS.filter((d) => a.labels[d] !== undefined).map((d) => `${DIMENSION_LABEL[d]!.toLowerCase()} ${a.labels[d]}`);
+  return parts.length ? parts.join(", ") : "whole system";
+}
+
+/** "failed over", "pinned"… */
+const stateWords = (s: string) => s.replace(/_/g, " ");
+
+function OpenAlerts({ list }: { list: AlertListResponse }) {
+  const n = list.total_count;
+  const more = n - Math.min(list.alerts.length, LISTED_ALERTS);
+  return (
+    <div class="attention-block" data-testid="overview-alerts" data-open-count={n}>
+      <h2 class="attention-title">
+        {n ? (
+          <a href={href(["alerts"], { state: "open" })} class="open-alerts">
+            {n} open alert{n === 1 ? "" : "s"}
+          </a>
+        ) : (
+          <span class="all-clear">No open alerts</span>
+        )}
+      </h2>
+      {n ? (
+        <ul class="attention-list">
+          {list.alerts.slice(0, LISTED_ALERTS).map((a) => (
+            <li key={a.alert_id} data-testid="overview-alert" data-alert-id={a.alert_id} data-state={a.state} data-level={a.level}>
+              <LevelBadge level={a.level} /> <a href={href(["alerts", a.alert_id])}>{a.rule}</a> <span class="muted">on {subject(a)}</span> <AlertStateBadge state={a.state} />{" "}
+              <span class="muted" title={when(a.fired_at ?? a.starts_at)}>
+                {ago(a.fired_at ?? a.starts_at)}
+              </span>
+            </li>
+          ))}
+          {more > 0 ? (
+            <li>
+              <a href={href(["alerts"], { state: "open" })}>
+                {more} more open alert{more === 1 ? "" : "s"}
+              </a>
+            </li>
+          ) : null}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+function RoutesOff({ routes }: { routes: RouteView[] }) {
+  const off = routes.filter((r) => r.state !== "normal");
+  return (
+    <div class="attention-block" data-testid="overview-routes" data-off-count={off.length}>
+      <h2 class="attention-title">
+        {off.length ? (
+          <a href={href(["routes"])} class="routes-off">
+            {off.length} route{off.length === 1 ? "" : "s"} not normal
+          </a>
+        ) : (
+          <span class="all-clear">{routes.length ? `${routes.length === 1 ? "The route is" : `All ${routes.length} routes are`} normal` : "No routes registered"}</span>
+        )}
+      </h2>
+      {off.length ? (
+        <ul class="attention-list">
+          {off.map((r) => (
+            <li key={r.route} data-testid="overview-route" data-route={r.route} data-state={r.state} data-active-model={r.active_model}>
+              <a href={href(["routes", r.route])}>{r.route}</a> <StateBadge state={r.state} />{" "}
+              <span>
+                served by <strong>{r.active_model}</strong>
+                {r.active_model !== r.primary ? <span class="muted"> (primary {r.primary})</span> : null}
+              </span>{" "}
+              <span class="muted" title={when(r.since)}>
+                {stateWords(r.state)} {ago(r.since)}
+              </span>
+              {r.reason ? <div class="attention-reason">{r.reason}</div> : null}
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
+}
+
+/** The open alerts and the routes not `normal`; each part says when it could not be read. */
+export function Attention({ alerts, routes }: { alerts: Polled<AlertListResponse>; routes: Polled<RoutesAnswer> }) {
+  return (
+    <div class="attention" aria-label="Needs attention" data-testid="attention">
+      {alerts.data ? <OpenAlerts list={alerts.data} /> : <p class="muted">{alerts.error ? `Open alerts could not be read: ${alerts.error.message}` : "Loading open alerts…"}</p>}
+      {routes.data ? <RoutesOff routes={routes.data.routes} /> : <p class="muted">{routes.error ? `Routes could not be read: ${routes.error.message}` : "Loading routes…"}</p>}
+    </div>
+  );
+}
