@@ -136,7 +136,11 @@ describe("cache, tool and retrieval events and degraded runs", () => {
       ];
       assert.equal((await postJson(`${s.url}/api/v1/ingest`, { events })).body.successes.length, events.length);
       const check = async () => {
-        const m = (await getJson(`${s.url}/api/v1/metrics/system?window=60m`)).body.metrics;
+        const sys = (await getJson(`${s.url}/api/v1/metrics/system?window=60m`)).body;
+        const m = sys.metrics;
+        // Rates are per the time elapsed in the window (its last minute is still filling).
+        const elapsedS = (Date.parse(sys.generated_at) - Date.parse(sys.window.start)) / 1000;
+        assert.ok(Math.abs(m.cache_evictions_per_s - 36 / elapsedS) < 2e-6, `${m.cache_evictions_per_s} evictions/s over ${elapsedS} s`);
         assert.deepEqual(
           { degraded_tasks: m.degraded_tasks, degradation_rate: m.degradation_rate, warnings: m.warnings, warning_rate: m.warning_rate, cache_hit_rate: m.cache_hit_rate },
           { degraded_tasks: 2, degradation_rate: 0.5, warnings: 2, warning_rate: 0.5, cache_hit_rate: 1 },
@@ -146,8 +150,8 @@ describe("cache, tool and retrieval events and degraded runs", () => {
           [2, 1, 0.5, 200, 0.01, 1, 0, 0, 40, null],
         );
         assert.deepEqual(
-          [m.cache_operations, m.cache_lookups, m.cache_lookup_hit_rate, m.cache_evictions, m.cache_evictions_per_s, m.cache_invalidations, m.cache_entries, m.cache_capacity, m.cache_fill_ratio],
-          [40, 4, 0.75, 36, 0.01, 0, 960, 1000, 0.96],
+          [m.cache_operations, m.cache_lookups, m.cache_lookup_hit_rate, m.cache_evictions, m.cache_invalidations, m.cache_entries, m.cache_capacity, m.cache_fill_ratio],
+          [40, 4, 0.75, 36, 0, 960, 1000, 0.96],
         );
         const a = (await getJson(`${s.url}/api/v1/metrics/agents/rag-bot?window=60m`)).body.metrics;
         assert.equal(a.cache_operations, 4, "the eviction carries no agent");
@@ -275,7 +279,8 @@ describe("reads", () => {
     s = await inProcessServer();
     const now = Date.now();
     const events = [];
-    for (let i = 0; i < 120; i++) events.push({ type: "run", timestamp: now - i * 30_000, body: { agent_name: i % 2 ? "a" : "b", status: i % 10 ? "success" : "failure", duration_ms: 100 + i, model: "gpt-4o", input_tokens: 100, output_tokens: 10 } });
+    // Within the last 50 minutes: a 60m window (ending with the current minute) holds them all.
+    for (let i = 0; i < 120; i++) events.push({ type: "run", timestamp: now - i * 25_000, body: { agent_name: i % 2 ? "a" : "b", status: i % 10 ? "success" : "failure", duration_ms: 100 + i, model: "gpt-4o", input_tokens: 100, output_tokens: 10 } });
     await postJson(`${s.url}/api/v1/ingest`, { events });
     const ts = await getJson(`${s.url}/api/v1/metrics/timeseries?metric=total_tasks&window=60m&step=10m&group_by=agent_name`);
     assert.equal(ts.status, 200);

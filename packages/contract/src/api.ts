@@ -108,7 +108,11 @@ export interface Metrics {
   error_types: Record<string, number>;
 }
 
-/** A time range. */
+/**
+ * The bounds a window's figures were counted over: half-open, `[start, end)`, on slice boundaries
+ * (minutes, or hours past the minute rollups). `end` is the end of the slice still filling, so it
+ * may lie ahead of `generated_at`; the events counted are those up to `generated_at`.
+ */
 export interface WindowRange {
   start: string;
   end: string;
@@ -161,11 +165,17 @@ export interface HealthResponse {
 /** Direction of a metric between two equal windows. */
 export type Trend = "improving" | "stable" | "degrading";
 
-/** Answer of `GET /api/v1/metrics/timeseries`. */
+/**
+ * Answer of `GET /api/v1/metrics/timeseries`. Each point `[t, value]` covers the step `[t, t + step_ms)`;
+ * `window` spans the steps answered. Grouped, a series' labels always hold the grouping dimension:
+ * events without a value for it are left out.
+ */
 export interface TimeseriesResponse {
   metric: string;
   step_ms: number;
   window: WindowRange;
+  /** Start (epoch ms) of the first step still filling: points at or after it are partial. Null when every step is complete. */
+  partial_from: number | null;
   series: { labels: Record<string, string>; points: [number, number | null][] }[];
 }
 

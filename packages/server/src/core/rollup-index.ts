@@ -7,9 +7,11 @@
  * shortest posting list of its values, so its cost follows the matching series and the window,
  * not every series the window holds.
  *
- * Windows are resolved to whole minutes: a window includes the whole minute in which it starts
- * and the current minute. Spans older than the minute horizon are answered from hour buckets,
- * so a window reaching back further than the minute horizon is resolved to whole hours at its start.
+ * A query reads the slices that cover `[from, to)`: a bound inside a slice takes in the whole
+ * slice, and spans older than the minute horizon are read from hour buckets. Callers therefore pass
+ * bounds on slice boundaries (see window-bounds.ts: `[to - length, to)` with `to` the end of the
+ * slice holding now), so a window of 60 minutes reads exactly 60 minute slices and two adjacent
+ * windows never share one; `countedBounds` (rollup-plan.ts) says which bounds a query really reads.
  */
 import type { OverflowNote, RollupCardinality } from "@vigil/contract";
 import { Bucket, F } from "./bucket.js";

@@ -61,3 +61,18 @@ export function finePlan(from: number, to: number): number[] {
   for (let t = from - (from % FINE_SLICE); t < to; t += FINE_SLICE) out.push(t);
   return out;
 }
+
+/**
+ * The bounds `[from, to)` a read of `[from, to)` really counts, given the minute floor: from the
+ * start of its first slice to the end of its last (hours for spans older than the minute tier).
+ * Equal to the bounds given when they lie on the boundaries of the slices that answer them.
+ */
+export function countedBounds(from: number, to: number, mFloor: number): { from: number; to: number } {
+  let a = Infinity;
+  let b = -Infinity;
+  for (const [t, start] of slicePlan(from, to, mFloor)) {
+    a = Math.min(a, start);
+    b = Math.max(b, start + (t === "m" ? MINUTE : HOUR));
+  }
+  return a <= b ? { from: a, to: b } : { from, to };
+}

@@ -3,7 +3,9 @@
  * (SPEC §3 report, seed 003): the relative change `(current - previous) / |previous|`; within
  * ±tolerance (5%, inclusive) is stable, beyond it improving or degrading by the metric's
  * direction. When the previous value is 0 the relative change is undefined, so 0 → 0 is stable
- * and any other change counts as beyond tolerance. No trend (null) when either value is null.
+ * and any other change counts as beyond tolerance. No trend (null) when either value is null, and
+ * none at all when the previous window holds no events: a figure is not "improving" against a
+ * window with no data (its throughput of 0, say).
  */
 import type { Metrics, Trend } from "@vigil/contract";
 
@@ -55,20 +57,29 @@ export function trendOf(current: number | null, previous: number | null, directi
   return rose === (direction === "higher_is_better") ? "improving" : "degrading";
 }
 
-/** Trend of every metric in METRIC_DIRECTIONS between two windows' metrics. */
+/** Trend of every metric in METRIC_DIRECTIONS between two windows' metrics (all null when the previous one holds no events). */
 export function trends(current: Metrics, previous: Metrics, tolerance = 0.05): TrendReport {
   const out: TrendReport = {};
+  const comparable = !isEmpty(previous);
   for (const [key, direction] of Object.entries(METRIC_DIRECTIONS) as [keyof Metrics, Direction][]) {
     const cur = numberOrNull(current[key]);
     const prev = numberOrNull(previous[key]);
     out[key] = {
       current: cur,
       previous: prev,
-      change: cur === null || prev === null ? null : relativeChange(cur, prev),
-      trend: trendOf(cur, prev, direction, tolerance),
+      change: !comparable || cur === null || prev === null ? null : relativeChange(cur, prev),
+      trend: comparable ? trendOf(cur, prev, direction, tolerance) : null,
     };
   }
   return out;
+}
+
+/** The counts of a metrics block: all zero when its window held no event a figure is computed from. */
+const COUNTS = ["total_tasks", "llm_calls", "tool_calls", "retrievals", "cache_operations", "accuracy_samples", "feedback_samples"] as const satisfies readonly (keyof Metrics)[];
+
+/** True when a window's metrics come from no events at all. */
+export function isEmpty(m: Metrics): boolean {
+  return COUNTS.every((k) => !m[k]);
 }
 
 function relativeChange(current: number, previous: number): number | null {

@@ -18,12 +18,9 @@ import type { EventStore } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
 import { DEFAULT_THRESHOLDS, THRESHOLD_LEVELS, type Thresholds } from "../core/thresholds.js";
 import { trends } from "../core/trends.js";
+import { elapsedMinutes, previousWindow, sliceEnd, windowAt, type Window } from "../core/window-bounds.js";
 
-/** A resolved window [from, to). */
-export interface Window {
-  from: number;
-  to: number;
-}
+export type { Window } from "../core/window-bounds.js";
 
 /** What the metrics service needs. */
 export interface MetricsDeps {
@@ -76,9 +73,11 @@ export class MetricsService {
   }
 
   /**
-   * The window of length `ms` ending now. A window longer than the rollups reach is refused rather
-   * than answered with part of the data; `lookback` is how many windows back the answer needs
-   * (2 for the report, which compares with the previous window).
+   * The window of length `ms` read now, on slice boundaries (see `windowAt`): `[to - ms, to)` with `to`
+   * the end of the current minute, or in whole hours when `lookback` windows reach past the minute
+   * tier. A window longer than the rollups reach is refused rather than answered with part of the
+   * data; `lookback` is how many windows back the answer needs (2 for the report, which compares
+   * with the previous window).
    */
   window(ms: number, lookback = 1): Window {
     const max = this.deps.index.maxSpanMs();
@@ -86,8 +85,9 @@ export class MetricsService {
       const days = Math.floor(max / lookback / 86_400_000);
       throw new VigilError("VALIDATION_FAILED", `query parameter "window" reaches back further than the hour rollups are kept (retention.hour_rollups): at most ${days}d here`, [{ path: "/query/window", message: `must be at most ${days}d` }]);
     }
-    const to = this.deps.now();
-    return { from: to - ms, to };
+    const now = this.deps.now();
+    // The minute floor as the scans see it (they plan with the window's end as their clock).
+    return windowAt(ms, now, this.deps.index.minuteFloor(sliceEnd(now, MINUTE)), lookback);
   }
 
   /** Metrics block for a window and filter, computed at once (cheap without a filter: the totals are kept apart). */
@@ -248,7 +248,7 @@ export class MetricsService {
    */
   *report(w: Window, includeAgents: boolean): Stepped<Record<string, unknown>> {
     const m = yield* this.metricsOf(w);
-    const prevW = { from: w.from - (w.to - w.from), to: w.from };
+    const prevW = previousWindow(w);
     const prev = yield* this.metricsOf(prevW);
     const page = yield* this.groups("agent_name", w, {}, { limit: REPORT_AGENTS, cursor: null, sort: "activity", order: "desc" });
     const agents: AgentMetrics[] = page.items.map(({ key, ...g }) => ({ agent_name: key, ...g }));
@@ -290,6 +290,7 @@ export class MetricsService {
   }
 }
 
+/** Minutes a window's rates are per: those elapsed in it (its last slice may still be filling). */
 function minutes(w: Window): number {
-  return (w.to - w.from) / MINUTE;
+  return elapsedMinutes(w);
 }

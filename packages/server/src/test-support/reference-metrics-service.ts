@@ -4,6 +4,8 @@
  *
  * The metrics service as it was before series-keyed rollups (ranking by merging every group),
  * over the reference rollup index: the differential tests compare the real service with it.
+ * Its windows follow the exact definition (half-open, on minute or hour boundaries, the previous
+ * window just before the current one), written out here on their own.
  */
 import type { AgentMetrics, GroupMetrics, HealthResponse, Metrics, TimeseriesResponse } from "@vigil/contract";
 import { agentScores } from "../core/agent-scores.js";
@@ -12,7 +14,7 @@ import { healthBand, healthScore, healthStatus } from "../core/health-score.js";
 import { lastRunOf, latencyStddev, metricsOf } from "../core/metrics.js";
 import { recommendations } from "../core/recommendations.js";
 import { VigilError } from "../core/errors.js";
-import { MINUTE, type DimFilter } from "../core/rollup-index.js";
+import { HOUR, MINUTE, type DimFilter } from "../core/rollup-index.js";
 import type { ReferenceRollupIndex as RollupIndex } from "./reference-rollup-index.js";
 import { drain, ticker, type Stepped } from "../core/stepped.js";
 import { TopK } from "../core/top-k.js";
@@ -23,10 +25,11 @@ import type { Dimension } from "../core/stored-event.js";
 import { DEFAULT_THRESHOLDS, THRESHOLD_LEVELS, type Thresholds } from "../core/thresholds.js";
 import { trends } from "../core/trends.js";
 
-/** A resolved window [from, to). */
+/** A resolved window [from, to), read at `now` (absent: complete). */
 export interface Window {
   from: number;
   to: number;
+  now?: number;
 }
 
 /** What the metrics service needs. */
@@ -90,8 +93,13 @@ export class ReferenceMetricsService {
       const days = Math.floor(max / lookback / 86_400_000);
       throw new VigilError("VALIDATION_FAILED", `query parameter "window" reaches back further than the hour rollups are kept (retention.hour_rollups): at most ${days}d here`, [{ path: "/query/window", message: `must be at most ${days}d` }]);
     }
-    const to = this.deps.now();
-    return { from: to - ms, to };
+    const now = this.deps.now();
+    // Whole minutes up to the end of the current one, unless `lookback` windows reach past the minute tier: then whole hours.
+    const minuteEnd = Math.floor(now / MINUTE) * MINUTE + MINUTE;
+    const length = Math.ceil(ms / MINUTE) * MINUTE;
+    if (minuteEnd - lookback * length >= this.deps.index.minuteFloor(minuteEnd)) return { from: minuteEnd - length, to: minuteEnd, now };
+    const hourEnd = Math.floor(now / HOUR) * HOUR + HOUR;
+    return { from: hourEnd - Math.ceil(ms / HOUR) * HOUR, to: hourEnd, now };
   }
 
   /** Metrics block for a window and filter, computed at once (cheap without a filter: the totals are kept apart). */
@@ -270,5 +278,6 @@ export class ReferenceMetricsService {
 }
 
 function minutes(w: Window): number {
-  return (w.to - w.from) / MINUTE;
+  const until = w.now === undefined ? w.to : Math.min(w.now, w.to);
+  return (until - w.from) / MINUTE;
 }
