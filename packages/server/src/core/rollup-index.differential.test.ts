@@ -3,16 +3,19 @@
  * activity arrays) answers every query exactly as the reference index that reads every key of
  * every slice, over randomised data sets — every figure of every group, for filters and groupings
  * on any dimensions, short and long windows, 10-second slices, after a restore from persisted
- * buckets and after pruning.
+ * buckets and after pruning. Windows are exact, as the read answers resolve them: `[to - length, to)`
+ * with `to` the end of the minute (or 10-second slice) holding now, in whole hours past the minute tier.
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { Bucket } from "./bucket.js";
 import { metricsOf } from "./metrics.js";
-import { HOUR, MINUTE, RollupIndex, type DimFilter, type Group } from "./rollup-index.js";
+import { FINE_SLICE, HOUR, MINUTE, RollupIndex, type DimFilter, type Group } from "./rollup-index.js";
+import { countedBounds, minuteFloorOf } from "./rollup-plan.js";
 import { drain } from "./stepped.js";
 import { DIMENSIONS, type Dimension } from "./stored-event.js";
 import { ReferenceRollupIndex } from "../test-support/reference-rollup-index.js";
+import { sliceEnd, windowAt } from "./window-bounds.js";
 import { dataset, NOW, rng, SIZES } from "../test-support/random-events.js";
 
 const H = { minuteMs: 6 * HOUR, hourMs: 35 * 24 * HOUR };
@@ -26,7 +29,8 @@ function figures(groups: Map<string, Group>, minutes: number): Record<string, un
 
 const WINDOWS = [5 * MINUTE, 47 * MINUTE, 3 * HOUR, 24 * HOUR, 29 * HOUR];
 
-function queries(r: () => number, count: number): { from: number; filter: DimFilter; groupBy: Dimension[]; fine: boolean }[] {
+/** Random queries over exact windows read at `at`. */
+function queries(r: () => number, count: number, at = NOW): { from: number; to: number; filter: DimFilter; groupBy: Dimension[]; fine: boolean }[] {
   const out = [];
   for (let i = 0; i < count; i++) {
     const filter: DimFilter = {};
@@ -38,7 +42,9 @@ function queries(r: () => number, count: number): { from: number; filter: DimFil
     const ng = Math.floor(r() * 3);
     const groupBy = [...new Set(Array.from({ length: ng }, () => DIMENSIONS[Math.floor(r() * DIMENSIONS.length)]!))];
     const w = WINDOWS[Math.floor(r() * WINDOWS.length)]!;
-    out.push({ from: NOW - w, filter, groupBy, fine: w <= 15 * MINUTE && r() < 0.5 });
+    const fine = w <= 15 * MINUTE && r() < 0.5;
+    const { from, to } = fine ? { from: sliceEnd(at, FINE_SLICE) - w, to: sliceEnd(at, FINE_SLICE) } : windowAt(w, at, minuteFloorOf(sliceEnd(at, MINUTE), H.minuteMs));
+    out.push({ from, to, filter, groupBy, fine });
   }
   return out;
 }
@@ -57,9 +63,10 @@ describe("RollupIndex against the reference index (randomised data sets)", () =>
       }
       const r = rng(seed * 7919);
       for (const q of queries(r, 150)) {
-        const minutes = (NOW - q.from) / MINUTE;
-        const got = figures(idx.query(q.from, NOW, NOW, q.filter, q.groupBy, q.fine), minutes);
-        const want = figures(ref.query(q.from, NOW, NOW, q.filter, q.groupBy, q.fine), minutes);
+        const minutes = (q.to - q.from) / MINUTE;
+        if (!q.fine) assert.deepEqual(countedBounds(q.from, q.to, idx.minuteFloor(NOW)), { from: q.from, to: q.to }, "the window is read exactly");
+        const got = figures(idx.query(q.from, q.to, NOW, q.filter, q.groupBy, q.fine), minutes);
+        const want = figures(ref.query(q.from, q.to, NOW, q.filter, q.groupBy, q.fine), minutes);
         assert.deepEqual(got, want, `window ${minutes} min, filter ${JSON.stringify(q.filter)}, group by ${q.groupBy.join(",") || "-"}${q.fine ? ", fine" : ""}`);
       }
       // Ranking: the activity per value is the sum the merged groups hold.
@@ -84,8 +91,8 @@ describe("RollupIndex against the reference index (randomised data sets)", () =>
         ref.fold(ev);
       }
       for (const q of queries(r, 40)) {
-        const minutes = (NOW - q.from) / MINUTE;
-        assert.deepEqual(figures(idx.query(q.from, NOW, NOW, q.filter, q.groupBy), minutes), figures(ref.query(q.from, NOW, NOW, q.filter, q.groupBy), minutes), `after chunk ${chunk}: ${JSON.stringify(q)}`);
+        const minutes = (q.to - q.from) / MINUTE;
+        assert.deepEqual(figures(idx.query(q.from, q.to, NOW, q.filter, q.groupBy), minutes), figures(ref.query(q.from, q.to, NOW, q.filter, q.groupBy), minutes), `after chunk ${chunk}: ${JSON.stringify(q)}`);
       }
     }
   });
@@ -102,10 +109,10 @@ describe("RollupIndex against the reference index (randomised data sets)", () =>
     for (const rec of idx.takeDirty()) restored.restore({ ...rec, bucket: Bucket.decode(rec.bucket.encode()) });
     const r = rng(99);
     const check = (label: string, now: number) => {
-      for (const q of queries(r, 60)) {
-        const minutes = (now - q.from) / MINUTE;
-        const want = figures(ref.query(q.from, now, now, q.filter, q.groupBy), minutes);
-        assert.deepEqual(figures(restored.query(q.from, now, now, q.filter, q.groupBy), minutes), want, `${label}: ${JSON.stringify(q)}`);
+      for (const q of queries(r, 60, now)) {
+        const minutes = (q.to - q.from) / MINUTE;
+        const want = figures(ref.query(q.from, q.to, now, q.filter, q.groupBy), minutes);
+        assert.deepEqual(figures(restored.query(q.from, q.to, now, q.filter, q.groupBy), minutes), want, `${label}: ${JSON.stringify(q)}`);
       }
     };
     check("restored", NOW);

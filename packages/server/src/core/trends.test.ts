@@ -1,6 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Metrics } from "@vigil/contract";
+import { Bucket, F } from "./bucket.js";
+import { metricsOf } from "./metrics.js";
 import { METRIC_DIRECTIONS, trendOf, trends } from "./trends.js";
 
 function metrics(over: Partial<Metrics> = {}): Metrics {
@@ -91,5 +93,17 @@ describe("trends", () => {
   it("leaves change null but still reports a trend when the previous value is 0", () => {
     const r = trends(metrics({ total_cost: 2 }), metrics({ total_cost: 0 }));
     assert.deepEqual(r["total_cost"], { current: 2, previous: 0, change: null, trend: "degrading" });
+  });
+
+  it("calls nothing improving or degrading against a previous window with no events", () => {
+    const none = metricsOf(new Bucket(), 60);
+    const r = trends(metrics(), none);
+    assert.equal(r["throughput_per_min"]!.previous, 0, "the empty window's throughput is 0 ...");
+    assert.deepEqual(r["throughput_per_min"], { current: 1.7, previous: 0, change: null, trend: null }, "... and no trend is drawn from it");
+    for (const [k, t] of Object.entries(r)) assert.equal(t.trend, null, k);
+    // One event of any kind in the previous window makes its figures comparable again.
+    const one = new Bucket();
+    one.f[F.retrieval] = 1;
+    assert.equal(trends(metrics(), metricsOf(one, 60))["throughput_per_min"]!.trend, "improving");
   });
 });
