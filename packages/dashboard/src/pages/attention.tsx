@@ -90,6 +90,11 @@ function RoutesOff({ routes }: { routes: RouteView[] }) {
   );
 }
 
+/** Whether anything needs attention: an open alert or a route not `normal`. */
+export function needsAttention(alerts: Polled<AlertListResponse>, routes: Polled<RoutesAnswer>): boolean {
+  return (alerts.data?.total_count ?? 0) > 0 || (routes.data?.routes.some((r) => r.state !== "normal") ?? false);
+}
+
 /** The open alerts and the routes not `normal`; each part says when it could not be read. */
 export function Attention({ alerts, routes }: { alerts: Polled<AlertListResponse>; routes: Polled<RoutesAnswer> }) {
   return (

@@ -13,7 +13,7 @@ import { href, useLocation } from "../router.js";
 import { fetchSeries } from "../series.js";
 import { previousHasData, shownTrend, type TrendRow } from "../trends.js";
 import { windowOf } from "../windows.js";
-import { Attention } from "./attention.js";
+import { Attention, LISTED_ALERTS, needsAttention } from "./attention.js";
 import type { RoutesAnswer } from "./routes.js";
 
 /** The part of `GET /api/v1/report` the overview shows. */
@@ -62,7 +62,7 @@ export function OverviewPage() {
   const report = usePoll(() => get<ReportAnswer>("report", { window: w.id, include_agents: false }), [w.id]);
   const series = usePoll(() => fetchSeries([...new Set([...TILES.map((t) => t[0]), ...CHART_METRICS])], w), [w.id]);
   // Open alerts and routes are "now", whatever the window: the same question the Alerts and Routes pages ask.
-  const alerts = usePoll(() => loadOpenAlerts(), []);
+  const alerts = usePoll(() => loadOpenAlerts(LISTED_ALERTS), []);
   const routes = usePoll(() => get<RoutesAnswer>("routes"), []);
   const s = series.data?.series ?? {};
   const partialFrom = series.data?.partialFrom ?? null;
@@ -74,7 +74,22 @@ export function OverviewPage() {
   return (
     <>
       <PageTitle title="Overview" sub={<>Last {w.label} · <Freshness at={report.updatedAt} /></>} />
-      <Panel polled={report} what="traffic" isEmpty={(r) => !hasTraffic(r.metrics)} empty={<Empty title="No traffic in this window yet" />}>
+      <Panel
+        polled={report}
+        what="traffic"
+        isEmpty={(r) => !hasTraffic(r.metrics)}
+        empty={
+          <>
+            {/* A quiet window does not hide what is still open or failed over. */}
+            {needsAttention(alerts, routes) ? (
+              <section class="health" aria-label="Open alerts and routes">
+                <Attention alerts={alerts} routes={routes} />
+              </section>
+            ) : null}
+            <Empty title="No traffic in this window yet" />
+          </>
+        }
+      >
         {(r) => (
           <>
             <section class="health" aria-label="Health score" data-metric="health_score" data-value={r.health_score === null ? "null" : String(r.health_score)}>
