@@ -3,102 +3,24 @@
  * against a real `vigil serve` fed by `vigil demo`: the overview shows the API's numbers, acting
  * in the UI changes the server's state, every page renders without console errors at 1280x800
  * and at a phone's width, the keyboard reaches everything, and a read-only key cannot act.
+ * What the pages must say plainly (open alerts and routes beside the score, trends, sparklines,
+ * legends, partial steps, satisfaction, model verdicts) is checked in dashboard-plain.ts.
  */
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
-import type { Browser, BrowserContext, Page } from "playwright-core";
-import { browserSkip, launchChromium, screenshot, watchedPage, type WatchedPage } from "./browser.js";
-import { childServer, inProcessServer, postJson, tempDir, VIGIL_BIN, type ChildServer } from "./helpers.js";
+import { browserSkip, launchChromium, screenshot, watchedPage } from "./browser.js";
+import { api, fixture, open, READ, signIn, ADMIN, startFixture, stopFixture } from "./dashboard-fixture.js";
+import { plainDashboardTests } from "./dashboard-plain.js";
+import { inProcessServer, postJson } from "./helpers.js";
 import { waitFor } from "./pg-support.js";
 
-const ADMIN = "admin-key-browser-0123456789";
-const READ = "read-key-browser-0123456789";
 const skip = browserSkip();
 
-let tmp: ReturnType<typeof tempDir>;
-let server: ChildServer;
-let browser: Browser;
-let admin: BrowserContext;
-const watched: WatchedPage[] = [];
-
-async function api(path: string, init: { method?: string; body?: unknown } = {}): Promise<any> {
-  const r = await fetch(`${server.url}/api/v1/${path}`, { method: init.method ?? "GET", headers: { authorization: `Bearer ${ADMIN}`, ...(init.body ? { "content-type": "application/json" } : {}) }, body: init.body ? JSON.stringify(init.body) : undefined });
-  const body = await r.json();
-  assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(body)}`);
-  return body;
-}
-
-/** A script run before each page of a context: signs in with `key` as the key form would. */
-function signIn(key: string): string {
-  return `localStorage.setItem("vigil.apiKey", ${JSON.stringify(key)})`;
-}
-
-/** Opens a watched page of the admin context at `hash` and waits for the page's main content. */
-async function open(hash: string, ready: string): Promise<Page> {
-  const w = await watchedPage(admin);
-  watched.push(w);
-  await w.page.goto(`${server.url}/${hash}`);
-  await w.page.waitForSelector(ready, { timeout: 15_000 });
-  return w.page;
-}
-
 before(async () => {
-  if (skip) return;
-  tmp = tempDir("vigil-browser-");
-  writeFileSync(
-    join(tmp.dir, "vigil.yaml"),
-    `alerting:
-  evaluation_interval: 1s
-  channels:
-    - { name: ops-console, type: console }
-  default_route: { channels: [ops-console], group_by: [alertname, model], group_wait: 0s, group_interval: 5s, repeat_interval: 1h }
-failover:
-  evaluation_interval: 1s
-`,
-  );
-  writeFileSync(
-    join(tmp.dir, "rules.yml"),
-    `rules:
-  - name: ModelErrorRateHigh
-    description: A model fails more than one call in five
-    metric: error_rate
-    group_by: [model]
-    comparator: ">"
-    threshold: 0.2
-    window: 1m
-    for: 0s
-    keep_firing_for: 30m
-    min_samples: 5
-    severity: critical
-    annotations:
-      summary: "{{ $labels.model }} fails {{ $value }} of runs"
-      recommendation: Fail the routes that use it over to a backup model.
-`,
-  );
-  server = await childServer(join(tmp.dir, "data"), ["--config", join(tmp.dir, "vigil.yaml"), "--rules", join(tmp.dir, "rules.yml")], { VIGIL_API_KEYS: `${ADMIN}:admin,${READ}:read` });
-  // 30 s of demo traffic: healthy for 12 s, then gpt-4o slows and fails; the summarize route fails over and the rule fires.
-  const demo = spawn(process.execPath, [VIGIL_BIN, "demo", "--target", server.url, "--duration", "30", "--rate", "30", "--api-key", ADMIN], { stdio: ["ignore", "pipe", "pipe"] });
-  let demoOut = "";
-  demo.stdout.on("data", (d: Buffer) => (demoOut += d));
-  demo.stderr.on("data", (d: Buffer) => (demoOut += d));
-  browser = await launchChromium();
-  admin = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-  await admin.addInitScript(signIn(ADMIN));
-  const code = await new Promise<number | null>((resolve) => demo.once("exit", resolve));
-  assert.equal(code, 0, `vigil demo failed:\n${demoOut}`);
-  await waitFor(async () => (await api("alerts?state=firing")).alerts.length > 0, 20_000, "the demo's degradation fires ModelErrorRateHigh");
-  await waitFor(async () => (await api("routes/summarize")).state !== "normal", 20_000, "the demo's degradation fails the summarize route over");
+  if (!skip) await startFixture();
 });
 
-after(async () => {
-  await browser?.close();
-  server?.proc.kill("SIGTERM");
-  if (server) await new Promise((r) => server.proc.once("exit", r));
-  tmp?.cleanup();
-});
+after(stopFixture);
 
 describe("dashboard in Chromium", { skip }, () => {
   it("overview shows the same figures as the API for the same window", async () => {
@@ -125,6 +47,8 @@ describe("dashboard in Chromium", { skip }, () => {
     await screenshot(page, "overview");
   });
 
+  plainDashboardTests();
+
   it("acknowledging an alert in the UI acknowledges it in the API", async () => {
     const page = await open("#/alerts", '[data-testid="alerts-tab-firing"]');
     await page.click('[data-testid="alerts-tab-firing"]');
@@ -141,7 +65,7 @@ describe("dashboard in Chromium", { skip }, () => {
     await page.click('[data-testid="alerts-tab-acknowledged"]');
     await page.locator(`[data-testid="alert-row"][data-alert-id="${id}"][data-state="acknowledged"]`).waitFor({ timeout: 10_000 });
     // Its detail page shows the delivery log (the console channel delivered the firing notification).
-    await page.goto(`${server.url}/#/alerts/${encodeURIComponent(id)}`);
+    await page.goto(`${fixture().server.url}/#/alerts/${encodeURIComponent(id)}`);
     await page.locator('[data-testid="alert-detail"]').waitFor();
     await page.locator('[data-testid="alert-deliveries"]').waitFor();
     assert.match((await page.textContent('[data-testid="alert-deliveries"]'))!, /ops-console/);
@@ -191,16 +115,16 @@ describe("dashboard in Chromium", { skip }, () => {
       if (name.endsWith("-detail")) assert.equal((await page.textContent('[data-testid="detail-name"]'))?.trim(), hash.split("/").pop(), `${name} names what it shows`);
       await screenshot(page, name);
     }
-    const phone = await browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const phone = await fixture().browser.newContext({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
     await phone.addInitScript(signIn(ADMIN));
     for (const [name, hash, ready] of [["overview", "#/", '[data-metric="success_rate"]'], ...pages, ["alerts", "#/alerts", '[data-testid="alerts-tab-firing"]'], ["route-detail", "#/routes/summarize", '[data-testid="route-detail"]']] as [string, string, string][]) {
       const w = await watchedPage(phone);
-      watched.push(w);
-      await w.page.goto(`${server.url}/${hash}`);
+      fixture().watched.push(w);
+      await w.page.goto(`${fixture().server.url}/${hash}`);
       await w.page.waitForSelector(ready, { timeout: 15_000 });
       const width = await w.page.evaluate<number>("document.documentElement.scrollWidth");
       assert.ok(width <= 390, `${name} fits a 390 px screen (page is ${width} px wide; wide tables scroll inside their box)`);
-      if (name === "overview") await screenshot(w.page, "overview-phone");
+      await screenshot(w.page, `${name}-phone`);
       await w.page.close();
     }
     await phone.close();
@@ -228,10 +152,10 @@ describe("dashboard in Chromium", { skip }, () => {
   });
 
   it("asks for a key, and a read-only key sees everything but cannot act", async () => {
-    const ctx = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const ctx = await fixture().browser.newContext({ viewport: { width: 1280, height: 800 } });
     try {
       const w = await watchedPage(ctx);
-      await w.page.goto(`${server.url}/`);
+      await w.page.goto(`${fixture().server.url}/`);
       await w.page.fill('input[type="password"]', "not-a-key-at-all-000");
       await w.page.click('button[type="submit"]');
       await w.page.getByText("The server refused the key").waitFor();
@@ -239,11 +163,11 @@ describe("dashboard in Chromium", { skip }, () => {
       await w.page.click('button[type="submit"]');
       await w.page.waitForSelector('[data-metric="success_rate"]');
       assert.match((await w.page.textContent(".who"))!, /read/);
-      await w.page.goto(`${server.url}/#/alerts`);
+      await w.page.goto(`${fixture().server.url}/#/alerts`);
       await w.page.click('[data-testid="alerts-tab-all"]');
       await w.page.locator('[data-testid="alert-row"]').first().waitFor();
       for (const b of await w.page.$$('[data-testid="alert-ack"], [data-testid="alert-resolve"], [data-testid="silence-new"]')) assert.equal(await b.isDisabled(), true, "admin actions are disabled for a read key");
-      await w.page.goto(`${server.url}/#/routes/summarize`);
+      await w.page.goto(`${fixture().server.url}/#/routes/summarize`);
       await w.page.waitForSelector('[data-testid="route-detail"]');
       const submit = await w.page.$('[data-testid="route-switch-submit"]');
       assert.ok(submit === null || (await submit.isDisabled()), "no switching with a read key");
@@ -258,15 +182,15 @@ describe("dashboard in Chromium", { skip }, () => {
   it("shows a clear message, not a blank page, for a page or an agent that does not exist", async () => {
     const page = await open("#/no-such-page", '[data-testid="error"]');
     assert.match((await page.textContent('[data-testid="error"]'))!, /no page/i);
-    const w = await watchedPage(admin);
-    await w.page.goto(`${server.url}/#/agents/no_such_agent`);
+    const w = await watchedPage(fixture().admin);
+    await w.page.goto(`${fixture().server.url}/#/agents/no_such_agent`);
     await w.page.getByText(/no data for agent_name "no_such_agent"/).waitFor();
     // The 404 of the agent is the answer being shown, not a fault of the page.
     assert.deepEqual(w.problems.filter((p) => !/404/.test(p)), []);
   });
 
   it("no page logged a console error, threw, or lost a request", () => {
-    const problems = watched.flatMap((w) => w.problems);
+    const problems = fixture().watched.flatMap((w) => w.problems);
     assert.deepEqual(problems, []);
   });
 });

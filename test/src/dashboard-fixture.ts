@@ -1,0 +1,133 @@
+/**
+ * The server the dashboard suites look at: `vigil serve` with an alert rule and fast failover,
+ * fed 30 s of `vigil demo` (healthy, then gpt-4o slows and fails, an alert fires and the summarize
+ * route fails over), plus runs of its own spread over the last 12 minutes (so that 15-minute
+ * sparklines have a dozen steps) and a few 75 minutes ago (so that the hour has a previous window
+ * with data, and the quarter-hour has none). Chromium signs in with an admin key.
+ */
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Browser, BrowserContext, Page } from "playwright-core";
+import { launchChromium, watchedPage, type WatchedPage } from "./browser.js";
+import { childServer, postJson, tempDir, VIGIL_BIN, type ChildServer } from "./helpers.js";
+import { waitFor } from "./pg-support.js";
+
+export const ADMIN = "admin-key-browser-0123456789";
+export const READ = "read-key-browser-0123456789";
+
+/** The agent whose runs the fixture spreads over the last 12 minutes (and 75 minutes ago). */
+export const HISTORY_AGENT = "history_agent";
+
+/** A script run before each page of a context: signs in with `key` as the key form would. */
+export function signIn(key: string): string {
+  return `localStorage.setItem("vigil.apiKey", ${JSON.stringify(key)})`;
+}
+
+/** The running server, the browser and the pages opened so far (their problems are checked at the end). */
+export interface Fixture {
+  tmp: ReturnType<typeof tempDir>;
+  server: ChildServer;
+  browser: Browser;
+  /** A 1280x800 context signed in as admin. */
+  admin: BrowserContext;
+  watched: WatchedPage[];
+}
+
+let fx: Fixture | undefined;
+
+/** The fixture; only inside tests, after `startFixture`. */
+export function fixture(): Fixture {
+  assert.ok(fx, "the dashboard fixture is started in before()");
+  return fx;
+}
+
+/** GET (or send to) an API path as admin; the answer must be 2xx. */
+export async function api(path: string, init: { method?: string; body?: unknown } = {}): Promise<any> {
+  const r = await fetch(`${fixture().server.url}/api/v1/${path}`, { method: init.method ?? "GET", headers: { authorization: `Bearer ${ADMIN}`, ...(init.body ? { "content-type": "application/json" } : {}) }, body: init.body ? JSON.stringify(init.body) : undefined });
+  const body = await r.json();
+  assert.ok(r.ok, `${path}: ${r.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+/** Opens a watched page of `context` (the admin one by default) at `hash` and waits for `ready`. */
+export async function open(hash: string, ready: string, context?: BrowserContext): Promise<Page> {
+  const f = fixture();
+  const w = await watchedPage(context ?? f.admin);
+  f.watched.push(w);
+  await w.page.goto(`${f.server.url}/${hash}`);
+  await w.page.waitForSelector(ready, { timeout: 15_000 });
+  return w.page;
+}
+
+/** Sends `n` successful runs of HISTORY_AGENT at `at(i)` (epoch ms). */
+export async function sendRuns(n: number, at: (i: number) => number): Promise<void> {
+  const events = Array.from({ length: n }, (_, i) => ({ type: "run", timestamp: at(i), body: { agent_name: HISTORY_AGENT, agent_type: "batch", model: "history-model", status: i % 9 === 0 ? "failure" : "success", duration_ms: 300 + (i % 7) * 40, cost: 0.001 } }));
+  const r = await postJson(`${fixture().server.url}/api/v1/ingest`, { events }, { authorization: `Bearer ${ADMIN}` });
+  assert.equal(r.status, 207, `ingest answered ${r.status}: ${JSON.stringify(r.body)}`);
+  assert.deepEqual(r.body.errors, [], "every run is accepted");
+}
+
+/** Starts the server, the demo and Chromium, and waits for the alert and the failover. */
+export async function startFixture(): Promise<void> {
+  const tmp = tempDir("vigil-browser-");
+  writeFileSync(
+    join(tmp.dir, "vigil.yaml"),
+    `alerting:
+  evaluation_interval: 1s
+  channels:
+    - { name: ops-console, type: console }
+  default_route: { channels: [ops-console], group_by: [alertname, model], group_wait: 0s, group_interval: 5s, repeat_interval: 1h }
+failover:
+  evaluation_interval: 1s
+`,
+  );
+  writeFileSync(
+    join(tmp.dir, "rules.yml"),
+    `rules:
+  - name: ModelErrorRateHigh
+    description: A model fails more than one call in five
+    metric: error_rate
+    group_by: [model]
+    comparator: ">"
+    threshold: 0.2
+    window: 1m
+    for: 0s
+    keep_firing_for: 30m
+    min_samples: 5
+    severity: critical
+    annotations:
+      summary: "{{ $labels.model }} fails {{ $value }} of runs"
+      recommendation: Fail the routes that use it over to a backup model.
+`,
+  );
+  const server = await childServer(join(tmp.dir, "data"), ["--config", join(tmp.dir, "vigil.yaml"), "--rules", join(tmp.dir, "rules.yml")], { VIGIL_API_KEYS: `${ADMIN}:admin,${READ}:read` });
+  // 30 s of demo traffic: healthy for 12 s, then gpt-4o slows and fails; the summarize route fails over and the rule fires.
+  const demo = spawn(process.execPath, [VIGIL_BIN, "demo", "--target", server.url, "--duration", "30", "--rate", "30", "--api-key", ADMIN], { stdio: ["ignore", "pipe", "pipe"] });
+  let demoOut = "";
+  demo.stdout.on("data", (d: Buffer) => (demoOut += d));
+  demo.stderr.on("data", (d: Buffer) => (demoOut += d));
+  const browser = await launchChromium();
+  const admin = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  await admin.addInitScript(signIn(ADMIN));
+  fx = { tmp, server, browser, admin, watched: [] };
+  const now = Date.now();
+  await sendRuns(144, (i) => now - 12 * 60_000 + i * 5000);
+  await sendRuns(20, (i) => now - 75 * 60_000 + i * 3000);
+  const code = await new Promise<number | null>((resolve) => demo.once("exit", resolve));
+  assert.equal(code, 0, `vigil demo failed:\n${demoOut}`);
+  await waitFor(async () => (await api("alerts?state=firing")).alerts.length > 0, 20_000, "the demo's degradation fires ModelErrorRateHigh");
+  await waitFor(async () => (await api("routes/summarize")).state !== "normal", 20_000, "the demo's degradation fails the summarize route over");
+}
+
+/** Closes Chromium, stops the server and removes its files. */
+export async function stopFixture(): Promise<void> {
+  if (!fx) return;
+  const { browser, server, tmp } = fx;
+  await browser.close();
+  server.proc.kill("SIGTERM");
+  await new Promise((r) => server.proc.once("exit", r));
+  tmp.cleanup();
+  fx = undefined;
+}
