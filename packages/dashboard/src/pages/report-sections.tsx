@@ -206,7 +206,7 @@ export function BreachesTable({ breaches }: { breaches: Breach[] }) {
 /** The alerts firing or acknowledged now (whatever the window), linking to each alert. */
 export function AlertsTable({ alerts }: { alerts: OpenAlert[] }) {
   return (
-    <TableSection id="report-alerts" title="Open alerts" caption="Alerts firing or acknowledged now" head={[["Level"], ["Rule"], ["State"], ["Message"], ["Since"]]} empty={alerts.length ? null : "No alert is firing or acknowledged now."}>
+    <TableSection id="report-alerts" title="Alerts firing or acknowledged" caption="Alerts firing or acknowledged now (pending ones are on the Alerts page)" head={[["Level"], ["Rule"], ["State"], ["Message"], ["Since"]]} empty={alerts.length ? null : "No alert is firing or acknowledged now."}>
       {alerts.map((a) => (
         <tr key={a.alert_id} data-state={a.state}>
           <td>
