@@ -205,7 +205,14 @@ describe("dashboard on an empty server", { skip }, () => {
       const empty = w.page.locator('[data-testid="empty"]');
       await empty.waitFor();
       assert.match((await empty.textContent())!, /npx vigil demo --target http:\/\/127\.0\.0\.1:\d+/);
+      assert.equal(await w.page.locator('[data-testid="attention"]').count(), 0, "nothing to attend to on a new server");
       await screenshot(w.page, "overview-empty");
+      // A route pinned away from its primary shows above the newcomer's note, traffic or not.
+      for (const id of ["main-model", "spare-model"]) assert.equal((await postJson(`${s.url}/api/v1/models`, { id, name: id, version: "1.0.0" })).status, 201);
+      assert.equal((await postJson(`${s.url}/api/v1/routes`, { route: "answer", primary: "main-model", backups: ["spare-model"] })).status, 201);
+      assert.equal((await postJson(`${s.url}/api/v1/routes/answer/switch`, { to: "spare-model", reason: "maintenance" })).status, 200);
+      await w.page.locator('[data-testid="overview-route"][data-route="answer"][data-state="pinned"][data-active-model="spare-model"]').waitFor({ timeout: 12_000 });
+      await empty.waitFor();
       const now = Date.now();
       const events = Array.from({ length: 40 }, (_, i) => ({ type: "run", timestamp: now - i * 1000, body: { agent_name: "first_agent", status: i % 10 === 0 ? "failure" : "success", duration_ms: 100 + i } }));
       assert.equal((await postJson(`${s.url}/api/v1/ingest`, { events })).status, 207);
