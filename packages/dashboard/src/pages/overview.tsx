@@ -66,7 +66,8 @@ export function OverviewPage() {
   const routes = usePoll(() => get<RoutesAnswer>("routes"), []);
   const s = series.data?.series ?? {};
   const partialFrom = series.data?.partialFrom ?? null;
-  const ready = report.data !== undefined && series.data !== undefined;
+  const settled = (p: { data: unknown; error: Error | undefined }) => p.data !== undefined || p.error !== undefined;
+  const ready = report.data !== undefined && series.data !== undefined && settled(alerts) && settled(routes);
   useEffect(() => {
     // The first moment every figure and chart of the overview is on screen (read by bench/src/dashboard.ts).
     if (ready && performance.getEntriesByName(READY_MARK).length === 0) requestAnimationFrame(() => performance.mark(READY_MARK));
