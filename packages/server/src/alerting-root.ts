@@ -1,30 +1,27 @@
 /**
  * Part of the composition root (called only by main.ts): builds the alerting engine from the
- * configuration — rules (shipped pack, rules file, API), channels, routes, pipeline and outbox —
- * and runs its timers. Kept apart from main.ts so neither file grows past a readable size.
+ * validated configuration — rules (shipped pack, rules file, API), channels, routes, pipeline and
+ * outbox. Its periodic jobs are registered with the server's other jobs in server-jobs.ts. Kept apart from
+ * main.ts so neither file grows past a readable size.
  */
-import { readFileSync } from "node:fs";
 import { randomUUID } from "node:crypto";
 import type { Logger } from "pino";
-import { parse as parseYaml } from "yaml";
-import type { Config } from "./config/config.js";
+import type { ValidatedConfig } from "./config/validated-config.js";
+import { readRulesFile } from "./config/rules-file.js";
 import { defaultRules } from "./core/alerting/default-rules.js";
-import { parseRuleSet } from "./core/alerting/rule.js";
 import { initialThresholds } from "./core/alerting/threshold-settings.js";
-import type { AlertRule, Notifier } from "./core/alerting/types.js";
-import { VigilError } from "./core/errors.js";
+import type { Notifier } from "./core/alerting/types.js";
 import type { Leadership, Storage } from "./core/ports.js";
 import type { RollupIndex } from "./core/rollup-index.js";
 import type { AlertingDeps } from "./http/routes/alerts.js";
-import { buildChannels, parseChannelConfigs } from "./notify/registry.js";
-import { AlertEngine, ARRIVAL_MIN_GAP_MS, type EvaluationStats } from "./services/alert-engine.js";
+import { buildChannels } from "./notify/registry.js";
+import { AlertEngine, type EvaluationStats } from "./services/alert-engine.js";
 import type { RouteSample } from "./core/alerting/catalogue.js";
 import type { MetricsService } from "./services/metrics-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
 import { OutboxWorker } from "./services/outbox-worker.js";
 import { RuleBook } from "./services/rule-book.js";
 import type { Stepped } from "./core/stepped.js";
-import { Lifecycle } from "./services/lifecycle.js";
 
 /** The running alerting engine. */
 export interface AlertingRuntime {
@@ -34,8 +31,10 @@ export interface AlertingRuntime {
   rules: RuleBook;
   channels: Map<string, Notifier>;
   http: AlertingDeps;
-  /** Starts evaluating and delivering (after the server listens). */
+  /** Starts delivering (after the server listens); evaluation is a periodic job of the server's. */
   start(): void;
+  /** Deletes resolved alerts and delivered notifications past their retention (leader only). */
+  retention(): Promise<void>;
   /** Re-reads the rules file; on a problem, logs it and keeps the rules in force. */
   reloadRulesFile(): boolean;
   /** Called when this instance gains or loses leadership. */
@@ -43,46 +42,21 @@ export interface AlertingRuntime {
   stop(): Promise<void>;
 }
 
-/** Reads and validates a rules file; throws CONFIG_INVALID / VALIDATION_FAILED naming the rule and field. */
-export function readRulesFile(path: string): unknown {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (err) {
-    throw new VigilError("CONFIG_INVALID", `cannot read rules file ${path}: ${(err as Error).message}`, undefined, { cause: err });
-  }
-  try {
-    return parseYaml(text);
-  } catch (err) {
-    throw new VigilError("CONFIG_INVALID", `rules file ${path} is not valid YAML: ${(err as Error).message}`, undefined, { cause: err });
-  }
-}
-
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: Config, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T> } = {}): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T> } = {}): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
   const lead = { isLeader: () => leadership()?.isLeader() ?? false };
-  let fileRules: AlertRule[] = [];
-  if (a.rulesFile) {
-    try {
-      fileRules = parseRuleSet(readRulesFile(a.rulesFile), "file", `rules file ${a.rulesFile}`);
-    } catch (err) {
-      if (err instanceof VigilError) throw new VigilError("CONFIG_INVALID", err.message, err.details, { cause: err });
-      throw err;
-    }
-  }
   const rules = new RuleBook({
     store,
     defaults: a.defaultRules ? defaultRules() : [],
-    fileRules,
+    fileRules: a.fileRules,
     thresholds: initialThresholds(cfg.thresholds),
     onThresholds: (t) => metrics.setThresholds(t.global),
   });
-  const channels = buildChannels(parseChannelConfigs(a.channels), { log: log.child({ component: "notify" }), now });
-  for (const r of a.routes) for (const c of r.channels) if (!channels.has(c)) throw new VigilError("CONFIG_INVALID", `alerting route "${r.name}" sends to channel "${c}", which is not configured (channels: ${[...channels.keys()].join(", ")})`);
-  for (const c of a.defaultRouteChannels ?? []) if (!channels.has(c)) throw new VigilError("CONFIG_INVALID", `alerting.default_route sends to channel "${c}", which is not configured`);
+  // Names and routes were checked with the configuration; building a channel only creates its client.
+  const channels = buildChannels(a.channelConfigs, { log: log.child({ component: "notify" }), now });
   const externalUrl = a.externalUrl ?? null;
   const outbox = new OutboxWorker({ store, channels, leadership: lead, now, random: Math.random, log, policy: a.retry });
   const pipeline = new NotificationPipeline({
@@ -119,9 +93,13 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
     now,
     log,
   });
-  await engine.start();
-  // Evaluation never overlaps itself: a cycle slower than the interval skips ticks instead of queueing them.
-  const life = new Lifecycle(log);
+  try {
+    await engine.start();
+  } catch (err) {
+    // Nothing else holds the channels yet: close their clients before giving up.
+    for (const c of channels.values()) await c.close?.().catch(() => undefined);
+    throw err;
+  }
   const housekeeping = async () => {
     if (!lead.isLeader()) return;
     const cut = now() - a.resolvedRetentionMs;
@@ -146,13 +124,8 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
     },
     start() {
       outbox.start();
-      life.every("alert evaluation", a.evaluationIntervalMs, () => engine.evaluate(), { immediately: true });
-      // Between evaluations, rules whose series got runs or LLM calls are evaluated again (bounded in the engine).
-      life.every("alert evaluation on arrival", ARRIVAL_MIN_GAP_MS, () => engine.evaluateArrivals());
-      life.every("alerting retention", 3_600_000, housekeeping);
-      // Instances that do not lead still answer rules and thresholds: re-read what others changed.
-      if (storage.shared) life.every("re-reading alert rules", 5000, () => rules.refresh().catch(() => undefined));
     },
+    retention: housekeeping,
     reloadRulesFile() {
       if (!a.rulesFile) return false;
       try {
@@ -173,7 +146,6 @@ export async function buildAlerting(cfg: Config, storage: Storage, index: Rollup
       );
     },
     async stop() {
-      await life.stop();
       await outbox.stop();
       for (const c of channels.values()) await c.close?.().catch(() => undefined);
     },

@@ -7,7 +7,8 @@ import { hostname } from "node:os";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { pino, type Logger } from "pino";
-import { loadConfig, isLoopback, type Config, type ConfigFlags } from "./config/config.js";
+import { loadConfig, type Config, type ConfigFlags } from "./config/config.js";
+import { validateConfig, type ValidatedConfig } from "./config/validated-config.js";
 import { VigilError } from "./core/errors.js";
 import type { Leadership, Storage } from "./core/ports.js";
 import { DEFAULT_THRESHOLDS } from "./core/thresholds.js";
@@ -24,6 +25,7 @@ import { RouteService } from "./services/route-service.js";
 import { RouteWebhooks } from "./notify/route-webhooks.js";
 import { PriceService } from "./services/price-service.js";
 import { RollupService } from "./services/rollup-service.js";
+import { registerJobs } from "./server-jobs.js";
 import { openPostgresStorage } from "./storage/postgres/postgres-storage.js";
 import { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
 import { createEventValidator } from "./validation/event-validator.js";
@@ -68,35 +70,53 @@ async function openStorage(cfg: Config): Promise<Storage> {
   return openSqliteStorage({ dataDir: cfg.dataDir, synchronous: cfg.sqliteSynchronous });
 }
 
-/** Logs a recurring background failure once when it starts and once when it clears, not on every retry. */
-function failureLog(log: Logger, what: string): { failed: (err: unknown) => void; ok: () => void } {
-  let failing = false;
-  return {
-    failed(err) {
-      if (!failing) log.error({ err }, `${what} failed; retrying`);
-      failing = true;
-    },
-    ok() {
-      if (failing) log.info(`${what} works again`);
-      failing = false;
-    },
-  };
-}
-
-/** Builds and starts the monitor from a resolved configuration. */
+/**
+ * Builds and starts the monitor from a resolved configuration. The configuration is validated whole
+ * first (nothing is opened on a bad rules file, channel, model or route); then the components start
+ * in order — storage (and the restore from it), cluster membership, alerting, routes, HTTP, listening
+ * — and if one fails, those already started stop in reverse order before the error is thrown.
+ */
 export async function startServer(cfg: Config, logger: Logger | false, opts: { listen?: boolean } = {}): Promise<RunningServer> {
-  if (!isLoopback(cfg.host) && cfg.apiKeys.length === 0) {
-    throw new VigilError("CONFIG_INVALID", `refusing to listen on ${cfg.host} without API keys: anyone who can reach it could write and read your data. Configure auth.keys in the config file or VIGIL_API_KEYS, or listen on 127.0.0.1.`);
-  }
+  const settings = validateConfig(cfg);
   const log = logger || pino({ level: "silent" });
-  const startedAt = Date.now();
-  let ready = false;
-  const storage = await openStorage(cfg);
-  const now = () => Date.now();
-  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
   // Leadership is joined only after the rollups are restored: a leader's first act is to fold
   // the log and persist, which must not run alongside the start-up replay.
   let leadership: Leadership | null = null;
+  const lead = { isLeader: () => leadership?.isLeader() ?? false, term: () => leadership?.term() ?? 0 };
+  const life = new Lifecycle(log, lead);
+  // One runner for all long work over the rollups (queries and alert evaluation), so together they never hold the serving thread.
+  const runner = new CooperativeRunner();
+  const stop = async () => {
+    // Long queries end at once rather than being waited for.
+    runner.stop();
+    await life.stop();
+  };
+  try {
+    return await wire(settings, log, logger, opts, { life, runner, stop, lead, joined: (l) => (leadership = l) });
+  } catch (err) {
+    await stop();
+    throw friendlyStartError(err, settings);
+  }
+}
+
+/** What startServer hands the wiring: the lifecycle, the runner and how to stop them. */
+interface Wiring {
+  life: Lifecycle;
+  runner: CooperativeRunner;
+  stop: () => Promise<void>;
+  /** This instance's leadership, false and term 0 until it has joined the cluster. */
+  lead: Pick<Leadership, "isLeader" | "term">;
+  joined: (l: Leadership) => void;
+}
+
+async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, opts: { listen?: boolean }, w: Wiring): Promise<RunningServer> {
+  const { life, runner } = w;
+  const startedAt = Date.now();
+  let ready = false;
+  const now = () => Date.now();
+  const instanceId = `${hostname()}-${process.pid}-${randomBytes(3).toString("hex")}`;
+  // 1. Storage, and what is restored from it.
+  const storage = await life.start("storage", () => openStorage(cfg), (s) => s.close());
   const rollups = new RollupService({
     events: storage.events,
     rollups: storage.rollups,
@@ -104,7 +124,7 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     eventRetentionMs: cfg.eventRetentionMs,
     now,
     follow: storage.shared,
-    leadership: { isLeader: () => leadership?.isLeader() ?? false, term: () => leadership?.term() ?? 0 },
+    leadership: w.lead,
     progress: (msg, fields) => log.info(fields, msg),
   });
   const prices = new PriceService(storage.prices, cfg.prices);
@@ -112,13 +132,35 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
   const restoreStart = Date.now();
   const restored = await rollups.start();
   log.info({ ...restored, took_ms: Date.now() - restoreStart, store: storage.describe() }, "rollups restored");
-  const cluster = storage.leadership(instanceId);
-  leadership = cluster;
-  let openConnections = 0;
-  let engine: AlertingRuntime["engine"] | null = null;
-  let outbox: AlertingRuntime["outbox"] | null = null;
+  // 2. Cluster membership; at shutdown the last flush runs before leaving it (only a leader persists).
+  const member = await life.start("cluster membership", () => storage.leadership(instanceId), (c) => c.close());
+  w.joined(member);
+  life.onStop(() => rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead")), "final rollup flush");
+  // Built last before the HTTP app (below): its process metrics start an event-loop monitor that
+  // prom-client offers no way to stop, so a start that fails earlier does not create one.
+  let exposition: Exposition | null = null;
   let routeService: RouteService | null = null;
-  const exposition: Exposition | null = cfg.prometheus.enabled
+  const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
+  let url = "";
+  // 3. Alerting: rules, channels, open alerts restored; delivery starts once the server listens.
+  const alerting = await life.start(
+    "alerting",
+    () =>
+      buildAlerting(cfg, storage, rollups.index, () => member, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`, {
+        onCycle: (s) => exposition?.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules),
+        run: (work) => runner.run(work, "alert evaluation"),
+        routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
+      }),
+    (a) => a.stop(),
+  );
+  // 4. Models, routes and failover; webhook subscribers hear the changes this instance makes (each change is sent by one instance).
+  const routes = new RouteService({ run: (work) => runner.run(work, "route evaluation"), store: storage.routes, index: rollups.index, leadership: w.lead, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
+  routeService = routes;
+  const routeHooks = await life.start("route webhooks", () => new RouteWebhooks(cfg.failover.webhooks, { log }), (h) => h.stop());
+  routes.subscribe((c) => c.local && routeHooks.deliver(c.view, c.decisions));
+  await life.start("routes", () => routes.start({ models: cfg.failover.models, routes: cfg.failover.routes }));
+  let openConnections = 0;
+  exposition = cfg.prometheus.enabled
     ? new Exposition({
         processMetrics: cfg.prometheus.processMetrics,
         seriesLimit: cfg.prometheus.seriesLimit,
@@ -130,13 +172,13 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
           ingest: () => ingest.countsByType(),
           alerts: () => {
             const by = { pending: 0, firing: 0, acknowledged: 0 };
-            for (const a of engine?.openAlerts() ?? []) if (a.state in by) by[a.state as keyof typeof by]++;
+            for (const a of alerting.engine.openAlerts()) if (a.state in by) by[a.state as keyof typeof by]++;
             return by;
           },
-          notifications: () => outbox?.stats() ?? {},
+          notifications: () => alerting.outbox.stats(),
           connections: () => storage.connections(),
           httpConnections: () => openConnections,
-          routes: () => routeService?.metrics() ?? { routes: [], switches: {} },
+          routes: () => routes.metrics(),
           rollups: () => rollups.index.cardinality(),
         },
       })
@@ -154,101 +196,54 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     now,
     newId: idGenerator(),
   });
-  // One runner for all long work over the rollups (queries and alert evaluation), so together they never hold the serving thread.
-  const runner = new CooperativeRunner();
-  const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
-  let url = "";
-  let alerting: AlertingRuntime;
-  try {
-    alerting = await buildAlerting(cfg, storage, rollups.index, () => leadership, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`, {
-      onCycle: exposition ? (s) => exposition.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules) : undefined,
-      run: (work) => runner.run(work, "alert evaluation"),
-      routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
-    });
-    engine = alerting.engine;
-    outbox = alerting.outbox;
-  } catch (err) {
-    await cluster.close();
-    await storage.close();
-    throw err;
-  }
-  const routes = new RouteService({ run: (work) => runner.run(work, "route evaluation"), store: storage.routes, index: rollups.index, leadership: { isLeader: () => leadership?.isLeader() ?? false }, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
-  routeService = routes;
-  // Webhook subscribers hear the changes this instance makes (each change is sent by one instance).
-  const routeHooks = new RouteWebhooks(cfg.failover.webhooks, { log });
-  routes.subscribe((c) => c.local && routeHooks.deliver(c.view, c.decisions));
-  try {
-    await routes.start({ models: cfg.failover.models, routes: cfg.failover.routes });
-  } catch (err) {
-    await alerting.stop();
-    await cluster.close();
-    await storage.close();
-    throw err;
-  }
-  const app = buildApp({
-    routes,
-    ingest,
-    metrics,
-    runner,
-    alerting: alerting.http,
-    keys: cfg.apiKeys,
-    dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
-    bodyLimitBytes: cfg.bodyLimitBytes,
-    maxEventsPerBatch: cfg.maxEventsPerBatch,
-    connections: { max: cfg.maxConnections, ...cfg.timeouts },
-    origin: { hosts: allowedHosts(cfg.host, cfg.allowedHosts, cfg.apiKeys.length > 0), origins: new Set(cfg.allowedOrigins.map((o) => o.toLowerCase())) },
-    logger: logger || false,
-    observeRequest: exposition ? (method, route, code, seconds) => exposition.observeRequest(method, route, code, seconds) : undefined,
-    ops: {
-      ready: () => ready && storage.failure() === null,
-      rollups,
-      prices,
-      exposition,
-      detailed: async () => {
-        const mem = process.memoryUsage();
-        return {
-          status: !ready ? "starting" : storage.failure() ?? "ready",
-          version: VERSION,
-          uptime_s: Math.round((Date.now() - startedAt) / 1000),
-          // Counting needs the store: when it is unreachable the rest of the report still answers.
-          storage: { kind: storage.kind, location: storage.describe(), schema_version: await storage.schemaVersion(), events: await storage.events.countByType().catch(() => null) },
-          rollups: rollups.status(),
-          cluster: await cluster.status(),
-          ingest: ingest.counters(),
-          alerting: { evaluation: alerting.engine.stats(), open_alerts: alerting.engine.openAlerts().length, rules: alerting.rules.rules().length, outbox: await storage.alerts.outboxCounts().catch(() => null), deliveries: alerting.outbox.stats() },
-          memory: { rss_mb: Math.round(mem.rss / 1048576), heap_used_mb: Math.round(mem.heapUsed / 1048576) },
-        };
-      },
-    },
-  });
+  // 5. HTTP: built, then listening.
+  const app = await life.start(
+    "http server",
+    () =>
+      buildApp({
+        routes,
+        ingest,
+        metrics,
+        runner,
+        alerting: alerting.http,
+        keys: cfg.apiKeys,
+        dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
+        bodyLimitBytes: cfg.bodyLimitBytes,
+        maxEventsPerBatch: cfg.maxEventsPerBatch,
+        connections: { max: cfg.maxConnections, ...cfg.timeouts },
+        origin: { hosts: allowedHosts(cfg.host, cfg.allowedHosts, cfg.apiKeys.length > 0), origins: new Set(cfg.allowedOrigins.map((o) => o.toLowerCase())) },
+        logger: logger || false,
+        observeRequest: exposition ? (method, route, code, seconds) => exposition.observeRequest(method, route, code, seconds) : undefined,
+        ops: {
+          ready: () => ready && storage.failure() === null,
+          rollups,
+          prices,
+          exposition,
+          detailed: async () => {
+            const mem = process.memoryUsage();
+            return {
+              status: !ready ? "starting" : storage.failure() ?? "ready",
+              version: VERSION,
+              uptime_s: Math.round((Date.now() - startedAt) / 1000),
+              // Counting needs the store: when it is unreachable the rest of the report still answers.
+              storage: { kind: storage.kind, location: storage.describe(), schema_version: await storage.schemaVersion(), events: await storage.events.countByType().catch(() => null) },
+              rollups: rollups.status(),
+              cluster: await member.status(),
+              ingest: ingest.counters(),
+              alerting: { evaluation: alerting.engine.stats(), open_alerts: alerting.engine.openAlerts().length, rules: alerting.rules.rules().length, outbox: await storage.alerts.outboxCounts().catch(() => null), deliveries: alerting.outbox.stats() },
+              memory: { rss_mb: Math.round(mem.rss / 1048576), heap_used_mb: Math.round(mem.heapUsed / 1048576) },
+            };
+          },
+        },
+      }),
+    (a) => a.close(),
+  );
   app.server.on("connection", (socket) => {
     openConnections++;
     socket.once("close", () => openConnections--);
   });
-  // Periodic jobs never overlap themselves, so one slower than its interval cannot pile up runs.
-  const life = new Lifecycle(log);
-  life.every("persisting rollups", cfg.flushIntervalMs, () => rollups.flush());
-  life.every("retention", 10 * 60_000, async () => {
-    const r = await rollups.enforceRetention();
-    if (r.events > 0) log.info(r, "retention: deleted expired events");
-  });
-  life.every("route evaluation", cfg.failover.evaluationIntervalMs, () => routes.evaluate());
-  if (storage.shared) {
-    // Every instance follows the shared log (the staleness bound) and re-reads the price table.
-    const following = failureLog(log, "following the shared event log");
-    const pricing = failureLog(log, "reloading the price table");
-    life.every("following the shared event log", cfg.followIntervalMs, () => rollups.catchUp().then(following.ok, following.failed));
-    life.every("reloading the price table", 5 * cfg.followIntervalMs, () => prices.start().then(pricing.ok, pricing.failed));
-  }
-  // Shutdown, in reverse: stop long queries, alerting, route webhooks, then the HTTP server, a last flush, the cluster, the store.
-  life.onStop(() => storage.close());
-  life.onStop(() => cluster.close());
-  life.onStop(() => rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead")));
-  life.onStop(() => app.close());
-  life.onStop(() => routeHooks.stop());
-  life.onStop(() => alerting.stop());
-  cluster.onChange((isLeader) => {
-    log.info({ instance: instanceId, term: cluster.term() }, isLeader ? "this instance now leads (persists rollups, enforces retention, evaluates alerts and delivers notifications)" : "this instance no longer leads");
+  member.onChange((isLeader) => {
+    log.info({ instance: instanceId, term: member.term() }, isLeader ? "this instance now leads (persists rollups, enforces retention, evaluates alerts and delivers notifications)" : "this instance no longer leads");
     alerting.leadershipChanged(isLeader);
     if (!isLeader) return;
     rollups.becameLeader().then(
@@ -257,36 +252,38 @@ export async function startServer(cfg: Config, logger: Logger | false, opts: { l
     ).catch((err) => log.error({ err }, "retention failed; will retry"));
   });
   await rollups.enforceRetention();
-  try {
-    if (opts.listen !== false) url = await app.listen({ host: cfg.host, port: cfg.port });
-    else await app.ready();
-  } catch (err) {
-    runner.stop();
-    await life.stop();
-    const code = (err as { code?: string }).code;
-    if (code === "EADDRINUSE") throw new VigilError("CONFIG_INVALID", `port ${cfg.port} on ${cfg.host} is already in use (another Vigil?): stop it or pass --port / VIGIL_PORT`, undefined, { cause: err });
-    if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") throw new VigilError("CONFIG_INVALID", `cannot listen on ${cfg.host}: no such address on this machine`, undefined, { cause: err });
-    throw err;
-  }
+  url = await life.start("listening", async () => {
+    if (opts.listen !== false) return app.listen({ host: cfg.host, port: cfg.port });
+    await app.ready();
+    return "";
+  });
   ready = true;
+  // 6. Delivery and the periodic jobs, once everything above runs.
   alerting.start();
+  registerJobs(life, cfg, log, { storage, rollups, prices, routes, alerting });
   let closed = false;
   return {
     app,
     url,
     storage,
     rollups,
-    leadership: cluster,
+    leadership: member,
     alerting,
     routes,
     async close() {
       if (closed) return;
       closed = true;
-      // Long queries end at once rather than being waited for.
-      runner.stop();
-      await life.stop();
+      await w.stop();
     },
   };
+}
+
+/** Start-up failures an operator can act on, said plainly (the port is taken, the address is not this machine's). */
+function friendlyStartError(err: unknown, cfg: Config): unknown {
+  const code = (err as { code?: string } | null)?.code;
+  if (code === "EADDRINUSE") return new VigilError("CONFIG_INVALID", `port ${cfg.port} on ${cfg.host} is already in use (another Vigil?): stop it or pass --port / VIGIL_PORT`, undefined, { cause: err });
+  if (code === "EADDRNOTAVAIL" || code === "ENOTFOUND") return new VigilError("CONFIG_INVALID", `cannot listen on ${cfg.host}: no such address on this machine`, undefined, { cause: err });
+  return err;
 }
 
 /** `vigil serve`: resolves config from flags, environment and file, starts, and stops cleanly on signals. */

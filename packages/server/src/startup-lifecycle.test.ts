@@ -1,0 +1,177 @@
+/**
+ * A start-up that fails at any step leaves nothing behind: every timer, socket, server, worker
+ * thread and child process created while starting is gone once the error has been thrown. Each
+ * test makes one step fail for a reason an operator meets (the data directory, the store's
+ * contents, a model the registry does not know, a port in use) and lists what is still alive.
+ */
+import { after, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { createHook } from "node:async_hooks";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import Database from "better-sqlite3";
+import { loadConfig, startServer, type ConfigFlags } from "./index.js";
+
+const root = mkdtempSync(join(tmpdir(), "vigil-startup-"));
+after(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = () => join(root, `d${++dirs}`);
+
+/** Resources that end by themselves in a moment (requests, callbacks, promises): not holdings. */
+const TRANSIENT = new Set(["PROMISE", "TickObject", "Microtask", "FSREQCALLBACK", "FSREQPROMISE", "FILEHANDLECLOSEREQ", "GETADDRINFOREQWRAP", "SHUTDOWNWRAP", "WRITEWRAP", "TCPCONNECTWRAP", "QUERYWRAP", "ZLIB", "RANDOMBYTESREQUEST", "PBKDF2REQUEST", "HTTPINCOMINGMESSAGE", "HTTPCLIENTREQUEST", "Immediate"]);
+
+/** Records the async resources created while it records, and forgets each one when it is destroyed. */
+function tracker() {
+  const live = new Map<number, string>();
+  let recording = true;
+  const hook = createHook({
+    init(id, type) {
+      if (recording && !TRANSIENT.has(type)) live.set(id, `${type}\n${new Error().stack!.split("\n").slice(3, 9).join("\n")}`);
+    },
+    destroy(id) {
+      live.delete(id);
+    },
+  }).enable();
+  return {
+    /** The kinds of resource alive now. */
+    kinds: () => [...live.values()].map((l) => l.split("\n")[0]!),
+    /** Stops recording, lets the destroy hooks of closed handles run, and returns what is still alive. */
+    async settle(): Promise<string[]> {
+      recording = false;
+      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 20));
+      hook.disable();
+      return [...live.values()];
+    },
+  };
+}
+
+/**
+ * Runs `work` and returns what it created and did not release: timers, sockets, servers, worker
+ * threads, message ports, child processes (async resources created and never destroyed).
+ */
+async function leftBehind(work: () => Promise<unknown>): Promise<{ result: PromiseSettledResult<unknown>; left: string[] }> {
+  const t = tracker();
+  const [result] = await Promise.allSettled([work()]);
+  return { result, left: await t.settle() };
+}
+
+/**
+ * The event-loop delay monitor prom-client starts for the process metrics of /metrics: prom-client
+ * offers no way to stop it, so it stays once the HTTP app has been built (it holds no socket and
+ * does not keep the process alive).
+ */
+const promClientMonitor = (l: string) => l.startsWith("ELDHISTOGRAM\n") && l.includes("collectDefaultMetrics");
+
+const config = (yaml: string) => {
+  const file = join(root, `vigil-${++dirs}.yaml`);
+  writeFileSync(file, yaml);
+  return file;
+};
+
+const start = (flags: ConfigFlags) => startServer(loadConfig({ host: "127.0.0.1", port: 0, ...flags }, {}), false);
+
+/** Starts and stops a server on `dataDir` so that its store exists, then lets `change` edit the SQLite file. */
+async function storeThen(dataDir: string, change: (db: Database.Database) => void): Promise<void> {
+  const s = await start({ dataDir });
+  await s.close();
+  const db = new Database(join(dataDir, "vigil.db"));
+  try {
+    change(db);
+  } finally {
+    db.close();
+  }
+}
+
+function assertFailedCleanly(r: { result: PromiseSettledResult<unknown>; left: string[] }, reason: RegExp, allowed: (l: string) => boolean = () => false): void {
+  assert.equal(r.result.status, "rejected", "the start must fail");
+  const err = (r.result as PromiseRejectedResult).reason as Error;
+  assert.match(String(err.message), reason);
+  const left = r.left.filter((l) => !allowed(l));
+  assert.deepEqual(left, [], `left behind after the failed start:\n${left.join("\n\n")}`);
+}
+
+describe("a start-up that fails leaves no timer, socket, thread or process behind", () => {
+  it("the check sees what a running server holds, and that closing it releases all of it", async () => {
+    const t = tracker();
+    const server = await start({ dataDir: freshDir() });
+    const kinds = t.kinds();
+    for (const held of ["TCPSERVERWRAP", "WORKER", "Timeout"]) assert.ok(kinds.includes(held), `a running server holds a ${held}: ${kinds.join(", ")}`);
+    await server.close();
+    const left = (await t.settle()).filter((l) => !promClientMonitor(l));
+    assert.deepEqual(left, [], `left behind after close:\n${left.join("\n\n")}`);
+  });
+
+  it("storage: a data directory that cannot be created", async () => {
+    const blocker = join(root, "a-file");
+    writeFileSync(blocker, "not a directory");
+    assertFailedCleanly(await leftBehind(() => start({ dataDir: join(blocker, "data") })), /ENOTDIR|not a directory/);
+  });
+
+  it("storage: a PostgreSQL server that cannot be reached", async () => {
+    const port = await closedPort();
+    assertFailedCleanly(await leftBehind(() => start({ dataDir: freshDir(), databaseUrl: `postgres://vigil:x@127.0.0.1:${port}/vigil` })), /cannot reach PostgreSQL/);
+  });
+
+  it("storage: a store that opens but whose events cannot be replayed", async () => {
+    const dataDir = freshDir();
+    await storeThen(dataDir, (db) => db.prepare("INSERT INTO events (id, type, ts, received_at, body) VALUES ('evt_broken', 0, 1, 1, '{not json')").run());
+    assertFailedCleanly(await leftBehind(() => start({ dataDir })), /JSON/);
+  });
+
+  it("alerting: a stored alert rule that cannot be read, found after the store and the cluster are open", async () => {
+    const dataDir = freshDir();
+    await storeThen(dataDir, (db) => db.prepare("INSERT INTO alert_rules (name, definition, updated_at) VALUES ('Broken', '{not json', 1)").run());
+    assertFailedCleanly(await leftBehind(() => start({ dataDir })), /JSON/);
+  });
+
+  it("routes: a config-file route whose model is not registered", async () => {
+    const file = config("failover:\n  routes:\n    - { route: chat, primary: nowhere }\n");
+    assertFailedCleanly(await leftBehind(() => start({ dataDir: freshDir(), config: file })), /failover\.routes\[0\]\/primary: model nowhere is not registered/);
+  });
+
+  it("listen: the port is already in use", async () => {
+    const taken = await listening();
+    try {
+      const port = (taken.address() as { port: number }).port;
+      assertFailedCleanly(await leftBehind(() => start({ dataDir: freshDir(), port })), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`), promClientMonitor);
+    } finally {
+      await new Promise((r) => taken.close(r));
+    }
+  });
+});
+
+describe("the configuration is checked whole before anything is opened", () => {
+  it("an invalid rules file fails before the data directory is created", async () => {
+    const rules = join(root, "bad-rules.yml");
+    writeFileSync(rules, "rules:\n  - { name: Oops, metric: error_rate, comparator: '>', threshold: 0.1, for: 5 minutes }\n");
+    const dataDir = freshDir();
+    const r = await leftBehind(() => startServer(loadConfig({ host: "127.0.0.1", port: 0, dataDir, rules }, {}), false));
+    assertFailedCleanly(r, /rule "Oops", field "for": must be a duration/);
+    assert.equal((r.result as PromiseRejectedResult).reason.code, "CONFIG_INVALID");
+    assert.throws(() => Database(join(dataDir, "vigil.db"), { fileMustExist: true }), /unable to open|directory does not exist/);
+  });
+
+  it("an alerting route to a channel that is not configured fails before the store is opened, naming both", async () => {
+    const file = config("alerting:\n  channels: [{ name: ops, type: console }]\n  routes: [{ name: pager, channels: [oncall] }]\n");
+    const dataDir = freshDir();
+    const r = await leftBehind(() => start({ dataDir, config: file }));
+    assertFailedCleanly(r, /alerting route "pager" sends to channel "oncall", which is not configured \(channels: ops, console\)/);
+    assert.throws(() => Database(join(dataDir, "vigil.db"), { fileMustExist: true }));
+  });
+});
+
+async function listening(): Promise<Server> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  return s;
+}
+
+/** A loopback port nothing listens on. */
+async function closedPort(): Promise<number> {
+  const s = await listening();
+  const port = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return port;
+}
