@@ -5,9 +5,10 @@
  * hold (older than its horizon) is resolved in whole hours: it ends with the hour that holds `now`
  * and starts on the hour. The previous window of a trend is `[from - length, from)`: the two never
  * share a slice. Rates divide by the time elapsed in the window (`from` to `now`), so the slice
- * still filling does not dilute them.
+ * still filling does not dilute them. Alert rules' windows are resolved the same way, to 10-second
+ * slices where those hold the whole span they read (see `ruleWindowAt`).
  */
-import { HOUR, MINUTE } from "./rollup-plan.js";
+import { FINE_SLICE, HOUR, MINUTE } from "./rollup-plan.js";
 
 /** A resolved window `[from, to)` read at `now` (`from <= now < to` while its last slice is filling). */
 export interface Window {
@@ -45,4 +46,23 @@ export function previousWindow(w: Window): Window {
 export function elapsedMinutes(w: Window): number {
   const until = w.now === undefined ? w.to : Math.min(Math.max(w.now, w.from), w.to);
   return (until - w.from) / MINUTE;
+}
+
+/** What resolving a rule's window needs of the rollups: whether 10-second slices hold a span from `from`, and the minute floor. */
+export interface RuleTiers {
+  fineCovers(from: number, now: number): boolean;
+  minuteFloor: number;
+}
+
+/**
+ * The window of an alert rule of length `ms` at `now`: `[to - length, to)` ending with the 10-second
+ * slice that holds `now`, the length rounded up to whole slices, when 10-second slices hold all
+ * `lookback` windows (2 for a rule with a change function, which reads the window before too);
+ * otherwise as `windowAt` resolves it, in minutes or whole hours.
+ */
+export function ruleWindowAt(ms: number, now: number, tiers: RuleTiers, lookback = 1): Window {
+  const to = sliceEnd(now, FINE_SLICE);
+  const length = Math.ceil(ms / FINE_SLICE) * FINE_SLICE;
+  if (tiers.fineCovers(to - lookback * length, now)) return { from: to - length, to, now };
+  return windowAt(ms, now, tiers.minuteFloor, lookback);
 }

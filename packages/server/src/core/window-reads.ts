@@ -80,12 +80,15 @@ export class WindowReads {
     // would hold the thread too long, so such a read is answered by the (stepped) scan instead.
     if (this.src.series.estimate(filter) > MAX_RUNNING_SERIES) return null;
     const readKey = `${tier}|${filterKey(filter)}|${groupBy.join(",")}`;
-    const key = `${readKey}|${from - now}|${to - now}`;
+    // A window is known by its slices' places relative to the slice holding now: the same from one
+    // evaluation to the next, whether the rule's bounds are on slice boundaries or relative to now.
+    const size = tier === "f" ? FINE_SLICE : MINUTE;
+    const end = now - (now % size) + size;
+    const key = `${readKey}|${a - end}|${b - end}`;
     const known = this.reads.get(readKey);
     if (known && known.table.keys.length > Math.max(GROUP_TABLE_FLOOR, 2 * this.held(known))) this.forgetRead(readKey, known);
     let hit = this.windows.get(key);
     if (!hit || !covers(hit.w.need, need)) {
-      const size = tier === "f" ? FINE_SLICE : MINUTE;
       const t = tier;
       const sliceAt = (start: number) => this.src.sliceAt(t, start);
       let read = this.reads.get(readKey);

@@ -19,11 +19,12 @@ import { drain, ticker, type Stepped } from "../core/stepped.js";
 import type { Dimension } from "../core/stored-event.js";
 import { TopK } from "../core/top-k.js";
 import type { WindowGroup } from "../core/window-aggregates.js";
+import { elapsedMinutes, previousWindow, ruleWindowAt } from "../core/window-bounds.js";
 import { WindowReads } from "../core/window-reads.js";
 import { ALL, covers, need, union, type Need } from "../core/window-need.js";
 
 /** The rollups as the rule reads need them. */
-export type RuleIndex = Pick<RollupIndex, "scan" | "maxSpanMs" | "sliceAt" | "fineCovers" | "plan" | "series">;
+export type RuleIndex = Pick<RollupIndex, "scan" | "maxSpanMs" | "sliceAt" | "fineCovers" | "plan" | "series" | "minuteFloor">;
 
 /** What the rule reads need. */
 export interface RuleReadDeps {
@@ -141,11 +142,16 @@ export class RuleReads {
       if (!rule.group_by.includes("route")) return all(routes.length ? [{ group: {}, value: Math.max(...routes.map(read)), samples: routes.length, threshold: thresholdFor({}) }] : []);
       return all(routes.map((r) => ({ group: { route: r.route }, value: read(r), samples: 1, threshold: thresholdFor({ route: r.route }) })));
     }
-    const minutes = w / MINUTE;
+    // Exact windows: `[to - w, to)` ending with the slice that holds now, and for a change function
+    // the window just before it; no slice is in both. Rates are per the time elapsed in each.
+    const index = this.deps.index;
+    const cw = ruleWindowAt(w, now, { fineCovers: (from, at) => index.fineCovers(from, at), minuteFloor: index.minuteFloor(now) }, rule.change ? 2 : 1);
+    const pw = rule.change ? previousWindow(cw) : null;
+    const minutes = elapsedMinutes(cw);
     const needs = NEEDS.get(rule.metric)!;
-    const cur = await this.groups(rule.scope, rule.group_by, now - w, now, now, cache, open, needs);
+    const cur = await this.groups(rule.scope, rule.group_by, cw.from, cw.to, now, cw.to, cache, open, needs);
     let prev: Map<string, GroupMetrics> | null = null;
-    if (rule.change) prev = new Map((await this.groups(rule.scope, rule.group_by, now - 2 * w, now - w, now, cache, open, needs)).map((g) => [g.key, g]));
+    if (pw) prev = new Map((await this.groups(rule.scope, rule.group_by, pw.from, pw.to, now, cw.to, cache, open, needs)).map((g) => [g.key, g]));
     let fps = this.fingerprints.get(rule.name);
     if (!fps) this.fingerprints.set(rule.name, (fps = { byKey: new Map(), byFp: new Map() }));
     // The group keys of the open alerts, when all are known: a group whose condition does not hold
@@ -170,7 +176,7 @@ export class RuleReads {
       let value = valueOf(m, minutes);
       if (prev) {
         const p = prev.get(key);
-        value = changeOf(rule.change!, value, p ? valueOf(p.m, minutes) : null);
+        value = changeOf(rule.change!, value, p ? valueOf(p.m, elapsedMinutes(pw!)) : null);
       }
       const samples = sampleField >= 0 && m instanceof LazyMetrics ? m.raw(sampleField) : entry.samples(m);
       const threshold = thresholdFor(group);
@@ -188,14 +194,18 @@ export class RuleReads {
     return { observations: out, observed: cur.length };
   }
 
-  /** Metrics per group for a span, shared by every rule with the same span, scope and grouping in one evaluation. */
-  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, cache: ReadCache, open: () => Iterable<Record<string, string>>, needs: Need): Promise<GroupMetrics[]> {
+  /**
+   * Metrics per group for a span `[from, to)`, shared by every rule with the same span, scope and
+   * grouping in one evaluation; `anchor` is the end of the rule's current window (the span is known
+   * by its place relative to it from one evaluation to the next).
+   */
+  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, anchor: number, cache: ReadCache, open: () => Iterable<Record<string, string>>, needs: Need): Promise<GroupMetrics[]> {
     const read = `${JSON.stringify(scope)}|${groupBy.join(",")}`;
     const key = `${from}|${to}|${read}`;
     let hit = cache.get(key);
     if (!hit || !covers(hit.need, needs)) {
       // A rule reading more than the rules before it: the window keeps both from now on.
-      const span = `${from - now}|${to - now}|${read}`;
+      const span = `${from - anchor}|${to - anchor}|${read}`;
       const known = this.needs.get(span);
       const wanted = known ? union(known.need, needs) : needs;
       this.needs.set(span, { need: wanted, usedAt: now });
@@ -207,7 +217,7 @@ export class RuleReads {
         found = await run(this.fromScan(scanned, groupBy, open));
         got = ALL;
       }
-      hit = { need: got, groups: await run(this.describe(found, groupBy, (to - from) / MINUTE, open)) };
+      hit = { need: got, groups: await run(this.describe(found, groupBy, (Math.min(now, to) - from) / MINUTE, open)) };
       cache.set(key, hit);
     }
     return hit.groups;
@@ -226,12 +236,16 @@ export class RuleReads {
       if (tick()) yield;
       // A window's group is the same object from one evaluation to the next: so are its labels and metrics.
       let d = this.described.get(g);
-      if (d === undefined || d.key !== k || !(d.m instanceof LazyMetrics) || d.m.minutes !== minutes) {
+      if (d === undefined || d.key !== k || !(d.m instanceof LazyMetrics)) {
         const group: Record<string, string> = {};
         for (const dim of groupBy) if (g.dims[dim] !== undefined) group[dim] = g.dims[dim]!;
         d = { key: k, group, m: new LazyMetrics(g, minutes) };
         this.described.set(g, d);
-      } else d.m.forget();
+      } else {
+        // The minutes elapsed in the window move on at every evaluation.
+        d.m.minutes = minutes;
+        d.m.forget();
+      }
       out.push(d);
     }
     return out;

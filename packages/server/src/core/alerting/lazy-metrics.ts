@@ -29,7 +29,8 @@ export class LazyMetrics implements Metrics {
   private readonly f: Float64Array;
   constructor(
     private readonly g: FieldsAndSketches,
-    readonly minutes: number,
+    /** Minutes the window's rates are per (those elapsed in it: set again at each evaluation). */
+    public minutes: number,
   ) {
     this.f = g.f;
   }
