@@ -80,6 +80,19 @@ describe("exact windows over HTTP", () => {
     assert.equal((await get("/api/v1/metrics/system?window=11m")).metrics.total_tasks, cur.length + prev.length + 1);
   });
 
+  it("gives rates per the time elapsed in the window: one second into a 1m window, two runs are 120 per minute", async () => {
+    const base = T0 + 40 * HOUR;
+    clock = base + 1000;
+    index.fold(run(base));
+    index.fold(run(base + 999));
+    const sys = await get("/api/v1/metrics/system?window=1m");
+    assert.deepEqual([sys.metrics.total_tasks, sys.metrics.throughput_per_min], [2, 120]);
+    // Once the minute is over, the same two runs are 2 per minute over it.
+    clock = base + MINUTE;
+    const rep = await get("/api/v1/report?window=1m");
+    assert.deepEqual([rep.metrics.total_tasks, rep.trends.throughput_per_min.previous], [0, 2]);
+  });
+
   it("calls no trend against a previous window without events", async () => {
     const base = T0 + 20 * HOUR;
     clock = base + 30_000;
