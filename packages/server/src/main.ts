@@ -231,6 +231,8 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
               cluster: await member.status(),
               ingest: ingest.counters(),
               alerting: { evaluation: alerting.engine.stats(), open_alerts: alerting.engine.openAlerts().length, rules: alerting.rules.rules().length, outbox: await storage.alerts.outboxCounts().catch(() => null), deliveries: alerting.outbox.stats() },
+              // Each periodic job: runs, failures, and ticks skipped because the previous run was still going.
+              jobs: life.stats(),
               memory: { rss_mb: Math.round(mem.rss / 1048576), heap_used_mb: Math.round(mem.heapUsed / 1048576) },
             };
           },

@@ -142,6 +142,29 @@ describe("a start-up that fails leaves no timer, socket, thread or process behin
   });
 });
 
+describe("periodic jobs", () => {
+  it("registers each job once, shows how each has run in health/detailed, and stops them all on close", async () => {
+    const t = tracker();
+    const server = await startServer(loadConfig({ host: "127.0.0.1", port: 0, dataDir: freshDir() }, {}), false, { listen: false });
+    let jobs: { name: string; runs: number; failures: number; skipped: number }[] = [];
+    try {
+      const r = await server.app.inject({ method: "GET", url: "/api/v1/health/detailed" });
+      assert.equal(r.statusCode, 200);
+      jobs = r.json().jobs;
+    } finally {
+      await server.close();
+    }
+    // SQLite: no shared log to follow, no price table or rules written by other instances.
+    assert.deepEqual(jobs.map((j) => j.name), ["persisting rollups", "retention", "route evaluation", "alert evaluation", "alert evaluation on arrival", "alerting retention"]);
+    const evaluation = jobs.find((j) => j.name === "alert evaluation")!;
+    assert.equal(evaluation.runs, 1, "alert evaluation runs once at start, on the leader (SQLite: always)");
+    assert.equal(evaluation.failures, 0);
+    // Node's HTTP Date header cache ends by itself within a second of the request.
+    const left = (await t.settle()).filter((l) => !promClientMonitor(l) && !l.includes("at utcDate (node:internal/http"));
+    assert.deepEqual(left, [], `left behind after close:\n${left.join("\n\n")}`);
+  });
+});
+
 describe("the configuration is checked whole before anything is opened", () => {
   it("an invalid rules file fails before the data directory is created", async () => {
     const rules = join(root, "bad-rules.yml");
