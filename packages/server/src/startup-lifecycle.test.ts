@@ -6,63 +6,18 @@
  */
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { createHook } from "node:async_hooks";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 import { loadConfig, startServer, type ConfigFlags } from "./index.js";
+import { expectedToStay, leftBehind, trackResources } from "./test-support/async-resources.js";
 
 const root = mkdtempSync(join(tmpdir(), "vigil-startup-"));
 after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const freshDir = () => join(root, `d${++dirs}`);
-
-/** Resources that end by themselves in a moment (requests, callbacks, promises): not holdings. */
-const TRANSIENT = new Set(["PROMISE", "TickObject", "Microtask", "FSREQCALLBACK", "FSREQPROMISE", "FILEHANDLECLOSEREQ", "GETADDRINFOREQWRAP", "SHUTDOWNWRAP", "WRITEWRAP", "TCPCONNECTWRAP", "QUERYWRAP", "ZLIB", "RANDOMBYTESREQUEST", "PBKDF2REQUEST", "HTTPINCOMINGMESSAGE", "HTTPCLIENTREQUEST", "Immediate"]);
-
-/** Records the async resources created while it records, and forgets each one when it is destroyed. */
-function tracker() {
-  const live = new Map<number, string>();
-  let recording = true;
-  const hook = createHook({
-    init(id, type) {
-      if (recording && !TRANSIENT.has(type)) live.set(id, `${type}\n${new Error().stack!.split("\n").slice(3, 9).join("\n")}`);
-    },
-    destroy(id) {
-      live.delete(id);
-    },
-  }).enable();
-  return {
-    /** The kinds of resource alive now. */
-    kinds: () => [...live.values()].map((l) => l.split("\n")[0]!),
-    /** Stops recording, lets the destroy hooks of closed handles run, and returns what is still alive. */
-    async settle(): Promise<string[]> {
-      recording = false;
-      for (let i = 0; i < 5; i++) await new Promise((r) => setTimeout(r, 20));
-      hook.disable();
-      return [...live.values()];
-    },
-  };
-}
-
-/**
- * Runs `work` and returns what it created and did not release: timers, sockets, servers, worker
- * threads, message ports, child processes (async resources created and never destroyed).
- */
-async function leftBehind(work: () => Promise<unknown>): Promise<{ result: PromiseSettledResult<unknown>; left: string[] }> {
-  const t = tracker();
-  const [result] = await Promise.allSettled([work()]);
-  return { result, left: await t.settle() };
-}
-
-/**
- * The event-loop delay monitor prom-client starts for the process metrics of /metrics: prom-client
- * offers no way to stop it, so it stays once the HTTP app has been built (it holds no socket and
- * does not keep the process alive).
- */
-const promClientMonitor = (l: string) => l.startsWith("ELDHISTOGRAM\n") && l.includes("collectDefaultMetrics");
 
 const config = (yaml: string) => {
   const file = join(root, `vigil-${++dirs}.yaml`);
@@ -94,12 +49,12 @@ function assertFailedCleanly(r: { result: PromiseSettledResult<unknown>; left: s
 
 describe("a start-up that fails leaves no timer, socket, thread or process behind", () => {
   it("the check sees what a running server holds, and that closing it releases all of it", async () => {
-    const t = tracker();
+    const t = trackResources();
     const server = await start({ dataDir: freshDir() });
     const kinds = t.kinds();
     for (const held of ["TCPSERVERWRAP", "WORKER", "Timeout"]) assert.ok(kinds.includes(held), `a running server holds a ${held}: ${kinds.join(", ")}`);
     await server.close();
-    const left = (await t.settle()).filter((l) => !promClientMonitor(l));
+    const left = (await t.settle()).filter((l) => !expectedToStay(l));
     assert.deepEqual(left, [], `left behind after close:\n${left.join("\n\n")}`);
   });
 
@@ -135,7 +90,7 @@ describe("a start-up that fails leaves no timer, socket, thread or process behin
     const taken = await listening();
     try {
       const port = (taken.address() as { port: number }).port;
-      assertFailedCleanly(await leftBehind(() => start({ dataDir: freshDir(), port })), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`), promClientMonitor);
+      assertFailedCleanly(await leftBehind(() => start({ dataDir: freshDir(), port })), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use`), expectedToStay);
     } finally {
       await new Promise((r) => taken.close(r));
     }
@@ -144,7 +99,7 @@ describe("a start-up that fails leaves no timer, socket, thread or process behin
 
 describe("periodic jobs", () => {
   it("registers each job once, shows how each has run in health/detailed, and stops them all on close", async () => {
-    const t = tracker();
+    const t = trackResources();
     const server = await startServer(loadConfig({ host: "127.0.0.1", port: 0, dataDir: freshDir() }, {}), false, { listen: false });
     let jobs: { name: string; runs: number; failures: number; skipped: number }[] = [];
     try {
@@ -159,8 +114,7 @@ describe("periodic jobs", () => {
     const evaluation = jobs.find((j) => j.name === "alert evaluation")!;
     assert.equal(evaluation.runs, 1, "alert evaluation runs once at start, on the leader (SQLite: always)");
     assert.equal(evaluation.failures, 0);
-    // Node's HTTP Date header cache ends by itself within a second of the request.
-    const left = (await t.settle()).filter((l) => !promClientMonitor(l) && !l.includes("at utcDate (node:internal/http"));
+    const left = (await t.settle()).filter((l) => !expectedToStay(l));
     assert.deepEqual(left, [], `left behind after close:\n${left.join("\n\n")}`);
   });
 });
