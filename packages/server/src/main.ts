@@ -290,9 +290,10 @@ function friendlyStartError(err: unknown, cfg: Config): unknown {
 
 /** `vigil serve`: resolves config from flags, environment and file, starts, and stops cleanly on signals. */
 export async function serve(flags: ConfigFlags): Promise<void> {
-  let cfg: Config;
+  let cfg: ValidatedConfig;
   try {
-    cfg = loadConfig(flags, process.env);
+    // Everything the configuration names (rules file, channels, models, routes) is checked here, before the logger or the store.
+    cfg = validateConfig(loadConfig(flags, process.env));
   } catch (err) {
     if (!(err instanceof VigilError)) throw err;
     process.stderr.write(`vigil: ${err.message}\n`);

@@ -38,6 +38,7 @@ export class Lifecycle {
   private readonly stops: { name: string; step: () => unknown }[] = [];
   private readonly jobs: JobStats[] = [];
   private stopped = false;
+  private stopping: Promise<void> | null = null;
 
   /** `isLeader` tells leader-only jobs whether to run (without it, they always run). */
   constructor(
@@ -109,8 +110,6 @@ export class Lifecycle {
   stop(): Promise<void> {
     return (this.stopping ??= this.shutdown());
   }
-
-  private stopping: Promise<void> | null = null;
 
   private async shutdown(): Promise<void> {
     this.stopped = true;
