@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { RollupIndex, MINUTE, HOUR } from "../../packages/server/dist/core/rollup-index.js";
 import { AlertEngine, type AlertSink } from "../../packages/server/dist/services/alert-engine.js";
 import { RuleBook } from "../../packages/server/dist/services/rule-book.js";
+import { fixedThresholds } from "../../packages/server/dist/services/threshold-service.js";
 import { parseRuleSet } from "../../packages/server/dist/core/alerting/rule.js";
 import { exportPrometheusRules } from "../../packages/server/dist/core/alerting/prometheus-rules.js";
 import { initialThresholds } from "../../packages/server/dist/core/alerting/threshold-settings.js";
@@ -271,7 +272,7 @@ async function measureOurs(rules: AlertRule[], s: EvalSettings): Promise<OursRes
   const folded = seq;
 
   const store = new MemoryAlertStore();
-  const book = new RuleBook({ store, defaults: [], fileRules: rules, thresholds: initialThresholds(undefined) });
+  const book = new RuleBook({ store, defaults: [], fileRules: rules, thresholds: fixedThresholds(initialThresholds(undefined)) });
   const engine = new AlertEngine({
     index,
     customSamples: async () => null,

@@ -109,7 +109,7 @@ describe("models, routes and failover over HTTP", () => {
       assert.equal(view.active_model, "claude-sonnet-4");
       assert.equal(view.state, "failed_over");
       assert.equal(view.health["gpt-4o"].status, "unhealthy");
-      assert.deepEqual(view.health["gpt-4o"].reasons, [{ metric: "error_rate", value: 0.5, threshold: 0.2 }]);
+      assert.deepEqual(view.health["gpt-4o"].reasons, [{ metric: "error_rate", value: 0.5, threshold: 0.2, scope: { kind: "route", name: "summarize" }, samples: 40 }], "the reason names the scope its threshold came from and the samples judged");
       const history = (await getJson(`${base}/routes/summarize/history`)).body.decisions;
       assert.deepEqual({ from: history[0].from, to: history[0].to, trigger: history[0].trigger, metric: history[0].metric, value: history[0].value, threshold: history[0].threshold }, { from: "gpt-4o", to: "claude-sonnet-4", trigger: "auto", metric: "error_rate", value: 0.5, threshold: 0.2 });
       // The switch raises an alert through the alerting pipeline.

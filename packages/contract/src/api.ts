@@ -2,6 +2,7 @@
  * Shapes of the HTTP API's answers (SPEC §3), shared by the server, the SDK and the tests.
  * A figure that has no samples is `null`, never 0 or NaN.
  */
+import type { RouteConcern } from "./thresholds.js";
 
 /** Per-event success in a 207 ingest answer. */
 export interface IngestSuccess {
@@ -157,9 +158,20 @@ export type HealthBand = "excellent" | "good" | "fair" | "poor";
 /** Answer of `GET /api/v1/health`. */
 export interface HealthResponse {
   status: HealthStatus;
+  /** The metrics' score less the penalties for open critical alerts and routes off normal (docs/metrics.md, "Health score"). */
   health_score: number | null;
   band: HealthBand | null;
   timestamp: string;
+  /** The score of the window's figures alone (components with fewer samples than the minimum count as no data). */
+  metrics_score: number | null;
+  /** Runs in the window. */
+  samples: number;
+  /** Critical alerts firing or acknowledged. */
+  open_critical_alerts: number;
+  /** Routes whose state is not `normal`. */
+  routes_not_normal: RouteConcern[];
+  /** Why the status is not `healthy`, one sentence each. */
+  reasons: string[];
 }
 
 /** Direction of a metric between two equal windows. */

@@ -2,6 +2,7 @@
  * Shapes of the models-and-routes API (SPEC §3 "Models and routes"), shared by the server, the
  * SDK's gateway connector and router, and `vigil relay`. Times are ISO-8601 strings.
  */
+import type { ThresholdScope } from "./thresholds.js";
 
 /** How a route is being served. */
 export type RouteStateName = "normal" | "failed_over" | "degraded" | "pinned";
@@ -31,8 +32,10 @@ export interface MetricThreshold {
   trip: number;
   /** The value the model must get back past to count as healthy again; default: `trip` itself. */
   recover?: number;
-  /** Fewest samples in the window before the metric is judged at all; default 20. */
+  /** Fewest samples in the window before the metric is judged at all; default: the thresholds' minimum (10). */
   min_samples?: number;
+  /** Where the threshold in force came from (answers only). */
+  scope?: ThresholdScope;
 }
 
 /** One reason a model is not healthy. */
@@ -40,6 +43,12 @@ export interface HealthReason {
   metric: RouteMetric;
   value: number;
   threshold: number;
+  /** Where the threshold came from (global, or the override of a tenant, route, model or agent). */
+  scope?: ThresholdScope;
+  /** Samples the metric was judged on. */
+  samples?: number;
+  /** The route this reason was found on (model health without `route=`). */
+  route?: string;
 }
 
 /** Health of a model on a route. */
@@ -47,6 +56,8 @@ export interface ModelHealth {
   status: ModelHealthStatus;
   reasons: HealthReason[];
   samples: number;
+  /** Without `route=`: the health on each route the model serves, which the verdict aggregates (the worst known status). */
+  routes?: Record<string, ModelHealth>;
 }
 
 /** A share of a route's traffic sent to a model other than the active one. */

@@ -16,6 +16,7 @@ import type { StoredEvent } from "./core/stored-event.js";
 import { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
 import { AlertEngine } from "./services/alert-engine.js";
 import { RuleBook } from "./services/rule-book.js";
+import { fixedThresholds } from "./services/threshold-service.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-alert-engine-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -42,7 +43,7 @@ describe("alert engine: evaluation on arrival", () => {
         "file",
         "test rules",
       );
-      const book = new RuleBook({ store: storage.alerts, defaults: [], fileRules: rules, thresholds: initialThresholds(undefined) });
+      const book = new RuleBook({ store: storage.alerts, defaults: [], fileRules: rules, thresholds: fixedThresholds(initialThresholds(undefined)) });
       const notified: AlertRecord[][] = [];
       const engine = new AlertEngine({
         index,

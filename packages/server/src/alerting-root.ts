@@ -9,7 +9,6 @@ import type { Logger } from "pino";
 import type { ValidatedConfig } from "./config/validated-config.js";
 import { readRulesFile } from "./config/rules-file.js";
 import { defaultRules } from "./core/alerting/default-rules.js";
-import { initialThresholds } from "./core/alerting/threshold-settings.js";
 import type { Notifier } from "./core/alerting/types.js";
 import type { Leadership, Storage } from "./core/ports.js";
 import type { RollupIndex } from "./core/rollup-index.js";
@@ -17,7 +16,7 @@ import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels } from "./notify/registry.js";
 import { AlertEngine, type EvaluationStats } from "./services/alert-engine.js";
 import type { RouteSample } from "./core/alerting/catalogue.js";
-import type { MetricsService } from "./services/metrics-service.js";
+import type { ThresholdService } from "./services/threshold-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
 import { OutboxWorker } from "./services/outbox-worker.js";
 import { RuleBook } from "./services/rule-book.js";
@@ -43,7 +42,7 @@ export interface AlertingRuntime {
 }
 
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, metrics: MetricsService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T> } = {}): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T> } = {}): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
@@ -52,8 +51,7 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     store,
     defaults: a.defaultRules ? defaultRules() : [],
     fileRules: a.fileRules,
-    thresholds: initialThresholds(cfg.thresholds),
-    onThresholds: (t) => metrics.setThresholds(t.global),
+    thresholds,
   });
   // Names and routes were checked with the configuration; building a channel only creates its client.
   const channels = buildChannels(a.channelConfigs, { log: log.child({ component: "notify" }), now });

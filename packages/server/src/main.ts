@@ -11,7 +11,9 @@ import { loadConfig, type Config, type ConfigFlags } from "./config/config.js";
 import { validateConfig, type ValidatedConfig } from "./config/validated-config.js";
 import { VigilError } from "./core/errors.js";
 import type { Leadership, Storage } from "./core/ports.js";
-import { DEFAULT_THRESHOLDS } from "./core/thresholds.js";
+import { initialThresholds } from "./core/alerting/threshold-settings.js";
+import { ThresholdService } from "./services/threshold-service.js";
+import { openCriticalAlerts } from "./core/verdicts.js";
 import { buildApp } from "./http/build-app.js";
 import { loadDashboard, type DashboardAssets } from "./http/dashboard.js";
 import { buildAlerting, type AlertingRuntime } from "./alerting-root.js";
@@ -136,25 +138,36 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   const member = await life.start("cluster membership", () => storage.leadership(instanceId), (c) => c.close());
   w.joined(member);
   life.onStop(() => rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead")), "final rollup flush");
+  // The one threshold model every verdict reads (alerts, report, health, model health, failover).
+  const thresholds = new ThresholdService({ store: storage.alerts, base: initialThresholds(cfg.thresholds) });
+  await thresholds.refresh();
+  let engine: AlertingRuntime["engine"] | null = null;
   // Built last before the HTTP app (below): its process metrics start an event-loop monitor that
   // prom-client offers no way to stop, so a start that fails earlier does not create one.
   let exposition: Exposition | null = null;
   let routeService: RouteService | null = null;
-  const metrics = new MetricsService({ index: rollups.index, events: storage.events, now, thresholds: { ...DEFAULT_THRESHOLDS, ...(cfg.thresholds ?? {}) } });
+  const metrics = new MetricsService({
+    index: rollups.index,
+    events: storage.events,
+    now,
+    thresholds: () => thresholds.settings(),
+    signals: () => ({ open_critical_alerts: openCriticalAlerts(engine?.openAlerts() ?? []), routes: routeService?.views() ?? [] }),
+  });
   let url = "";
   // 3. Alerting: rules, channels, open alerts restored; delivery starts once the server listens.
   const alerting = await life.start(
     "alerting",
     () =>
-      buildAlerting(cfg, storage, rollups.index, () => member, metrics, log, () => url || `http://${cfg.host}:${cfg.port}`, {
+      buildAlerting(cfg, storage, rollups.index, () => member, thresholds, log, () => url || `http://${cfg.host}:${cfg.port}`, {
         onCycle: (s) => exposition?.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules),
         run: (work) => runner.run(work, "alert evaluation"),
         routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
       }),
     (a) => a.stop(),
   );
+  engine = alerting.engine;
   // 4. Models, routes and failover; webhook subscribers hear the changes this instance makes (each change is sent by one instance).
-  const routes = new RouteService({ run: (work) => runner.run(work, "route evaluation"), store: storage.routes, index: rollups.index, leadership: w.lead, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
+  const routes = new RouteService({ run: (work) => runner.run(work, "route evaluation"), store: storage.routes, thresholds, index: rollups.index, leadership: w.lead, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
   routeService = routes;
   const routeHooks = await life.start("route webhooks", () => new RouteWebhooks(cfg.failover.webhooks, { log }), (h) => h.stop());
   routes.subscribe((c) => c.local && routeHooks.deliver(c.view, c.decisions));
@@ -206,6 +219,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         metrics,
         runner,
         alerting: alerting.http,
+        thresholds,
         keys: cfg.apiKeys,
         dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
         bodyLimitBytes: cfg.bodyLimitBytes,

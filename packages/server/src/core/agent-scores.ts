@@ -45,7 +45,7 @@ const Z95 = 1.959963984540054;
 export const EFFICIENCY_WEIGHTS = Object.freeze({ speed: 0.4, quality: 0.4, cost: 0.2 });
 
 /** Reliability, efficiency and specialization of one agent by the definitions of this file's top comment. */
-export function agentScores(x: ScoreInputs, t: Thresholds): AgentScores {
+export function agentScores(x: ScoreInputs, t: Pick<Thresholds, "latency_p95_max_ms" | "cost_per_task_max">): AgentScores {
   const total = finiteOrNull(x.total) ?? 0;
   if (!(total > 0)) return { reliability: null, efficiency: null, specialization: null };
   const successful = Math.min(total, Math.max(0, finiteOrNull(x.successful) ?? 0));

@@ -2,10 +2,12 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { Metrics } from "@vigil/contract";
 import { recommendations } from "./recommendations.js";
-import { DEFAULT_THRESHOLDS } from "./thresholds.js";
+import { defaultSettings, limitsFor } from "./threshold-model.js";
 import { trends } from "./trends.js";
 
-const T = DEFAULT_THRESHOLDS;
+const DEFAULTS = limitsFor(defaultSettings(), {});
+/** The default limits for every subject. */
+const T = () => DEFAULTS;
 
 /** Healthy metrics of a busy window, every figure within the default thresholds. */
 function metrics(over: Partial<Metrics> = {}): Metrics {
@@ -39,22 +41,22 @@ function emptyMetrics(): Metrics {
 
 describe("recommendations", () => {
   it("names the success rate, the threshold and the most common error type", () => {
-    const r = recommendations({ metrics: metrics({ success_rate: 0.72, error_types: { timeout: 41, tool_error: 7 } }), thresholds: T, agents: [] });
+    const r = recommendations({ metrics: metrics({ success_rate: 0.72, error_types: { timeout: 41, tool_error: 7 } }), limits: T, agents: [] });
     assert.deepEqual(r, ['Success rate is 72.0%, below the 80% threshold; the most common error type is "timeout" (41 runs): inspect those failures.']);
   });
 
   it("asks to inspect failed runs when no error type is recorded", () => {
-    const r = recommendations({ metrics: metrics({ success_rate: 0.5, error_types: {} }), thresholds: T, agents: [] });
+    const r = recommendations({ metrics: metrics({ success_rate: 0.5, error_types: {} }), limits: T, agents: [] });
     assert.deepEqual(r, ["Success rate is 50.0%, below the 80% threshold: inspect the failed runs and their error messages."]);
   });
 
   it("names an agent whose p95 latency is above the threshold", () => {
-    const r = recommendations({ metrics: metrics(), thresholds: T, agents: [{ agent_name: "react_agent", metrics: metrics({ p95_latency_ms: 6200 }) }] });
+    const r = recommendations({ metrics: metrics(), limits: T, agents: [{ agent_name: "react_agent", metrics: metrics({ p95_latency_ms: 6200 }) }] });
     assert.deepEqual(r, ['Agent "react_agent" has a p95 latency of 6.2 s, above the 5 s threshold: check its workload and model latency.']);
   });
 
   it("recommends reviewing predictions when accuracy is below the threshold", () => {
-    const [first] = recommendations({ metrics: metrics({ avg_accuracy: 0.62, accuracy_samples: 25 }), thresholds: T, agents: [] });
+    const [first] = recommendations({ metrics: metrics({ avg_accuracy: 0.62, accuracy_samples: 25 }), limits: T, agents: [] });
     assert.equal(
       first,
       "Accuracy is 62.0% over 25 scored outcomes, below the 70% threshold: review the predictions against outcomes; consider retraining or switching models.",
@@ -64,7 +66,7 @@ describe("recommendations", () => {
   it("flags cost per task, tokens per task, memory and error rate above their thresholds", () => {
     const r = recommendations({
       metrics: metrics({ cost_per_task: 1.35, tokens_per_task: 6200, avg_memory_mb: 1500, error_rate: 0.2 }),
-      thresholds: T,
+      limits: T,
       agents: [],
     });
     assert.deepEqual(r, [
@@ -76,17 +78,17 @@ describe("recommendations", () => {
   });
 
   it("flags a cache hit rate under 40% only when it is known", () => {
-    const low = recommendations({ metrics: metrics({ cache_hit_rate: 0.25 }), thresholds: T, agents: [] });
+    const low = recommendations({ metrics: metrics({ cache_hit_rate: 0.25 }), limits: T, agents: [] });
     assert.equal(low.length, 1);
     assert.match(low[0]!, /^Cache hit rate is 25\.0%, under 40%: /);
-    const unknown = recommendations({ metrics: metrics({ cache_hit_rate: null }), thresholds: T, agents: [] });
+    const unknown = recommendations({ metrics: metrics({ cache_hit_rate: null }), limits: T, agents: [] });
     assert.deepEqual(unknown, ["All metrics are within thresholds: no action needed."]);
   });
 
   it("names degrading trends with both windows' values, after threshold breaches", () => {
     const previous = metrics();
     const current = metrics({ p95_latency_ms: 4100 * 1.3, success_rate: 0.85, cache_hit_rate: 0.55 });
-    const r = recommendations({ metrics: current, thresholds: T, agents: [], trends: trends(current, { ...previous, p95_latency_ms: 4100 }) });
+    const r = recommendations({ metrics: current, limits: T, agents: [], trends: trends(current, { ...previous, p95_latency_ms: 4100 }) });
     assert.deepEqual(r, [
       "P95 latency is 5.3 s, above the 5 s threshold: check the workload and model latency.",
       "Compared with the previous window, success rate fell from 95.0% to 85.0% and p95 latency rose from 4.1 s to 5.3 s: " +
@@ -97,7 +99,7 @@ describe("recommendations", () => {
   it("puts critical breaches before warnings, the system before agents, and agents by name", () => {
     const r = recommendations({
       metrics: metrics({ p95_latency_ms: 6000 }),
-      thresholds: T,
+      limits: T,
       agents: [
         { agent_name: "zeta", metrics: metrics({ success_rate: 0.5, error_types: {} }) },
         { agent_name: "alpha", metrics: metrics({ success_rate: 0.6, error_types: {}, p95_latency_ms: 7000 }) },
@@ -112,7 +114,7 @@ describe("recommendations", () => {
   });
 
   it("names the top error type once when both the success and error rates breach", () => {
-    const r = recommendations({ metrics: metrics({ success_rate: 0.7, error_rate: 0.3 }), thresholds: T, agents: [] });
+    const r = recommendations({ metrics: metrics({ success_rate: 0.7, error_rate: 0.3 }), limits: T, agents: [] });
     assert.equal(r.length, 2);
     assert.match(r[0]!, /"timeout" \(3 runs\)/);
     assert.doesNotMatch(r[1]!, /timeout/);
@@ -120,25 +122,41 @@ describe("recommendations", () => {
 
   it("never mentions a null figure", () => {
     const m = { ...emptyMetrics(), total_tasks: 3, successful_tasks: 3, success_rate: 1 };
-    const r = recommendations({ metrics: m, thresholds: T, agents: [{ agent_name: "a", metrics: emptyMetrics() }], trends: trends(m, emptyMetrics()) });
+    const r = recommendations({ metrics: m, limits: T, agents: [{ agent_name: "a", metrics: emptyMetrics() }], trends: trends(m, emptyMetrics()) });
     assert.deepEqual(r, ["All metrics are within thresholds: no action needed."]);
     for (const s of r) assert.doesNotMatch(s, /null|NaN|undefined/);
   });
 
   it("says nothing when there is no data at all", () => {
-    assert.deepEqual(recommendations({ metrics: emptyMetrics(), thresholds: T, agents: [] }), []);
+    assert.deepEqual(recommendations({ metrics: emptyMetrics(), limits: T, agents: [] }), []);
   });
 
   it("writes a figure at the threshold's edge with enough digits to show the breach", () => {
-    const r = recommendations({ metrics: metrics({ success_rate: 0.7999 }), thresholds: T, agents: [] });
+    const r = recommendations({ metrics: metrics({ success_rate: 0.7999 }), limits: T, agents: [] });
     assert.match(r[0]!, /^Success rate is 79\.99%, below the 80% threshold/);
   });
 
   it("is deterministic whatever the order of the agents", () => {
     const agents = ["b", "c", "a"].map((agent_name) => ({ agent_name, metrics: metrics({ cost_per_task: 2 }) }));
-    const one = recommendations({ metrics: metrics(), thresholds: T, agents });
-    const two = recommendations({ metrics: metrics(), thresholds: T, agents: [...agents].reverse() });
+    const one = recommendations({ metrics: metrics(), limits: T, agents });
+    const two = recommendations({ metrics: metrics(), limits: T, agents: [...agents].reverse() });
     assert.deepEqual(one, two);
     assert.match(one[0]!, /^Agent "a"/);
+  });
+});
+
+describe("recommendations on the threshold model", () => {
+  it("say nothing of a breach judged on fewer samples than the minimum", () => {
+    const few = metrics({ total_tasks: 3, successful_tasks: 2, failed_tasks: 1, success_rate: 2 / 3, error_rate: 1 / 3, error_types: {} });
+    const r = recommendations({ metrics: metrics(), limits: T, agents: [{ agent_name: "new_agent", metrics: few }] });
+    assert.ok(!r.some((s) => s.includes("new_agent")), r.join("\n"));
+  });
+
+  it("use an agent's own limit over the global one", () => {
+    const settings = defaultSettings();
+    settings.agents.slow_agent = { keys: { latency_p95_max_ms: { trip: 9000, recover: null, min_samples: null } }, min_samples: null };
+    const limits = (agent: string | null) => limitsFor(settings, agent === null ? {} : { agent_name: agent });
+    const r = recommendations({ metrics: metrics(), limits, agents: [{ agent_name: "slow_agent", metrics: metrics({ p95_latency_ms: 6200 }) }, { agent_name: "other", metrics: metrics({ p95_latency_ms: 6200 }) }] });
+    assert.deepEqual(r, ['Agent "other" has a p95 latency of 6.2 s, above the 5 s threshold: check its workload and model latency.']);
   });
 });

@@ -1,19 +1,27 @@
 /**
  * Plain-English recommendations for a report (SPEC §3, seed 003), derived only from the figures
- * given: a figure that is null is never mentioned. Threshold breaches come first, ordered by the
+ * given: a figure that is null is never mentioned, and a threshold sentence is written only for a
+ * breach the threshold model judges (core/verdicts.ts: the subject's own limit, on at least the
+ * minimum sample count), so the report's breaches and its advice agree. Threshold breaches come first, ordered by the
  * threshold's level (critical before warning), then by rule, system-wide before per-agent, and
  * agents by name; advisory findings (a degrading trend, a cache hit rate under 40%) follow. When
  * nothing is wrong and there is data, the only sentence says all metrics are within thresholds.
  */
 import type { Metrics } from "@vigil/contract";
 import { type FigureUnit, formatBeside, formatFigure, formatPair, formatThreshold } from "./figure-format.js";
+import type { Limit, ThresholdKey } from "./threshold-model.js";
 import { THRESHOLD_LEVELS, type Thresholds } from "./thresholds.js";
 import { METRIC_DIRECTIONS, type TrendReport } from "./trends.js";
+import { verdictsOf } from "./verdicts.js";
+
+/** Limits by key, as the threshold model resolves them for one subject. */
+export type SubjectLimits = Partial<Record<ThresholdKey, Limit>>;
 
 /** What a report knows when it writes its recommendations. */
 export interface RecommendationInput {
   metrics: Metrics;
-  thresholds: Thresholds;
+  /** The limits of a subject: the system (null) or an agent. */
+  limits: (agent: string | null) => SubjectLimits;
   agents: { agent_name: string; metrics: Metrics }[];
   /** Trends against the previous window, from `trends()`. */
   trends?: TrendReport;
@@ -24,15 +32,16 @@ export const LOW_CACHE_HIT_RATE = 0.4;
 
 /** The recommendations for a report, most severe first; empty when there is no data at all. */
 export function recommendations(input: RecommendationInput): string[] {
-  const { metrics, thresholds, agents } = input;
+  const { metrics, agents } = input;
   const findings: Finding[] = [];
   const subjects: Subject[] = [
     { name: null, metrics },
     ...[...agents].sort((a, b) => compareText(a.agent_name, b.agent_name)).map((a) => ({ name: a.agent_name, metrics: a.metrics })),
   ];
+  const breached = subjects.map((s) => breachedTrips(s.metrics, input.limits(s.name)));
   RULES.forEach((rule, ruleIndex) => {
     subjects.forEach((subject, subjectIndex) => {
-      const text = rule.check(subject, thresholds);
+      const text = rule.check(subject, breached[subjectIndex]!);
       if (text !== null) findings.push({ level: LEVEL_RANK[THRESHOLD_LEVELS[rule.threshold]], ruleIndex, subjectIndex, text });
     });
   });
@@ -66,9 +75,18 @@ interface Finding {
   text: string;
 }
 
+/** The trips of the keys a subject breaches (the others are absent, so their sentences stay unwritten). */
+type Breached = Partial<Record<keyof Thresholds, number>>;
+
+function breachedTrips(m: Metrics, limits: SubjectLimits): Breached {
+  const out: Breached = {};
+  for (const v of verdictsOf(m, limits)) if (v.standing === "breach" && v.key in THRESHOLD_LEVELS) out[v.key as keyof Thresholds] = v.threshold;
+  return out;
+}
+
 interface Rule {
   threshold: keyof Thresholds;
-  check(subject: Subject, t: Thresholds): string | null;
+  check(subject: Subject, t: Breached): string | null;
 }
 
 const LEVEL_RANK = { critical: 0, warning: 1 } as const;

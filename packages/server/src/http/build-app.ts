@@ -21,6 +21,8 @@ import { alertRoutes, type AlertingDeps } from "./routes/alerts.js";
 import { failoverRoutes } from "./routes/failover.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { opsRoutes, type OpsDeps } from "./routes/ops.js";
+import { thresholdRoutes } from "./routes/thresholds.js";
+import type { ThresholdService } from "../services/threshold-service.js";
 
 /** Everything the HTTP layer needs. */
 export interface AppDeps {
@@ -34,6 +36,8 @@ export interface AppDeps {
   /** Told of every answered request: method, route pattern, status code, seconds taken (for `/metrics`). */
   observeRequest?: (method: string, route: string, code: number, seconds: number) => void;
   alerting: AlertingDeps;
+  /** The one threshold model (`GET|PUT /api/v1/thresholds`). */
+  thresholds: ThresholdService;
   keys: readonly KeyConfig[];
   /** The web dashboard served at `/` (absent: not served). */
   dashboard?: DashboardAssets;
@@ -112,6 +116,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         return alerts.map((a) => ({ alert_id: a.id, rule: a.rule, level: a.severity, state: a.state, message: a.annotations.summary ?? a.rule, current_value: a.value, threshold: a.threshold, labels: a.labels, starts_at: new Date(a.fired_at ?? a.active_at).toISOString(), recommendation: a.annotations.recommendation ?? null }));
       });
       alertRoutes(scope, deps.alerting);
+      thresholdRoutes(scope, deps.thresholds);
       if (deps.routes) failoverRoutes(scope, deps.routes);
       opsRoutes(scope, deps.ops);
       sessionRoute(scope, deps.keys);

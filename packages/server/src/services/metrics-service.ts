@@ -2,10 +2,9 @@
  * Read side: metrics for any window, per group (agent, model, route, tenant), timeseries,
  * health, and the report with trends and recommendations — all answered from the rollups.
  */
-import type { AgentMetrics, GroupMetrics, HealthResponse, Metrics, OverflowNote, TimeseriesResponse } from "@vigil/contract";
+import type { AgentMetrics, GroupMetrics, HealthResponse, Metrics, OverflowNote, ThresholdBreach, TimeseriesResponse } from "@vigil/contract";
 import { agentScores } from "../core/agent-scores.js";
 import { Bucket, F } from "../core/bucket.js";
-import { healthBand, healthScore, healthStatus } from "../core/health-score.js";
 import { lastRunOf, latencyStddev, metricsOf } from "../core/metrics.js";
 import { recommendations } from "../core/recommendations.js";
 import { VigilError } from "../core/errors.js";
@@ -16,7 +15,8 @@ import { timeseriesOf } from "./timeseries.js";
 import { comparator, decodeCursor, defaultOrder, encodeCursor, sortValue, type Page, type PageQuery, type Ranked } from "./group-page.js";
 import type { EventStore } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
-import { DEFAULT_THRESHOLDS, THRESHOLD_LEVELS, type Thresholds } from "../core/thresholds.js";
+import { defaultSettings, limitsFor, minSamplesFor, type ThresholdSettings } from "../core/threshold-model.js";
+import { breachesOf, byLevel, healthLimits, scoreOf, systemHealth, type HealthSignals } from "../core/verdicts.js";
 import { trends } from "../core/trends.js";
 import { elapsedMinutes, previousWindow, sliceEnd, windowAt, type Window } from "../core/window-bounds.js";
 
@@ -28,16 +28,10 @@ export interface MetricsDeps {
   /** Raw events, for the custom metrics (answered from stored samples). */
   events: Pick<EventStore, "aggregateCustomMetrics">;
   now: () => number;
-  thresholds?: Thresholds;
-}
-
-/** A threshold breach found in a window (the report's `threshold_breaches`). */
-export interface ThresholdBreach {
-  level: "warning" | "critical";
-  metric: keyof Thresholds;
-  current_value: number;
-  threshold: number;
-  message: string;
+  /** The threshold model's settings in force (default: the defaults). */
+  thresholds?: () => ThresholdSettings;
+  /** Open critical alerts and route states, which the system health counts (default: none). */
+  signals?: () => HealthSignals;
 }
 
 const ISO = (ms: number) => new Date(ms).toISOString();
@@ -51,20 +45,16 @@ const ACTIVE_MS = 15 * MINUTE;
 
 /** Metrics queries. */
 export class MetricsService {
-  private current: Thresholds;
+  private readonly settings: () => ThresholdSettings;
 
   constructor(private readonly deps: MetricsDeps) {
-    this.current = deps.thresholds ?? DEFAULT_THRESHOLDS;
+    const defaults = defaultSettings();
+    this.settings = deps.thresholds ?? (() => defaults);
   }
 
-  /** Thresholds in force (health score, agent scores, recommendations, threshold breaches). */
-  thresholds(): Thresholds {
-    return this.current;
-  }
-
-  /** Replaces the thresholds (after `PUT /api/v1/thresholds`). */
-  setThresholds(t: Thresholds): void {
-    this.current = t;
+  /** The threshold model's settings in force (health scores, agent scores, recommendations, breaches). */
+  thresholds(): ThresholdSettings {
+    return this.settings();
   }
 
   /** Earliest time answered at minute resolution; older spans come from hour buckets. */
@@ -148,7 +138,7 @@ export class MetricsService {
     const items: GroupEntry[] = [];
     for (const c of chosen) {
       const bucket = c.bucket ?? merged?.get(c.key)?.bucket ?? new Bucket();
-      items.push({ key: c.key, ...this.describeGroup(bucket, w, routes?.get(c.key) ?? null), ...(overflow && c.key === overflow.value ? { other: true as const } : {}) });
+      items.push({ key: c.key, ...this.describeGroup(bucket, w, routes?.get(c.key) ?? null, { [dim]: c.key }), ...(overflow && c.key === overflow.value ? { other: true as const } : {}) });
       if (tick()) yield;
     }
     const last = chosen[chosen.length - 1];
@@ -186,9 +176,11 @@ export class MetricsService {
     return page.items[0] ?? null;
   }
 
-  private describeGroup(b: Bucket, w: Window, route: { bucket: Bucket } | null): GroupMetrics & { agent_type: string | null } {
+  private describeGroup(b: Bucket, w: Window, route: { bucket: Bucket } | null, labels: Readonly<Record<string, string>>): GroupMetrics & { agent_type: string | null } {
     const m = metricsOf(b, minutes(w));
-    const t = this.thresholds();
+    const s = this.thresholds();
+    const limits = limitsFor(s, labels);
+    const t = healthLimits(limits);
     const last = lastRunOf(b);
     const rm = route ? metricsOf(route.bucket, minutes(w)) : null;
     return {
@@ -208,38 +200,27 @@ export class MetricsService {
           cost_per_task: m.cost_per_task,
           primary_route: rm ? { total: rm.total_tasks, successful: rm.successful_tasks, avg_quality_score: rm.avg_quality_score, avg_accuracy: rm.avg_accuracy } : null,
         },
-        t,
+        { ...t, cost_per_task_max: limits.cost_per_task_max?.trip ?? Infinity },
       ),
-      health_score: healthScore(m, t),
+      health_score: scoreOf(m, limits, minSamplesFor(s, labels)),
     };
   }
 
-  /** `GET /health`: the health score of the window. */
+  /** `GET /health`: the system health of the window (docs/metrics.md, "Health score"). */
   health(w: Window): HealthResponse {
-    const score = healthScore(this.metrics(w), this.thresholds());
-    return { status: healthStatus(score), health_score: score, band: score === null ? null : healthBand(score), timestamp: ISO(this.deps.now()) };
+    return this.healthOf(this.metrics(w));
   }
 
-  /** Thresholds breached by a metrics block. */
-  breaches(m: Metrics, scope: string): ThresholdBreach[] {
-    const t = this.thresholds();
-    const out: ThresholdBreach[] = [];
-    const check = (metric: keyof Thresholds, value: number | null, below: boolean, fmt: (v: number) => string) => {
-      if (value === null) return;
-      const th = t[metric];
-      if (below ? value < th : value > th) {
-        out.push({ level: THRESHOLD_LEVELS[metric], metric, current_value: value, threshold: th, message: `${scope}: ${metric.replace(/_(min|max|max_ms)$/, "").replace(/_/g, " ")} is ${fmt(value)}, ${below ? "below" : "above"} the threshold of ${fmt(th)}` });
-      }
-    };
-    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-    check("success_rate_min", m.success_rate, true, pct);
-    check("error_rate_max", m.error_rate, false, pct);
-    check("latency_p95_max_ms", m.p95_latency_ms, false, (v) => `${Math.round(v)} ms`);
-    check("cost_per_task_max", m.cost_per_task, false, (v) => `$${v.toFixed(4)}`);
-    check("accuracy_min", m.avg_accuracy, true, pct);
-    check("memory_mb_max", m.avg_memory_mb, false, (v) => `${v.toFixed(0)} MB`);
-    check("tokens_per_task_max", m.tokens_per_task, false, (v) => `${Math.round(v)} tokens`);
-    return out;
+  /** The system health for a window's figures: the one verdict `/health`, `/report` and the dashboard show. */
+  private healthOf(m: Metrics): HealthResponse {
+    const s = this.thresholds();
+    const score = scoreOf(m, limitsFor(s, {}), minSamplesFor(s, {}));
+    return systemHealth(score, m.total_tasks, this.deps.signals?.() ?? { open_critical_alerts: 0, routes: [] }, this.deps.now());
+  }
+
+  /** The thresholds a system (agent null) or agent's figures breach, each with its limit's scope and samples. */
+  breaches(m: Metrics, agent: string | null): ThresholdBreach[] {
+    return breachesOf(m, limitsFor(this.thresholds(), agent === null ? {} : { agent_name: agent }), agent);
   }
 
   /**
@@ -253,21 +234,23 @@ export class MetricsService {
     const page = yield* this.groups("agent_name", w, {}, { limit: REPORT_AGENTS, cursor: null, sort: "activity", order: "desc" });
     const agents: AgentMetrics[] = page.items.map(({ key, ...g }) => ({ agent_name: key, ...g }));
     const tr = trends(m, prev);
-    const score = healthScore(m, this.thresholds());
-    const breaches = [...this.breaches(m, "system"), ...agents.flatMap((a) => this.breaches(a.metrics, `agent ${a.agent_name}`))].sort((a, b) => (a.level === b.level ? 0 : a.level === "critical" ? -1 : 1));
+    const health = this.healthOf(m);
+    const breaches = byLevel([...this.breaches(m, null), ...agents.flatMap((a) => this.breaches(a.metrics, a.agent_name))]);
+    const settings = this.thresholds();
     return {
       generated_at: ISO(this.deps.now()),
       window: { start: ISO(w.from), end: ISO(w.to) },
       previous_window: { start: ISO(prevW.from), end: ISO(prevW.to) },
-      health_score: score,
-      status: healthStatus(score),
-      band: score === null ? null : healthBand(score),
+      health_score: health.health_score,
+      status: health.status,
+      band: health.band,
+      health,
       metrics: m,
       ...(includeAgents ? { agents } : {}),
       agents_total: page.total_count,
       threshold_breaches: breaches,
       trends: tr,
-      recommendations: recommendations({ metrics: m, thresholds: this.thresholds(), agents: agents.map((a) => ({ agent_name: a.agent_name, metrics: a.metrics })), trends: tr }),
+      recommendations: recommendations({ metrics: m, limits: (agent) => limitsFor(settings, agent === null ? {} : { agent_name: agent }), agents: agents.map((a) => ({ agent_name: a.agent_name, metrics: a.metrics })), trends: tr }),
     };
   }
 

@@ -10,9 +10,12 @@ import { ROUTE_METRICS, type ModelHealth, type RouteDecision, type RouteMetric, 
 import { VigilError } from "../core/errors.js";
 import { routeFigures } from "../core/failover/figures.js";
 import { compareModels, type ComparedModel, type ModelComparison } from "../core/failover/compare.js";
-import { evaluateHealth } from "../core/failover/health.js";
+import { aggregateHealth, evaluateHealth, routeThresholdsOf, type RouteThresholds } from "../core/failover/health.js";
 import { healthFrom, initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
-import { parseModel, parseRoute, rollbackModel, routeConfig, thresholdsFor, type Problem } from "../core/failover/registry.js";
+import { parseModel, parseRoute, rollbackModel, routeConfig, type Problem } from "../core/failover/registry.js";
+import { scopeFromMetrics, scopeToMetrics } from "../core/threshold-wire.js";
+import type { NamedScope, ScopeThresholds } from "../core/threshold-model.js";
+import type { ThresholdService } from "./threshold-service.js";
 import type { ModelRecord, RouteDecisionRecord, RouteRecord, RouteStore } from "../core/failover/store.js";
 import type { UpstreamPolicy } from "../core/failover/upstream-policy.js";
 import type { Leadership } from "../core/ports.js";
@@ -24,6 +27,8 @@ import { drain, type Stepped } from "../core/stepped.js";
 /** What the route service needs. */
 export interface RouteServiceDeps {
   store: RouteStore;
+  /** The one threshold model: model health and failover judge on its limits; the registry's `thresholds` fields are aliases of its model and route scopes. */
+  thresholds: Pick<ThresholdService, "limits" | "scope" | "setScope" | "setConfigScopes">;
   index: Pick<RollupIndex, "scan">;
   leadership: Pick<Leadership, "isLeader">;
   /** True when several instances share the store: followers re-read the route states from it. */
@@ -87,13 +92,41 @@ export class RouteService {
         else routes.push(p.route);
       });
       if (problems.length) throw new VigilError("CONFIG_INVALID", `invalid routes in the config file:\n  ${problems.join("\n  ")}`);
+      // The config file's thresholds are the configuration's layer of the threshold model.
+      this.deps.thresholds.setConfigScopes("models", configScopes(models.map((m) => [m.id, m.thresholds])));
+      this.deps.thresholds.setConfigScopes("routes", configScopes(routes.map((r) => [r.route, r.thresholds])));
       for (const m of models) await this.deps.store.putModel(m);
       for (const r of routes) await this.deps.store.putRoute(r);
+      // Thresholds an earlier release kept on API-made records move to the threshold model.
+      for (const m of storedModels) if (m.source === "api" && Object.keys(m.thresholds).length) await this.moveThresholds("models", m.id, m.thresholds, () => this.deps.store.putModel({ ...m, thresholds: {} }));
+      for (const r of storedRoutes) if (r.source === "api" && Object.keys(r.thresholds).length) await this.moveThresholds("routes", r.route, r.thresholds, () => this.deps.store.putRoute({ ...r, thresholds: {} }));
       // Config-file entries removed from the file go; API entries stay.
       for (const r of storedRoutes) if (r.source === "config" && !routes.some((x) => x.route === r.route)) await this.deps.store.deleteRoute(r.route);
       for (const m of storedModels) if (m.source === "config" && !models.some((x) => x.id === m.id)) await this.deps.store.deleteModel(m.id);
       await this.reload();
     });
+  }
+
+  private async moveThresholds(kind: NamedScope, name: string, t: RouteThresholds, clear: () => Promise<void>): Promise<void> {
+    if (this.deps.thresholds.scope(kind, name) === undefined) await this.deps.thresholds.setScope(kind, name, scopeFromMetrics(t));
+    await clear();
+  }
+
+  /** The thresholds a model is judged on, on a route (or on its own traffic when `route` is null). */
+  private thresholdsOf(model: string, route: string | null): RouteThresholds {
+    return routeThresholdsOf(this.deps.thresholds.limits(route === null ? { model } : { route, model }));
+  }
+
+  /** A record as the API shows it: `thresholds` is its scope of the threshold model, in the registry's spelling. */
+  private shown<T extends ModelRecord | RouteRecord>(rec: T, kind: NamedScope, name: string): T {
+    return { ...rec, thresholds: scopeToMetrics(this.deps.thresholds.scope(kind, name)) };
+  }
+
+  /** Writes the `thresholds` of an API change to the threshold model and keeps the record without them. */
+  private async takeThresholds<T extends ModelRecord | RouteRecord>(input: unknown, rec: T, kind: NamedScope, name: string): Promise<T> {
+    const given = typeof input === "object" && input !== null && "thresholds" in input;
+    if (given) await this.deps.thresholds.setScope(kind, name, scopeFromMetrics(rec.thresholds));
+    return { ...rec, thresholds: {} };
   }
 
   /** Re-reads registry and states from the store (followers; after a lost compare-and-set). */
@@ -149,17 +182,25 @@ export class RouteService {
 
   /** Health of a model on a route (or on everything it serves when `route` is null) over a window. */
   async modelHealth(model: string, route: string | null, windowMs: number | null): Promise<ModelHealth> {
-    const m = this.models.get(model);
-    if (!m) throw new VigilError("NOT_FOUND", `model ${model} is not registered`);
-    const now = this.deps.now();
+    if (!this.models.has(model)) throw new VigilError("NOT_FOUND", `model ${model} is not registered`);
     const r = route === null ? null : this.routes.get(route);
     if (route !== null && !r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
+    if (r) return this.healthOn(model, r, windowMs);
+    // Without a route: the health on every route the model serves, aggregated; its own traffic when it serves none.
+    const serves = [...this.routes.values()].filter((x) => x.primary === model || x.backups.includes(model));
+    if (serves.length === 0) return this.healthOn(model, null, windowMs);
+    const byRoute: Record<string, ModelHealth> = {};
+    for (const x of serves.sort((a, b) => a.route.localeCompare(b.route))) byRoute[x.route] = await this.healthOn(model, x, windowMs);
+    return aggregateHealth(byRoute);
+  }
+
+  private async healthOn(model: string, r: RouteRecord | null, windowMs: number | null): Promise<ModelHealth> {
+    const now = this.deps.now();
     const w = windowMs ?? r?.window_ms ?? 5 * 60_000;
-    const thresholds = r ? thresholdsFor(r, m) : m.thresholds;
-    const q = await this.run(this.deps.index.scan(now - w, now, now, route === null ? { model } : { model, route }, [], true));
+    const q = await this.run(this.deps.index.scan(now - w, now, now, r === null ? { model } : { model, route: r.route }, [], true));
     const b = q.get("")?.bucket;
     if (!b) return { status: "unknown", reasons: [], samples: 0 };
-    return evaluateHealth(thresholds, routeFigures(b, w / 60_000, r?.slow_call_ms ?? null));
+    return evaluateHealth(this.thresholdsOf(model, r?.route ?? null), routeFigures(b, w / 60_000, r?.slow_call_ms ?? null));
   }
 
   /**
@@ -176,7 +217,7 @@ export class RouteService {
     const side = async (model: string): Promise<ComparedModel> => {
       const bucket = (await this.run(this.deps.index.scan(now - windowMs, now, now, route === null ? { model } : { model, route }, [], true))).get("")?.bucket;
       const figures = bucket ? routeFigures(bucket, windowMs / 60_000, r?.slow_call_ms ?? null) : { calls: 0 };
-      const thresholds = r ? thresholdsFor(r, this.models.get(model)) : this.models.get(model)!.thresholds;
+      const thresholds = this.thresholdsOf(model, route);
       const out: ComparedModel = { model, calls: figures.calls, figures: {}, health: evaluateHealth(thresholds, figures) };
       for (const k of Object.keys(ROUTE_METRICS) as RouteMetric[]) {
         const f = figures[k];
@@ -201,19 +242,23 @@ export class RouteService {
 
   /** The registry. */
   listModels(): ModelRecord[] {
-    return [...this.models.values()].sort((a, b) => a.id.localeCompare(b.id));
+    return [...this.models.values()].sort((a, b) => a.id.localeCompare(b.id)).map((m) => this.shown(m, "models", m.id));
   }
 
-  /** One model. */
+  /** One model, its `thresholds` read from the threshold model. */
   model(id: string): ModelRecord {
+    return this.shown(this.record(id), "models", id);
+  }
+
+  private record(id: string): ModelRecord {
     const m = this.models.get(id);
     if (!m) throw new VigilError("NOT_FOUND", `model ${id} is not registered`);
     return m;
   }
 
-  /** The stored route records. */
+  /** The route records, their `thresholds` read from the threshold model. */
   listRoutes(): RouteRecord[] {
-    return [...this.routes.values()];
+    return [...this.routes.values()].map((r) => this.shown(r, "routes", r.route));
   }
 
   /** Adds a model (409 when the id exists). */
@@ -223,44 +268,46 @@ export class RouteService {
       if (typeof id === "string" && this.models.has(id)) throw new VigilError("CONFLICT", `model ${id} already exists; PATCH /api/v1/models/${id} changes it`);
       const r = parseModel(input, "api", this.deps.now(), null, this.deps.upstreams);
       if ("problems" in r) throw invalid("invalid model", r.problems);
-      await this.deps.store.putModel(r.model);
-      this.models.set(r.model.id, r.model);
-      return r.model;
+      const m = await this.takeThresholds(input, r.model, "models", r.model.id);
+      await this.deps.store.putModel(m);
+      this.models.set(m.id, m);
+      return this.model(m.id);
     });
   }
 
   /** Changes a model (fields given replace, others stay); a new version is recorded in its history. */
   updateModel(id: string, input: unknown): Promise<ModelRecord> {
     return this.serial(async () => {
-      const prev = this.model(id);
+      const prev = this.record(id);
       const r = parseModel(input, prev.source, this.deps.now(), prev, this.deps.upstreams);
       if ("problems" in r) throw invalid(`invalid change to model ${id}`, r.problems);
-      const m = { ...r.model, source: "api" as const };
+      const m = await this.takeThresholds(input, { ...r.model, source: "api" as const }, "models", id);
       await this.deps.store.putModel(m);
       this.models.set(id, m);
-      return m;
+      return this.model(id);
     });
   }
 
   /** Rolls a model back to its previous version, or to `to`. */
   rollback(id: string, to: string | null): Promise<ModelRecord> {
     return this.serial(async () => {
-      const r = rollbackModel(this.model(id), to, this.deps.now());
+      const r = rollbackModel(this.record(id), to, this.deps.now());
       if ("problems" in r) throw invalid(`cannot roll ${id} back`, r.problems);
       await this.deps.store.putModel(r.model);
       this.models.set(id, r.model);
-      return r.model;
+      return this.model(id);
     });
   }
 
   /** Deletes a model unless a route uses it (409 naming the routes). */
   deleteModel(id: string): Promise<void> {
     return this.serial(async () => {
-      this.model(id);
+      this.record(id);
       const users = [...this.routes.values()].filter((r) => r.primary === id || r.backups.includes(id)).map((r) => r.route);
       if (users.length) throw new VigilError("CONFLICT", `model ${id} serves route(s) ${users.join(", ")}; change those routes first`);
       await this.deps.store.deleteModel(id);
       this.models.delete(id);
+      if (this.deps.thresholds.scope("models", id) !== undefined) await this.deps.thresholds.setScope("models", id, null);
     });
   }
 
@@ -271,9 +318,10 @@ export class RouteService {
       if (typeof name === "string" && this.routes.has(name)) throw new VigilError("CONFLICT", `route ${name} already exists; PATCH /api/v1/routes/${name} changes it`);
       const r = parseRoute(input, "api", this.deps.now(), new Set(this.models.keys()));
       if ("problems" in r) throw invalid("invalid route", r.problems);
-      await this.deps.store.putRoute(r.route);
-      this.routes.set(r.route.route, r.route);
-      return this.view(r.route.route);
+      const rec = await this.takeThresholds(input, r.route, "routes", r.route.route);
+      await this.deps.store.putRoute(rec);
+      this.routes.set(rec.route, rec);
+      return this.view(rec.route);
     });
   }
 
@@ -284,7 +332,7 @@ export class RouteService {
       if (!prev) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
       const r = parseRoute(input, prev.source, this.deps.now(), new Set(this.models.keys()), prev);
       if ("problems" in r) throw invalid(`invalid change to route ${route}`, r.problems);
-      const rec = { ...r.route, source: "api" as const };
+      const rec = await this.takeThresholds(input, { ...r.route, source: "api" as const }, "routes", route);
       await this.deps.store.putRoute(rec);
       this.routes.set(route, rec);
       return this.view(route);
@@ -297,6 +345,7 @@ export class RouteService {
       if (!this.routes.has(route)) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
       await this.deps.store.deleteRoute(route);
       this.routes.delete(route);
+      if (this.deps.thresholds.scope("routes", route) !== undefined) await this.deps.thresholds.setScope("routes", route, null);
       this.states.delete(route);
     });
   }
@@ -379,7 +428,7 @@ export class RouteService {
     const rt = this.states.get(r.route) ?? initialRuntime(routeConfig(r), r.created_at);
     const windowStart = now - r.window_ms;
     const full = yield* this.deps.index.scan(windowStart, now, now, { route: r.route }, ["model"], true);
-    const judge = (m: string, b: Bucket | undefined, from: number): ModelHealth => (b ? evaluateHealth(thresholdsFor(r, this.models.get(m)), routeFigures(b, (now - from) / 60_000, r.slow_call_ms)) : { status: "unknown", reasons: [], samples: 0 });
+    const judge = (m: string, b: Bucket | undefined, from: number): ModelHealth => (b ? evaluateHealth(this.thresholdsOf(m, r.route), routeFigures(b, (now - from) / 60_000, r.slow_call_ms)) : { status: "unknown", reasons: [], samples: 0 });
     const window: Record<string, ModelHealth> = {};
     const fresh: Record<string, ModelHealth> = {};
     for (const m of [r.primary, ...r.backups]) {
@@ -435,4 +484,11 @@ export class RouteService {
 
 function toDecision(d: RouteDecisionRecord): RouteDecision {
   return { at: iso(d.at), route: d.route, from: d.from, to: d.to, trigger: d.trigger, metric: d.metric, value: d.value, threshold: d.threshold, reason: d.reason, state: d.state, revision: d.revision };
+}
+
+/** The config file's thresholds of models or routes, as scopes of the threshold model. */
+function configScopes(entries: [string, RouteThresholds][]): Record<string, ScopeThresholds> {
+  const out: Record<string, ScopeThresholds> = {};
+  for (const [name, t] of entries) if (Object.keys(t).length) out[name] = scopeFromMetrics(t);
+  return out;
 }

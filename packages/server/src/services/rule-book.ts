@@ -1,5 +1,5 @@
 /**
- * The rules in force and the thresholds settings. Rules come from three layers, the later
+ * The rules in force. Rules come from three layers, the later
  * replacing the earlier by name: the shipped pack, the rules file (`--rules`), and the API
  * (stored, so they survive restarts and reach every instance). A change that fails validation
  * is refused whole and the previous rule set stays in force.
@@ -7,32 +7,26 @@
 import { VigilError } from "../core/errors.js";
 import { formatRuleDuration } from "../core/alerting/duration.js";
 import { parseRuleSet, ruleToInput, rulesError, validateRule } from "../core/alerting/rule.js";
-import { applyThresholdUpdate, restoreThresholds, type ThresholdSettings } from "../core/alerting/threshold-settings.js";
+import type { ThresholdSettings } from "../core/threshold-model.js";
 import type { AlertRule, AlertStore } from "../core/alerting/types.js";
-
-/** Key of the thresholds in the settings store. */
-const THRESHOLDS_KEY = "thresholds";
+import type { ThresholdService } from "./threshold-service.js";
 
 /** What the rule book needs. */
 export interface RuleBookDeps {
-  store: Pick<AlertStore, "listRules" | "putRule" | "deleteRule" | "getSetting" | "putSetting">;
+  store: Pick<AlertStore, "listRules" | "putRule" | "deleteRule">;
   defaults: readonly AlertRule[];
   fileRules: readonly AlertRule[];
-  /** Thresholds before any API change (defaults plus the config file's). */
-  thresholds: ThresholdSettings;
-  /** Called after the thresholds change, so health scores use the same values. */
-  onThresholds?: (t: ThresholdSettings) => void;
+  /** The one threshold model, which `threshold_key` rules read (and which is re-read with the rules). */
+  thresholds: Pick<ThresholdService, "settings" | "refresh">;
 }
 
-/** The rules in force and the thresholds settings. */
+/** The rules in force. */
 export class RuleBook {
   private apiRules = new Map<string, AlertRule>();
-  private current: ThresholdSettings;
   private effective: AlertRule[] = [];
   private fileRules: readonly AlertRule[];
 
   constructor(private readonly deps: RuleBookDeps) {
-    this.current = deps.thresholds;
     this.fileRules = deps.fileRules;
     this.rebuild();
   }
@@ -41,12 +35,7 @@ export class RuleBook {
   async refresh(): Promise<void> {
     const rules = await this.deps.store.listRules();
     this.apiRules = new Map(rules.map((r) => [r.name, r]));
-    const stored = await this.deps.store.getSetting(THRESHOLDS_KEY);
-    const next = stored === null ? this.deps.thresholds : restoreThresholds(this.deps.thresholds, stored);
-    if (JSON.stringify(next) !== JSON.stringify(this.current)) {
-      this.current = next;
-      this.deps.onThresholds?.(next);
-    }
+    await this.deps.thresholds.refresh();
     this.rebuild();
   }
 
@@ -118,17 +107,8 @@ export class RuleBook {
     return rules;
   }
 
-  /** The thresholds settings in force. */
+  /** The thresholds settings in force (the threshold model's). */
   thresholds(): ThresholdSettings {
-    return this.current;
-  }
-
-  /** Applies a `PUT /thresholds` body; refused whole on any problem. */
-  async setThresholds(body: unknown): Promise<ThresholdSettings> {
-    const next = applyThresholdUpdate(this.current, body);
-    await this.deps.store.putSetting(THRESHOLDS_KEY, { global: next.global, agents: next.agents, models: next.models, routes: next.routes });
-    this.current = next;
-    this.deps.onThresholds?.(next);
-    return next;
+    return this.deps.thresholds.settings();
   }
 }

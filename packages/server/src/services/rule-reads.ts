@@ -125,7 +125,13 @@ export class RuleReads {
   async observe(rule: AlertRule, now: number, thresholds: ThresholdSettings, cache: ReadCache, open: () => Iterable<Record<string, string>>, openFps?: ReadonlySet<string>): Promise<{ observations: Observation[]; observed: number }> {
     const w = rule.window_ms;
     if (w * (rule.change ? 2 : 1) > this.deps.index.maxSpanMs()) throw new VigilError("VALIDATION_FAILED", `window ${w / 1000}s reaches further back than the rollups are kept`);
-    const thresholdFor = (group: Record<string, string>) => (rule.threshold_key !== null ? resolveThreshold(thresholds, rule.threshold_key, group) : rule.threshold);
+    const ownMin = rule.min_samples ?? 1;
+    // A threshold_key rule takes the limit, its scope and (unless the rule sets one) the minimum sample count of the thresholds.
+    const judged = (group: Record<string, string>, value: number | null, samples: number) => {
+      if (rule.threshold_key === null) return { group, value, samples, threshold: rule.threshold, min_samples: ownMin };
+      const l = resolveThreshold(thresholds, rule.threshold_key, group);
+      return { group, value, samples, threshold: l?.trip ?? null, min_samples: rule.min_samples ?? l?.min_samples ?? 1, threshold_scope: l?.scope ?? null };
+    };
     if (rule.aggregate !== null) {
       const name = rule.metric.slice("custom.".length);
       const s = await this.deps.customSamples(name, now - w, now);
@@ -133,14 +139,14 @@ export class RuleReads {
       const samples = s?.count ?? 0;
       let value = cur;
       if (rule.change) value = changeOf(rule.change, cur, aggregateCustom(await this.deps.customSamples(name, now - 2 * w, now - w), rule.aggregate, w));
-      return all(value === null && samples === 0 ? [] : [{ group: {}, value, samples, threshold: thresholdFor({}) }]);
+      return all(value === null && samples === 0 ? [] : [judged({}, value, samples)]);
     }
     const entry = catalogueEntry(rule.metric)!;
     if (entry.source === "routes") {
       const read = ROUTE_ALERT_METRICS[rule.metric]!;
       const routes = (this.deps.routeStates?.() ?? []).filter((r) => rule.scope.route === undefined || rule.scope.route === r.route);
-      if (!rule.group_by.includes("route")) return all(routes.length ? [{ group: {}, value: Math.max(...routes.map(read)), samples: routes.length, threshold: thresholdFor({}) }] : []);
-      return all(routes.map((r) => ({ group: { route: r.route }, value: read(r), samples: 1, threshold: thresholdFor({ route: r.route }) })));
+      if (!rule.group_by.includes("route")) return all(routes.length ? [judged({}, Math.max(...routes.map(read)), routes.length)] : []);
+      return all(routes.map((r) => judged({ route: r.route }, read(r), 1)));
     }
     // Exact windows: `[to - w, to)` ending with the slice that holds now, and for a change function
     // the window just before it; no slice is in both. Rates are per the time elapsed in each.
@@ -179,9 +185,9 @@ export class RuleReads {
         value = changeOf(rule.change!, value, p ? valueOf(p.m, elapsedMinutes(pw!)) : null);
       }
       const samples = sampleField >= 0 && m instanceof LazyMetrics ? m.raw(sampleField) : entry.samples(m);
-      const threshold = thresholdFor(group);
+      const o = judged(group, value, samples);
       // A group whose condition does not hold and that has no open alert changes nothing.
-      const quiet = holds(rule, value, samples, threshold) === false;
+      const quiet = holds(rule, value, samples, o.threshold, o.min_samples) === false;
       if (quiet && (!openFps?.size || (openKeys !== null && !openKeys.has(key)))) continue;
       let fp = fps.byKey.get(key);
       if (fp === undefined) {
@@ -189,7 +195,7 @@ export class RuleReads {
         fps.byFp.set(fp, key);
       }
       if (quiet && !openFps!.has(fp)) continue;
-      out.push({ group, value, samples, threshold, fingerprint: fp });
+      out.push({ ...o, fingerprint: fp });
     }
     return { observations: out, observed: cur.length };
   }

@@ -10,7 +10,8 @@
 import type { AgentMetrics, GroupMetrics, HealthResponse, Metrics, TimeseriesResponse } from "@vigil/contract";
 import { agentScores } from "../core/agent-scores.js";
 import { Bucket, F } from "../core/bucket.js";
-import { healthBand, healthScore, healthStatus } from "../core/health-score.js";
+import { DEFAULT_MIN_SAMPLES, defaultSettings, limitsFor } from "../core/threshold-model.js";
+import { breachesOf, byLevel, scoreOf, systemHealth } from "../core/verdicts.js";
 import { lastRunOf, latencyStddev, metricsOf } from "../core/metrics.js";
 import { recommendations } from "../core/recommendations.js";
 import { VigilError } from "../core/errors.js";
@@ -22,8 +23,11 @@ import { timeseriesOf } from "./reference-timeseries.js";
 import { comparator, decodeCursor, defaultOrder, encodeCursor, sortValue, type Page, type PageQuery, type Ranked } from "../services/group-page.js";
 import type { EventStore } from "../core/ports.js";
 import type { Dimension } from "../core/stored-event.js";
-import { DEFAULT_THRESHOLDS, THRESHOLD_LEVELS, type Thresholds } from "../core/thresholds.js";
+import { DEFAULT_THRESHOLDS, type Thresholds } from "../core/thresholds.js";
 import { trends } from "../core/trends.js";
+
+/** The default limits: this oracle runs with the default thresholds only. */
+const DEFAULT_LIMITS = limitsFor(defaultSettings(), {});
 
 /** A resolved window [from, to), read at `now` (absent: complete). */
 export interface Window {
@@ -197,36 +201,15 @@ export class ReferenceMetricsService {
         },
         t,
       ),
-      health_score: healthScore(m, t),
+      // Verdicts are not what this oracle checks: it makes them with the shared functions.
+      health_score: scoreOf(m, DEFAULT_LIMITS, DEFAULT_MIN_SAMPLES),
     };
   }
 
-  /** `GET /health`: the health score of the window. */
+  /** `GET /health`, made with the shared verdict functions. */
   health(w: Window): HealthResponse {
-    const score = healthScore(this.metrics(w), this.thresholds());
-    return { status: healthStatus(score), health_score: score, band: score === null ? null : healthBand(score), timestamp: ISO(this.deps.now()) };
-  }
-
-  /** Thresholds breached by a metrics block. */
-  breaches(m: Metrics, scope: string): ThresholdBreach[] {
-    const t = this.thresholds();
-    const out: ThresholdBreach[] = [];
-    const check = (metric: keyof Thresholds, value: number | null, below: boolean, fmt: (v: number) => string) => {
-      if (value === null) return;
-      const th = t[metric];
-      if (below ? value < th : value > th) {
-        out.push({ level: THRESHOLD_LEVELS[metric], metric, current_value: value, threshold: th, message: `${scope}: ${metric.replace(/_(min|max|max_ms)$/, "").replace(/_/g, " ")} is ${fmt(value)}, ${below ? "below" : "above"} the threshold of ${fmt(th)}` });
-      }
-    };
-    const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
-    check("success_rate_min", m.success_rate, true, pct);
-    check("error_rate_max", m.error_rate, false, pct);
-    check("latency_p95_max_ms", m.p95_latency_ms, false, (v) => `${Math.round(v)} ms`);
-    check("cost_per_task_max", m.cost_per_task, false, (v) => `$${v.toFixed(4)}`);
-    check("accuracy_min", m.avg_accuracy, true, pct);
-    check("memory_mb_max", m.avg_memory_mb, false, (v) => `${v.toFixed(0)} MB`);
-    check("tokens_per_task_max", m.tokens_per_task, false, (v) => `${Math.round(v)} tokens`);
-    return out;
+    const m = this.metrics(w);
+    return systemHealth(scoreOf(m, DEFAULT_LIMITS, DEFAULT_MIN_SAMPLES), m.total_tasks, { open_critical_alerts: 0, routes: [] }, this.deps.now());
   }
 
   /**
@@ -240,21 +223,22 @@ export class ReferenceMetricsService {
     const page = yield* this.groups("agent_name", w, {}, { limit: REPORT_AGENTS, cursor: null, sort: "activity", order: "desc" });
     const agents: AgentMetrics[] = page.items.map(({ key, ...g }) => ({ agent_name: key, ...g }));
     const tr = trends(m, prev);
-    const score = healthScore(m, this.thresholds());
-    const breaches = [...this.breaches(m, "system"), ...agents.flatMap((a) => this.breaches(a.metrics, `agent ${a.agent_name}`))].sort((a, b) => (a.level === b.level ? 0 : a.level === "critical" ? -1 : 1));
+    const health = systemHealth(scoreOf(m, DEFAULT_LIMITS, DEFAULT_MIN_SAMPLES), m.total_tasks, { open_critical_alerts: 0, routes: [] }, this.deps.now());
+    const breaches = byLevel([...breachesOf(m, DEFAULT_LIMITS, null), ...agents.flatMap((a) => breachesOf(a.metrics, DEFAULT_LIMITS, a.agent_name))]);
     return {
       generated_at: ISO(this.deps.now()),
       window: { start: ISO(w.from), end: ISO(w.to) },
       previous_window: { start: ISO(prevW.from), end: ISO(prevW.to) },
-      health_score: score,
-      status: healthStatus(score),
-      band: score === null ? null : healthBand(score),
+      health_score: health.health_score,
+      status: health.status,
+      band: health.band,
+      health,
       metrics: m,
       ...(includeAgents ? { agents } : {}),
       agents_total: page.total_count,
       threshold_breaches: breaches,
       trends: tr,
-      recommendations: recommendations({ metrics: m, thresholds: this.thresholds(), agents: agents.map((a) => ({ agent_name: a.agent_name, metrics: a.metrics })), trends: tr }),
+      recommendations: recommendations({ metrics: m, limits: () => DEFAULT_LIMITS, agents: agents.map((a) => ({ agent_name: a.agent_name, metrics: a.metrics })), trends: tr }),
     };
   }
 

@@ -53,12 +53,13 @@ describe("vigil rules export", () => {
 
   it("takes threshold_key values from a thresholds file and explicit values, explicit last", async () => {
     const rules = file("keyed.yaml", "- {name: Keyed, metric: error_rate, comparator: '>', threshold_key: error_rate_max}\n- {name: Acc, metric: avg_accuracy, comparator: '<', threshold_key: accuracy_min}\n");
-    const thresholds = file("thresholds.yaml", "global:\n  error_rate_max: 0.2\n  accuracy_min: 0.6\n");
+    const thresholds = file("thresholds.yaml", "global:\n  error_rate_max: 0.2\n  accuracy_min: 0.6\n  min_samples: 25\n");
     const r = await run({ format: "prometheus", rulesFile: rules, noDefaults: true, thresholdsFile: thresholds, thresholds: { accuracy_min: 0.9 } });
     assert.equal(r.code, 0, r.stderr);
     const [keyed, acc] = (parse(r.stdout) as Doc).groups[0]!.rules;
-    assert.match(keyed!.expr, /\) > 0\.2$/);
-    assert.match(acc!.expr, /\) < 0\.9$/);
+    // A threshold_key rule without its own min_samples takes the thresholds' minimum, as Vigil evaluates it.
+    assert.match(keyed!.expr, /\) > 0\.2 and on\(\) \(sum\(increase\(vigil_runs_total\[5m\]\)\) >= 25\)$/);
+    assert.match(acc!.expr, /\) < 0\.9 and on\(\) .* >= 25\)$/);
   });
 
   it("refuses invalid rules, naming rule and field, and writes nothing", async () => {

@@ -50,7 +50,10 @@ async function loadThresholds(opts: RulesExportOptions): Promise<Record<string, 
   let settings = initialThresholds(undefined);
   if (opts.thresholdsFile) settings = applyThresholdUpdate(settings, parse(await readFile(opts.thresholdsFile, "utf8")));
   if (opts.thresholds) settings = applyThresholdUpdate(settings, { global: opts.thresholds });
-  return { ...settings.global };
+  const out: Record<string, number> = {};
+  for (const [k, e] of Object.entries(settings.global.keys)) if (e) out[k] = e.trip;
+  if (settings.global.min_samples !== null) out.min_samples = settings.global.min_samples;
+  return out;
 }
 
 /** Runs the export; resolves the process exit code (0 written, 1 invalid input, 2 unknown format). */

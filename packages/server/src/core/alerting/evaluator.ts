@@ -9,6 +9,7 @@ import { formatFigure, formatThreshold } from "../figure-format.js";
 import { metricUnit } from "./catalogue.js";
 import { formatRuleDuration } from "./duration.js";
 import { renderTemplate } from "./template.js";
+import type { ThresholdScope } from "@vigil/contract";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, Comparator } from "./types.js";
 
 /** What a rule saw for one group in this evaluation. */
@@ -21,6 +22,10 @@ export interface Observation {
   samples: number;
   /** The threshold in force for this group (from the rule or the thresholds settings). */
   threshold: number | null;
+  /** The fewest samples a verdict needs for this group (default: the rule's `min_samples`, else 1). */
+  min_samples?: number;
+  /** Where a `threshold_key` rule's threshold came from, for the alert. */
+  threshold_scope?: ThresholdScope | null;
   /** `fingerprint(rule.name, group)`, when the caller keeps it from one evaluation to the next. */
   fingerprint?: string;
 }
@@ -142,15 +147,15 @@ function annotationsFor(rule: AlertRule, labels: Record<string, string>, value: 
 }
 
 /** Whether a rule's condition holds for a value: true, false, or null for "no data, keep state". */
-export function holds(rule: AlertRule, value: number | null, samples: number, threshold: number | null): boolean | null {
-  if (value === null || samples < rule.min_samples || threshold === null) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
+export function holds(rule: AlertRule, value: number | null, samples: number, threshold: number | null, minSamples = rule.min_samples ?? 1): boolean | null {
+  if (value === null || samples < minSamples || threshold === null) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
   return compare(value, rule.comparator, threshold);
 }
 
 /** Whether an observation's condition holds: true, false, or null for "no data, keep state". */
 function condition(rule: AlertRule, o: Observation | undefined): boolean | null {
   if (!o) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
-  return holds(rule, o.value, o.samples, o.threshold);
+  return holds(rule, o.value, o.samples, o.threshold, o.min_samples);
 }
 
 /**
@@ -199,6 +204,12 @@ function step(rule: AlertRule, res: EvalResult, now: number, fp: string, o: Obse
       a = { ...prev, value, threshold, annotations, labels, severity: rule.severity, keep_firing_since: null, last_evaluated_at: now };
     } else {
       a = newAlert(rule, fp, labels, annotations, value, threshold, now);
+    }
+    if (o) {
+      a.samples = o.samples;
+      a.threshold_scope = o.threshold_scope ?? null;
+    }
+    if (!prev) {
       hist(res, now, a, "pending", value);
     }
     if (a.state === "pending" && now - a.active_at >= rule.for_ms) {

@@ -6,6 +6,7 @@
  * as Go templates).
  * The file is written by prometheus-rules-yaml.ts, annotations translated by go-template.ts.
  */
+import { DEFAULT_MIN_SAMPLES } from "../threshold-model.js";
 import type { Dimension } from "../stored-event.js";
 import { CUSTOM_PREFIX } from "./catalogue.js";
 import { formatRuleDuration } from "./duration.js";
@@ -102,7 +103,7 @@ function plan(rule: AlertRule): Plan | { reason: string } {
 const scopeMatchers = (rule: AlertRule): string[] => Object.entries(rule.scope).map(([k, v]) => `${k}=${promString(v!)}`);
 
 /** The alerting expression of a rule at a threshold, or why it cannot be written in PromQL. */
-export function ruleExpression(rule: AlertRule, threshold: number): { expr: string; notes: string[] } | { reason: string } {
+export function ruleExpression(rule: AlertRule, threshold: number, minSamples = rule.min_samples ?? 1): { expr: string; notes: string[] } | { reason: string } {
   const p = plan(rule);
   if ("reason" in p) return p;
   const w = formatRuleDuration(rule.window_ms);
@@ -120,8 +121,8 @@ export function ruleExpression(rule: AlertRule, threshold: number): { expr: stri
     else value = `((${cur}) - (${prev})) / ((${prev}) != 0) * 100`;
   }
   let expr = `(${value}) ${rule.comparator} ${threshold}`;
-  if (rule.min_samples > 1 && p.family.samples !== null) {
-    expr += ` and on(${rule.group_by.join(", ")}) (${at(null).increase(p.family.samples, ...(p.family.sampleMatchers ?? []), ...p.extra)} >= ${rule.min_samples})`;
+  if (minSamples > 1 && p.family.samples !== null) {
+    expr += ` and on(${rule.group_by.join(", ")}) (${at(null).increase(p.family.samples, ...(p.family.sampleMatchers ?? []), ...p.extra)} >= ${minSamples})`;
   }
   if (rule.no_data === "keep_state") notes.push("no_data: keep_state has no Prometheus equivalent: missing data resolves the alert (as no_data: ok)");
   if (rule.no_data === "alerting") notes.push("no_data: alerting has no Prometheus equivalent: missing data does not fire the alert");
@@ -149,7 +150,8 @@ export function toPrometheusRule(rule: AlertRule, thresholds: Readonly<Record<st
   if (!rule.enabled) return { reason: "the rule is disabled" };
   const threshold = rule.threshold ?? (rule.threshold_key !== null ? thresholds[rule.threshold_key] : undefined);
   if (threshold === undefined || threshold === null || !Number.isFinite(threshold)) return { reason: `threshold_key "${rule.threshold_key}" has no value in the thresholds given` };
-  const e = ruleExpression(rule, threshold);
+  // A rule without its own minimum takes the thresholds' (global) one when it reads a threshold key.
+  const e = ruleExpression(rule, threshold, rule.min_samples ?? (rule.threshold_key !== null ? (thresholds.min_samples ?? DEFAULT_MIN_SAMPLES) : 1));
   if ("reason" in e) return e;
   const notes = [...e.notes];
   if (rule.threshold_key !== null) notes.push("threshold_key is exported as the global threshold; per-agent, model and route overrides are not");

@@ -3,7 +3,6 @@ import assert from "node:assert/strict";
 import { formatRuleDuration, parseRuleDuration } from "./duration.js";
 import { formatMatcher, matches, parseMatcher } from "./matchers.js";
 import { groupDecision, groupOf, inhibited, retryDelay, routesFor, silencedBy, DEFAULT_RETRY, type NotificationRoute } from "./routing.js";
-import { applyThresholdUpdate, initialThresholds, resolveThreshold } from "./threshold-settings.js";
 import type { AlertRecord } from "./types.js";
 
 const route = (name: string, matchers: string[], extra: Partial<NotificationRoute> = {}): NotificationRoute => ({ name, matchers: matchers.map(parseMatcher), channels: [name], group_by: ["alertname"], group_wait_ms: 30_000, group_interval_ms: 300_000, repeat_interval_ms: 4 * 3_600_000, continue: false, ...extra });
@@ -115,28 +114,5 @@ describe("routing", () => {
     assert.equal(retryDelay(3, p, 0.999999), 4000);
     assert.ok(retryDelay(30, p, 0.999999) <= p.max_ms);
     assert.equal(retryDelay(1, p, 0, 60_000), 60_000);
-  });
-});
-
-describe("thresholds settings", () => {
-  it("resolves route, then model, then agent, then global", () => {
-    const s = applyThresholdUpdate(initialThresholds({ error_rate_max: 0.1 }), { agents: { a: { error_rate_max: 0.2 } }, models: { m: { error_rate_max: 0.3 } }, routes: { r: { error_rate_max: 0.4 } } });
-    assert.equal(resolveThreshold(s, "error_rate_max", {}), 0.1);
-    assert.equal(resolveThreshold(s, "error_rate_max", { agent_name: "a" }), 0.2);
-    assert.equal(resolveThreshold(s, "error_rate_max", { agent_name: "a", model: "m" }), 0.3);
-    assert.equal(resolveThreshold(s, "error_rate_max", { agent_name: "a", model: "m", route: "r" }), 0.4);
-    assert.equal(resolveThreshold(s, "success_rate_min", { agent_name: "a" }), 0.8);
-  });
-
-  it("refuses an update whole, naming each bad path", () => {
-    const s = initialThresholds(undefined);
-    assert.throws(
-      () => applyThresholdUpdate(s, { global: { error_rate_max: 1.5, latency_p95_max_ms: -1, nope: 1 }, agents: { a: { accuracy_min: "x" } } }),
-      (err: Error & { details?: { path: string }[] }) => {
-        assert.deepEqual(err.details!.map((d) => d.path).sort(), ["/agents/a/accuracy_min", "/global/error_rate_max", "/global/latency_p95_max_ms", "/global/nope"]);
-        return true;
-      },
-    );
-    assert.equal(s.global.error_rate_max, 0.15, "the settings in force did not change");
   });
 });

@@ -30,7 +30,7 @@ describe("validateRule", () => {
     assert.equal(rule!.keep_firing_for_ms, 0);
     assert.equal(rule!.severity, "warning");
     assert.equal(rule!.no_data, "ok");
-    assert.equal(rule!.min_samples, 1);
+    assert.equal(rule!.min_samples, null, "unset: a fixed-threshold rule then needs 1 sample");
     assert.equal(rule!.source, "api");
   });
 

@@ -34,7 +34,8 @@ const NO_DATA: readonly NoDataBehaviour[] = ["ok", "keep_state", "alerting"];
 const KNOWN_FIELDS = new Set(["source", "name", "description", "metric", "aggregate", "scope", "group_by", "comparator", "threshold", "threshold_key", "window", "for", "keep_firing_for", "min_samples", "change", "severity", "labels", "annotations", "no_data", "enabled"]);
 
 /** Keys of the thresholds settings a rule may take its threshold from. */
-export const THRESHOLD_KEYS = ["success_rate_min", "error_rate_max", "latency_p95_max_ms", "cost_per_task_max", "accuracy_min", "memory_mb_max", "tokens_per_task_max"] as const;
+export { THRESHOLD_KEYS } from "../threshold-model.js";
+import { THRESHOLD_KEYS } from "../threshold-model.js";
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
@@ -157,7 +158,7 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
   const forMs = dur("for", 0, 0, MAX_WINDOW_MS);
   const keepMs = dur("keep_firing_for", 0, 0, MAX_WINDOW_MS);
 
-  let minSamples = 1;
+  let minSamples: number | null = null;
   if (input.min_samples !== undefined && input.min_samples !== null) {
     if (typeof input.min_samples !== "number" || !Number.isInteger(input.min_samples) || input.min_samples < 0 || input.min_samples > 1e9) bad("min_samples", "must be a whole number from 0");
     else minSamples = input.min_samples;
@@ -249,7 +250,7 @@ export function ruleToInput(r: AlertRule, fmt: (ms: number) => string): AlertRul
     window: fmt(r.window_ms),
     for: fmt(r.for_ms),
     keep_firing_for: fmt(r.keep_firing_for_ms),
-    min_samples: r.min_samples,
+    ...(r.min_samples !== null ? { min_samples: r.min_samples } : {}),
     ...(r.change !== null ? { change: r.change } : {}),
     severity: r.severity,
     labels: r.labels,

@@ -2,6 +2,7 @@
  * The alerting domain: rules, alert instances, silences, notifications and the ports through
  * which the alert engine reaches storage and channels. Pure types; no I/O.
  */
+import type { ThresholdScope } from "@vigil/contract";
 import type { Dimension } from "../stored-event.js";
 
 /** Severity of a rule and of its alerts. */
@@ -47,8 +48,11 @@ export interface AlertRule {
   window_ms: number;
   for_ms: number;
   keep_firing_for_ms: number;
-  /** A group with fewer samples in the window is treated as having no data. */
-  min_samples: number;
+  /**
+   * A group with fewer samples in the window is treated as having no data. Null when the rule does
+   * not say: a `threshold_key` rule then takes the thresholds' minimum for the group, any other 1.
+   */
+  min_samples: number | null;
   change: ChangeFunction | null;
   severity: Severity;
   labels: Record<string, string>;
@@ -85,6 +89,10 @@ export interface AlertRecord {
   metric: string;
   value: number | null;
   threshold: number | null;
+  /** Where the threshold came from (a `threshold_key` rule), or null: the rule's own threshold. */
+  threshold_scope?: ThresholdScope | null;
+  /** Samples behind the last value judged. */
+  samples?: number;
   /** When the condition first held for this occurrence (Prometheus `activeAt`). */
   active_at: number;
   /** When it became firing, or null while pending. */

@@ -1,6 +1,8 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_MIN_SAMPLES, badness, evaluateHealth, thresholdProblems } from "./health.js";
+import { DEFAULT_MIN_SAMPLES, aggregateHealth, badness, evaluateHealth, routeThresholdsOf, thresholdProblems } from "./health.js";
+import { defaultSettings, limitsFor } from "../threshold-model.js";
+import { applyThresholdUpdate } from "../threshold-wire.js";
 
 describe("model health on a route", () => {
   const t = { error_rate: { trip: 0.1, recover: 0.05 }, accuracy: { trip: 0.8, recover: 0.85, min_samples: 10 }, p95_latency_ms: { trip: 2000 } };
@@ -8,7 +10,7 @@ describe("model health on a route", () => {
   it("is unhealthy past a trip value, naming each metric, value and threshold", () => {
     const h = evaluateHealth(t, { calls: 200, error_rate: { value: 0.2, samples: 200 }, accuracy: { value: 0.7, samples: 12 }, p95_latency_ms: { value: 1500, samples: 200 } });
     assert.equal(h.status, "unhealthy");
-    assert.deepEqual(h.reasons, [{ metric: "error_rate", value: 0.2, threshold: 0.1 }, { metric: "accuracy", value: 0.7, threshold: 0.8 }]);
+    assert.deepEqual(h.reasons, [{ metric: "error_rate", value: 0.2, threshold: 0.1, samples: 200 }, { metric: "accuracy", value: 0.7, threshold: 0.8, samples: 12 }]);
     assert.equal(h.samples, 200);
   });
 
@@ -44,5 +46,28 @@ describe("model health on a route", () => {
     assert.equal(thresholdProblems({ error_rate: { trip: 0.1, min_samples: 0.5 } })[0]!.path, "/thresholds/error_rate/min_samples");
     assert.equal(thresholdProblems({ error_rate: { trip: 0.1, typo: 1 } })[0]!.path, "/thresholds/error_rate/typo");
     assert.deepEqual(thresholdProblems({ error_rate: { trip: 0.1, recover: 0.05, min_samples: 50 } }), []);
+  });
+});
+
+describe("model health over the routes a model serves", () => {
+  it("takes the worst known status, keeps each reason with its route and sums the samples", () => {
+    const agg = aggregateHealth({
+      chat: { status: "healthy", reasons: [], samples: 300 },
+      summarise: { status: "unhealthy", reasons: [{ metric: "error_rate", value: 0.33, threshold: 0.15, samples: 76 }], samples: 76 },
+      idle: { status: "unknown", reasons: [], samples: 0 },
+    });
+    assert.equal(agg.status, "unhealthy");
+    assert.equal(agg.samples, 376);
+    assert.deepEqual(agg.reasons, [{ metric: "error_rate", value: 0.33, threshold: 0.15, samples: 76, route: "summarise" }]);
+    assert.equal(aggregateHealth({ a: { status: "unknown", reasons: [], samples: 3 } }).status, "unknown");
+  });
+
+  it("judges the threshold model's limits that have a model-health metric, with their scope", () => {
+    const s = applyThresholdUpdate(defaultSettings(), { models: { m: { error_rate_max: { trip: 0.3, recover: 0.2 } } } });
+    const th = routeThresholdsOf(limitsFor(s, { route: "r", model: "m" }));
+    assert.deepEqual(Object.keys(th).sort(), ["accuracy", "error_rate", "p95_latency_ms"]);
+    assert.deepEqual(th.error_rate, { trip: 0.3, recover: 0.2, min_samples: DEFAULT_MIN_SAMPLES, scope: { kind: "model", name: "m" } });
+    const h = evaluateHealth(th, { calls: 50, error_rate: { value: 0.35, samples: 50 } });
+    assert.deepEqual(h.reasons, [{ metric: "error_rate", value: 0.35, threshold: 0.3, scope: { kind: "model", name: "m" }, samples: 50 }]);
   });
 });

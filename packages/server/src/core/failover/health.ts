@@ -2,12 +2,13 @@
  * Health of one model on one route (SPEC §3, `GET /api/v1/models/:id/health`): each watched metric
  * with enough samples is compared with its thresholds. Past `trip` the model is unhealthy; better
  * than `recover` it is healthy; in between it is degraded — the band that gives hysteresis, so a
- * signal hovering at the trip value never counts as recovered. Pure: the figures come in.
+ * signal hovering at the trip value never counts as recovered. The thresholds are the one
+ * threshold model's limits for the model on the route (`routeThresholdsOf`). Pure: the figures come in.
  */
-import { ROUTE_METRICS, type HealthReason, type MetricThreshold, type ModelHealth, type RouteMetric } from "@vigil/contract";
+import { ROUTE_METRICS, type HealthReason, type MetricThreshold, type ModelHealth, type ModelHealthStatus, type RouteMetric } from "@vigil/contract";
+import { DEFAULT_MIN_SAMPLES, KEY_SPECS, THRESHOLD_KEYS, type Limit, type ThresholdKey } from "../threshold-model.js";
 
-/** Samples a metric needs before it is judged, unless the threshold says otherwise. */
-export const DEFAULT_MIN_SAMPLES = 20;
+export { DEFAULT_MIN_SAMPLES } from "../threshold-model.js";
 
 /** One metric's value over the window and the samples behind it (null value: no data). */
 export interface Figure {
@@ -29,6 +30,33 @@ export function worse(metric: RouteMetric, value: number, limit: number): boolea
   return ROUTE_METRICS[metric] === "higher" ? value > limit : value < limit;
 }
 
+/** The model-health thresholds among a subject's limits: each key that has a model-health metric, with its scope. */
+export function routeThresholdsOf(limits: Partial<Record<ThresholdKey, Limit>>): RouteThresholds {
+  const out: RouteThresholds = {};
+  for (const key of THRESHOLD_KEYS) {
+    const metric = KEY_SPECS[key].route_metric;
+    const l = limits[key];
+    if (metric === null || !l) continue;
+    out[metric] = { trip: l.trip, recover: l.recover, min_samples: l.min_samples, scope: l.scope };
+  }
+  return out;
+}
+
+const RANK: Record<ModelHealthStatus, number> = { unknown: 0, healthy: 1, degraded: 2, unhealthy: 3 };
+
+/** A model's health over the routes it serves: the worst known status, every reason with its route, the samples summed. */
+export function aggregateHealth(byRoute: Record<string, ModelHealth>): ModelHealth {
+  let status: ModelHealthStatus = "unknown";
+  const reasons: HealthReason[] = [];
+  let samples = 0;
+  for (const h of Object.values(byRoute)) {
+    if (RANK[h.status] > RANK[status]) status = h.status;
+    samples += h.samples;
+  }
+  for (const [route, h] of Object.entries(byRoute)) if (h.status === status) for (const r of h.reasons) reasons.push({ ...r, route });
+  return { status, reasons, samples, routes: byRoute };
+}
+
 /** Judges a model's figures against a route's thresholds. */
 export function evaluateHealth(thresholds: RouteThresholds, figures: RouteFigures): ModelHealth {
   const tripped: HealthReason[] = [];
@@ -39,8 +67,9 @@ export function evaluateHealth(thresholds: RouteThresholds, figures: RouteFigure
     const f = figures[metric];
     if (!f || f.value === null || f.samples < (t.min_samples ?? DEFAULT_MIN_SAMPLES)) continue;
     judged++;
-    if (worse(metric, f.value, t.trip)) tripped.push({ metric, value: f.value, threshold: t.trip });
-    else if (worse(metric, f.value, t.recover ?? t.trip)) banded.push({ metric, value: f.value, threshold: t.recover ?? t.trip });
+    const about = { ...(t.scope ? { scope: t.scope } : {}), samples: f.samples };
+    if (worse(metric, f.value, t.trip)) tripped.push({ metric, value: f.value, threshold: t.trip, ...about });
+    else if (worse(metric, f.value, t.recover ?? t.trip)) banded.push({ metric, value: f.value, threshold: t.recover ?? t.trip, ...about });
   }
   if (tripped.length) return { status: "unhealthy", reasons: tripped, samples: figures.calls };
   if (banded.length) return { status: "degraded", reasons: banded, samples: figures.calls };

@@ -86,6 +86,8 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
       message: a.annotations.summary ?? `${a.rule} is ${a.state}`,
       current_value: a.value,
       threshold: a.threshold,
+      threshold_scope: a.threshold_scope ?? null,
+      samples: a.samples ?? null,
       ...(a.labels.agent_name !== undefined ? { agent_name: a.labels.agent_name } : {}),
       ...(a.labels.model !== undefined ? { model: a.labels.model } : {}),
       ...(a.labels.route !== undefined ? { route: a.labels.route } : {}),
@@ -195,10 +197,6 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
     if (!gone) throw new VigilError("NOT_FOUND", `no rule named "${name}"`);
     return reply.code(204).send();
   });
-
-  // Thresholds.
-  app.get("/api/v1/thresholds", read(), async () => d.rules.thresholds());
-  app.put("/api/v1/thresholds", admin(), async (req) => d.rules.setThresholds(req.body));
 
   // Silences.
   app.get("/api/v1/silences", read(), async (): Promise<SilenceListResponse> => ({ silences: await silences.list() }));
