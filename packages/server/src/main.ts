@@ -11,7 +11,6 @@ import { loadConfig, type Config, type ConfigFlags } from "./config/config.js";
 import { validateConfig, type ValidatedConfig } from "./config/validated-config.js";
 import { VigilError } from "./core/errors.js";
 import type { Leadership, Storage } from "./core/ports.js";
-import { initialThresholds } from "./core/alerting/threshold-settings.js";
 import { ThresholdService } from "./services/threshold-service.js";
 import { openCriticalAlerts } from "./core/verdicts.js";
 import { buildApp } from "./http/build-app.js";
@@ -139,7 +138,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   w.joined(member);
   life.onStop(() => rollups.flush().catch((err) => log.error({ err }, "final rollup flush failed; the next start replays the events instead")), "final rollup flush");
   // The one threshold model every verdict reads (alerts, report, health, model health, failover).
-  const thresholds = new ThresholdService({ store: storage.alerts, base: initialThresholds(cfg.thresholds) });
+  const thresholds = new ThresholdService({ store: storage.alerts, base: cfg.thresholdSettings });
   await thresholds.refresh();
   let engine: AlertingRuntime["engine"] | null = null;
   // Built last before the HTTP app (below): its process metrics start an event-loop monitor that

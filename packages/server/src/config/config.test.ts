@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { VigilError } from "../core/errors.js";
 import { addressRefusal, keyEnvRefusal } from "../core/failover/upstream-policy.js";
 import { loadConfig } from "./config.js";
+import { validateConfig } from "./validated-config.js";
 
 const dir = mkdtempSync(join(tmpdir(), "vigil-config-"));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -39,5 +40,32 @@ describe("config: upstream limits", () => {
     assert.throws(() => loadConfig({}, { VIGIL_UPSTREAM_ALLOW: "10.0.0.0/40" }), (e: unknown) => e instanceof VigilError && e.code === "CONFIG_INVALID" && /"10\.0\.0\.0\/40"/.test(e.message));
     assert.throws(() => loadConfig(withFile("failover:\n  upstreams: { key_env_prefix: \"\" }\n"), {}), /\/failover\/upstreams\/key_env_prefix/);
     assert.throws(() => loadConfig(withFile("failover:\n  upstreams: { allow: [\"http://x\"] }\n"), {}), /upstream allow-list entry "http:\/\/x"/);
+  });
+});
+
+describe("config: thresholds", () => {
+  const dir = mkdtempSync(join(tmpdir(), "vigil-cfg-thresholds-"));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+  const load = (yaml: string) => {
+    const file = join(dir, `vigil-${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(file, yaml);
+    return validateConfig(loadConfig({ config: file, dataDir: join(dir, "data") }, {}));
+  };
+
+  it("reads every key, entries with hysteresis and the minimum sample count into the threshold model's global scope", () => {
+    const cfg = load("thresholds:\n  latency_p95_max_ms: 4000\n  ttft_max_ms: 800\n  error_rate_max: {trip: 0.2, recover: 0.1}\n  min_samples: 25\n");
+    const g = cfg.thresholdSettings.global;
+    assert.equal(g.keys.latency_p95_max_ms!.trip, 4000);
+    assert.equal(g.keys.ttft_max_ms!.trip, 800);
+    assert.deepEqual(g.keys.error_rate_max, { trip: 0.2, recover: 0.1, min_samples: null });
+    assert.equal(g.keys.success_rate_min!.trip, 0.8, "keys left out keep their default");
+    assert.equal(g.min_samples, 25);
+  });
+
+  it("refuses a bad threshold before anything opens, naming each path", () => {
+    assert.throws(
+      () => load("thresholds:\n  error_rate_max: 1.5\n  nope: 1\n  min_samples: 0\n"),
+      (err: VigilError) => err.code === "CONFIG_INVALID" && /thresholds\/error_rate_max must be between 0 and 1/.test(err.message) && /thresholds\/nope unknown threshold/.test(err.message) && /thresholds\/min_samples must be a whole number from 1/.test(err.message),
+    );
   });
 });

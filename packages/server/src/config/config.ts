@@ -91,20 +91,8 @@ export const ConfigSchema = Type.Object(
         { additionalProperties: false },
       ),
     ),
-    thresholds: Type.Optional(
-      Type.Object(
-        {
-          success_rate_min: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-          error_rate_max: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-          latency_p95_max_ms: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-          cost_per_task_max: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-          accuracy_min: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
-          memory_mb_max: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-          tokens_per_task_max: Type.Optional(Type.Number({ exclusiveMinimum: 0 })),
-        },
-        { additionalProperties: false },
-      ),
-    ),
+    // The global scope of the threshold model (docs/thresholds.md): keys, entries and min_samples, checked by validateConfig.
+    thresholds: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     prices: Type.Optional(
       Type.Array(
         Type.Object(

@@ -4,6 +4,8 @@
  * against the channels, the config-file models and routes validated — deeply frozen. Built before
  * anything is opened, so a bad rules file or channel stops the start before the store is touched.
  */
+import { initialThresholds } from "../core/alerting/threshold-settings.js";
+import type { ThresholdSettings } from "../core/threshold-model.js";
 import { parseModel, parseRoute } from "../core/failover/registry.js";
 import type { AlertRule } from "../core/alerting/types.js";
 import { VigilError } from "../core/errors.js";
@@ -25,6 +27,8 @@ export interface ValidatedAlerting extends AlertingConfig {
 /** A Config checked whole, deeply frozen: what `startServer` wires. */
 export interface ValidatedConfig extends Config {
   readonly alerting: ValidatedAlerting;
+  /** The threshold model's configuration layer: the defaults under the config file's `thresholds`. */
+  readonly thresholdSettings: ThresholdSettings;
 }
 
 const validated = new WeakSet<object>();
@@ -51,7 +55,14 @@ export function validateConfig(cfg: Config, now: number = Date.now()): Validated
   for (const r of a.routes) for (const c of r.channels) if (!names.includes(c)) throw new VigilError("CONFIG_INVALID", `alerting route "${r.name}" sends to channel "${c}", which is not configured (channels: ${names.join(", ")})`);
   for (const c of a.defaultRouteChannels ?? []) if (!names.includes(c)) throw new VigilError("CONFIG_INVALID", `alerting.default_route sends to channel "${c}", which is not configured`);
   checkFailover(cfg.failover, now);
-  const out: ValidatedConfig = { ...cfg, alerting: { ...a, fileRules, channelConfigs, channelNames: names } };
+  let thresholdSettings: ThresholdSettings;
+  try {
+    thresholdSettings = initialThresholds(cfg.thresholds);
+  } catch (err) {
+    if (!(err instanceof VigilError)) throw err;
+    throw new VigilError("CONFIG_INVALID", `invalid thresholds in the config file: ${((err.details ?? []) as { path: string; message: string }[]).map((p) => `thresholds${p.path.replace(/^\/thresholds/, "")} ${p.message}`).join("; ")}`, err.details, { cause: err });
+  }
+  const out: ValidatedConfig = { ...cfg, alerting: { ...a, fileRules, channelConfigs, channelNames: names }, thresholdSettings };
   deepFreeze(out);
   validated.add(out);
   return out;
