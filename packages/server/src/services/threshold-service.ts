@@ -19,8 +19,6 @@ export interface ThresholdServiceDeps {
   store: Pick<AlertStore, "getSetting" | "putSetting">;
   /** The configuration's layer: defaults, the config file's global thresholds, config-file models and routes. */
   base: ThresholdSettings;
-  /** Hears every change of the settings in force. */
-  onChange?: (s: ThresholdSettings) => void;
 }
 
 /** The thresholds in force, and their changes. */
@@ -117,10 +115,7 @@ export class ThresholdService {
 
   private apply(api: ThresholdSettings): void {
     this.api = api;
-    const next = merge(this.base, api);
-    const changed = JSON.stringify(settingsToWire(next)) !== JSON.stringify(settingsToWire(this.effective));
-    this.effective = next;
-    if (changed) this.deps.onChange?.(next);
+    this.effective = merge(this.base, api);
   }
 }
 
