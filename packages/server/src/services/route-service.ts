@@ -118,8 +118,8 @@ export class RouteService {
   }
 
   /** A record as the API shows it: `thresholds` is its scope of the threshold model, in the registry's spelling. */
-  private shown<T extends ModelRecord | RouteRecord>(rec: T, kind: NamedScope, name: string): T {
-    return { ...rec, thresholds: scopeToMetrics(this.deps.thresholds.scope(kind, name)) };
+  private shown(rec: ModelRecord): ModelRecord {
+    return { ...rec, thresholds: scopeToMetrics(this.deps.thresholds.scope("models", rec.id)) };
   }
 
   /** Writes the `thresholds` of an API change to the threshold model and keeps the record without them. */
@@ -242,12 +242,12 @@ export class RouteService {
 
   /** The registry. */
   listModels(): ModelRecord[] {
-    return [...this.models.values()].sort((a, b) => a.id.localeCompare(b.id)).map((m) => this.shown(m, "models", m.id));
+    return [...this.models.values()].sort((a, b) => a.id.localeCompare(b.id)).map((m) => this.shown(m));
   }
 
   /** One model, its `thresholds` read from the threshold model. */
   model(id: string): ModelRecord {
-    return this.shown(this.record(id), "models", id);
+    return this.shown(this.record(id));
   }
 
   private record(id: string): ModelRecord {
@@ -256,10 +256,6 @@ export class RouteService {
     return m;
   }
 
-  /** The route records, their `thresholds` read from the threshold model. */
-  listRoutes(): RouteRecord[] {
-    return [...this.routes.values()].map((r) => this.shown(r, "routes", r.route));
-  }
 
   /** Adds a model (409 when the id exists). */
   createModel(input: unknown): Promise<ModelRecord> {
