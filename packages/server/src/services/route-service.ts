@@ -6,12 +6,11 @@
  * another instance is never overwritten; then every listener hears of them (server-sent events,
  * webhooks, alerts, `/metrics`). Followers re-read the state from the store and answer the same.
  */
-import { ROUTE_METRICS, type ModelHealth, type RouteDecision, type RouteMetric, type RouteView } from "@vigil/contract";
+import type { ModelHealth, RouteDecision, RouteView } from "@vigil/contract";
 import { VigilError } from "../core/errors.js";
-import { routeFigures } from "../core/failover/figures.js";
-import { compareModels, type ComparedModel, type ModelComparison } from "../core/failover/compare.js";
-import { aggregateHealth, evaluateHealth, routeThresholdsOf, type RouteThresholds } from "../core/failover/health.js";
-import { healthFrom, initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
+import type { ModelComparison } from "../core/failover/compare.js";
+import type { RouteThresholds } from "../core/failover/health.js";
+import { initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
 import { parseModel, parseRoute, rollbackModel, routeConfig, type Problem } from "../core/failover/registry.js";
 import { scopeFromMetrics, scopeToMetrics } from "../core/threshold-wire.js";
 import type { NamedScope, ScopeThresholds } from "../core/threshold-model.js";
@@ -19,9 +18,9 @@ import type { ThresholdService } from "./threshold-service.js";
 import type { ModelRecord, RouteDecisionRecord, RouteRecord, RouteStore } from "../core/failover/store.js";
 import type { UpstreamPolicy } from "../core/failover/upstream-policy.js";
 import type { Leadership } from "../core/ports.js";
-import type { Bucket } from "../core/bucket.js";
-import { FINE_SLICE, type RollupIndex } from "../core/rollup-index.js";
+import type { RollupIndex } from "../core/rollup-index.js";
 import { SerialQueue } from "./serial-queue.js";
+import { ModelJudge, type RouteHealth } from "./model-health.js";
 import { drain, type Stepped } from "../core/stepped.js";
 
 /** What the route service needs. */
@@ -65,7 +64,11 @@ export class RouteService {
   private readonly queue = new SerialQueue();
   private switches = new Map<string, number>();
 
-  constructor(private readonly deps: RouteServiceDeps) {}
+  private readonly judge: ModelJudge;
+
+  constructor(private readonly deps: RouteServiceDeps) {
+    this.judge = new ModelJudge(deps);
+  }
 
   /** Loads the registry and states, replacing config-file entries with `config` (models first). */
   start(config: { models: unknown[]; routes: unknown[] } = { models: [], routes: [] }): Promise<void> {
@@ -110,11 +113,6 @@ export class RouteService {
   private async moveThresholds(kind: NamedScope, name: string, t: RouteThresholds, clear: () => Promise<void>): Promise<void> {
     if (this.deps.thresholds.scope(kind, name) === undefined) await this.deps.thresholds.setScope(kind, name, scopeFromMetrics(t));
     await clear();
-  }
-
-  /** The thresholds a model is judged on, on a route (or on its own traffic when `route` is null). */
-  private thresholdsOf(model: string, route: string | null): RouteThresholds {
-    return routeThresholdsOf(this.deps.thresholds.limits(route === null ? { model } : { route, model }));
   }
 
   /** A record as the API shows it: `thresholds` is its scope of the threshold model, in the registry's spelling. */
@@ -180,52 +178,22 @@ export class RouteService {
     });
   }
 
-  /** Health of a model on a route (or on everything it serves when `route` is null) over a window. */
+  /** Health of a model on a route (or aggregated over the routes it serves when `route` is null) over a window. */
   async modelHealth(model: string, route: string | null, windowMs: number | null): Promise<ModelHealth> {
     if (!this.models.has(model)) throw new VigilError("NOT_FOUND", `model ${model} is not registered`);
     const r = route === null ? null : this.routes.get(route);
     if (route !== null && !r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
-    if (r) return this.healthOn(model, r, windowMs);
-    // Without a route: the health on every route the model serves, aggregated; its own traffic when it serves none.
     const serves = [...this.routes.values()].filter((x) => x.primary === model || x.backups.includes(model));
-    if (serves.length === 0) return this.healthOn(model, null, windowMs);
-    const byRoute: Record<string, ModelHealth> = {};
-    for (const x of serves.sort((a, b) => a.route.localeCompare(b.route))) byRoute[x.route] = await this.healthOn(model, x, windowMs);
-    return aggregateHealth(byRoute);
+    return this.judge.health(model, r ?? null, serves, windowMs);
   }
 
-  private async healthOn(model: string, r: RouteRecord | null, windowMs: number | null): Promise<ModelHealth> {
-    const now = this.deps.now();
-    const w = windowMs ?? r?.window_ms ?? 5 * 60_000;
-    const q = await this.run(this.deps.index.scan(now - w, now, now, r === null ? { model } : { model, route: r.route }, [], true));
-    const b = q.get("")?.bucket;
-    if (!b) return { status: "unknown", reasons: [], samples: 0 };
-    return evaluateHealth(this.thresholdsOf(model, r?.route ?? null), routeFigures(b, w / 60_000, r?.slow_call_ms ?? null));
-  }
-
-  /**
-   * Two models side by side over the same window (and route, when given), with a recommendation:
-   * the one better on more of the metrics both have enough samples for, or none when it is a tie
-   * or there is too little data.
-   */
+  /** Two models side by side over the same window (and route, when given), with a recommendation. */
   async compare(a: string, b: string, route: string | null, windowMs: number): Promise<ModelComparison> {
     for (const m of [a, b]) if (!this.models.has(m)) throw new VigilError("NOT_FOUND", `model ${m} is not registered`);
     if (a === b) throw new VigilError("VALIDATION_FAILED", "compare two different models", [{ path: "/b", message: "must differ from a" }]);
     const r = route === null ? null : this.routes.get(route);
     if (route !== null && !r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
-    const now = this.deps.now();
-    const side = async (model: string): Promise<ComparedModel> => {
-      const bucket = (await this.run(this.deps.index.scan(now - windowMs, now, now, route === null ? { model } : { model, route }, [], true))).get("")?.bucket;
-      const figures = bucket ? routeFigures(bucket, windowMs / 60_000, r?.slow_call_ms ?? null) : { calls: 0 };
-      const thresholds = this.thresholdsOf(model, route);
-      const out: ComparedModel = { model, calls: figures.calls, figures: {}, health: evaluateHealth(thresholds, figures) };
-      for (const k of Object.keys(ROUTE_METRICS) as RouteMetric[]) {
-        const f = figures[k];
-        out.figures[k] = f ? { value: f.value === null ? null : Math.round(f.value * 1e6) / 1e6, samples: f.samples } : { value: null, samples: 0 };
-      }
-      return out;
-    };
-    return { route, window: { start: iso(now - windowMs), end: iso(now) }, ...compareModels(await side(a), await side(b)) };
+    return this.judge.compare(a, b, r ?? null, windowMs);
   }
 
   /** The view of one route. */
@@ -416,35 +384,8 @@ export class RouteService {
     }
   }
 
-  /**
-   * Health of every candidate over the route's window, and "fresh" health: for a model other than
-   * the active one, over its calls since the route last changed or its probe started.
-   */
-  private *healthOf(r: RouteRecord, now: number): Stepped<{ window: Record<string, ModelHealth>; fresh: Record<string, ModelHealth>; shown: Record<string, ModelHealth> }> {
-    const rt = this.states.get(r.route) ?? initialRuntime(routeConfig(r), r.created_at);
-    const windowStart = now - r.window_ms;
-    const full = yield* this.deps.index.scan(windowStart, now, now, { route: r.route }, ["model"], true);
-    const judge = (m: string, b: Bucket | undefined, from: number): ModelHealth => (b ? evaluateHealth(this.thresholdsOf(m, r.route), routeFigures(b, (now - from) / 60_000, r.slow_call_ms)) : { status: "unknown", reasons: [], samples: 0 });
-    const window: Record<string, ModelHealth> = {};
-    const fresh: Record<string, ModelHealth> = {};
-    for (const m of [r.primary, ...r.backups]) {
-      window[m] = judge(m, full.get(m)?.bucket, windowStart);
-      if (m === rt.active) {
-        // The active model over its time on the route (the whole window when that is longer).
-        const since = healthFrom(rt, m, windowStart);
-        const from = since === windowStart ? since : Math.ceil(since / FINE_SLICE) * FINE_SLICE;
-        if (from !== windowStart) window[m] = judge(m, (yield* this.deps.index.scan(from, now, now, { route: r.route, model: m }, [], true)).get("")?.bucket, from);
-        fresh[m] = window[m]!;
-        continue;
-      }
-      // From the next 10-second slice after the change, so no call from before it counts.
-      const since = healthFrom(rt, m, windowStart);
-      const from = since === windowStart ? since : Math.ceil(since / FINE_SLICE) * FINE_SLICE;
-      fresh[m] = from === windowStart ? window[m] : judge(m, (yield* this.deps.index.scan(from, now, now, { route: r.route, model: m }, [], true)).get("")?.bucket, from);
-    }
-    const shown = { ...window };
-    if (rt.split) shown[rt.split.model] = fresh[rt.split.model]!;
-    return { window, fresh, shown };
+  private healthOf(r: RouteRecord, now: number): Stepped<RouteHealth> {
+    return this.judge.route(r, this.states.get(r.route) ?? initialRuntime(routeConfig(r), r.created_at), now);
   }
 
   private candidates(): Map<string, CandidateModel> {
