@@ -7,26 +7,19 @@
 import { spawnSync } from "node:child_process";
 import { closeSync, openSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
-import { RollupIndex, MINUTE, HOUR } from "../../packages/server/dist/core/rollup-index.js";
-import { AlertEngine, type AlertSink } from "../../packages/server/dist/services/alert-engine.js";
-import { RuleBook } from "../../packages/server/dist/services/rule-book.js";
-import { fixedThresholds } from "../../packages/server/dist/services/threshold-service.js";
+import { fileURLToPath } from "node:url";
 import { parseRuleSet } from "../../packages/server/dist/core/alerting/rule.js";
 import { exportPrometheusRules } from "../../packages/server/dist/core/alerting/prometheus-rules.js";
-import { initialThresholds } from "../../packages/server/dist/core/alerting/threshold-settings.js";
-import type { AlertHistoryEntry, AlertQuery, AlertRecord, AlertRule, AlertStore, DeliveryAttempt, GroupState, Notification, OutboxEntry, OutboxState, Silence } from "../../packages/server/dist/core/alerting/types.js";
-import type { StoredEvent } from "../../packages/server/dist/core/stored-event.js";
-import { HttpClient, emit, envInt, getJson, human, log, printTable, quantile, rng, round, sleep, startChildServer, tempDir, type ChildServer } from "./common.js";
+import type { AlertRule } from "../../packages/server/dist/core/alerting/types.js";
+import { alertEvalBeforeAfter } from "./alert-eval-before-after.js";
+import { LocalSide, type CycleFigures } from "./alert-eval-side.js";
+import { AGENTS, HISTORY_MS, MODELS, SERIES, benchRules, benchThresholds, runEvent } from "./alert-eval-workload.js";
+import { HttpClient, emit, envInt, getJson, human, log, peerVigil, printTable, quantile, rng, round, sleep, startChildServer, tempDir, type ChildServer } from "./common.js";
 import { PROMETHEUS_BIN, PROMTOOL_BIN, binaryVersion, parseExposition, startPrometheus, withSignalCleanup, type PeerProcess } from "./prom-common.js";
 
-/** Agents × models: the active dimension sets (one route, one tenant). */
-const AGENTS = Array.from({ length: 50 }, (_, i) => `agent-${String(i).padStart(2, "0")}`);
-const MODELS = Array.from({ length: 20 }, (_, i) => `model-${String(i).padStart(2, "0")}`);
-const SERIES = AGENTS.length * MODELS.length;
-/** How much history is folded before the first cycle: the longest change rule reads 2 × 15 min. */
-const HISTORY_MS = 32 * MINUTE;
-/** Simulated time between evaluation cycles: the server's default evaluation interval. */
-const CYCLE_MS = 10_000;
+/** Root of this checkout (the build measured as ours). */
+const OUR_ROOT = fileURLToPath(new URL("../..", import.meta.url));
+const MINUTE = 60_000;
 
 /** Settings (BENCH_ALERT_*). */
 interface EvalSettings {
@@ -41,6 +34,8 @@ interface EvalSettings {
   peerScrapeS: number;
   /** Longest the peer's measurement may run, in seconds. */
   peerMaxS: number;
+  /** Percent of the threshold rules with a threshold key that take their threshold from the thresholds settings. */
+  keyed: number;
 }
 
 function settings(): EvalSettings {
@@ -54,159 +49,9 @@ function settings(): EvalSettings {
     peerIntervalS: envInt("BENCH_ALERT_PEER_INTERVAL", 5),
     peerScrapeS: envInt("BENCH_ALERT_PEER_SCRAPE", 15),
     peerMaxS: envInt("BENCH_ALERT_PEER_MAX", 900),
+    keyed: envInt("BENCH_ALERT_KEYED", 0),
   };
 }
-
-/**
- * Run event `i` as an agent sends it. Dimension sets go round robin (i % 1000), so every set gets
- * an event every 1000 / rate seconds. A few sets misbehave, so that some rules fire: agent 00
- * fails a quarter of its runs, agent 02 is four times slower, model 03 costs three times as much
- * and model 07's answers score lower.
- */
-function runEvent(r: () => number, i: number): Record<string, unknown> {
-  const a = i % AGENTS.length;
-  const m = Math.floor(i / AGENTS.length) % MODELS.length;
-  const u = r();
-  let status = u < 0.97 ? "success" : u < 0.99 ? "failure" : u < 0.995 ? "partial" : "timeout";
-  if (a === 0 && r() < 0.25) status = "failure";
-  const g = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
-  const input = 200 + Math.floor(r() * 3800);
-  const output = 20 + Math.floor(r() * 980);
-  const body: Record<string, unknown> = {
-    agent_name: AGENTS[a]!,
-    agent_type: "react",
-    status,
-    duration_ms: Math.round(800 * Math.exp(0.5 * g) * (a === 2 ? 4 : 1) * 10) / 10,
-    model: MODELS[m]!,
-    route: "chat",
-    tenant_id: "acme",
-    input_tokens: input,
-    output_tokens: output,
-    cost: Math.round(((input * 2.5 + output * 10) / 1e6) * (m === 3 ? 3 : 1) * 1e7) / 1e7,
-    quality_score: Math.round(((m === 7 ? 0.4 : 0.6) + 0.4 * r()) * 1000) / 1000,
-  };
-  if (status === "failure" || status === "timeout") body.error_type = status === "timeout" ? "provider_timeout" : "tool_error";
-  return body;
-}
-
-/** A threshold rule shape: metric, comparator and plausible thresholds. */
-interface Shape {
-  metric: string;
-  comparator: string;
-  thresholds: number[];
-  weight: number;
-}
-const SHAPES: Shape[] = [
-  { metric: "error_rate", comparator: ">", thresholds: [0.1, 0.15, 0.2, 0.3], weight: 4 },
-  { metric: "success_rate", comparator: "<", thresholds: [0.85, 0.8], weight: 2 },
-  { metric: "p95_latency_ms", comparator: ">", thresholds: [3000, 5000, 8000], weight: 3 },
-  { metric: "p50_latency_ms", comparator: ">", thresholds: [2000, 4000], weight: 1 },
-  { metric: "avg_latency_ms", comparator: ">", thresholds: [2500, 5000], weight: 1 },
-  { metric: "cost_per_task", comparator: ">", thresholds: [0.02, 0.03], weight: 2 },
-  { metric: "avg_quality_score", comparator: "<", thresholds: [0.7, 0.65], weight: 2 },
-  { metric: "timeout_rate", comparator: ">", thresholds: [0.05, 0.1], weight: 1 },
-  { metric: "tokens_per_task", comparator: ">", thresholds: [4000, 5000], weight: 1 },
-  { metric: "throughput_per_min", comparator: "<", thresholds: [1], weight: 1 },
-];
-/** Change rules (`change: ratio`): the value against the window before it. */
-const CHANGE_SHAPES: Shape[] = [
-  { metric: "p95_latency_ms", comparator: ">", thresholds: [1.5, 2], weight: 2 },
-  { metric: "error_rate", comparator: ">", thresholds: [2, 3], weight: 2 },
-  { metric: "cost_per_task", comparator: ">", thresholds: [1.5, 2], weight: 1 },
-  { metric: "avg_latency_ms", comparator: ">", thresholds: [1.5, 2], weight: 1 },
-];
-const WINDOWS = ["30s", "1m", "2m", "5m", "10m", "15m"];
-const GROUPINGS: { by: string[]; weight: number }[] = [
-  { by: [], weight: 1 },
-  { by: ["agent_name"], weight: 4 },
-  { by: ["model"], weight: 2 },
-  { by: ["agent_name", "model"], weight: 3 },
-];
-
-function pick<T extends { weight: number }>(r: () => number, xs: readonly T[]): T {
-  const total = xs.reduce((s, x) => s + x.weight, 0);
-  let u = r() * total;
-  for (const x of xs) if ((u -= x.weight) < 0) return x;
-  return xs[xs.length - 1]!;
-}
-const one = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
-
-/**
- * `n` rules as a user would write them: a mix of catalogue metrics, groupings (none, agent,
- * model, agent × model), windows from 30 s to 15 min, `for` from 0 to 5 min, sample minimums,
- * 15% change rules (`change: ratio`, windows of 5 to 15 min over larger groups) and 10% scoped
- * to one agent; templated annotations.
- */
-export function benchRules(n: number, seed = 11): Record<string, unknown>[] {
-  const r = rng(seed);
-  const out: Record<string, unknown>[] = [];
-  for (let i = 0; i < n; i++) {
-    const change = r() < 0.15;
-    const shape = pick(r, change ? CHANGE_SHAPES : SHAPES);
-    const scoped = r() < 0.1;
-    // Change rules compare aggregates over longer windows (small groups flap from window to window).
-    const groupBy = scoped ? one(r, [[], ["model"]]) : change ? one(r, [[], ["agent_name"], ["model"]]) : pick(r, GROUPINGS).by;
-    const rule: Record<string, unknown> = {
-      name: `bench_${shape.metric}_${String(i).padStart(4, "0")}`,
-      metric: shape.metric,
-      comparator: shape.comparator,
-      threshold: one(r, shape.thresholds),
-      window: one(r, change ? WINDOWS.slice(3) : WINDOWS),
-      for: one(r, ["0s", "0s", "1m", "2m", "5m"]),
-      min_samples: change ? 100 : one(r, [1, 10, 20, 50]),
-      severity: one(r, ["info", "warning", "warning", "critical"]),
-      labels: { team: one(r, ["platform", "agents", "finance"]) },
-      annotations: {
-        summary: "{{ $metric }} of {{ $labels.agent_name }} {{ $labels.model }} is {{ $value }} over {{ $window }} (threshold {{ $threshold }})",
-        // No {{ $samples }}: Prometheus has no such variable, and the export turns it into one
-        // PromQL query per alert per evaluation, which would charge the peer for a Vigil nicety.
-        description: "{{ $rule }} ({{ $labels.agent_name }} {{ $labels.model }}): value {{ $value_raw }}.",
-      },
-    };
-    if (groupBy.length) rule.group_by = groupBy;
-    if (scoped) rule.scope = { agent_name: one(r, AGENTS) };
-    if (change) rule.change = "ratio";
-    out.push(rule);
-  }
-  return out;
-}
-
-/** The AlertStore port in memory: maps and arrays, no I/O (this bench measures evaluation CPU). */
-class MemoryAlertStore implements AlertStore {
-  alerts = new Map<string, AlertRecord>();
-  historyCount = 0;
-  async listRules(): Promise<AlertRule[]> { return []; }
-  async putRule(): Promise<void> {}
-  async deleteRule(): Promise<boolean> { return false; }
-  async getSetting(): Promise<unknown> { return null; }
-  async putSetting(): Promise<void> {}
-  async saveAlerts(alerts: readonly AlertRecord[], history: readonly AlertHistoryEntry[]): Promise<void> {
-    for (const a of alerts) this.alerts.set(a.id, a);
-    this.historyCount += history.length;
-  }
-  async deleteAlerts(ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.alerts.delete(id);
-  }
-  async openAlerts(): Promise<AlertRecord[]> { return [...this.alerts.values()].filter((a) => a.state !== "resolved"); }
-  async getAlert(id: string): Promise<AlertRecord | null> { return this.alerts.get(id) ?? null; }
-  async listAlerts(_q: AlertQuery): Promise<{ alerts: AlertRecord[]; total: number }> { return { alerts: [], total: 0 }; }
-  async history(): Promise<AlertHistoryEntry[]> { return []; }
-  async deleteResolvedBefore(): Promise<number> { return 0; }
-  async listSilences(): Promise<Silence[]> { return []; }
-  async putSilence(): Promise<void> {}
-  async deleteSilence(): Promise<boolean> { return false; }
-  async listGroupStates(): Promise<GroupState[]> { return []; }
-  async enqueue(_n: readonly Notification[], _g: readonly GroupState[]): Promise<void> {}
-  async due(): Promise<OutboxEntry[]> { return []; }
-  async nextDue(): Promise<number | null> { return null; }
-  async recordAttempt(): Promise<void> {}
-  async deliveries(): Promise<DeliveryAttempt[]> { return []; }
-  async outboxCounts(): Promise<Record<OutboxState, number>> { return { pending: 0, delivered: 0, failed: 0 }; }
-  async deleteDeliveredBefore(): Promise<number> { return 0; }
-}
-
-const noopSink: AlertSink = { process: async () => undefined, acknowledged: async () => undefined };
-const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** Distinct rollup reads one cycle makes (rules sharing window, scope and grouping share one). */
 function distinctReads(rules: readonly AlertRule[]): number {
@@ -225,83 +70,6 @@ function groupsPerCycle(rules: readonly AlertRule[]): number {
   let n = 0;
   for (const r of rules) n += r.group_by.reduce((p, d) => p * (d in r.scope ? 1 : (size[d] ?? 1)), 1);
   return n;
-}
-
-interface OursResult {
-  cyclesMs: number[];
-  firing: number;
-  pending: number;
-  /** Open alerts per metric. */
-  byMetric: Record<string, number>;
-  folded: number;
-  foldMs: number;
-  heapMB: number;
-}
-
-/** Folds the history into a RollupIndex and times evaluation cycles of the real AlertEngine. */
-async function measureOurs(rules: AlertRule[], s: EvalSettings): Promise<OursResult> {
-  const index = new RollupIndex({ minuteMs: 48 * HOUR, hourMs: 35 * 24 * HOUR });
-  const step = 1000 / s.rate;
-  const r = rng(5);
-  let seq = 0;
-  let now = Date.now();
-  const start = now - HISTORY_MS;
-  // As a server that has been running for longer than the fine horizon: 10-second slices cover
-  // every window that fits in them (up to 15 min), minute buckets the rest.
-  index.startFine(start);
-  let nextTs = start;
-  const foldUntil = (to: number) => {
-    for (; nextTs <= to; nextTs += step) {
-      const ts = Math.floor(nextTs);
-      const body = runEvent(r, seq);
-      body.tokens_used = (body.input_tokens as number) + (body.output_tokens as number);
-      body.cost_source = "client";
-      const ev: StoredEvent = { id: `evt_${seq}`, type: "run", ts, receivedAt: ts, body };
-      index.fold(ev);
-      seq++;
-    }
-  };
-  const f0 = performance.now();
-  for (let t = start + MINUTE; t < now; t += MINUTE) {
-    foldUntil(t);
-    index.prune(t);
-  }
-  foldUntil(now);
-  index.prune(now);
-  const foldMs = performance.now() - f0;
-  const folded = seq;
-
-  const store = new MemoryAlertStore();
-  const book = new RuleBook({ store, defaults: [], fileRules: rules, thresholds: fixedThresholds(initialThresholds(undefined)) });
-  const engine = new AlertEngine({
-    index,
-    customSamples: async () => null,
-    store,
-    rules: book,
-    sink: noopSink,
-    leadership: { isLeader: () => true },
-    shared: false,
-    now: () => now,
-    log: quietLog,
-  });
-  await engine.start();
-  (globalThis as { gc?: () => void }).gc?.();
-  const heapMB = process.memoryUsage().heapUsed / 2 ** 20;
-  const cyclesMs: number[] = [];
-  for (let c = 0; c < s.warmup + s.cycles; c++) {
-    // Ten seconds of traffic arrive between two evaluations, as on the running server.
-    now += CYCLE_MS;
-    foldUntil(now);
-    index.prune(now);
-    const t0 = performance.now();
-    await engine.evaluate();
-    const dt = performance.now() - t0;
-    if (c >= s.warmup) cyclesMs.push(dt);
-  }
-  const open = engine.openAlerts();
-  const byMetric: Record<string, number> = {};
-  for (const a of open) byMetric[a.metric] = (byMetric[a.metric] ?? 0) + 1;
-  return { cyclesMs, firing: open.filter((a) => a.state === "firing").length, pending: open.filter((a) => a.state === "pending").length, byMetric, folded, foldMs, heapMB };
 }
 
 interface PeerResult {
@@ -512,12 +280,26 @@ async function measurePeer(rules: AlertRule[], s: EvalSettings): Promise<PeerRes
 /** Runs the alert-eval bench and prints its table and BENCH line. */
 export async function alertEval(): Promise<void> {
   const s = settings();
-  const inputs = benchRules(s.rules);
+  const inputs = benchRules(s.rules, 11, s.keyed);
+  const thresholds = s.keyed > 0 ? benchThresholds() : null;
   const rules = parseRuleSet({ rules: inputs }, "file", "bench rules");
   const count = (f: (r: AlertRule) => boolean) => rules.filter(f).length;
-  log(`alert-eval: ${rules.length} rules (${count((r) => r.change !== null)} change: ratio, ${count((r) => Object.keys(r.scope).length > 0)} scoped, ${count((r) => r.group_by.length === 0)} ungrouped, ${count((r) => r.group_by.length === 2)} by agent × model), ${distinctReads(rules)} distinct rollup reads and ${human(groupsPerCycle(rules))} rule × group evaluations per cycle`);
+  log(`alert-eval: ${rules.length} rules (${count((r) => r.change !== null)} change: ratio, ${count((r) => Object.keys(r.scope).length > 0)} scoped, ${count((r) => r.group_by.length === 0)} ungrouped, ${count((r) => r.group_by.length === 2)} by agent × model, ${count((r) => r.threshold_key !== null)} with threshold_key), ${distinctReads(rules)} distinct rollup reads and ${human(groupsPerCycle(rules))} rule × group evaluations per cycle`);
   log(`alert-eval: folding ${HISTORY_MS / MINUTE} min of history (${s.rate} runs/s over ${SERIES} dimension sets)`);
-  const ours = await measureOurs(rules, s);
+  const before = peerVigil();
+  const options = { root: OUR_ROOT, rules: inputs, thresholds, rate: s.rate, now: Date.now() };
+  if (before) {
+    // The peer is the earlier build: both evaluate in child processes, cycle by cycle in turn.
+    await alertEvalBeforeAfter(options, before, { warmup: s.warmup, cycles: s.cycles, keyed: s.keyed, keyedRules: count((r) => r.threshold_key !== null), groupsPerCycle: groupsPerCycle(rules) });
+    return;
+  }
+  const side = await LocalSide.open(options);
+  const figures: CycleFigures[] = [];
+  for (let c = 0; c < s.warmup + s.cycles; c++) {
+    const f = await side.cycle();
+    if (c >= s.warmup) figures.push(f);
+  }
+  const ours = { ...(await side.summary()), cyclesMs: figures.map((f) => f.ms) };
   const o = { median: quantile(Float64Array.from(ours.cyclesMs).sort(), 0.5), p95: quantile(Float64Array.from(ours.cyclesMs).sort(), 0.95), max: Math.max(...ours.cyclesMs) };
   log(`alert-eval: ours median ${round(o.median, 1)} ms, p95 ${round(o.p95, 1)} ms, max ${round(o.max, 1)} ms per cycle; ${ours.firing} firing, ${ours.pending} pending (${Object.entries(ours.byMetric).sort((a, b) => b[1] - a[1]).map(([m, n]) => `${m} ${n}`).join(", ")})`);
 
