@@ -1,6 +1,8 @@
 /**
- * Query bench, in two parts. First (`query-series.ts`): every 24 h read, filtered, grouped and as a
- * timeseries, at 10, 1,000 and 50,000 distinct series. Then: latency of
+ * Query bench, in three parts. First (`query-series.ts`): every 24 h read, filtered, grouped and as a
+ * timeseries, at 10, 1,000 and 50,000 distinct series. With an earlier build named by
+ * `BENCH_PEER_VIGIL` (`query-report.ts`): `/report` of both builds over the same runs, requests in
+ * turn. Then (`BENCH_QUERY_EVENTS=none` skips it): latency of
  * `GET /api/v1/metrics/system?window=24h` with 100,000 and with 10,000,000 runs stored in the window
  * (5 agents × 3 models × 2 routes), beside the same figures for a naive SQL scan of the events table
  * (what a scan-based monitor would run), all in one run.
@@ -9,6 +11,7 @@ import { join } from "node:path";
 import Database from "better-sqlite3";
 import { AGENTS, HttpClient, MODELS, ROUTES, emit, envInt, getJson, human, log, printTable, round, sleep, startChildServer, summary, tempDir } from "./common.js";
 import { writeEvents } from "./direct-load.js";
+import { queryReport } from "./query-report.js";
 import { querySeries } from "./query-series.js";
 
 const HOUR = 3_600_000;
@@ -109,6 +112,8 @@ async function measureSize(n: number, samples: number): Promise<SizeResult> {
 /** Runs the query bench and prints its table and BENCH line. */
 export async function query(): Promise<void> {
   await querySeries();
+  await queryReport();
+  if (process.env.BENCH_QUERY_EVENTS === "none") return;
   const big = envInt("BENCH_QUERY_EVENTS", 10_000_000);
   const small = envInt("BENCH_QUERY_SMALL_EVENTS", 100_000);
   const samples = envInt("BENCH_QUERY_SAMPLES", 300);
