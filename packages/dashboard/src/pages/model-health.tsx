@@ -101,7 +101,7 @@ export function VerdictBadge({ verdict, full = false }: { verdict: Verdict | und
         </span>
       ))}
       {!full && h.reasons.length > 1 ? <span class="muted verdict-why">+{h.reasons.length - 1} more</span> : null}
-      {h.status === "unknown" ? <span class="muted verdict-why">{h.samples ? "not judged yet" : "no samples yet"}</span> : null}
+      {h.status === "unknown" ? <span class="muted verdict-why">{h.samples ? `too few samples to judge (${h.samples})` : "no traffic on its routes to judge"}</span> : null}
     </span>
   );
 }
