@@ -16,7 +16,9 @@ import { openCriticalAlerts } from "./core/verdicts.js";
 import { buildApp } from "./http/build-app.js";
 import { loadDashboard, type DashboardAssets } from "./http/dashboard.js";
 import { buildAlerting, type AlertingRuntime } from "./alerting-root.js";
-import { Exposition } from "./prometheus/exposition.js";
+import type { Exposition } from "./prometheus/exposition.js";
+import { buildExposition } from "./server-exposition.js";
+import { idGenerator } from "./event-ids.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { CooperativeRunner } from "./services/cooperative-runner.js";
@@ -32,6 +34,9 @@ import { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
 import { createEventValidator } from "./validation/event-validator.js";
 import type { FastifyInstance } from "fastify";
 
+/** Time-ordered unique ids for events that arrive without one (kept here for the package's users). */
+export { idGenerator };
+
 const VERSION = (createRequire(import.meta.url)("../package.json") as { version: string }).version;
 
 /** A running server. */
@@ -45,25 +50,6 @@ export interface RunningServer {
   /** Models, routes and failover. */
   routes: RouteService;
   close(): Promise<void>;
-}
-
-/** Time-ordered unique ids for events that arrive without one. */
-export function idGenerator(): () => string {
-  const suffix = randomBytes(4).toString("hex");
-  let last = 0;
-  let head = "";
-  let counter = 0;
-  return () => {
-    const now = Date.now();
-    if (now !== last) {
-      last = now;
-      head = "evt_" + now.toString(36);
-      counter = 0;
-    }
-    const c = (counter++).toString(36);
-    // Fixed-width counter keeps ids of one millisecond in order.
-    return head + (c.length < 4 ? "000".slice(c.length - 1) + c : c) + suffix;
-  };
 }
 
 async function openStorage(cfg: Config): Promise<Storage> {
@@ -141,8 +127,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   const thresholds = new ThresholdService({ store: storage.alerts, base: cfg.thresholdSettings });
   await thresholds.refresh();
   let engine: AlertingRuntime["engine"] | null = null;
-  // Built last before the HTTP app (below): its process metrics start an event-loop monitor that
-  // prom-client offers no way to stop, so a start that fails earlier does not create one.
+  // Built last before the HTTP app (server-exposition.ts says why).
   let exposition: Exposition | null = null;
   let routeService: RouteService | null = null;
   const metrics = new MetricsService({
@@ -172,29 +157,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   routes.subscribe((c) => c.local && routeHooks.deliver(c.view, c.decisions));
   await life.start("routes", () => routes.start({ models: cfg.failover.models, routes: cfg.failover.routes }));
   let openConnections = 0;
-  exposition = cfg.prometheus.enabled
-    ? new Exposition({
-        processMetrics: cfg.prometheus.processMetrics,
-        seriesLimit: cfg.prometheus.seriesLimit,
-        seriesLimits: cfg.prometheus.seriesLimits,
-        build: { version: VERSION, storage: storage.kind },
-        startedAt,
-        now,
-        sources: {
-          ingest: () => ingest.countsByType(),
-          alerts: () => {
-            const by = { pending: 0, firing: 0, acknowledged: 0 };
-            for (const a of alerting.engine.openAlerts()) if (a.state in by) by[a.state as keyof typeof by]++;
-            return by;
-          },
-          notifications: () => alerting.outbox.stats(),
-          connections: () => storage.connections(),
-          httpConnections: () => openConnections,
-          routes: () => routes.metrics(),
-          rollups: () => rollups.index.cardinality(),
-        },
-      })
-    : null;
+  exposition = buildExposition(cfg, { version: VERSION, startedAt, now, storage, rollups, alerting, routes, ingest: () => ingest, httpConnections: () => openConnections });
   const ingest: IngestService = new IngestService({
     validate: createEventValidator(),
     events: storage.events,
