@@ -228,6 +228,21 @@ export function plainDashboardTests(): void {
     assert.equal(cells[headers.indexOf("Satisfaction")], onFive(agent.metrics.avg_satisfaction));
   });
 
+  it("the report's breaches say where each threshold came from and how many samples it was judged on, as the API does", async () => {
+    const report = await api("report?window=1h&include_agents=false");
+    const breaches = report.threshold_breaches as any[];
+    assert.ok(breaches.length > 0, "the fixture's traffic breaches a threshold");
+    const page = await open("#/report?w=1h", 'section[aria-labelledby="report-breaches"] tbody tr');
+    const headers = await page.$$eval('section[aria-labelledby="report-breaches"] thead th', (els) => els.map((e) => e.textContent!.trim()));
+    const rows = await page.$$eval('section[aria-labelledby="report-breaches"] tbody tr', (els) => els.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent!.trim())));
+    assert.equal(rows.length, breaches.length);
+    rows.forEach((cells, i) => {
+      const b = breaches[i];
+      assert.equal(cells[headers.indexOf("Threshold from")], b.threshold_scope.kind === "global" ? "global" : `${b.threshold_scope.kind} override (${b.threshold_scope.name})`);
+      assert.equal(cells[headers.indexOf("Samples")], b.samples.toLocaleString("en-US"));
+    });
+  });
+
   it("the models pages show each model's health verdict as its state, and its registry status only as plain text", async () => {
     const models = (await api("metrics/models?window=1h")).models as any[];
     const registry = new Set(((await api("models")).models as any[]).map((m) => m.id));

@@ -10,6 +10,7 @@ import { usePoll } from "../poll.js";
 import { href } from "../router.js";
 import { ActorBar, AlertButtons, DIMENSION_LABEL, DIMENSIONS, dimensionHref, figure, LevelBadge, matchersOf, MuteMarkers, OutcomeNote, StateBadge, useAlertActions, useRules, valueVsThreshold, type Actor } from "./alert-parts.js";
 import { SilenceForm, type SilenceDraft } from "./silences.js";
+import { scopeLabel } from "./report-sections.js";
 
 const DELIVERY_BADGE: Record<string, string> = { delivered: "badge-good", retrying: "badge-warn", failed: "badge-bad" };
 const ANNOTATION_ORDER = ["recommendation", "business_impact", "description"];
@@ -192,6 +193,15 @@ export function AlertDetail({ id, actor, canAdmin }: { id: string; actor: Actor;
               <dl class="kv">
                 <dt>Value</dt>
                 <dd>{valueVsThreshold(a, rules.get(a.rule))}</dd>
+                {a.threshold !== null ? (
+                  <>
+                    <dt>Threshold from</dt>
+                    <dd data-field="threshold-scope">
+                      {scopeLabel(a.threshold_scope)}
+                      {a.samples !== undefined && a.samples !== null ? `, judged on ${num(a.samples)} samples` : ""}
+                    </dd>
+                  </>
+                ) : null}
                 <dt>Metric</dt>
                 <dd>
                   <code>{a.metric_type}</code>

@@ -3,7 +3,7 @@ import type { AlertActionRequest, AlertRuleListResponse, AlertRuleView, AlertVie
 import { useState } from "preact/hooks";
 import { get, send } from "../api.js";
 import { ErrorBox } from "../components/states.js";
-import { ms, NONE, num, pct, score, usd } from "../format.js";
+import { ms, NONE, num, pct, rating, score, usd } from "../format.js";
 import { usePoll } from "../poll.js";
 import { href } from "../router.js";
 import { useSession } from "../session.js";
@@ -35,7 +35,8 @@ export function figure(metric: string, v: number | null, change?: string): strin
   if (/_mb$/.test(m)) return `${num(v)} MB`;
   if (m === "throughput_per_min") return `${num(v)}/min`;
   if (/^(avg_quality_score|avg_confidence|warning_rate|cache_evictions_per_s)$/.test(m)) return score(v);
-  if (/(_rate|_ratio|^avg_accuracy|^avg_satisfaction)$/.test(m)) return pct(v);
+  if (m === "avg_satisfaction") return rating(v);
+  if (/(_rate|_ratio|^avg_accuracy)$/.test(m)) return pct(v);
   return num(v);
 }
 

@@ -1,5 +1,5 @@
 /** The tables of the report: metrics of the window, trends against the previous window, threshold breaches and open alerts. */
-import type { Metrics, Trend } from "@vigil/contract";
+import type { Metrics, ThresholdBreach, ThresholdScope, Trend } from "@vigil/contract";
 import type { ComponentChildren } from "preact";
 import { ago, ms, NONE, num, pct, rating, score, usd, when } from "../format.js";
 import { href } from "../router.js";
@@ -9,13 +9,13 @@ type Fmt = (v: number | null) => string;
 
 export type { TrendRow };
 
-/** A threshold breached in the window (system-wide or by one agent). */
-export interface Breach {
-  level: "warning" | "critical";
-  metric: string;
-  current_value: number;
-  threshold: number;
-  message: string;
+/** A threshold breached in the window (system-wide or by one agent), with where its limit came from and the samples judged. */
+export type Breach = ThresholdBreach;
+
+/** "global", "agent override (support-bot)": where a verdict's threshold came from. */
+export function scopeLabel(s: ThresholdScope | null | undefined): string {
+  if (!s) return "the rule's own";
+  return s.kind === "global" ? "global" : `${s.kind} override (${s.name})`;
 }
 
 /** An alert firing or acknowledged now, as the report lists it. */
@@ -188,7 +188,7 @@ function Level({ level }: { level: string }) {
 /** The global thresholds breached in the window, system-wide and per agent, critical first. */
 export function BreachesTable({ breaches }: { breaches: Breach[] }) {
   return (
-    <TableSection id="report-breaches" title="Threshold breaches" caption="Thresholds breached in the window" head={[["Level"], ["Breach"], ["Value", true], ["Threshold", true]]} empty={breaches.length ? null : "No threshold was breached in this window."}>
+    <TableSection id="report-breaches" title="Threshold breaches" caption="Thresholds breached in the window" head={[["Level"], ["Breach"], ["Value", true], ["Threshold", true], ["Threshold from"], ["Samples", true]]} empty={breaches.length ? null : "No threshold was breached in this window."}>
       {breaches.map((b, i) => (
         <tr key={i} data-level={b.level}>
           <td>
@@ -197,6 +197,8 @@ export function BreachesTable({ breaches }: { breaches: Breach[] }) {
           <td class="wrap">{b.message}</td>
           <td class="num">{(THRESHOLD_FMT[b.metric] ?? num)(b.current_value)}</td>
           <td class="num">{(THRESHOLD_FMT[b.metric] ?? num)(b.threshold)}</td>
+          <td>{scopeLabel(b.threshold_scope)}</td>
+          <td class="num">{num(b.samples)}</td>
         </tr>
       ))}
     </TableSection>
