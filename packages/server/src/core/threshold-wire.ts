@@ -4,7 +4,7 @@
  * and `min_samples` beside the keys sets the scope's minimum sample count. Validation names every
  * problem by its path and refuses the whole change.
  */
-import type { RouteMetric } from "@vigil/contract";
+import type { RouteMetric, ThresholdScopeSettings, ThresholdsResponse } from "@vigil/contract";
 import { VigilError } from "./errors.js";
 import { KEY_OF_ROUTE_METRIC, KEY_SPECS, NAMED_SCOPES, THRESHOLD_KEYS, worse, type NamedScope, type ScopeThresholds, type ThresholdEntry, type ThresholdKey, type ThresholdSettings } from "./threshold-model.js";
 
@@ -14,17 +14,11 @@ export interface Problem {
   message: string;
 }
 
-/** A scope on the wire. */
-export type WireScope = Partial<Record<ThresholdKey, number | { trip: number; recover?: number; min_samples?: number }>> & { min_samples?: number };
+/** A scope on the wire: keys (a number, or an entry with more than its trip) and `min_samples`. */
+export type WireScope = ThresholdScopeSettings;
 
-/** The settings on the wire. */
-export interface WireThresholds {
-  global: WireScope;
-  tenants: Record<string, WireScope>;
-  routes: Record<string, WireScope>;
-  models: Record<string, WireScope>;
-  agents: Record<string, WireScope>;
-}
+/** The settings on the wire (`GET /api/v1/thresholds`). */
+export type WireThresholds = ThresholdsResponse;
 
 const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 const isKey = (k: string): k is ThresholdKey => (THRESHOLD_KEYS as readonly string[]).includes(k);
