@@ -43,18 +43,21 @@ export interface Expect {
   agentScores?: Record<string, number | null>;
   /** Per-agent alerts that must have resolved. */
   resolved?: { agent: string; key: string }[];
+  /** Per-agent alerts that must be open and acknowledged. */
+  acknowledged?: { agent: string; key: string }[];
 }
 
 const RANK: Record<ModelStatus, number> = { unknown: 0, healthy: 1, degraded: 2, unhealthy: 3 };
 const close = (a: number | null, b: number | null, what: string) => assert.ok(a !== null && b !== null && Math.abs(a - b) < 1e-6, `${what}: ${a} vs ${b}`);
 
-/** 1. The report's breaches of each agent are the firing alerts of the matching rules for that agent, field for field. */
+/** 1. The report's breaches of each agent are the firing (or acknowledged) alerts of the matching rules for that agent, field for field. */
 export function checkBreaches(s: Snapshot, agents: string[], expected: ExpectedBreach[]): void {
   for (const agent of agents) {
     const inReport = (s.report.threshold_breaches as any[]).filter((b) => b.subject.kind === "agent" && b.subject.name === agent);
-    const alerts = s.firing.filter((a) => a.labels.agent_name === agent && KEY_OF_RULE[a.rule] !== undefined);
+    // Firing, or acknowledged (its condition still holds): pending never shows with `for: 0s`.
+    const alerts = s.open.alerts.filter((a) => a.labels.agent_name === agent && KEY_OF_RULE[a.rule] !== undefined && a.state !== "pending");
     const keysOf = (xs: { key: string }[]) => xs.map((x) => x.key).sort();
-    assert.deepEqual(keysOf(inReport.map((b) => ({ key: b.metric }))), keysOf(alerts.map((a) => ({ key: KEY_OF_RULE[a.rule]! }))), `agent ${agent}: the report's breaches (GET /report) and the firing per-agent alerts (GET /alerts?state=firing) name the same keys`);
+    assert.deepEqual(keysOf(inReport.map((b) => ({ key: b.metric }))), keysOf(alerts.map((a) => ({ key: KEY_OF_RULE[a.rule]! }))), `agent ${agent}: the report's breaches (GET /report) and the open per-agent alerts (GET /alerts?state=pending,firing,acknowledged) name the same keys`);
     assert.deepEqual(keysOf(inReport.map((b) => ({ key: b.metric }))), keysOf(expected.filter((e) => e.agent === agent)), `agent ${agent}: the breaches expected`);
     for (const b of inReport) {
       const a = alerts.find((x) => KEY_OF_RULE[x.rule] === b.metric)!;
@@ -134,8 +137,12 @@ export function checkHealth(s: Snapshot, expected: Expect["health"], agentScores
   }
 }
 
-/** Alerts that must have resolved (the condition cleared): resolved, and none open for that agent and rule. */
-export function checkResolved(s: Snapshot, resolved: Expect["resolved"] = []): void {
+/** Alerts that must have resolved (the condition cleared): resolved, and none open for that agent and rule; and those acknowledged. */
+export function checkAlertStates(s: Snapshot, resolved: Expect["resolved"] = [], acknowledged: Expect["acknowledged"] = []): void {
+  for (const { agent, key } of acknowledged) {
+    const rule = Object.entries(KEY_OF_RULE).find(([, k]) => k === key)![0];
+    assert.ok(s.open.alerts.some((a) => a.rule === rule && a.labels.agent_name === agent && a.state === "acknowledged"), `${rule} for ${agent} is acknowledged`);
+  }
   for (const { agent, key } of resolved) {
     const rule = Object.entries(KEY_OF_RULE).find(([, k]) => k === key)![0];
     assert.ok(s.resolved.some((a) => a.rule === rule && a.labels.agent_name === agent && a.resolved_by === null), `${rule} for ${agent} resolved by itself`);

@@ -27,6 +27,8 @@ export interface Phase {
   expect: Expect;
   /** How long the views may take to agree (default 20 s). */
   deadlineMs?: number;
+  /** Whether the pages in Chromium are checked after this phase (default: after the last phase only). */
+  dashboard?: boolean;
 }
 
 export interface Scenario {
@@ -62,6 +64,7 @@ export function calls(model: string, route: string | null, n: number, failures: 
 
 const agent = (name: string): Scope => ({ kind: "agent", name });
 const model = (name: string): Scope => ({ kind: "model", name });
+const route = (name: string): Scope => ({ kind: "route", name });
 const FAST = { trip_after: 2, min_dwell_ms: 0 };
 
 export const SCENARIOS: Scenario[] = [
@@ -72,6 +75,13 @@ export const SCENARIOS: Scenario[] = [
   {
     name: "a per-agent override allows what the global limit forbids: no breach and no alert for that agent",
     phases: [{ thresholds: { agents: { lenient: { success_rate_min: 0.5, error_rate_max: 0.4 } } }, events: () => runs("lenient", 20, 6), expect: { breaches: [], health: { status: "degraded", metrics_score: 64.4, open_critical: 0 }, agentScores: { lenient: 78.3 } } }],
+  },
+  {
+    name: "an override set while the alert fires: the breach goes at once, the alert resolves at the next evaluation",
+    phases: [
+      { events: () => runs("late", 20, 6), expect: { breaches: [{ agent: "late", key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 20 }, { agent: "late", key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 20 }], health: { status: "unhealthy", metrics_score: 64.4, open_critical: 1 } } },
+      { thresholds: { agents: { late: { success_rate_min: 0.6, error_rate_max: 0.35 } } }, expect: { breaches: [], health: { status: "degraded", metrics_score: 64.4, open_critical: 0 }, resolved: [{ agent: "late", key: "success_rate_min" }, { agent: "late", key: "error_rate_max" }] } },
+    ],
   },
   {
     name: "a per-agent override stricter than global: a breach and an alert carrying the agent's limit and scope",
@@ -89,12 +99,21 @@ export const SCENARIOS: Scenario[] = [
     phases: [{ events: () => [...runs("tiny", 3, 1, { model: "tiny-model" }), ...calls("tiny-model", null, 3, 1)], expect: { breaches: [], models: [{ model: "tiny-model", status: "unknown" }], health: { status: "healthy", metrics_score: null, open_critical: 0 }, agentScores: { tiny: null } } }],
   },
   {
-    name: "min_samples raised globally to 30: 20 runs half failed are no verdict, 35 are",
+    name: "min_samples raised globally to 30: 20 runs or calls half failed are no verdict, 35 are",
+    models: ["ms-model"],
     phases: [
-      { thresholds: { global: { min_samples: 30 } }, events: () => runs("ms-agent", 20, 10), expect: { breaches: [], health: { status: "healthy", metrics_score: null, open_critical: 0 }, agentScores: { "ms-agent": null } } },
       {
-        events: () => runs("ms-agent", 15, 5),
-        expect: { breaches: [{ agent: "ms-agent", key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 35 }, { agent: "ms-agent", key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 35 }], health: { status: "unhealthy", metrics_score: 58.7, open_critical: 1 } },
+        thresholds: { global: { min_samples: 30 } },
+        events: () => [...runs("ms-agent", 20, 10), ...calls("ms-model", null, 20, 10)],
+        expect: { breaches: [], models: [{ model: "ms-model", status: "unknown" }], health: { status: "healthy", metrics_score: null, open_critical: 0 }, agentScores: { "ms-agent": null } },
+      },
+      {
+        events: () => [...runs("ms-agent", 15, 5), ...calls("ms-model", null, 15, 5)],
+        expect: {
+          breaches: [{ agent: "ms-agent", key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 35 }, { agent: "ms-agent", key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 35 }],
+          models: [{ model: "ms-model", status: "unhealthy", reason: { metric: "error_rate", threshold: 0.15, scope: GLOBAL, samples: 35 } }],
+          health: { status: "unhealthy", metrics_score: 58.7, open_critical: 1 },
+        },
       },
     ],
   },
@@ -136,17 +155,45 @@ export const SCENARIOS: Scenario[] = [
     ],
   },
   {
-    name: "a per-route override: a model failing 33% is healthy on a route that allows 40%, unhealthy off it",
+    name: "a per-route override: a model failing 33% is healthy on a route that allows 40% (recovering at 35%), unhealthy off it, and one failing 37% there is degraded",
     models: ["lax-p", "lax-b", "lax-off"],
     routes: [{ route: "lax-route", primary: "lax-p", backups: ["lax-b"], thresholds: { error_rate: { trip: 0.4, recover: 0.35 } }, policy: FAST }],
     phases: [
       {
-        events: () => [...calls("lax-p", "lax-route", 30, 10), ...calls("lax-b", "lax-route", 20, 0), ...calls("lax-off", null, 30, 10)],
+        // lax-b fails 36.7%: past the route's recover (35%), short of its trip (40%).
+        events: () => [...calls("lax-p", "lax-route", 30, 10), ...calls("lax-b", "lax-route", 30, 11), ...calls("lax-off", null, 30, 10)],
         expect: {
           breaches: [],
-          models: [{ model: "lax-p", route: "lax-route", status: "healthy" }, { model: "lax-p", status: "healthy" }, { model: "lax-off", status: "unhealthy", reason: { metric: "error_rate", threshold: 0.15, scope: GLOBAL, samples: 30 } }],
+          models: [
+            { model: "lax-p", route: "lax-route", status: "healthy" },
+            { model: "lax-p", status: "healthy" },
+            { model: "lax-b", route: "lax-route", status: "degraded", reason: { metric: "error_rate", threshold: 0.35, scope: route("lax-route"), samples: 30 } },
+            { model: "lax-b", status: "degraded", reason: { metric: "error_rate", threshold: 0.35, scope: route("lax-route"), samples: 30 } },
+            { model: "lax-off", status: "unhealthy", reason: { metric: "error_rate", threshold: 0.15, scope: GLOBAL, samples: 30 } },
+          ],
           routes: [{ route: "lax-route", state: "normal", active_model: "lax-p" }],
           health: { status: "healthy", metrics_score: null, open_critical: 0 },
+        },
+      },
+    ],
+  },
+  {
+    name: "a route's own min_samples of 40 for the error rate: 30 calls half failed are not judged (healthy on latency alone), 40 are and the route fails over",
+    models: ["few-p", "few-b"],
+    routes: [{ route: "few-route", primary: "few-p", backups: ["few-b"], thresholds: { error_rate: { trip: 0.2, min_samples: 40 } }, policy: FAST }],
+    phases: [
+      {
+        events: () => [...calls("few-p", "few-route", 30, 15), ...calls("few-b", "few-route", 30, 0)],
+        // The error rate has too few samples and is left out; p95 latency (global limit, minimum 10) is judged.
+        expect: { breaches: [], models: [{ model: "few-p", route: "few-route", status: "healthy" }, { model: "few-p", status: "healthy" }, { model: "few-b", route: "few-route", status: "healthy" }], routes: [{ route: "few-route", state: "normal", active_model: "few-p" }], health: { status: "healthy", metrics_score: null, open_critical: 0 } },
+      },
+      {
+        events: () => calls("few-p", "few-route", 10, 5),
+        expect: {
+          breaches: [],
+          models: [{ model: "few-p", route: "few-route", status: "unhealthy", reason: { metric: "error_rate", threshold: 0.2, scope: route("few-route"), samples: 40 } }],
+          routes: [{ route: "few-route", state: "failed_over", active_model: "few-b" }],
+          health: { status: "degraded", metrics_score: null, open_critical: 0 },
         },
       },
     ],
@@ -175,6 +222,7 @@ export const SCENARIOS: Scenario[] = [
     phases: [
       {
         events: () => [...calls("fo-p", "fo-route", 30, 10), ...calls("fo-b", "fo-route", 20, 0)],
+        dashboard: true,
         expect: {
           breaches: [],
           models: [{ model: "fo-p", route: "fo-route", status: "unhealthy", reason: { metric: "error_rate", threshold: 0.15, scope: GLOBAL, samples: 30 } }, { model: "fo-b", route: "fo-route", status: "healthy" }],
@@ -227,6 +275,35 @@ export const SCENARIOS: Scenario[] = [
         expect: {
           breaches: ["crit-a", "crit-b"].flatMap((a) => [{ agent: a, key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 20 }, { agent: a, key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 20 }]),
           health: { status: "unhealthy", metrics_score: 55.6, open_critical: 2 },
+        },
+      },
+      {
+        // Acknowledged is still open: it counts, on /health and on the overview.
+        setup: async (api) => {
+          const firing = (await api("alerts?state=firing&rule=AgentSuccessRateLow&agent_name=crit-a")).alerts;
+          if (firing.length !== 1) throw new Error(`one AgentSuccessRateLow for crit-a, got ${JSON.stringify(firing)}`);
+          await api(`alerts/${firing[0].alert_id}/acknowledge`, { method: "POST", body: { by: "oncall" } });
+        },
+        expect: {
+          breaches: ["crit-a", "crit-b"].flatMap((a) => [{ agent: a, key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 20 }, { agent: a, key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 20 }]),
+          acknowledged: [{ agent: "crit-a", key: "success_rate_min" }],
+          health: { status: "unhealthy", metrics_score: 55.6, open_critical: 2 },
+        },
+      },
+    ],
+  },
+  {
+    name: "every candidate unhealthy: the route is degraded, RouteDegraded fires, /health takes both penalties",
+    models: ["deg-p", "deg-b"],
+    routes: [{ route: "deg-route", primary: "deg-p", backups: ["deg-b"], policy: FAST }],
+    phases: [
+      {
+        events: () => [...calls("deg-p", "deg-route", 30, 10), ...calls("deg-b", "deg-route", 30, 12)],
+        expect: {
+          breaches: [],
+          models: [{ model: "deg-p", route: "deg-route", status: "unhealthy", reason: { metric: "error_rate", threshold: 0.15, scope: GLOBAL, samples: 30 } }, { model: "deg-b", route: "deg-route", status: "unhealthy", reason: { metric: "error_rate", threshold: 0.15, scope: GLOBAL, samples: 30 } }],
+          routes: [{ route: "deg-route", state: "degraded", active_model: "deg-p" }],
+          health: { status: "unhealthy", metrics_score: null, open_critical: 1 },
         },
       },
     ],

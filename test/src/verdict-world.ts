@@ -92,7 +92,6 @@ export async function startWorld(): Promise<World> {
 export interface Snapshot {
   report: any;
   health: any;
-  firing: any[];
   /** Alerts pending, firing or acknowledged (the Alerts page's Open tab and the overview's count). */
   open: { alerts: any[]; total_count: number };
   resolved: any[];
@@ -103,10 +102,9 @@ export interface Snapshot {
 
 /** Reads every view; `models` and `routes` name what the scenario registered. */
 export async function snapshot(w: World, models: string[], routes: { route: string; models: string[] }[]): Promise<Snapshot> {
-  const [report, health, firing, open, resolved, routeList] = await Promise.all([
+  const [report, health, open, resolved, routeList] = await Promise.all([
     w.api("report?window=15m"),
     w.api("health?window=15m"),
-    w.api("alerts?state=firing&limit=1000"),
     w.api("alerts?state=pending,firing,acknowledged&limit=1000"),
     w.api("alerts?state=resolved&limit=1000"),
     w.api("routes"),
@@ -114,5 +112,5 @@ export async function snapshot(w: World, models: string[], routes: { route: stri
   const modelHealth = new Map<string, any>();
   const asks: [string, string][] = [...models.map((m) => [m, `models/${m}/health`] as [string, string]), ...routes.flatMap((r) => r.models.map((m) => [`${m}@${r.route}`, `models/${m}/health?route=${r.route}`] as [string, string]))];
   await Promise.all(asks.map(async ([k, path]) => modelHealth.set(k, await w.api(path))));
-  return { report, health, firing: firing.alerts, open, resolved: resolved.alerts, routes: routeList.routes, modelHealth };
+  return { report, health, open, resolved: resolved.alerts, routes: routeList.routes, modelHealth };
 }
