@@ -96,6 +96,21 @@ const idx = (values: readonly string[], v: unknown): number => values.indexOf(v 
 /** The event-fed families by role. */
 type Families = Record<"runs" | "runDuration" | "runCost" | "runTokens" | "cacheLookups" | "quality" | "degraded" | "memory" | "cpu" | "retries" | "accuracy" | "satisfaction" | "degradations" | "warnings" | "errors" | "llmCalls" | "llmDuration" | "ttft" | "llmTokens" | "llmCost" | "llmSaved" | "tenantRuns" | "tenantCost" | "tenantTokens" | "tenantLlmCalls" | "tenantLlmCost" | "cacheOps" | "cacheAge" | "cacheEntries" | "cacheCapacity" | "cacheMemory" | "tools" | "toolDuration" | "toolCost" | "retrievals" | "retrievalDuration" | "documents" | "retrievalCost" | "custom" | "customLast" | "httpRequests" | "httpDuration", Family>;
 
+let processMetrics: Registry | null = null;
+
+/**
+ * The process metrics, one registry per process: prom-client's event-loop delay monitor cannot be
+ * stopped, so it is started once however many servers a process starts and stops.
+ */
+function processRegistry(): Registry {
+  if (processMetrics) return processMetrics;
+  const r = new Registry();
+  collectDefaultMetrics({ register: r });
+  // Gauges named like counters (promtool flags them); each is the sum of a family kept.
+  for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) r.removeSingleMetric(n);
+  return (processMetrics = r);
+}
+
 /** Vigil's Prometheus exposition. */
 export class Exposition {
   /** The Content-Type of `render()`'s text. */
@@ -171,12 +186,7 @@ export class Exposition {
     };
     for (const name of GROUP_NAMES) g[name].seal(limit(name));
 
-    this.process = opts.processMetrics === false ? null : new Registry();
-    if (this.process) {
-      collectDefaultMetrics({ register: this.process });
-      // Gauges named like counters (promtool flags them); each is the sum of a family kept.
-      for (const n of ["nodejs_active_handles_total", "nodejs_active_requests_total", "nodejs_active_resources_total"]) this.process.removeSingleMetric(n);
-    }
+    this.process = opts.processMetrics === false ? null : processRegistry();
     this.evalDuration = new FamilyGroup("alert_evaluation", []);
     this.fEval = this.evalDuration.add({ name: "vigil_alert_evaluation_duration_seconds", help: "Duration of alert evaluation cycles in seconds.", type: "histogram", buckets: SERVE_BUCKETS_S });
     this.evalDuration.seal(10);

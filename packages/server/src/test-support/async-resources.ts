@@ -48,8 +48,8 @@ export async function leftBehind(work: () => Promise<unknown>): Promise<{ result
 
 /**
  * Resources that stay by design: the event-loop delay monitor prom-client starts for the process
- * metrics of /metrics (prom-client offers no way to stop it; it holds no socket and does not keep
- * the process alive), and Node's HTTP Date header cache (ends by itself within a second).
+ * metrics of /metrics, once per process (prom-client offers no way to stop it; it holds no socket
+ * and does not keep the process alive), and Node's HTTP Date header cache (ends by itself within a second).
  */
 export function expectedToStay(l: string): boolean {
   return (l.startsWith("ELDHISTOGRAM\n") && l.includes("collectDefaultMetrics")) || l.includes("at utcDate (node:internal/http");
