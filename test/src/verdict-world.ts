@@ -1,7 +1,7 @@
 /**
  * One scenario's server for the verdict-agreement suite: a real in-process Vigil on SQLite whose
  * alert rules and routes evaluate every second, the shipped per-agent rules redefined with
- * `for: 0s` (same metric, comparator, threshold key and grouping), and a barrier that waits until
+ * `for: 0s` (same metric, comparator, threshold key and grouping; window 15m), and a barrier that waits until
  * both evaluations have run on everything sent so far.
  */
 import assert from "node:assert/strict";
@@ -18,6 +18,7 @@ export const RULE_OF_KEY: Readonly<Record<string, string>> = {
   error_rate_max: "AgentErrorRateHigh",
   latency_p95_max_ms: "AgentLatencyP95High",
   cost_per_task_max: "AgentCostPerTaskHigh",
+  accuracy_min: "AgentAccuracyLow",
   memory_mb_max: "AgentMemoryHigh",
   tokens_per_task_max: "AgentTokensPerTaskHigh",
 };
@@ -28,6 +29,8 @@ const RULES: [name: string, metric: string, comparator: string, key: string, sev
   ["AgentErrorRateHigh", "error_rate", ">", "error_rate_max", "warning"],
   ["AgentLatencyP95High", "p95_latency_ms", ">", "latency_p95_max_ms", "warning"],
   ["AgentCostPerTaskHigh", "cost_per_task", ">", "cost_per_task_max", "warning"],
+  // Shipped with a 1h window; here 15m, the report's window, so both judge the same outcomes.
+  ["AgentAccuracyLow", "avg_accuracy", "<", "accuracy_min", "critical"],
   ["AgentMemoryHigh", "avg_memory_mb", ">", "memory_mb_max", "critical"],
   ["AgentTokensPerTaskHigh", "tokens_per_task", ">", "tokens_per_task_max", "warning"],
 ];
