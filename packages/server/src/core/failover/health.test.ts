@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_MIN_SAMPLES, aggregateHealth, badness, evaluateHealth, routeThresholdsOf, thresholdProblems } from "./health.js";
+import { DEFAULT_MIN_SAMPLES, aggregateHealth, badness, evaluateHealth, reasonText, routeThresholdsOf, thresholdProblems } from "./health.js";
 import { defaultSettings, limitsFor } from "../threshold-model.js";
 import { applyThresholdUpdate } from "../threshold-wire.js";
 
@@ -69,5 +69,13 @@ describe("model health over the routes a model serves", () => {
     assert.deepEqual(th.error_rate, { trip: 0.3, recover: 0.2, min_samples: DEFAULT_MIN_SAMPLES, scope: { kind: "model", name: "m" } });
     const h = evaluateHealth(th, { calls: 50, error_rate: { value: 0.35, samples: 50 } });
     assert.deepEqual(h.reasons, [{ metric: "error_rate", value: 0.35, threshold: 0.3, scope: { kind: "model", name: "m" }, samples: 50 }]);
+  });
+});
+
+describe("a reason in words", () => {
+  it("names the metric, shows value and threshold in their units and says which side is worse", () => {
+    assert.equal(reasonText({ metric: "error_rate", value: 0.33, threshold: 0.15 }), "error rate 33.0% above 15%");
+    assert.equal(reasonText({ metric: "p95_latency_ms", value: 4989.337724, threshold: 4000 }), "p95 latency 5.0 s above 4 s");
+    assert.equal(reasonText({ metric: "accuracy", value: 0.62, threshold: 0.7 }), "accuracy 62.0% below 70%");
   });
 });

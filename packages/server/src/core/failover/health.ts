@@ -6,6 +6,7 @@
  * threshold model's limits for the model on the route (`routeThresholdsOf`). Pure: the figures come in.
  */
 import { ROUTE_METRICS, type HealthReason, type MetricThreshold, type ModelHealth, type ModelHealthStatus, type RouteMetric } from "@vigil/contract";
+import { formatBeside, formatThreshold, type FigureUnit } from "../figure-format.js";
 import { DEFAULT_MIN_SAMPLES, KEY_SPECS, THRESHOLD_KEYS, type Limit, type ThresholdKey } from "../threshold-model.js";
 
 export { DEFAULT_MIN_SAMPLES } from "../threshold-model.js";
@@ -24,6 +25,23 @@ export type RouteFigures = Partial<Record<RouteMetric, Figure>> & {
 
 /** Thresholds of a route, by metric. */
 export type RouteThresholds = Partial<Record<RouteMetric, MetricThreshold>>;
+
+/** How each model-health metric is named and shown in a sentence. */
+const METRIC_WORDS: Readonly<Record<RouteMetric, [name: string, unit: FigureUnit]>> = {
+  error_rate: ["error rate", "ratio"],
+  p95_latency_ms: ["p95 latency", "ms"],
+  ttft_ms: ["time to first token", "ms"],
+  cost_per_call: ["cost per call", "usd"],
+  accuracy: ["accuracy", "ratio"],
+  quality: ["quality", "score"],
+  throughput_per_min: ["throughput", "per_min"],
+};
+
+/** "error rate 33.0% above 15%": a reason as the route's `reason` and its history say it. */
+export function reasonText(r: Pick<HealthReason, "metric" | "value" | "threshold">): string {
+  const [name, unit] = METRIC_WORDS[r.metric];
+  return `${name} ${formatBeside(r.value, r.threshold, unit)} ${ROUTE_METRICS[r.metric] === "higher" ? "above" : "below"} ${formatThreshold(r.threshold, unit)}`;
+}
 
 /** True when `value` is worse than `limit` for this metric (strictly past it). */
 export function worse(metric: RouteMetric, value: number, limit: number): boolean {

@@ -16,7 +16,7 @@
  * - obeys a manual pin, with an optional expiry, over everything else.
  */
 import type { ModelHealth, RouteDecision, RouteMetric, RouteStateName, SwitchBack, SwitchTrigger, TrafficSplit } from "@vigil/contract";
-import { badness } from "./health.js";
+import { badness, reasonText } from "./health.js";
 
 /** Timing and shape of the policy (defaults in DEFAULT_POLICY). */
 export interface PolicySettings {
@@ -165,10 +165,8 @@ function worstReason(h: ModelHealth): { metric: RouteMetric | null; value: numbe
     }
   }
   if (!best) return { metric: null, value: null, threshold: null, text: h.status };
-  return { metric: best.metric, value: best.value, threshold: best.threshold, text: `${best.metric} ${round(best.value)} past ${round(best.threshold)}` };
+  return { metric: best.metric, value: best.value, threshold: best.threshold, text: reasonText(best) };
 }
-
-const round = (v: number) => Math.round(v * 1e6) / 1e6;
 
 /**
  * Where the health of `model` is judged from: the active model over the window since it took the
