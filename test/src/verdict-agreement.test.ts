@@ -2,9 +2,9 @@
  * Every view gives the same verdict. For each scenario of verdict-scenarios.ts (per-agent,
  * per-model and per-route overrides, tiny samples, raised minimums, a failed-over route, an
  * unhealthy model, recovery), on a fresh real server evaluating every second, after both
- * evaluations have run: the report's breaches are the firing per-agent alerts (same keys,
- * thresholds, scopes and samples); model health with and without `route=` agrees with the
- * routes' views and their failover; `/api/v1/health` is the report's health and follows its
+ * evaluations have run: the report's breaches are the open per-agent alerts (same keys,
+ * thresholds, scopes and samples) and its per-agent recommendations; model health with and
+ * without `route=` agrees with the routes' views and their failover; `/api/v1/health` is the report's health and follows its
  * formula from the open alerts and routes; and the overview in Chromium shows that score, status,
  * open-alert count (the Alerts page's Open count) and routes not normal, and the Models page
  * each model's health.
