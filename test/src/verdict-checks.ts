@@ -143,6 +143,7 @@ export function checkHealth(s: Snapshot, expected: Expect["health"], agentScores
   const score = S === null ? null : Math.max(0, S - 15 * Math.min(A, 3) - 10 * Math.min(R, 3));
   assert.ok(score === h.health_score || (score !== null && Math.abs(score - h.health_score) < 0.051), `health_score ${h.health_score} = max(0, ${S} - 15·${A} - 10·${R})`);
   assert.deepEqual({ status: h.status, metrics_score: h.metrics_score, open_critical: A }, { status: expected.status, metrics_score: expected.metrics_score, open_critical: expected.open_critical }, `GET /health: ${JSON.stringify(h)}`);
+  for (const a of s.report.agents as any[]) assert.equal(s.agents.find((x) => x.agent_name === a.agent_name)?.health_score, a.health_score, `agent ${a.agent_name}: GET /metrics/agents gives the report's health score`);
   for (const [agent, score] of Object.entries(agentScores)) {
     const a = (s.report.agents as any[]).find((x) => x.agent_name === agent);
     assert.ok(a, `the report lists agent ${agent}`);

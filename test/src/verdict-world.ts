@@ -99,21 +99,24 @@ export interface Snapshot {
   open: { alerts: any[]; total_count: number };
   resolved: any[];
   routes: any[];
+  /** `GET /metrics/agents?window=15m` (the Agents page). */
+  agents: any[];
   /** `GET /models/:id/health`, by model, and `?route=` by `model@route`. */
   modelHealth: Map<string, any>;
 }
 
 /** Reads every view; `models` and `routes` name what the scenario registered. */
 export async function snapshot(w: World, models: string[], routes: { route: string; models: string[] }[]): Promise<Snapshot> {
-  const [report, health, open, resolved, routeList] = await Promise.all([
+  const [report, health, open, resolved, routeList, agents] = await Promise.all([
     w.api("report?window=15m"),
     w.api("health?window=15m"),
     w.api("alerts?state=pending,firing,acknowledged&limit=1000"),
     w.api("alerts?state=resolved&limit=1000"),
     w.api("routes"),
+    w.api("metrics/agents?window=15m&limit=500"),
   ]);
   const modelHealth = new Map<string, any>();
   const asks: [string, string][] = [...models.map((m) => [m, `models/${m}/health`] as [string, string]), ...routes.flatMap((r) => r.models.map((m) => [`${m}@${r.route}`, `models/${m}/health?route=${r.route}`] as [string, string]))];
   await Promise.all(asks.map(async ([k, path]) => modelHealth.set(k, await w.api(path))));
-  return { report, health, open, resolved: resolved.alerts, routes: routeList.routes, modelHealth };
+  return { report, health, open, resolved: resolved.alerts, routes: routeList.routes, agents: agents.agents, modelHealth };
 }
