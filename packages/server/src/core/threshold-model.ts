@@ -142,42 +142,54 @@ export function defaultSettings(): ThresholdSettings {
   };
 }
 
-/** The scopes that apply to a subject, least specific first. */
-function chain(s: ThresholdSettings, labels: Readonly<SubjectLabels>): { scope: ScopeThresholds; at: ThresholdScope }[] {
-  const out: { scope: ScopeThresholds; at: ThresholdScope }[] = [{ scope: s.global, at: GLOBAL }];
-  for (const name of NAMED_SCOPES) {
-    const { label, kind } = SCOPE_LABEL[name];
-    const value = labels[label];
-    if (value === undefined) continue;
-    const scope = s[name][value];
-    if (scope) out.push({ scope, at: { kind, name: value } });
-  }
-  return out;
+const GLOBAL: ThresholdScope = Object.freeze({ kind: "global", name: null });
+
+/** The last limit made from one entry, and what it was made with (see `resolveLimit`). */
+interface MadeLimit {
+  limit: Limit;
+  kind: ThresholdScope["kind"];
+  name: string | null;
+  scopeMin: number | null;
 }
 
-const GLOBAL: ThresholdScope = Object.freeze({ kind: "global", name: null });
+/** Limits already made, by the entry that set their trip. Settings are replaced, never changed in place. */
+const MADE = new WeakMap<ThresholdEntry, MadeLimit>();
 
 /** The limit of `key` for a subject, or null when no scope sets it (the key is not checked). */
 export function resolveLimit(s: ThresholdSettings, key: ThresholdKey, labels: Readonly<SubjectLabels>): Limit | null {
-  // Walked without allocating: alert rules resolve a limit for every group at every evaluation.
+  // Walked without allocating: alert rules resolve a limit for every group at every evaluation, and
+  // the report for every agent it lists. The limit made from an entry is kept (frozen) and given
+  // again while the entry, its scope and the minimum in force are the same.
   let entry = s.global.keys[key];
-  let at = GLOBAL;
+  let kind: ThresholdScope["kind"] = "global";
+  let name: string | null = null;
   let scopeMin = s.global.min_samples;
-  for (const name of NAMED_SCOPES) {
-    const { label, kind } = SCOPE_LABEL[name];
+  for (const scopes of NAMED_SCOPES) {
+    const { label, kind: k } = SCOPE_LABEL[scopes];
     const value = labels[label];
     if (value === undefined) continue;
-    const scope = s[name][value];
+    const scope = s[scopes][value];
     if (scope === undefined) continue;
     const e = scope.keys[key];
     if (e !== undefined) {
       entry = e;
-      at = { kind, name: value };
+      kind = k;
+      name = value;
     }
     if (scope.min_samples !== null) scopeMin = scope.min_samples;
   }
   if (entry === undefined) return null;
-  return { key, trip: entry.trip, recover: entry.recover ?? entry.trip, min_samples: entry.min_samples ?? scopeMin ?? DEFAULT_MIN_SAMPLES, scope: at };
+  const made = MADE.get(entry);
+  if (made !== undefined && made.limit.key === key && made.kind === kind && made.name === name && made.scopeMin === scopeMin) return made.limit;
+  const limit: Limit = Object.freeze({
+    key,
+    trip: entry.trip,
+    recover: entry.recover ?? entry.trip,
+    min_samples: entry.min_samples ?? scopeMin ?? DEFAULT_MIN_SAMPLES,
+    scope: name === null ? GLOBAL : Object.freeze({ kind, name }),
+  });
+  MADE.set(entry, { limit, kind, name, scopeMin });
+  return limit;
 }
 
 /** Every key's limit for a subject (keys no scope sets are left out). */
@@ -192,8 +204,13 @@ export function limitsFor(s: ThresholdSettings, labels: Readonly<SubjectLabels>)
 
 /** The minimum sample count for a subject when no key is in question (the most specific scope's, else the default). */
 export function minSamplesFor(s: ThresholdSettings, labels: Readonly<SubjectLabels>): number {
-  let min: number | null = null;
-  for (const { scope } of chain(s, labels)) if (scope.min_samples !== null) min = scope.min_samples;
+  let min = s.global.min_samples;
+  for (const name of NAMED_SCOPES) {
+    const value = labels[SCOPE_LABEL[name].label];
+    if (value === undefined) continue;
+    const scope = s[name][value];
+    if (scope !== undefined && scope.min_samples !== null) min = scope.min_samples;
+  }
   return min ?? DEFAULT_MIN_SAMPLES;
 }
 
@@ -221,12 +238,9 @@ export interface Verdict {
  * band; fewer samples than the minimum, or no value, is no verdict at all.
  */
 export function judge(limit: Limit, value: number | null, samples: number): Verdict {
-  const base = { key: limit.key, value, threshold: limit.trip, scope: limit.scope, samples, min_samples: limit.min_samples };
-  if (value === null || !Number.isFinite(value)) return { ...base, standing: "no_data" };
-  if (samples < limit.min_samples) return { ...base, standing: "too_few_samples" };
-  if (worse(limit.key, value, limit.trip)) return { ...base, standing: "breach" };
-  if (worse(limit.key, value, limit.recover)) return { ...base, standing: "band", threshold: limit.recover };
-  return { ...base, standing: "ok" };
+  // One object literal per verdict (no spread of a shared base): reports judge every key of every agent.
+  const standing: Standing = value === null || !Number.isFinite(value) ? "no_data" : samples < limit.min_samples ? "too_few_samples" : worse(limit.key, value, limit.trip) ? "breach" : worse(limit.key, value, limit.recover) ? "band" : "ok";
+  return { key: limit.key, value, threshold: standing === "band" ? limit.recover : limit.trip, scope: limit.scope, samples, min_samples: limit.min_samples, standing };
 }
 
 /** "agent a1", "model gpt-4o", "global": a scope as a sentence names it. */
