@@ -133,6 +133,9 @@ export function checkHealth(s: Snapshot, expected: Expect["health"], agentScores
   const h = s.health;
   for (const k of ["health_score", "status", "band", "metrics_score", "samples", "open_critical_alerts", "routes_not_normal"]) assert.deepEqual(s.report.health[k], h[k], `GET /report's health.${k} is GET /health's`);
   assert.equal(s.report.health_score, h.health_score, "the report's health_score is /health's");
+  const firingOrAcked = s.open.alerts.filter((a) => a.state !== "pending");
+  const brief = (xs: any[]) => xs.map((a) => `${a.alert_id} ${a.state} ${a.level} ${a.threshold}`).sort();
+  assert.deepEqual(brief(s.report.alerts), brief(firingOrAcked), "the report's alerts are those GET /alerts lists as firing or acknowledged");
   assert.equal(s.report.status, h.status, "the report's status is /health's");
   const A = s.open.alerts.filter((a) => a.level === "critical" && (a.state === "firing" || a.state === "acknowledged")).length;
   const off = s.routes.filter((r) => r.state !== "normal");
