@@ -13,7 +13,7 @@ const agent = (name: string): Scope => ({ kind: "agent", name });
 export const AGENT_SCENARIOS: Scenario[] = [
   {
     name: "global limits: an agent failing 30% breaches both rates, both alerts fire, the critical one costs 15 points",
-    phases: [{ events: () => runs("g-agent", 20, 6), expect: { breaches: [{ agent: "g-agent", key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 20 }, { agent: "g-agent", key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 20 }], health: { status: "unhealthy", metrics_score: 64.4, open_critical: 1 } } }],
+    phases: [{ events: () => runs("g-agent", 20, 6), expect: { breaches: [{ agent: "g-agent", key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 20 }, { agent: "g-agent", key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 20 }], health: { status: "unhealthy", metrics_score: 64.4, open_critical: 1 }, agentScores: { "g-agent": 64.4 } } }],
   },
   {
     name: "a per-agent override allows what the global limit forbids: no breach and no alert for that agent",
@@ -67,7 +67,7 @@ export const AGENT_SCENARIOS: Scenario[] = [
         thresholds: { agents: { few: { min_samples: 5 } } },
         events: () => runs("few", 6, 3),
         // The system keeps the minimum of 10: no figures score, but the critical alert counts (100 − 15).
-        expect: { breaches: [{ agent: "few", key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 6 }, { agent: "few", key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 6 }], health: { status: "unhealthy", metrics_score: null, open_critical: 1 } },
+        expect: { breaches: [{ agent: "few", key: "success_rate_min", threshold: 0.8, scope: GLOBAL, samples: 6 }, { agent: "few", key: "error_rate_max", threshold: 0.15, scope: GLOBAL, samples: 6 }], health: { status: "unhealthy", metrics_score: null, open_critical: 1 }, agentScores: { few: 55.6 } },
       },
     ],
   },
