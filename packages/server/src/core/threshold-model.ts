@@ -192,12 +192,30 @@ export function resolveLimit(s: ThresholdSettings, key: ThresholdKey, labels: Re
   return limit;
 }
 
-/** Every key's limit for a subject (keys no scope sets are left out). */
+/** Every key's limits already made, by settings and by the named scopes that apply ("" when none does). */
+const LIMITS = new WeakMap<ThresholdSettings, Map<string, Partial<Record<ThresholdKey, Limit>>>>();
+
+/**
+ * Every key's limit for a subject (keys no scope sets are left out). The answer is frozen and shared
+ * by the subjects the same scopes apply to (every agent without a scope of its own reads the global
+ * limits): a report asks it three times for each agent it lists.
+ */
 export function limitsFor(s: ThresholdSettings, labels: Readonly<SubjectLabels>): Partial<Record<ThresholdKey, Limit>> {
-  const out: Partial<Record<ThresholdKey, Limit>> = {};
-  for (const key of THRESHOLD_KEYS) {
-    const l = resolveLimit(s, key, labels);
-    if (l) out[key] = l;
+  let applying = "";
+  for (const name of NAMED_SCOPES) {
+    const value = labels[SCOPE_LABEL[name].label];
+    if (value !== undefined && s[name][value] !== undefined) applying += `${name}\u0000${value}\u0001`;
+  }
+  let made = LIMITS.get(s);
+  if (made === undefined) LIMITS.set(s, (made = new Map()));
+  let out = made.get(applying);
+  if (out === undefined) {
+    const limits: Partial<Record<ThresholdKey, Limit>> = {};
+    for (const key of THRESHOLD_KEYS) {
+      const l = resolveLimit(s, key, labels);
+      if (l) limits[key] = l;
+    }
+    made.set(applying, (out = Object.freeze(limits)));
   }
   return out;
 }
