@@ -93,7 +93,7 @@ async function runPhase(w: World, sc: Scenario, ph: Phase, agents: Set<string>, 
   const check = async () => {
     const s = await snapshot(w, sc.models ?? [], routes);
     checkBreaches(s, [...new Set([...agents, ...ph.expect.breaches.map((b) => b.agent)])], ph.expect.breaches);
-    checkModels(s, ph.expect.models ?? [], routes, ph.expect.routes, sc.strictRouteViews);
+    checkModels(s, ph.expect.models ?? [], routes, ph.expect.routes);
     checkHealth(s, ph.expect.health, ph.expect.agentScores);
     checkAlertStates(s, ph.expect.resolved, ph.expect.acknowledged);
     return true;

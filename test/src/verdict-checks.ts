@@ -75,16 +75,7 @@ export function checkBreaches(s: Snapshot, agents: string[], expected: ExpectedB
 }
 
 /** 2. Model health answers as expected, the routes' views agree with it, and without `route=` it is the worst over the model's routes. */
-/**
- * Known disagreement (the scenario "after a switch or a pin…" is marked todo): once a route has
- * moved (failed over, pinned, back to its primary), GET /routes/:route judges the model that took
- * it, and the primary it left once its backoff has passed, only on calls since the move, and
- * answers `unknown` on those few (often 0) samples, while GET /models/:id/health?route= keeps
- * judging the route's window. Unless `strictRouteViews`, a pair showing exactly that (the view
- * unknown on fewer samples than model health, on a route whose revision moved) is not compared;
- * every other pair is.
- */
-export function checkModels(s: Snapshot, expected: ExpectedModel[], routes: { route: string; primary: string; models: string[] }[], expectedRoutes: Expect["routes"] = [], strictRouteViews = false): void {
+export function checkModels(s: Snapshot, expected: ExpectedModel[], routes: { route: string; primary: string; models: string[] }[], expectedRoutes: Expect["routes"] = []): void {
   for (const e of expected) {
     const h = s.modelHealth.get(e.route ? `${e.model}@${e.route}` : e.model);
     const where = `GET /models/${e.model}/health${e.route ? `?route=${e.route}` : ""}`;
@@ -104,8 +95,6 @@ export function checkModels(s: Snapshot, expected: ExpectedModel[], routes: { ro
     assert.ok(view, `route ${r.route} is listed by GET /routes`);
     for (const m of r.models) {
       const onRoute = s.modelHealth.get(`${m}@${r.route}`);
-      const known = view.revision > 1 && view.health[m]?.status === "unknown" && view.health[m]?.samples < onRoute.samples;
-      if (known && !strictRouteViews) continue;
       assert.equal(view.health[m]?.status, onRoute.status, `route ${r.route}: GET /routes says ${m} is ${view.health[m]?.status}, GET /models/${m}/health?route=${r.route} says ${onRoute.status}`);
     }
     const health = (m: string) => s.modelHealth.get(`${m}@${r.route}`)?.status;

@@ -40,8 +40,6 @@ export interface Scenario {
   modelsPage?: string[];
   /** A known disagreement of the server: the case runs but does not fail the suite. */
   todo?: string;
-  /** Compare the route's views with model health even where they are known to disagree after a move (see checkModels). */
-  strictRouteViews?: boolean;
 }
 
 

@@ -45,13 +45,15 @@ export class ModelJudge {
 
   /**
    * A model's health on one route, or — `route` null — on every route in `serves` aggregated (the
-   * worst known status); on all its traffic when it serves none.
+   * worst known status); on all its traffic when it serves none. `onRoute`, when given, is how the
+   * route itself judges the model (its evaluation's verdict), used for the routes the model serves.
    */
-  async health(model: string, route: RouteRecord | null, serves: readonly RouteRecord[], windowMs: number | null): Promise<ModelHealth> {
-    if (route) return this.healthOn(model, route, windowMs);
+  async health(model: string, route: RouteRecord | null, serves: readonly RouteRecord[], windowMs: number | null, onRoute?: (r: RouteRecord) => Promise<ModelHealth | undefined>): Promise<ModelHealth> {
+    const on = async (r: RouteRecord) => (onRoute ? await onRoute(r) : undefined) ?? this.healthOn(model, r, windowMs);
+    if (route) return on(route);
     if (serves.length === 0) return this.healthOn(model, null, windowMs);
     const byRoute: Record<string, ModelHealth> = {};
-    for (const r of [...serves].sort((a, b) => a.route.localeCompare(b.route))) byRoute[r.route] = await this.healthOn(model, r, windowMs);
+    for (const r of [...serves].sort((a, b) => a.route.localeCompare(b.route))) byRoute[r.route] = await on(r);
     return aggregateHealth(byRoute);
   }
 

@@ -184,7 +184,9 @@ export class RouteService {
     const r = route === null ? null : this.routes.get(route);
     if (route !== null && !r) throw new VigilError("NOT_FOUND", `route ${route} does not exist`);
     const serves = [...this.routes.values()].filter((x) => x.primary === model || x.backups.includes(model));
-    return this.judge.health(model, r ?? null, serves, windowMs);
+    // Over the route's own window, a model is judged as the route judges it (the verdict its view shows and failover acts on).
+    const asRouteSees = windowMs === null ? async (x: RouteRecord) => (await this.shownHealth(x))[model] : undefined;
+    return this.judge.health(model, r ?? null, serves, windowMs, asRouteSees);
   }
 
   /** Two models side by side over the same window (and route, when given), with a recommendation. */
@@ -382,6 +384,11 @@ export class RouteService {
         this.deps.log.warn({ err: (err as Error).message, route: state.route }, "a route listener failed");
       }
     }
+  }
+
+  /** The health a route shows for its candidates: its last evaluation's, or judged now before the first. */
+  private async shownHealth(r: RouteRecord): Promise<Record<string, ModelHealth>> {
+    return this.health.get(r.route) ?? (await this.run(this.healthOf(r, this.deps.now()))).shown;
   }
 
   private healthOf(r: RouteRecord, now: number): Stepped<RouteHealth> {
