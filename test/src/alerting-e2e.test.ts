@@ -64,9 +64,9 @@ after(async () => {
   tmp.cleanup();
 });
 
-/** The rule's condition on what was sent, for an evaluation at `t` (the window ends with the 10 s slice holding `t`). */
+/** The rule's condition on what was sent, for an evaluation at `t` (window start rounded down to the 10 s slice). */
 function truth(t: number, agent: string): boolean {
-  const from = t - (t % SLICE) + SLICE - WINDOW;
+  const from = t - WINDOW - ((t - WINDOW) % SLICE);
   let n = 0;
   let bad = 0;
   for (const e of sent) {

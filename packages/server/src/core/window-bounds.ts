@@ -5,8 +5,8 @@
  * hold (older than its horizon) is resolved in whole hours: it ends with the hour that holds `now`
  * and starts on the hour. The previous window of a trend is `[from - length, from)`: the two never
  * share a slice. Rates divide by the time elapsed in the window (`from` to `now`), so the slice
- * still filling does not dilute them. Alert rules' windows are resolved the same way, to 10-second
- * slices where those hold the whole span they read (see `ruleWindowAt`).
+ * still filling does not dilute them. Alert rules' windows are whole slices too, but reach back to
+ * the slice holding `now - length` so that they always hold at least their length (see `ruleWindowAt`).
  */
 import { FINE_SLICE, HOUR, MINUTE } from "./rollup-plan.js";
 
@@ -54,15 +54,26 @@ export interface RuleTiers {
   minuteFloor: number;
 }
 
+/** A rule's window, and whether it is read from 10-second slices. */
+export interface RuleWindow extends Window {
+  fine: boolean;
+}
+
 /**
- * The window of an alert rule of length `ms` at `now`: `[to - length, to)` ending with the 10-second
- * slice that holds `now`, the length rounded up to whole slices, when 10-second slices hold all
- * `lookback` windows (2 for a rule with a change function, which reads the window before too);
- * otherwise as `windowAt` resolves it, in minutes or whole hours.
+ * The window of an alert rule of length `ms` at `now`: the whole slices from the one holding
+ * `now - ms` to the one holding `now`, `[from, to)`, so that it always holds at least `ms` of events
+ * (a rule judging an error rate must not see a window emptied by a slice boundary): 10-second slices
+ * when they hold the `lookback` windows (2 for a rule with a change function, which reads the window
+ * of the same length just before, `[from - length, from)`), else minutes, else whole hours.
  */
-export function ruleWindowAt(ms: number, now: number, tiers: RuleTiers, lookback = 1): Window {
-  const to = sliceEnd(now, FINE_SLICE);
-  const length = Math.ceil(ms / FINE_SLICE) * FINE_SLICE;
-  if (tiers.fineCovers(to - lookback * length, now)) return { from: to - length, to, now };
-  return windowAt(ms, now, tiers.minuteFloor, lookback);
+export function ruleWindowAt(ms: number, now: number, tiers: RuleTiers, lookback = 1): RuleWindow {
+  const span = (size: number) => {
+    const to = sliceEnd(now, size);
+    return { from: sliceEnd(now - ms, size) - size, to, now };
+  };
+  const f = span(FINE_SLICE);
+  if (tiers.fineCovers(f.to - lookback * (f.to - f.from), now)) return { ...f, fine: true };
+  const m = span(MINUTE);
+  if (m.to - lookback * (m.to - m.from) >= tiers.minuteFloor) return { ...m, fine: false };
+  return { ...span(HOUR), fine: false };
 }

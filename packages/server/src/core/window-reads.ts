@@ -58,13 +58,16 @@ export class WindowReads {
    * or null when the window is not answered from one tier's slices. Only the fields and sketches of
    * `need` are right (the others read as zero, or empty); a window read with a need it does not
    * keep is rebuilt keeping both (rules are added rarely), so the windows of a span, scope and
-   * grouping are one, whatever the metrics of the rules reading it.
+   * grouping are one, whatever the metrics of the rules reading it. `place` names the window from one
+   * evaluation to the next (e.g. its bounds relative to the end of the rule's current window); by
+   * default, its slices' places relative to the slice holding now. `fine` false reads minutes even
+   * where 10-second slices would answer (the caller resolved the window to minutes).
    */
-  *read(from: number, to: number, now: number, filter: DimFilter, groupBy: readonly Dimension[], need: Need = ALL): Stepped<Map<string, WindowGroup> | null> {
+  *read(from: number, to: number, now: number, filter: DimFilter, groupBy: readonly Dimension[], need: Need = ALL, opts: { place?: string; fine?: boolean } = {}): Stepped<Map<string, WindowGroup> | null> {
     let tier: Tier | "f";
     let a: number;
     let b: number;
-    if (this.src.fineCovers(from, now)) {
+    if (opts.fine !== false && this.src.fineCovers(from, now)) {
       tier = "f";
       a = from - (from % FINE_SLICE);
       b = Math.ceil(to / FINE_SLICE) * FINE_SLICE - FINE_SLICE;
@@ -80,11 +83,11 @@ export class WindowReads {
     // would hold the thread too long, so such a read is answered by the (stepped) scan instead.
     if (this.src.series.estimate(filter) > MAX_RUNNING_SERIES) return null;
     const readKey = `${tier}|${filterKey(filter)}|${groupBy.join(",")}`;
-    // A window is known by its slices' places relative to the slice holding now: the same from one
-    // evaluation to the next, whether the rule's bounds are on slice boundaries or relative to now.
+    // A window must be known by the same key from one evaluation to the next, or its running totals
+    // would be built afresh each time: by `place`, or its slices' places relative to the slice holding now.
     const size = tier === "f" ? FINE_SLICE : MINUTE;
     const end = now - (now % size) + size;
-    const key = `${readKey}|${a - end}|${b - end}`;
+    const key = `${readKey}|${opts.place ?? `${a - end}|${b - end}`}`;
     const known = this.reads.get(readKey);
     if (known && known.table.keys.length > Math.max(GROUP_TABLE_FLOOR, 2 * this.held(known))) this.forgetRead(readKey, known);
     let hit = this.windows.get(key);

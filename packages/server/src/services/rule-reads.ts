@@ -155,9 +155,9 @@ export class RuleReads {
     const pw = rule.change ? previousWindow(cw) : null;
     const minutes = elapsedMinutes(cw);
     const needs = NEEDS.get(rule.metric)!;
-    const cur = await this.groups(rule.scope, rule.group_by, cw.from, cw.to, now, cw.to, cache, open, needs);
+    const cur = await this.groups(rule.scope, rule.group_by, cw.from, cw.to, now, cw.to, cw.fine, cache, open, needs);
     let prev: Map<string, GroupMetrics> | null = null;
-    if (pw) prev = new Map((await this.groups(rule.scope, rule.group_by, pw.from, pw.to, now, cw.to, cache, open, needs)).map((g) => [g.key, g]));
+    if (pw) prev = new Map((await this.groups(rule.scope, rule.group_by, pw.from, pw.to, now, cw.to, cw.fine, cache, open, needs)).map((g) => [g.key, g]));
     let fps = this.fingerprints.get(rule.name);
     if (!fps) this.fingerprints.set(rule.name, (fps = { byKey: new Map(), byFp: new Map() }));
     // The group keys of the open alerts, when all are known: a group whose condition does not hold
@@ -203,10 +203,11 @@ export class RuleReads {
   /**
    * Metrics per group for a span `[from, to)`, shared by every rule with the same span, scope and
    * grouping in one evaluation; `anchor` is the end of the rule's current window (the span is known
-   * by its place relative to it from one evaluation to the next).
+   * by its place relative to it from one evaluation to the next), `fine` whether it is read from
+   * 10-second slices (else minutes, or hours).
    */
-  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, anchor: number, cache: ReadCache, open: () => Iterable<Record<string, string>>, needs: Need): Promise<GroupMetrics[]> {
-    const read = `${JSON.stringify(scope)}|${groupBy.join(",")}`;
+  private async groups(scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, anchor: number, fine: boolean, cache: ReadCache, open: () => Iterable<Record<string, string>>, needs: Need): Promise<GroupMetrics[]> {
+    const read = `${JSON.stringify(scope)}|${groupBy.join(",")}|${fine ? "f" : ""}`;
     const key = `${from}|${to}|${read}`;
     let hit = cache.get(key);
     if (!hit || !covers(hit.need, needs)) {
@@ -216,10 +217,10 @@ export class RuleReads {
       const wanted = known ? union(known.need, needs) : needs;
       this.needs.set(span, { need: wanted, usedAt: now });
       const run = <T>(work: Stepped<T>): Promise<T> => (this.deps.run ? this.deps.run(work) : Promise.resolve(drain(work)));
-      let found = await run(this.windows.read(from, to, now, scope, groupBy, wanted));
+      let found = await run(this.windows.read(from, to, now, scope, groupBy, wanted, { place: `${from - anchor}|${to - anchor}`, fine }));
       let got = wanted;
       if (found === null) {
-        const scanned = await run(this.deps.index.scan(from, to, now, scope, groupBy, true));
+        const scanned = await run(this.deps.index.scan(from, to, now, scope, groupBy, fine));
         found = await run(this.fromScan(scanned, groupBy, open));
         got = ALL;
       }
