@@ -15,11 +15,13 @@ import type { RollupIndex } from "./core/rollup-index.js";
 import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels } from "./notify/registry.js";
 import { AlertEngine, type EvaluationStats } from "./services/alert-engine.js";
+import { AlertSummaryService } from "./services/alert-summary.js";
 import type { RouteSample } from "./core/alerting/catalogue.js";
 import type { ThresholdService } from "./services/threshold-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
 import { OutboxWorker } from "./services/outbox-worker.js";
 import { RuleBook } from "./services/rule-book.js";
+import { SilenceService } from "./services/silence-service.js";
 import type { Stepped } from "./core/stepped.js";
 
 /** The running alerting engine. */
@@ -118,7 +120,8 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
       store,
       channels: () => [...channels.values()].map((c) => ({ name: c.name, type: c.type, config: c.describe() })),
       now,
-      newId: () => `sil_${randomUUID()}`,
+      summary: new AlertSummaryService({ alerts: store, evaluation: () => engine.stats(), now }),
+      silences: new SilenceService({ store, now, newId: () => `sil_${randomUUID()}` }),
     },
     start() {
       outbox.start();

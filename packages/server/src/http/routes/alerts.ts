@@ -9,10 +9,10 @@ import { ruleToInput } from "../../core/alerting/rule.js";
 import { SEVERITIES, type AlertLifecycle, type AlertRecord, type AlertRule, type AlertStore, type Severity } from "../../core/alerting/types.js";
 import { VigilError } from "../../core/errors.js";
 import type { AlertEngine } from "../../services/alert-engine.js";
-import { AlertSummaryService } from "../../services/alert-summary.js";
+import type { AlertSummaryService } from "../../services/alert-summary.js";
 import type { NotificationPipeline } from "../../services/notification-pipeline.js";
 import type { RuleBook } from "../../services/rule-book.js";
-import { SilenceService } from "../../services/silence-service.js";
+import type { SilenceService } from "../../services/silence-service.js";
 import { num, str, windowMs, type Query } from "../query.js";
 import { DIM_FILTERS, NO_QUERY, WINDOW, param, params, query } from "../schemas.js";
 
@@ -25,11 +25,10 @@ export interface AlertingDeps {
   /** Configured channels (secrets redacted). */
   channels: () => ChannelView[];
   now: () => number;
-  newId: () => string;
-  /** The summary of `GET /api/v1/alerts/summary` (built from `store`, `engine` and `now` when not given). */
-  summary?: AlertSummaryService;
-  /** The silence lifecycle (built from `store`, `now` and `newId` when not given). */
-  silences?: SilenceService;
+  /** The summary of `GET /api/v1/alerts/summary`. */
+  summary: AlertSummaryService;
+  /** The silence lifecycle: create, list, expire. */
+  silences: SilenceService;
 }
 
 const STATES: readonly AlertLifecycle[] = ["pending", "firing", "acknowledged", "resolved"];
@@ -72,8 +71,7 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
   const read = (querystring: Record<string, unknown> = NO_QUERY, path?: string) => ({ config: { scope: "read" }, schema: { querystring, ...(path ? { params: params(path) } : {}) } });
   const admin = (path?: string) => ({ config: { scope: "admin" }, schema: { querystring: NO_QUERY, ...(path ? { params: params(path) } : {}) } });
 
-  const summary = d.summary ?? new AlertSummaryService({ alerts: d.store, evaluation: () => d.engine.stats(), now: d.now });
-  const silences = d.silences ?? new SilenceService({ store: d.store, now: d.now, newId: d.newId });
+  const { summary, silences } = d;
 
   const view = (a: AlertRecord): AlertView => {
     const mute = a.state === "firing" || a.state === "acknowledged" ? d.pipeline.muteState(a.fingerprint) : { silenced_by: null, inhibited_by: null };
