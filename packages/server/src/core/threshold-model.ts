@@ -155,30 +155,8 @@ interface MadeLimit {
 /** Limits already made, by the entry that set their trip. Settings are replaced, never changed in place. */
 const MADE = new WeakMap<ThresholdEntry, MadeLimit>();
 
-/** The limit of `key` for a subject, or null when no scope sets it (the key is not checked). */
-export function resolveLimit(s: ThresholdSettings, key: ThresholdKey, labels: Readonly<SubjectLabels>): Limit | null {
-  // Walked without allocating: alert rules resolve a limit for every group at every evaluation, and
-  // the report for every agent it lists. The limit made from an entry is kept (frozen) and given
-  // again while the entry, its scope and the minimum in force are the same.
-  let entry = s.global.keys[key];
-  let kind: ThresholdScope["kind"] = "global";
-  let name: string | null = null;
-  let scopeMin = s.global.min_samples;
-  for (const scopes of NAMED_SCOPES) {
-    const { label, kind: k } = SCOPE_LABEL[scopes];
-    const value = labels[label];
-    if (value === undefined) continue;
-    const scope = s[scopes][value];
-    if (scope === undefined) continue;
-    const e = scope.keys[key];
-    if (e !== undefined) {
-      entry = e;
-      kind = k;
-      name = value;
-    }
-    if (scope.min_samples !== null) scopeMin = scope.min_samples;
-  }
-  if (entry === undefined) return null;
+/** The limit an entry gives at a scope with the minimum in force: the one made last time when they are the same. */
+function limitOf(key: ThresholdKey, entry: ThresholdEntry, kind: ThresholdScope["kind"], name: string | null, scopeMin: number | null): Limit {
   const made = MADE.get(entry);
   if (made !== undefined && made.limit.key === key && made.kind === kind && made.name === name && made.scopeMin === scopeMin) return made.limit;
   const limit: Limit = Object.freeze({
@@ -190,6 +168,62 @@ export function resolveLimit(s: ThresholdSettings, key: ThresholdKey, labels: Re
   });
   MADE.set(entry, { limit, kind, name, scopeMin });
   return limit;
+}
+
+/** What resolving needs of one settings object, made once for it. */
+interface Resolver {
+  /** The named scopes that hold at least one subject, least specific first. */
+  named: { scopes: Record<string, ScopeThresholds>; label: keyof SubjectLabels; kind: ThresholdScope["kind"] }[];
+  /** Each key's limit for a subject no named scope applies to (null: the key is not checked). */
+  global: Readonly<Record<ThresholdKey, Limit | null>>;
+}
+
+const RESOLVERS = new WeakMap<ThresholdSettings, Resolver>();
+
+function resolverOf(s: ThresholdSettings): Resolver {
+  let r = RESOLVERS.get(s);
+  if (r === undefined) {
+    const named = NAMED_SCOPES.filter((n) => Object.keys(s[n]).length > 0).map((n) => ({ scopes: s[n], label: SCOPE_LABEL[n].label, kind: SCOPE_LABEL[n].kind }));
+    const global = {} as Record<ThresholdKey, Limit | null>;
+    for (const key of THRESHOLD_KEYS) {
+      const e = s.global.keys[key];
+      global[key] = e === undefined ? null : limitOf(key, e, "global", null, s.global.min_samples);
+    }
+    RESOLVERS.set(s, (r = { named, global: Object.freeze(global) }));
+  }
+  return r;
+}
+
+/** The limit of `key` for a subject, or null when no scope sets it (the key is not checked). */
+export function resolveLimit(s: ThresholdSettings, key: ThresholdKey, labels: Readonly<SubjectLabels>): Limit | null {
+  // Walked without allocating, over the named scopes that hold any subject: alert rules resolve a
+  // limit for every group at every evaluation, and the report for every agent it lists. A subject
+  // no named scope applies to reads the global limit made once; any other, the limit made last time
+  // from the same entry, scope and minimum (kept frozen).
+  const r = resolverOf(s);
+  let entry: ThresholdEntry | undefined;
+  let kind: ThresholdScope["kind"] = "global";
+  let name: string | null = null;
+  let scopeMin = s.global.min_samples;
+  let applies = false;
+  for (let i = 0; i < r.named.length; i++) {
+    const n = r.named[i]!;
+    const value = labels[n.label];
+    if (value === undefined) continue;
+    const scope = n.scopes[value];
+    if (scope === undefined) continue;
+    applies = true;
+    const e = scope.keys[key];
+    if (e !== undefined) {
+      entry = e;
+      kind = n.kind;
+      name = value;
+    }
+    if (scope.min_samples !== null) scopeMin = scope.min_samples;
+  }
+  if (!applies) return r.global[key];
+  if (entry === undefined) entry = s.global.keys[key];
+  return entry === undefined ? null : limitOf(key, entry, kind, name, scopeMin);
 }
 
 /** Every key's limits already made, by settings and by the named scopes that apply ("" when none does). */
