@@ -229,9 +229,13 @@ export function plainDashboardTests(): void {
   });
 
   it("the report's breaches say where each threshold came from and how many samples it was judged on, as the API does", async () => {
+    // An agent of its own, slow enough to breach the global p95 limit on more runs than the minimum.
+    const events = Array.from({ length: 12 }, () => ({ type: "run", body: { agent_name: "slow_breacher", status: "success", duration_ms: 9000 } }));
+    const sent = await api("ingest", { method: "POST", body: { events } });
+    assert.equal(sent.errors.length, 0, JSON.stringify(sent.errors));
     const report = await api("report?window=1h&include_agents=false");
     const breaches = report.threshold_breaches as any[];
-    assert.ok(breaches.length > 0, "the fixture's traffic breaches a threshold");
+    assert.ok(breaches.some((b) => b.subject.name === "slow_breacher" && b.metric === "latency_p95_max_ms" && b.samples === 12), JSON.stringify(breaches));
     const page = await open("#/report?w=1h", 'section[aria-labelledby="report-breaches"] tbody tr');
     const headers = await page.$$eval('section[aria-labelledby="report-breaches"] thead th', (els) => els.map((e) => e.textContent!.trim()));
     const rows = await page.$$eval('section[aria-labelledby="report-breaches"] tbody tr', (els) => els.map((tr) => [...tr.querySelectorAll("td")].map((td) => td.textContent!.trim())));

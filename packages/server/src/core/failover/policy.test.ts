@@ -2,7 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ModelHealth, RouteMetric } from "@vigil/contract";
 import { evaluateHealth, type RouteThresholds } from "./health.js";
-import { DEFAULT_POLICY, backoffMs, effectiveTrips, initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteConfig, type RouteRuntime } from "./policy.js";
+import { DEFAULT_POLICY, backoffMs, effectiveTrips, healthFrom, initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteConfig, type RouteRuntime } from "./policy.js";
 
 const S = 1000;
 const EVERY = 10 * S;
@@ -121,6 +121,9 @@ describe("route switching policy", () => {
     // Shares only grow during the return.
     const during = shares.slice(shares.indexOf(0.05));
     for (let i = 1; i < during.length; i++) assert.ok(during[i]! >= during[i - 1]!, `share fell from ${during[i - 1]} to ${during[i]}`);
+    // Back on the route, the primary answers for its calls since its probe began, so it does not turn
+    // unknown (no calls yet) the moment it takes all traffic back.
+    assert.equal(healthFrom(r.rt, "a", 0), probeAt);
   });
 
   it("judges a probe on the primary's fresh calls, not on the window's old failures, and picks targets on the window", () => {

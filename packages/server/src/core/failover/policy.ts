@@ -242,8 +242,11 @@ export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, Candidat
     // The model serving the rest of the traffic failing while the primary proves healthy: finish now.
     if (active.status === "unhealthy" && (rt.bad[rt.active] ?? 0) >= p.trip_after && ph.status === "healthy") {
       const { model: to, phase } = rt.split;
+      const tookShare = rt.split.started_at ?? rt.since;
       rt.split = null;
       change(to, baseState(to), "recovery", `${rt.active} unhealthy (${worstReason(active).text}) while ${to} is healthy in its ${phase}; all traffic to ${to}`, active);
+      // It has served the route since its probe began: its health goes on over those calls.
+      rt.active_since = tookShare;
       return { next: rt, decisions };
     }
     const need = rt.split.phase === "probe" ? p.probe_evaluations : p.ramp_step_evaluations;
@@ -252,8 +255,11 @@ export function stepRoute(cfg: RouteConfig, models: ReadonlyMap<string, Candidat
       rt.good[rt.split.model] = 0;
       if (nextStep >= p.ramp.length) {
         const to = rt.split.model;
+        const tookShare = rt.split.started_at ?? rt.since;
         rt.split = null;
         change(to, baseState(to), "recovery", `${to} healthy through probe and ramp; all traffic back`);
+        // It has served the route since its probe began: its health goes on over those calls.
+        rt.active_since = tookShare;
       } else {
         const share = p.ramp[nextStep]!;
         rt.split = { model: rt.split.model, share, phase: "ramp", step: nextStep, started_at: rt.split.started_at };
