@@ -80,3 +80,15 @@ describe("the threshold model", () => {
     assert.deepEqual(scopeFromMetrics({ error_rate: { trip: 0.2, recover: 0.1, min_samples: 20 }, p95_latency_ms: { trip: 4000 } }), s.models.m);
   });
 });
+
+describe("the threshold model with names every object knows", () => {
+  it("takes an agent named constructor, toString or __proto__ as a name like any other", () => {
+    const s = applyThresholdUpdate(defaultSettings(), JSON.parse('{"agents": {"__proto__": {"error_rate_max": 0.3}, "toString": {"error_rate_max": 0.4}}}'));
+    assert.equal(trip(s, "error_rate_max", { agent_name: "constructor" }), 0.15, "no scope: the global limit");
+    assert.equal(trip(s, "error_rate_max", { agent_name: "__proto__" }), 0.3);
+    assert.equal(trip(s, "error_rate_max", { agent_name: "toString" }), 0.4);
+    assert.equal(minSamplesFor(s, { agent_name: "constructor", model: "hasOwnProperty" }), DEFAULT_MIN_SAMPLES);
+    assert.deepEqual(Object.keys(settingsToWire(s).agents).sort(), ["__proto__", "toString"]);
+    assert.equal(Object.getPrototypeOf(s.agents), null);
+  });
+});

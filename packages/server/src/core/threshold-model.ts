@@ -135,14 +135,29 @@ export function defaultSettings(): ThresholdSettings {
       },
       min_samples: DEFAULT_MIN_SAMPLES,
     },
-    tenants: {},
-    routes: {},
-    models: {},
-    agents: {},
+    tenants: scopeRecord(),
+    routes: scopeRecord(),
+    models: scopeRecord(),
+    agents: scopeRecord(),
   };
 }
 
 const GLOBAL: ThresholdScope = Object.freeze({ kind: "global", name: null });
+
+/**
+ * One subject's scope, looked up as the subject's own entry only: an agent named `constructor` or
+ * `__proto__` is a name like any other, never a member every object inherits.
+ */
+export function scopeOf(scopes: Readonly<Record<string, ScopeThresholds>>, name: string): ScopeThresholds | undefined {
+  return Object.hasOwn(scopes, name) ? scopes[name] : undefined;
+}
+
+/** A collection of named scopes with no prototype, so any name can be written into it as a plain key. */
+export function scopeRecord(...from: Readonly<Record<string, ScopeThresholds>>[]): Record<string, ScopeThresholds> {
+  const out = Object.create(null) as Record<string, ScopeThresholds>;
+  for (const f of from) for (const k of Object.keys(f)) out[k] = f[k]!;
+  return out;
+}
 
 /** The last limit made from one entry, and what it was made with (see `resolveLimit`). */
 interface MadeLimit {
@@ -210,7 +225,7 @@ export function resolveLimit(s: ThresholdSettings, key: ThresholdKey, labels: Re
     const n = r.named[i]!;
     const value = labels[n.label];
     if (value === undefined) continue;
-    const scope = n.scopes[value];
+    const scope = scopeOf(n.scopes, value);
     if (scope === undefined) continue;
     applies = true;
     const e = scope.keys[key];
@@ -238,7 +253,7 @@ export function limitsFor(s: ThresholdSettings, labels: Readonly<SubjectLabels>)
   let applying = "";
   for (const name of NAMED_SCOPES) {
     const value = labels[SCOPE_LABEL[name].label];
-    if (value !== undefined && s[name][value] !== undefined) applying += `${name}\u0000${value}\u0001`;
+    if (value !== undefined && scopeOf(s[name], value) !== undefined) applying += `${name}\u0000${value}\u0001`;
   }
   let made = LIMITS.get(s);
   if (made === undefined) LIMITS.set(s, (made = new Map()));
@@ -260,7 +275,7 @@ export function minSamplesFor(s: ThresholdSettings, labels: Readonly<SubjectLabe
   for (const name of NAMED_SCOPES) {
     const value = labels[SCOPE_LABEL[name].label];
     if (value === undefined) continue;
-    const scope = s[name][value];
+    const scope = scopeOf(s[name], value);
     if (scope !== undefined && scope.min_samples !== null) min = scope.min_samples;
   }
   return min ?? DEFAULT_MIN_SAMPLES;

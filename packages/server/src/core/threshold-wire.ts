@@ -6,7 +6,7 @@
  */
 import type { RouteMetric, ThresholdScopeSettings, ThresholdsResponse } from "@vigil/contract";
 import { VigilError } from "./errors.js";
-import { KEY_OF_ROUTE_METRIC, KEY_SPECS, NAMED_SCOPES, THRESHOLD_KEYS, worse, type NamedScope, type ScopeThresholds, type ThresholdEntry, type ThresholdKey, type ThresholdSettings } from "./threshold-model.js";
+import { KEY_OF_ROUTE_METRIC, KEY_SPECS, NAMED_SCOPES, scopeRecord, THRESHOLD_KEYS, worse, type NamedScope, type ScopeThresholds, type ThresholdEntry, type ThresholdKey, type ThresholdSettings } from "./threshold-model.js";
 
 /** A problem with a field, by JSON pointer. */
 export interface Problem {
@@ -99,7 +99,7 @@ export function applyThresholdUpdate(current: ThresholdSettings, body: unknown):
 }
 
 function parseNamed(v: unknown, path: string, problems: Problem[]): Record<string, ScopeThresholds> {
-  const out: Record<string, ScopeThresholds> = {};
+  const out = scopeRecord();
   if (!isObj(v)) {
     problems.push({ path, message: "must be an object of name to thresholds" });
     return out;
@@ -179,7 +179,7 @@ export function scopeToMetrics(s: ScopeThresholds | undefined): MetricThresholds
 
 /** Replaces (or with null, removes) one named scope's overrides. */
 export function withScope(s: ThresholdSettings, kind: NamedScope, name: string, scope: ScopeThresholds | null): ThresholdSettings {
-  const m = { ...s[kind] };
+  const m = scopeRecord(s[kind]);
   if (scope === null || (Object.keys(scope.keys).length === 0 && scope.min_samples === null)) delete m[name];
   else m[name] = scope;
   return { ...s, [kind]: m };

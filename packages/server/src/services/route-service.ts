@@ -13,7 +13,7 @@ import type { RouteThresholds } from "../core/failover/health.js";
 import { initialRuntime, manualSwitch, stepRoute, unpin, type CandidateModel, type DecisionDraft, type RouteRuntime } from "../core/failover/policy.js";
 import { parseModel, parseRoute, rollbackModel, routeConfig, type Problem } from "../core/failover/registry.js";
 import { scopeFromMetrics, scopeToMetrics } from "../core/threshold-wire.js";
-import type { NamedScope, ScopeThresholds } from "../core/threshold-model.js";
+import { scopeRecord, type NamedScope, type ScopeThresholds } from "../core/threshold-model.js";
 import type { ThresholdService } from "./threshold-service.js";
 import type { ModelRecord, RouteDecisionRecord, RouteRecord, RouteStore } from "../core/failover/store.js";
 import type { UpstreamPolicy } from "../core/failover/upstream-policy.js";
@@ -432,7 +432,7 @@ function toDecision(d: RouteDecisionRecord): RouteDecision {
 
 /** The config file's thresholds of models or routes, as scopes of the threshold model. */
 function configScopes(entries: [string, RouteThresholds][]): Record<string, ScopeThresholds> {
-  const out: Record<string, ScopeThresholds> = {};
+  const out = scopeRecord();
   for (const [name, t] of entries) if (Object.keys(t).length) out[name] = scopeFromMetrics(t);
   return out;
 }

@@ -185,9 +185,12 @@ export class RuleReads {
         value = changeOf(rule.change!, value, p ? valueOf(p.m, elapsedMinutes(pw!)) : null);
       }
       const samples = sampleField >= 0 && m instanceof LazyMetrics ? m.raw(sampleField) : entry.samples(m);
-      const o = judged(group, value, samples);
+      // The limit without an object per group: most groups are quiet and make no observation.
+      const limit = rule.threshold_key === null ? null : resolveThreshold(thresholds, rule.threshold_key, group);
+      const threshold = rule.threshold_key === null ? rule.threshold : (limit?.trip ?? null);
+      const minSamples = rule.min_samples ?? limit?.min_samples ?? 1;
       // A group whose condition does not hold and that has no open alert changes nothing.
-      const quiet = holds(rule, value, samples, o.threshold, o.min_samples) === false;
+      const quiet = holds(rule, value, samples, threshold, minSamples) === false;
       if (quiet && (!openFps?.size || (openKeys !== null && !openKeys.has(key)))) continue;
       let fp = fps.byKey.get(key);
       if (fp === undefined) {
@@ -195,7 +198,7 @@ export class RuleReads {
         fps.byFp.set(fp, key);
       }
       if (quiet && !openFps!.has(fp)) continue;
-      out.push({ ...o, fingerprint: fp });
+      out.push({ group, value, samples, threshold, min_samples: minSamples, ...(rule.threshold_key !== null ? { threshold_scope: limit?.scope ?? null } : {}), fingerprint: fp });
     }
     return { observations: out, observed: cur.length };
   }

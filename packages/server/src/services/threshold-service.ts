@@ -7,7 +7,7 @@
  * every restart reads the same. For a named subject the API's scope replaces the configuration's.
  */
 import type { AlertStore } from "../core/alerting/types.js";
-import { limitsFor, minSamplesFor, NAMED_SCOPES, resolveLimit, type Limit, type NamedScope, type ScopeThresholds, type SubjectLabels, type ThresholdKey, type ThresholdSettings } from "../core/threshold-model.js";
+import { limitsFor, minSamplesFor, NAMED_SCOPES, resolveLimit, scopeOf, scopeRecord, type Limit, type NamedScope, type ScopeThresholds, type SubjectLabels, type ThresholdKey, type ThresholdSettings } from "../core/threshold-model.js";
 import { applyThresholdUpdate, settingsToWire, withScope, type WireThresholds } from "../core/threshold-wire.js";
 import { SerialQueue } from "./serial-queue.js";
 
@@ -104,7 +104,7 @@ export class ThresholdService {
 
   /** One subject's scope in force (API over configuration), or undefined. */
   scope(kind: NamedScope, name: string): ScopeThresholds | undefined {
-    return this.effective[kind][name];
+    return scopeOf(this.effective[kind], name);
   }
 
   private async save(next: ThresholdSettings): Promise<void> {
@@ -122,7 +122,7 @@ export class ThresholdService {
 /** The API layer over the configuration's: global as the API left it, named scopes by subject. */
 function merge(base: ThresholdSettings, api: ThresholdSettings): ThresholdSettings {
   const out: ThresholdSettings = { global: api.global, tenants: {}, routes: {}, models: {}, agents: {} };
-  for (const kind of NAMED_SCOPES) out[kind] = { ...base[kind], ...api[kind] };
+  for (const kind of NAMED_SCOPES) out[kind] = scopeRecord(base[kind], api[kind]);
   return out;
 }
 
