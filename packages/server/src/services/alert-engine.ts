@@ -4,6 +4,7 @@
  * alerts and their history, and hands the result to the notification pipeline. Acknowledge and
  * resolve go through it too, serialised with evaluation so neither overwrites the other.
  */
+import type { AlertEvaluationStats } from "@vigil/contract";
 import type { CustomSamples, RouteSample } from "../core/alerting/catalogue.js";
 import { evaluateRule, type Observation } from "../core/alerting/evaluator.js";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, AlertStore } from "../core/alerting/types.js";
@@ -56,16 +57,8 @@ export interface AlertEngineDeps {
   onCycle?(stats: EvaluationStats): void;
 }
 
-/** Figures of the last evaluation, for operators. */
-export interface EvaluationStats {
-  at: number;
-  rules: number;
-  open_alerts: number;
-  took_ms: number;
-  failed_rules: number;
-  /** Rule x group evaluations made in the cycle. */
-  evaluated_groups: number;
-}
+/** Figures of the last evaluation, for operators: the contract's, less the count of evaluations the summary adds. */
+export type EvaluationStats = Omit<AlertEvaluationStats, "evaluations">;
 
 /** Evaluates rules, keeps alert state, and applies acknowledge / resolve. */
 export class AlertEngine {
