@@ -8,7 +8,7 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildDashboards, dashboardQueries } from "@vigil/server/dashboards";
@@ -73,8 +73,8 @@ describe("a real Prometheus scraping Vigil", { skip: prometheusSkip }, () => {
   /** Prometheus' time just after the last scrape that saw all traffic (epoch seconds). */
   let at = 0;
 
+  const config = join(tmpdir(), `vigil-scrape-${process.pid}.yaml`);
   before(async () => {
-    const config = join(tmpdir(), `vigil-scrape-${process.pid}.yaml`);
     writeFileSync(config, "alerting:\n  evaluation_interval: 1s\n");
     server = await inProcessServer({ VIGIL_CONFIG: config });
     prom = await startPrometheus(new URL(server.url).host, { interval: "1s" });
@@ -118,6 +118,7 @@ describe("a real Prometheus scraping Vigil", { skip: prometheusSkip }, () => {
   after(async () => {
     await prom?.stop();
     await server?.stop();
+    rmSync(config, { force: true });
   });
 
   it("finds every family docs/metrics.md documents", async () => {
