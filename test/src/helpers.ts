@@ -19,8 +19,14 @@ export function tempDir(prefix = "vigil-test-"): { dir: string; cleanup: () => v
 /** Starts an in-process server on a random loopback port with its own data dir. */
 export async function inProcessServer(env: Record<string, string> = {}): Promise<RunningServer & { dir: string; stop: () => Promise<void> }> {
   const { dir, cleanup } = tempDir();
-  const cfg = loadConfig({ dataDir: dir, port: 0, host: "127.0.0.1" }, env);
-  const s = await startServer(cfg, false);
+  let s: RunningServer;
+  try {
+    s = await startServer(loadConfig({ dataDir: dir, port: 0, host: "127.0.0.1" }, env), false);
+  } catch (err) {
+    // A start that fails (what some tests are about) leaves no directory behind either.
+    cleanup();
+    throw err;
+  }
   return { ...s, dir, stop: async () => { await s.close(); cleanup(); } };
 }
 

@@ -211,6 +211,7 @@ describe("a tenant explosion", () => {
       assert.equal(agents.length, 5 * 4, "the agents keep their own series");
     } finally {
       await server.stop();
+      rmSync(config, { force: true });
     }
   });
 });
