@@ -9,8 +9,8 @@
  */
 import type { Metrics } from "@vigil/contract";
 import { type FigureUnit, formatBeside, formatFigure, formatPair, formatThreshold } from "./figure-format.js";
-import type { Limit, ThresholdKey } from "./threshold-model.js";
-import { THRESHOLD_LEVELS, type Thresholds } from "./thresholds.js";
+import { KEY_SPECS, type Limit, type ThresholdKey } from "./threshold-model.js";
+import { DEFAULT_THRESHOLDS, type Thresholds } from "./thresholds.js";
 import { METRIC_DIRECTIONS, type TrendReport } from "./trends.js";
 import { verdictsOf } from "./verdicts.js";
 
@@ -42,7 +42,7 @@ export function recommendations(input: RecommendationInput): string[] {
   RULES.forEach((rule, ruleIndex) => {
     subjects.forEach((subject, subjectIndex) => {
       const text = rule.check(subject, breached[subjectIndex]!);
-      if (text !== null) findings.push({ level: LEVEL_RANK[THRESHOLD_LEVELS[rule.threshold]], ruleIndex, subjectIndex, text });
+      if (text !== null) findings.push({ level: LEVEL_RANK[KEY_SPECS[rule.threshold].level], ruleIndex, subjectIndex, text });
     });
   });
   findings.sort((a, b) => a.level - b.level || a.ruleIndex - b.ruleIndex || a.subjectIndex - b.subjectIndex);
@@ -80,7 +80,7 @@ type Breached = Partial<Record<keyof Thresholds, number>>;
 
 function breachedTrips(m: Metrics, limits: SubjectLimits): Breached {
   const out: Breached = {};
-  for (const v of verdictsOf(m, limits)) if (v.standing === "breach" && v.key in THRESHOLD_LEVELS) out[v.key as keyof Thresholds] = v.threshold;
+  for (const v of verdictsOf(m, limits)) if (v.standing === "breach" && v.key in DEFAULT_THRESHOLDS) out[v.key as keyof Thresholds] = v.threshold;
   return out;
 }
 

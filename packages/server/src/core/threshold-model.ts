@@ -14,6 +14,7 @@
  * verdict is made on fewer samples than that minimum. Pure: settings and figures come in.
  */
 import type { RouteMetric, ThresholdScope } from "@vigil/contract";
+import { DEFAULT_THRESHOLDS, type Thresholds } from "./thresholds.js";
 
 /** The threshold keys: the seed's seven, and four that only model health and failover had before. */
 export const THRESHOLD_KEYS = [
@@ -121,20 +122,10 @@ export interface Limit {
 
 /** Seed 003's default limits, and the default minimum sample count. */
 export function defaultSettings(): ThresholdSettings {
-  const trip = (v: number): ThresholdEntry => ({ trip: v, recover: null, min_samples: null });
+  const keys: ScopeThresholds["keys"] = {};
+  for (const [k, v] of Object.entries(DEFAULT_THRESHOLDS) as [keyof Thresholds, number][]) keys[k] = { trip: v, recover: null, min_samples: null };
   return {
-    global: {
-      keys: {
-        success_rate_min: trip(0.8),
-        error_rate_max: trip(0.15),
-        latency_p95_max_ms: trip(5000),
-        cost_per_task_max: trip(1.0),
-        accuracy_min: trip(0.7),
-        memory_mb_max: trip(1024),
-        tokens_per_task_max: trip(5000),
-      },
-      min_samples: DEFAULT_MIN_SAMPLES,
-    },
+    global: { keys, min_samples: DEFAULT_MIN_SAMPLES },
     tenants: scopeRecord(),
     routes: scopeRecord(),
     models: scopeRecord(),

@@ -1,4 +1,4 @@
-/** Alert thresholds of seed 003, used by health evaluation, scores and recommendations. */
+/** Seed 003's seven thresholds and their defaults: the global limits the threshold model (threshold-model.ts) starts from. */
 
 /** The threshold keys (SPEC §3 Alerts). A missing key means "not checked". */
 export interface Thresholds {
@@ -27,15 +27,4 @@ export const DEFAULT_THRESHOLDS: Readonly<Thresholds> = Object.freeze({
   accuracy_min: 0.7,
   memory_mb_max: 1024,
   tokens_per_task_max: 5000,
-});
-
-/** Level of a breached threshold (seed 003's table). */
-export const THRESHOLD_LEVELS: Readonly<Record<keyof Thresholds, "warning" | "critical">> = Object.freeze({
-  success_rate_min: "critical",
-  error_rate_max: "warning",
-  latency_p95_max_ms: "warning",
-  cost_per_task_max: "warning",
-  accuracy_min: "critical",
-  memory_mb_max: "critical",
-  tokens_per_task_max: "warning",
 });
