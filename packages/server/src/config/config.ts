@@ -93,6 +93,13 @@ export const ConfigSchema = Type.Object(
     ),
     // The global scope of the threshold model (docs/thresholds.md): keys, entries and min_samples, checked by validateConfig.
     thresholds: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    // Promises (docs/slo.md): service classes, SLOs and baselines, each checked when the server starts by its own validator.
+    service_classes: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    slos: Type.Optional(Type.Array(Type.Unknown())),
+    baselines: Type.Optional(Type.Array(Type.Unknown())),
+    // Resource limits per component and the host collector (docs/resources.md), checked when the server starts.
+    resource_limits: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
+    collector: Type.Optional(Type.Record(Type.String(), Type.Unknown())),
     prices: Type.Optional(
       Type.Array(
         Type.Object(
@@ -196,6 +203,16 @@ export interface Config {
   cardinality: CardinalityLimits;
   apiKeys: ApiKey[];
   thresholds: ConfigFile["thresholds"];
+  /** Service classes as written (name → definition), checked when the server starts (docs/slo.md). */
+  serviceClasses: Record<string, unknown>;
+  /** SLOs as written, checked when the server starts (docs/slo.md). */
+  slos: unknown[];
+  /** Baselines as written, checked when the server starts (docs/slo.md). */
+  baselines: unknown[];
+  /** Resource limits per component as written, checked when the server starts (docs/resources.md). */
+  resourceLimits: Record<string, unknown>;
+  /** Host collector settings as written, checked when the server starts (docs/resources.md). */
+  collector: Record<string, unknown>;
   prices: NonNullable<ConfigFile["prices"]>;
   logLevel: string;
   configFile: string | null;
@@ -334,6 +351,11 @@ export function loadConfig(flags: ConfigFlags, env: Record<string, string | unde
     cardinality: { valuesPerDimension: file.rollups?.max_values_per_dimension ?? DEFAULT_LIMITS.valuesPerDimension, series: file.rollups?.max_series ?? DEFAULT_LIMITS.series },
     apiKeys: keys,
     thresholds: file.thresholds,
+    serviceClasses: file.service_classes ?? {},
+    slos: file.slos ?? [],
+    baselines: file.baselines ?? [],
+    resourceLimits: file.resource_limits ?? {},
+    collector: file.collector ?? {},
     prices: file.prices ?? [],
     logLevel,
     configFile,
