@@ -4,3 +4,4 @@ export type * from "./api.js";
 export * from "./routes.js";
 export type * from "./alerts.js";
 export * from "./thresholds.js";
+export type * from "./slos.js";
