@@ -90,10 +90,24 @@ export const F = {
   cacheCapacityTs: 75,
   cacheCapacity: 76,
   cacheCapacityN: 77,
+  // Appended with the exact SLI counts (sli-ladder.ts): counts per bin, not cumulative, so an
+  // event adds to one field per ladder; a bucket that saw a few latencies holds a few bins.
+  /** First of LADDER_BINS run counts: runs whose duration is in (ladder[i-1], ladder[i]] add to runLe0 + i (the first bin from 0). */
+  runLe0: 78,
+  /** First of LADDER_BINS LLM call counts by `latency_ms`, as for runs. */
+  llmLe0: 100,
+  /** First of five feedback counts by rating: a rating r in 1..5 adds to rating1 + r - 1. */
+  rating1: 122,
+  /** Feedback with thumbs up and no rating (a rating, when sent, is what the feedback counts as). */
+  thumbsUp: 127,
+  /** Feedback with thumbs down and no rating. */
+  thumbsDown: 128,
+  /** First of ACCURACY_BINS outcome counts by accuracy: [0, 0.05) at acc0, …, [0.95, 1), and exactly 1 last. */
+  acc0: 129,
 } as const;
 
 /** Number of numeric fields. */
-export const FIELD_COUNT = 78;
+export const FIELD_COUNT = 150;
 
 /** How a field merges: summed. */
 export const MERGE_SUM = 0;

@@ -36,6 +36,11 @@ function valueOf(key: number): number {
   return (2 * Math.pow(GAMMA, key)) / (1 + GAMMA);
 }
 
+/** Upper edge of a bin: the bin of key k holds the values in (γ^(k−1), γ^k]. */
+function upperOf(key: number): number {
+  return Math.exp(key * LN_GAMMA);
+}
+
 /** A DDSketch over non-negative numbers. */
 export class DDSketch extends CountStore {
   private zeroCount = 0;
@@ -148,6 +153,29 @@ export class DDSketch extends CountStore {
       }
     } else if (this.bins !== null) {
       for (let i = 0; i < this.used; i++) if (valueOf(this.offset + i) > x) n += this.bins[i]!;
+    }
+    return n;
+  }
+
+  /**
+   * How many recorded values are at most `x`, counting only the bins wholly at or below it (a bin
+   * straddling `x` does not count), so not more than the exact number (up to rounding at a bin's
+   * edge). Exact when `x` is below
+   * the minimum or at or above the maximum.
+   */
+  countAtMost(x: number): number {
+    if (this.count === 0 || x < this.min) return 0;
+    if (x >= this.max) return this.count;
+    let n = x >= MIN_INDEXABLE ? this.zeroCount : 0;
+    const sp = this.sparse;
+    if (sp !== null) {
+      for (let i = 0; i < this.used; i++) {
+        const e = sp[i]!;
+        const k = entryKey(e);
+        if (upperOf(k) <= x) n += e - k * KEY_UNIT;
+      }
+    } else if (this.bins !== null) {
+      for (let i = 0; i < this.used; i++) if (upperOf(this.offset + i) <= x) n += this.bins[i]!;
     }
     return n;
   }

@@ -4,6 +4,7 @@
  */
 import { type Bucket, F, FIELD_COUNT } from "./bucket.js";
 import { sketchKey } from "./ddsketch.js";
+import { accuracyBin, latencyBin } from "./sli-ladder.js";
 import type { StoredEvent } from "./stored-event.js";
 
 /** A finite number, or undefined. */
@@ -105,6 +106,8 @@ export class EventDelta {
         this.mark(F.durSumSq);
         this.runLatency = d;
         this.runKey = sketchKey(d);
+        const bin = latencyBin(d);
+        if (bin >= 0) this.set(F.runLe0 + bin, 1);
         const input = NUM(body.input_tokens);
         const output = NUM(body.output_tokens);
         // tokens_used defaults to input + output when either is reported.
@@ -154,6 +157,8 @@ export class EventDelta {
         this.mark(F.llmLatSum);
         this.llmLatency = lat;
         this.llmKey = sketchKey(lat);
+        const llmBin = latencyBin(lat);
+        if (llmBin >= 0) this.set(F.llmLe0 + llmBin, 1);
         this.sumOf(F.ttftSum, F.ttftN, body.ttft_ms);
         this.sumOf(F.llmInSum, F.llmInN, body.input_tokens);
         this.sumOf(F.llmOutSum, F.llmOutN, body.output_tokens);
@@ -166,13 +171,23 @@ export class EventDelta {
         }
         break;
       }
-      case "outcome":
-        this.sumOf(F.accSum, F.accN, body.accuracy);
+      case "outcome": {
+        const acc = body.accuracy;
+        this.sumOf(F.accSum, F.accN, acc);
+        if (typeof acc === "number" && Number.isFinite(acc)) this.set(F.acc0 + accuracyBin(acc), 1);
         break;
-      case "feedback":
+      }
+      case "feedback": {
         this.sumOf(F.satSum, F.satN, body.satisfaction);
         this.sumOf(F.ratingSum, F.ratingN, body.rating);
+        // As satisfaction: a rating when sent, else the thumbs.
+        const r = body.rating;
+        if (typeof r === "number" && Number.isFinite(r)) {
+          if (r >= 1 && r <= 5 && Number.isInteger(r)) this.set(F.rating1 + r - 1, 1);
+        } else if (body.thumbs === "up") this.set(F.thumbsUp, 1);
+        else if (body.thumbs === "down") this.set(F.thumbsDown, 1);
         break;
+      }
       case "cache": {
         const n = NUM(body.count) ?? 1;
         const field = cacheOperationField(body.operation);
