@@ -1,6 +1,10 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { EventType } from "@vigil/contract";
+import { Bucket } from "../core/bucket.js";
+import { EventDelta } from "../core/event-delta.js";
+import { sliCounts } from "../core/sli.js";
+import { LATENCY_LADDER_MS } from "../core/sli-ladder.js";
 import type { StoredEvent } from "../core/stored-event.js";
 import { Exposition } from "./exposition.js";
 
@@ -72,6 +76,28 @@ describe("Exposition", () => {
     near(value(samples, "vigil_run_duration_seconds_sum", { ...L, cache: "unknown" }), 99.34);
     assert.equal(value(samples, "vigil_run_duration_seconds_count", { ...L, cache: "hit" }), 1);
     assert.equal(value(samples, "vigil_run_duration_seconds_count", { ...L, cache: "miss" }), undefined, "a histogram child without observations is not written");
+  });
+
+  it("has a duration bucket at every step of the latency ladder, each counting what the rollups count at that threshold", async () => {
+    const x = new Exposition({ processMetrics: false });
+    const rollup = new Bucket();
+    const delta = new EventDelta();
+    // Latencies on every step, just below and just above it, and past the last one.
+    const latencies = LATENCY_LADDER_MS.flatMap((ms) => [ms, ms * 0.995, ms * 1.005]).concat([0, 61_000, 120_000]);
+    for (const ms of latencies) {
+      const e = ev("run", { ...RUN, status: "success", duration_ms: ms });
+      x.observe(e);
+      delta.prepare(e).applyTo(rollup);
+    }
+    const { samples } = parse(await x.render());
+    const les = samples.filter((s) => s.name === "vigil_run_duration_seconds_bucket" && s.labels.cache === "unknown").map((s) => s.labels.le);
+    assert.deepEqual(les, [...LATENCY_LADDER_MS.map((ms) => String(ms / 1000)), "+Inf"]);
+    for (const ms of LATENCY_LADDER_MS) {
+      const le = value(samples, "vigil_run_duration_seconds_bucket", { ...L, cache: "unknown", le: String(ms / 1000) });
+      const exact = latencies.filter((v) => v <= ms).length;
+      assert.equal(le, exact, `le=${ms / 1000}`);
+      assert.equal(sliCounts(rollup, { kind: "latency", events: "runs", threshold_ms: ms }).good, exact, `rollup count at ${ms} ms`);
+    }
   });
 
   it("sums run cost, tokens by direction (the sum is Vigil's total_tokens), cache lookups, quality, memory, cpu and retries", async () => {
