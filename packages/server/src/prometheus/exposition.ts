@@ -29,11 +29,11 @@ export const SERVE_BUCKETS_S: readonly number[] = Object.freeze([0.001, 0.0025, 
 
 /** Label sets of the guarded groups, by group name (the keys of `series_limits`). */
 export const GROUP_LABELS = Object.freeze({
-  agents: ["agent_name", "model", "route", "mode", "query_class", "component", "service", "endpoint"],
+  agents: ["agent_name", "model", "route", "mode"],
   degradations: ["agent_name", "mode", "reason"],
   warnings: ["agent_name", "mode", "type"],
   errors: ["agent_name", "error_type"],
-  llm: ["model", "provider", "route", "mode", "query_class", "component", "service", "endpoint"],
+  llm: ["model", "provider", "route", "mode"],
   tenants: ["tenant_id"],
   cache: ["cache", "mode"],
   caches: ["cache"],
@@ -69,8 +69,6 @@ export interface ExpositionSources {
   routes?(): { routes: { route: string; state: string; active: string }[]; switches: Record<string, number> };
   /** The rollups' cardinality: series and values held, limits, events folded into `other`. */
   rollups?(): RollupCardinality;
-  /** The host collector: samples taken, and Vigil's share of the host's CPU and memory at the last one (percent). */
-  collector?(): { samples: number; overhead: { cpu_percent: number | null; memory_percent: number | null } | null };
 }
 
 /** Exposition options. */
@@ -251,12 +249,11 @@ export class Exposition {
         break;
       }
       case "llm_call": {
-        const k = this.k8;
+        const k = this.k4;
         k[0] = str(b.model);
         k[1] = str(b.provider);
         k[2] = str(b.route);
         k[3] = str(b.mode);
-        this.laterDims(k, b);
         const s = g.llm.series(k);
         g.llm.inc(s, f.llmCalls, 1, (b.status === "failure" ? 1 : 0) + (b.cached === true ? 2 : 0));
         const latency = num(b.latency_ms);
@@ -373,26 +370,17 @@ export class Exposition {
   }
 
   private agentSeries(b: Record<string, unknown>) {
-    const k = this.k8;
+    const k = this.k4;
     k[0] = str(b.agent_name);
     k[1] = str(b.model);
     k[2] = str(b.route);
     k[3] = str(b.mode);
-    this.laterDims(k, b);
     return this.g.agents.series(k);
-  }
-
-  /** Fills labels 4..7 with the query class, component, service and endpoint ("" when absent: no label). */
-  private laterDims(k: string[], b: Record<string, unknown>): void {
-    k[4] = str(b.query_class);
-    k[5] = str(b.component);
-    k[6] = str(b.service);
-    k[7] = str(b.endpoint);
   }
 
   /** Scratch label arrays for the hot path (the guard copies what it keeps). */
   private readonly k1 = [""];
-  private readonly k8 = ["", "", "", "", "", "", "", ""];
+  private readonly k4 = ["", "", "", ""];
 
   /** Sets a "last value" gauge unless a newer event already set it. */
   private setLatest(group: FamilyGroup, s: { v: Float64Array }, fam: Family, value: number, ts: number): void {
@@ -439,18 +427,11 @@ export class Exposition {
     writeSamples(out, "vigil_uptime_seconds", "Seconds since this Vigil process started.", "gauge", started === undefined ? [] : [{ value: Math.max(0, (now - started) / 1000) }]);
     const card = src.rollups?.();
     const dims = card ? (Object.keys(card.values) as (keyof RollupCardinality["values"])[]) : [];
-    writeSamples(out, "vigil_rollup_series", "Dimension sets (agent, model, route, tenant, mode, query class, component, service, endpoint) the rollups hold.", "gauge", card ? [{ value: card.series }] : []);
+    writeSamples(out, "vigil_rollup_series", "Dimension sets (agent, model, route, tenant, mode) the rollups hold.", "gauge", card ? [{ value: card.series }] : []);
     writeSamples(out, "vigil_rollup_series_limit", "Dimension sets the rollups keep before folding new ones into other (rollups.max_series).", "gauge", card ? [{ value: card.max_series }] : []);
     writeSamples(out, "vigil_rollup_dimension_values", "Distinct values of each rollup dimension held.", "gauge", card ? dims.map((d) => ({ labels: { dimension: d }, value: card.values[d] })) : []);
     writeSamples(out, "vigil_rollup_dimension_values_limit", "Distinct values a rollup dimension keeps before folding new ones into other (rollups.max_values_per_dimension).", "gauge", card ? [{ value: card.max_values_per_dimension }] : []);
     writeSamples(out, "vigil_rollup_folded_events_total", "Events whose rollups were folded into other since start, by the limit reached (a dimension, or series).", "counter", card ? Object.entries(card.folded_events).map(([cause, value]) => ({ labels: { cause }, value })) : []);
-    const col = src.collector?.();
-    const share = (p: number | null | undefined) => (p === null || p === undefined ? [] : [p / 100]);
-    writeSamples(out, "vigil_monitoring_overhead_ratio", "Vigil's own share of the host at the collector's last sample (0..1), by resource: cpu (of all CPUs), memory (resident memory of the host's total).", "gauge", [
-      ...share(col?.overhead?.cpu_percent).map((value) => ({ labels: { resource: "cpu" }, value })),
-      ...share(col?.overhead?.memory_percent).map((value) => ({ labels: { resource: "memory" }, value })),
-    ]);
-    writeSamples(out, "vigil_collector_samples_total", "Samples of the process and host the collector recorded since start.", "counter", col ? [{ value: col.samples }] : []);
     const stats = this.seriesStats();
     writeSamples(out, "vigil_exposition_series", "Label combinations kept per family group of /metrics.", "gauge", stats.map((s) => ({ labels: { group: s.group }, value: s.series })));
     writeSamples(out, "vigil_exposition_series_limit", "Label combinations a family group keeps before folding new ones into other.", "gauge", stats.map((s) => ({ labels: { group: s.group }, value: s.limit })));
