@@ -192,7 +192,7 @@ export interface TimeseriesResponse {
 }
 
 /** The rollup dimensions, as named in filters and groupings. */
-export type RollupDimension = "agent_name" | "model" | "route" | "tenant_id" | "mode";
+export type RollupDimension = "agent_name" | "model" | "route" | "tenant_id" | "mode" | "query_class" | "component" | "service" | "endpoint";
 
 /**
  * How close the rollups are to their cardinality ceiling (`rollups` in `GET /api/v1/health/detailed`):

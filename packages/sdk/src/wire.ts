@@ -16,7 +16,8 @@ const KNOWN_KEYS: ReadonlyMap<string, string> = new Map(
     "confidence", "errorType", "retries", "metadata", "latencyMs", "provider", "cachedInputTokens", "cached", "ttftMs",
     "httpStatus", "actualOutcome", "predictedOutcome", "feedbackSource", "rating", "thumbs", "correction", "source",
     "name", "value", "unit", "category", "component", "labels", "degraded", "degradationReason", "warnings", "operation",
-    "cache", "count", "entryAgeMs", "reason", "entries", "capacity", "memoryBytes", "tool", "documents",
+    "cache", "count", "entryAgeMs", "reason", "entries", "capacity", "memoryBytes", "tool", "documents", "queryClass",
+    "service", "endpoint",
   ].map((k) => [k, camelToSnake(k)]),
 );
 

@@ -93,4 +93,47 @@ describe("alert engine: evaluation on arrival", () => {
       await storage.close();
     }
   });
+
+  it("fires a rule grouped by query_class once per failing class, and a rule scoped to a component only for its traffic", async () => {
+    const storage = openSqliteStorage({ dataDir: join(dir, "by-class") });
+    try {
+      const now = Date.UTC(2026, 11, 7, 16, 0, 3);
+      const index = new RollupIndex({ minuteMs: 6 * HOUR, hourMs: 7 * 24 * HOUR }, () => now);
+      let seq = 0;
+      const run = (query_class: string, component: string, status: string, ts: number) => index.fold({ id: `c${seq++}`, type: "run", ts, receivedAt: ts, body: { agent_name: "bot", query_class, component, status, duration_ms: 100 } });
+      for (let t = now - 120_000; t < now; t += 1000) {
+        run("simple", "cognitive_core", t % 2000 === 0 ? "failure" : "success", t);
+        run("moderate", "user_interface", "failure", t);
+        run("complex", "user_interface", "success", t);
+      }
+      const rules = parseRuleSet(
+        {
+          rules: [
+            { name: "class-errors", metric: "error_rate", comparator: ">", threshold: 0.1, window: "5m", for: "0s", group_by: ["query_class"] },
+            { name: "core-errors", metric: "error_rate", comparator: ">", threshold: 0.1, window: "5m", for: "0s", scope: { component: "cognitive_core" }, group_by: ["component"] },
+          ],
+        },
+        "file",
+        "test rules",
+      );
+      const book = new RuleBook({ store: storage.alerts, defaults: [], fileRules: rules, thresholds: fixedThresholds(initialThresholds(undefined)) });
+      const engine = new AlertEngine({
+        index,
+        customSamples: async () => null,
+        store: storage.alerts,
+        rules: book,
+        sink: { process: async () => undefined, acknowledged: async () => undefined },
+        leadership: { isLeader: () => true },
+        shared: false,
+        now: () => now,
+        log: { info: () => undefined, warn: () => undefined, error: () => undefined },
+      });
+      await engine.start();
+      await engine.evaluate();
+      const open = engine.openAlerts().map((a) => `${a.rule}:${a.labels.query_class ?? "-"}:${a.labels.component ?? "-"}:${a.state}`).sort();
+      assert.deepEqual(open, ["class-errors:moderate:-:firing", "class-errors:simple:-:firing", "core-errors:-:cognitive_core:firing"]);
+    } finally {
+      await storage.close();
+    }
+  });
 });

@@ -22,7 +22,7 @@ import { activityOf } from "./metrics.js";
 import { addTo, RollupReader, type DimFilter, type Group, type OnlyValues, type Segment } from "./rollup-reader.js";
 import { DEFAULT_LIMITS, OVERFLOW_VALUE, SeriesRegistry, type CardinalityLimits } from "./series-registry.js";
 import { drain, type Stepped } from "./stepped.js";
-import type { Dimension, Dims, StoredEvent } from "./stored-event.js";
+import { DIMENSIONS, type Dimension, type Dims, type StoredEvent } from "./stored-event.js";
 
 export { FINE_HORIZON, FINE_SLICE, HOUR, MINUTE, type Tier } from "./rollup-plan.js";
 export { dimsKey, OVERFLOW_VALUE, parseDimsKey, type CardinalityLimits } from "./series-registry.js";
@@ -322,7 +322,7 @@ export class RollupIndex {
     return {
       series: r.size(),
       max_series: limits.series,
-      values: { agent_name: r.valueCount("agent_name"), model: r.valueCount("model"), route: r.valueCount("route"), tenant_id: r.valueCount("tenant_id"), mode: r.valueCount("mode") },
+      values: Object.fromEntries(DIMENSIONS.map((d) => [d, r.valueCount(d)])) as Record<Dimension, number>,
       max_values_per_dimension: limits.valuesPerDimension,
       folded_events: { ...r.overflow },
     };

@@ -1,5 +1,6 @@
 /**
- * The series the rollups know: each distinct dimension set (agent, model, route, tenant, mode) gets
+ * The series the rollups know: each distinct dimension set (agent, model, route, tenant, mode, query
+ * class, component, service, endpoint) gets
  * a small integer id, its dimension values once, and a place in a posting list per dimension value.
  * Buckets are keyed by that id, so a filter on one dimension reads the few series carrying that
  * value instead of every key of every time slice, and a grouping reads each series' values
@@ -34,23 +35,35 @@ export type OverflowCounts = Record<Dimension | "series", number>;
 
 /**
  * The order in which dimensions give way to `other` when the series limit is reached: the ones
- * that usually have the most values first, so model and mode figures stay exact the longest.
+ * that usually have the most values first (tenants, agents, endpoints, which often carry ids or
+ * paths), then those with a few dozen (route, service, component, mode). Query classes and models
+ * give way last: a service class and its SLOs select by query class, and failover judges models,
+ * so their figures stay exact the longest.
  */
-const YIELD_ORDER: readonly Dimension[] = ["tenant_id", "agent_name", "route", "mode", "model"];
-/** The dimensions a dimension set past the series limit gives up first. */
-const FIRST_TO_YIELD: readonly Dimension[] = ["tenant_id", "agent_name"];
+const YIELD_ORDER: readonly Dimension[] = ["tenant_id", "agent_name", "endpoint", "route", "service", "component", "mode", "query_class", "model"];
+/** The dimensions a dimension set past the series limit gives up first (the ones that usually explode). */
+const FIRST_TO_YIELD: readonly Dimension[] = ["tenant_id", "agent_name", "endpoint"];
 
 /** Dimension sets past the limit that may still be created to hold folded ones (a tenth of the limit). */
 export function reserveOf(limit: number): number {
   return Math.max(1, Math.ceil(limit / 10));
 }
 
-/** Builds the key of a dimension set (a Dims object or an event body: non-string values count as absent). */
+/**
+ * Builds the key of a dimension set (a Dims object or an event body: non-string values count as
+ * absent). A set without query class, component, service and endpoint has the five-part key it had
+ * before those dimensions existed, so rollups persisted then load into the same series as new events.
+ */
 export function dimsKey(d: Readonly<Record<string, unknown>>): string {
-  return str(d.agent_name) + SEP + str(d.model) + SEP + str(d.route) + SEP + str(d.tenant_id) + SEP + str(d.mode);
+  const base = str(d.agent_name) + SEP + str(d.model) + SEP + str(d.route) + SEP + str(d.tenant_id) + SEP + str(d.mode);
+  const q = str(d.query_class);
+  const c = str(d.component);
+  const s = str(d.service);
+  const e = str(d.endpoint);
+  return q || c || s || e ? base + SEP + q + SEP + c + SEP + s + SEP + e : base;
 }
 
-/** Splits a key back into its dimensions (empty values become undefined). */
+/** Splits a key (five or nine parts) back into its dimensions (empty or missing values become undefined). */
 export function parseDimsKey(key: string): Dims {
   const parts = key.split(SEP);
   const d: Dims = {};
@@ -97,7 +110,7 @@ export class SeriesRegistry {
   /** The live series whose key is the key of their values, found by those values without building a key. */
   private readonly table = new SeriesTable(this.dimsOf);
   private live = 0;
-  readonly overflow: OverflowCounts = { agent_name: 0, model: 0, route: 0, tenant_id: 0, mode: 0, series: 0 };
+  readonly overflow: OverflowCounts = { ...(Object.fromEntries(DIMENSIONS.map((d) => [d, 0])) as Record<Dimension, number>), series: 0 };
 
   constructor(private readonly limits: CardinalityLimits = DEFAULT_LIMITS) {}
 
@@ -131,10 +144,10 @@ export class SeriesRegistry {
   }
 
   /**
-   * Folds a new series past the series limit. First into the set with `other` for its tenant and
-   * agent (the dimensions that usually explode), created if needed within a reserve of a tenth of
-   * the limit; once the reserve is used, into the first existing set with `other` in place of more
-   * dimensions (route, mode, then model), and last into the set with `other` everywhere. So the
+   * Folds a new series past the series limit. First into the set with `other` for its tenant,
+   * agent and endpoint (the dimensions that usually explode), created if needed within a reserve of
+   * a tenth of the limit; once the reserve is used, into the first existing set with `other` in place
+   * of more dimensions (YIELD_ORDER), and last into the set with `other` everywhere. So the
    * ceiling is the limit plus the reserve plus one.
    */
   private coarser(dims: Dims): number {

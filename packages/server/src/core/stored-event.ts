@@ -16,7 +16,7 @@ export interface StoredEvent {
   /**
    * The body as sent, plus derived fields: `cost` and `cost_source` (`price_table|cache`) when
    * computed, `cost_saved` for LLM calls a cache made cheaper, `accuracy` for outcomes,
-   * `satisfaction` for feedback, and `agent_name/model/route/tenant_id/mode` joined from the run.
+   * `satisfaction` for feedback, and the run's dimensions (`DIMENSIONS`) joined from the run.
    */
   body: Record<string, unknown>;
   /**
@@ -32,20 +32,19 @@ export interface StoredEvent {
 }
 
 /** What an outcome or feedback event needs from the run it refers to. */
-export interface RunRef {
-  agent_name?: string;
+export interface RunRef extends Dims {
   agent_type?: string;
-  model?: string;
-  route?: string;
-  tenant_id?: string;
-  mode?: string;
   /** The run's `metadata.prediction`, when it recorded one. */
   prediction?: unknown;
   ts: number;
 }
 
-/** Dimension names every rollup is keyed by. */
-export const DIMENSIONS = ["agent_name", "model", "route", "tenant_id", "mode"] as const;
+/**
+ * Dimension names every rollup is keyed by. The first five are the original ones; `query_class`,
+ * `component`, `service` and `endpoint` came later and are appended, so a series key that carries
+ * none of them is the same string as before (see `dimsKey`).
+ */
+export const DIMENSIONS = ["agent_name", "model", "route", "tenant_id", "mode", "query_class", "component", "service", "endpoint"] as const;
 /** One of the rollup dimensions. */
 export type Dimension = (typeof DIMENSIONS)[number];
 /** Values of the dimensions; absent ones are undefined. */

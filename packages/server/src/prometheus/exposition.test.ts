@@ -301,6 +301,26 @@ describe("Exposition", () => {
     assert.equal(rows.reduce((a, s) => a + s.value, 0), 200);
   });
 
+  it("labels run, outcome and LLM call families by query_class, component, service and endpoint, and leaves the labels out when absent", async () => {
+    const x = new Exposition({ processMetrics: false });
+    const D = { query_class: "simple", component: "cognitive_core", service: "answers", endpoint: "POST /v1/answer" };
+    x.observe(ev("run", { ...RUN, ...D, status: "success", duration_ms: 900 }));
+    x.observe(ev("run", { ...RUN, ...D, query_class: "complex", status: "failure", duration_ms: 5000 }));
+    x.observe(ev("run", { ...RUN, status: "success", duration_ms: 100 }));
+    x.observe(ev("feedback", { ...RUN, ...D, satisfaction: 1 }));
+    x.observe(ev("llm_call", { model: "gpt-4o", ...D, latency_ms: 300 }));
+    const text = await x.render();
+    const { samples } = parse(text);
+    assert.equal(value(samples, "vigil_runs_total", { ...L, ...D, status: "success" }), 1);
+    assert.equal(value(samples, "vigil_runs_total", { ...L, ...D, query_class: "complex", status: "failure" }), 1);
+    assert.equal(value(samples, "vigil_feedback_satisfaction_count", { ...L, ...D }), 1);
+    assert.equal(value(samples, "vigil_llm_calls_total", { model: "gpt-4o", ...D, status: "success", cached: "false" }), 1);
+    // A run without them is the series it was before these labels existed: no empty label written.
+    const plain = samples.filter((s) => s.name === "vigil_runs_total" && s.labels.query_class === undefined && s.labels.status === "success");
+    assert.deepEqual(plain.map((s) => s.labels), [{ ...L, status: "success" }]);
+    assert.doesNotMatch(text, /=""/);
+  });
+
   it("escapes label values so any agent name yields valid text", async () => {
     const x = new Exposition({ processMetrics: false });
     x.observe(ev("run", { agent_name: 'say "hi"\\ now\nplease', status: "success", duration_ms: 1 }));

@@ -29,11 +29,11 @@ export const SERVE_BUCKETS_S: readonly number[] = Object.freeze([0.001, 0.0025, 
 
 /** Label sets of the guarded groups, by group name (the keys of `series_limits`). */
 export const GROUP_LABELS = Object.freeze({
-  agents: ["agent_name", "model", "route", "mode"],
+  agents: ["agent_name", "model", "route", "mode", "query_class", "component", "service", "endpoint"],
   degradations: ["agent_name", "mode", "reason"],
   warnings: ["agent_name", "mode", "type"],
   errors: ["agent_name", "error_type"],
-  llm: ["model", "provider", "route", "mode"],
+  llm: ["model", "provider", "route", "mode", "query_class", "component", "service", "endpoint"],
   tenants: ["tenant_id"],
   cache: ["cache", "mode"],
   caches: ["cache"],
@@ -249,11 +249,12 @@ export class Exposition {
         break;
       }
       case "llm_call": {
-        const k = this.k4;
+        const k = this.k8;
         k[0] = str(b.model);
         k[1] = str(b.provider);
         k[2] = str(b.route);
         k[3] = str(b.mode);
+        this.laterDims(k, b);
         const s = g.llm.series(k);
         g.llm.inc(s, f.llmCalls, 1, (b.status === "failure" ? 1 : 0) + (b.cached === true ? 2 : 0));
         const latency = num(b.latency_ms);
@@ -370,17 +371,26 @@ export class Exposition {
   }
 
   private agentSeries(b: Record<string, unknown>) {
-    const k = this.k4;
+    const k = this.k8;
     k[0] = str(b.agent_name);
     k[1] = str(b.model);
     k[2] = str(b.route);
     k[3] = str(b.mode);
+    this.laterDims(k, b);
     return this.g.agents.series(k);
+  }
+
+  /** Fills labels 4..7 with the query class, component, service and endpoint ("" when absent: no label). */
+  private laterDims(k: string[], b: Record<string, unknown>): void {
+    k[4] = str(b.query_class);
+    k[5] = str(b.component);
+    k[6] = str(b.service);
+    k[7] = str(b.endpoint);
   }
 
   /** Scratch label arrays for the hot path (the guard copies what it keeps). */
   private readonly k1 = [""];
-  private readonly k4 = ["", "", "", ""];
+  private readonly k8 = ["", "", "", "", "", "", "", ""];
 
   /** Sets a "last value" gauge unless a newer event already set it. */
   private setLatest(group: FamilyGroup, s: { v: Float64Array }, fam: Family, value: number, ts: number): void {
@@ -427,7 +437,7 @@ export class Exposition {
     writeSamples(out, "vigil_uptime_seconds", "Seconds since this Vigil process started.", "gauge", started === undefined ? [] : [{ value: Math.max(0, (now - started) / 1000) }]);
     const card = src.rollups?.();
     const dims = card ? (Object.keys(card.values) as (keyof RollupCardinality["values"])[]) : [];
-    writeSamples(out, "vigil_rollup_series", "Dimension sets (agent, model, route, tenant, mode) the rollups hold.", "gauge", card ? [{ value: card.series }] : []);
+    writeSamples(out, "vigil_rollup_series", "Dimension sets (agent, model, route, tenant, mode, query class, component, service, endpoint) the rollups hold.", "gauge", card ? [{ value: card.series }] : []);
     writeSamples(out, "vigil_rollup_series_limit", "Dimension sets the rollups keep before folding new ones into other (rollups.max_series).", "gauge", card ? [{ value: card.max_series }] : []);
     writeSamples(out, "vigil_rollup_dimension_values", "Distinct values of each rollup dimension held.", "gauge", card ? dims.map((d) => ({ labels: { dimension: d }, value: card.values[d] })) : []);
     writeSamples(out, "vigil_rollup_dimension_values_limit", "Distinct values a rollup dimension keeps before folding new ones into other (rollups.max_values_per_dimension).", "gauge", card ? [{ value: card.max_values_per_dimension }] : []);

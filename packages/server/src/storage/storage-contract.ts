@@ -8,8 +8,9 @@ import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
 import type { Storage } from "../core/ports.js";
 import { Bucket } from "../core/bucket.js";
-import { TOTAL_KEY } from "../core/rollup-index.js";
-import type { StoredEvent } from "../core/stored-event.js";
+import { metricsOf } from "../core/metrics.js";
+import { MINUTE, RollupIndex, TOTAL_KEY } from "../core/rollup-index.js";
+import type { Dimension, StoredEvent } from "../core/stored-event.js";
 import { VigilError } from "../core/errors.js";
 import { describeAlertStoreContract } from "./alert-store-contract.js";
 import { describeRouteStoreContract } from "./route-store-contract.js";
@@ -187,6 +188,31 @@ export function describeStorageContract(engine: string, fresh: StoreFactory): vo
       assert.equal((await again.rollups.load({ m: 100_000, h: 0 })).records.length, 2, "load honours the start times");
       assert.equal(await again.rollups.deleteBefore("m", 100_000), 1);
       assert.equal((await again.rollups.load({ m: 0, h: 0 })).records.length, 2);
+    });
+
+    it("loads rollups persisted with five-part series keys into the same series as new events without the later dimensions", async () => {
+      const { storage: s, reopen } = await make();
+      const t = 7 * DAY;
+      const before = new RollupIndex({ minuteMs: DAY, hourMs: 30 * DAY });
+      before.fold(run("p1", t + 1000, { body: { agent_name: "a", model: "m", route: "r", tenant_id: "t", mode: "x", status: "failure", duration_ms: 40 } }));
+      const records = before.takeDirty();
+      // The key a bucket was persisted under before query_class, component, service and endpoint existed.
+      const fivePart = ["a", "m", "r", "t", "x"].join("\u001f");
+      assert.ok(records.some((r) => r.key === fivePart), "a series without the later dimensions keeps its five-part key");
+      await s.rollups.save(records, 1, 1);
+      await s.close();
+      const again = await reopen();
+      open.push(again);
+      const after = new RollupIndex({ minuteMs: DAY, hourMs: 30 * DAY });
+      for (const r of (await again.rollups.load({ m: 0, h: 0 })).records) after.restore(r);
+      const bucketOf = (idx: RollupIndex, groupBy: Dimension[] = []) => new Map([...idx.query(t, t + MINUTE, t + MINUTE, {}, groupBy)].map(([k, g]) => [k, g.bucket.encode()]));
+      assert.deepEqual(bucketOf(after, ["agent_name"]), bucketOf(before, ["agent_name"]), "the persisted bucket reads back identically");
+      after.fold(run("n1", t + 2000, { body: { agent_name: "a", model: "m", route: "r", tenant_id: "t", mode: "x", status: "success", duration_ms: 50 } }));
+      after.fold(run("n2", t + 3000, { body: { agent_name: "a", model: "m", route: "r", tenant_id: "t", mode: "x", query_class: "simple", status: "success", duration_ms: 60 } }));
+      assert.equal(after.series.size(), 2, "the new event without the later dimensions joined the restored series");
+      const byClass = after.query(t, t + MINUTE, t + MINUTE, {}, ["query_class"]);
+      assert.deepEqual([...byClass.values()].map((g) => [g.dims.query_class ?? null, metricsOf(g.bucket, 1).total_tasks]).sort(), [["simple", 1], [null, 2]].sort());
+      assert.equal(metricsOf(after.query(t, t + MINUTE, t + MINUTE, { query_class: "simple" }).values().next().value!.bucket, 1).failed_tasks, 0);
     });
 
     it("refuses a rollup save from an older leadership term on a shared store", async () => {

@@ -1,7 +1,7 @@
 /**
  * Randomised event sets for differential tests: runs, LLM calls, outcomes, feedback, cache and
- * tool events over 30 hours before NOW, with agents, models, routes, tenants and modes drawn from
- * small vocabularies (some left out), reproducible from a seed.
+ * tool events over 30 hours before NOW, with every dimension (agents, models, ..., query classes,
+ * endpoints) drawn from small vocabularies (some left out), reproducible from a seed.
  */
 import { HOUR } from "../core/rollup-plan.js";
 import { DIMENSIONS, type Dimension, type StoredEvent } from "../core/stored-event.js";
@@ -22,7 +22,7 @@ export function rng(seed: number): () => number {
 }
 
 /** Values per dimension: agents many, modes few; some events leave dimensions out. */
-export const SIZES: Record<Dimension, number> = { agent_name: 60, model: 6, route: 4, tenant_id: 12, mode: 2 };
+export const SIZES: Record<Dimension, number> = { agent_name: 60, model: 6, route: 4, tenant_id: 12, mode: 2, query_class: 3, component: 4, service: 3, endpoint: 8 };
 
 /** `n` events drawn from `seed`. */
 export function dataset(seed: number, n: number): StoredEvent[] {

@@ -4,7 +4,7 @@
  * tests compare the real index with (same data, same answers).
  *
  * The in-memory rollups: per-minute and per-hour buckets for every dimension set
- * (agent, model, route, tenant, mode) plus a total per slice. Folding an event touches four
+ * (every dimension of DIMENSIONS) plus a total per slice. Folding an event touches four
  * buckets; answering a window merges at most ~140 time slices whatever the number of events.
  *
  * Windows are resolved to whole minutes: a window includes the whole minute in which it starts
@@ -52,7 +52,7 @@ export type DimFilter = Partial<Record<Dimension, string>>;
 
 /** Builds the key of a dimension set (a Dims object or an event body: non-string values count as absent). */
 export function dimsKey(d: Readonly<Record<string, unknown>>): string {
-  return str(d.agent_name) + SEP + str(d.model) + SEP + str(d.route) + SEP + str(d.tenant_id) + SEP + str(d.mode);
+  return DIMENSIONS.map((name) => str(d[name])).join(SEP);
 }
 
 /** The key of a group of a query answer grouped by `groupBy` (from a Dims object or an alert's labels). */

@@ -75,11 +75,16 @@ describe("ruleExpression", () => {
 
   it("skips a rule grouped or scoped by a label its family lacks, naming the family and the label", () => {
     const reason = (over: Record<string, unknown>) => (ruleExpression(rule(over), 1) as { reason?: string }).reason;
-    assert.equal(reason({ metric: "p95_latency_ms", group_by: ["tenant_id"] }), "vigil_run_duration_seconds has no tenant_id label (it carries agent_name, model, route, mode), and no vigil_tenant_* family has p95_latency_ms");
-    assert.equal(reason({ metric: "error_rate", group_by: ["agent_name", "tenant_id"] }), "vigil_runs_total has no tenant_id label (it carries agent_name, model, route, mode), and vigil_tenant_runs_total carries only tenant_id");
+    assert.equal(reason({ metric: "p95_latency_ms", group_by: ["tenant_id"] }), "vigil_run_duration_seconds has no tenant_id label (it carries agent_name, model, route, mode, query_class, component, service, endpoint), and no vigil_tenant_* family has p95_latency_ms");
+    assert.equal(reason({ metric: "error_rate", group_by: ["agent_name", "tenant_id"] }), "vigil_runs_total has no tenant_id label (it carries agent_name, model, route, mode, query_class, component, service, endpoint), and vigil_tenant_runs_total carries only tenant_id");
     assert.equal(reason({ metric: "tool_error_rate", scope: { model: "gpt-4o" } }), "vigil_tool_calls_total has no model label (it carries agent_name, mode)");
     assert.equal(reason({ metric: "cache_entries", group_by: ["mode"] }), "vigil_cache_entries has no mode label (it carries no dimensions)");
     assert.match(reason({ metric: "llm_p95_latency_ms", scope: { tenant_id: "acme" } })!, /vigil_llm_call_duration_seconds has no tenant_id label/);
+  });
+
+  it("groups and scopes run and LLM figures by query_class, component, service and endpoint, which their families carry", () => {
+    assert.match(exprOf({ group_by: ["query_class"] }), /^\(\(sum by \(query_class\) \(rate\(vigil_runs_total\{status=~"failure\|timeout"\}\[5m\]\)\)/);
+    assert.equal(exprOf({ metric: "llm_p95_latency_ms", scope: { endpoint: "POST /v1/answer" }, group_by: ["component", "service"] }, 1), '(histogram_quantile(0.95, sum by (le, component, service) (rate(vigil_llm_call_duration_seconds_bucket{endpoint="POST /v1/answer"}[5m]))) * 1000) > 1');
   });
 
   it("reads tenant figures from the tenant families when a rule names only tenant_id", () => {

@@ -20,9 +20,9 @@ export interface Family {
 }
 
 /** Labels of the run families (group "agents"): no tenant_id, tenant figures have families of their own. */
-const AGENT_LABELS: readonly Dimension[] = ["agent_name", "model", "route", "mode"];
+const AGENT_LABELS: readonly Dimension[] = ["agent_name", "model", "route", "mode", "query_class", "component", "service", "endpoint"];
 /** Labels of the LLM call families (group "llm"; `provider` is not a Vigil dimension). */
-const LLM_LABELS: readonly Dimension[] = ["model", "route", "mode"];
+const LLM_LABELS: readonly Dimension[] = ["model", "route", "mode", "query_class", "component", "service", "endpoint"];
 /** Labels of the tool, retrieval and warning families (their `tool`, `source` and `type` are not Vigil dimensions). */
 const AGENT_MODE_LABELS: readonly Dimension[] = ["agent_name", "mode"];
 /** Labels of the tenant families. */

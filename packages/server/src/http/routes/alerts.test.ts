@@ -19,7 +19,7 @@ describe("alerting routes (inject)", () => {
       ["GET", "/api/v1/alert-rules?enabled=true", "enabled"],
     ]);
     const known = await t.request("GET", "/api/v1/alerts?stat=firing");
-    assert.match(known.body.error.details[0].message, /known: agent_name, model, route, tenant_id, mode, state, level, rule, limit/);
+    assert.match(known.body.error.details[0].message, /known: agent_name, model, route, tenant_id, mode, query_class, component, service, endpoint, state, level, rule, limit/);
   });
 
   it("refuses a repeated query parameter", async () => {

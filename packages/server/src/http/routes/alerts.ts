@@ -8,6 +8,7 @@ import { formatRuleDuration } from "../../core/alerting/duration.js";
 import { ruleToInput } from "../../core/alerting/rule.js";
 import { SEVERITIES, type AlertLifecycle, type AlertRecord, type AlertRule, type AlertStore, type Severity } from "../../core/alerting/types.js";
 import { VigilError } from "../../core/errors.js";
+import { DIMENSIONS } from "../../core/stored-event.js";
 import type { AlertEngine } from "../../services/alert-engine.js";
 import type { AlertSummaryService } from "../../services/alert-summary.js";
 import type { NotificationPipeline } from "../../services/notification-pipeline.js";
@@ -120,7 +121,7 @@ export function alertRoutes(app: FastifyInstance, d: AlertingDeps): void {
   app.get<{ Querystring: Query }>("/api/v1/alerts", read(listQuery), async (req): Promise<AlertListResponse> => {
     const q = req.query;
     const labels: Record<string, string> = {};
-    for (const k of ["agent_name", "model", "route", "tenant_id", "mode"]) {
+    for (const k of DIMENSIONS) {
       const v = str(q, k);
       if (v) labels[k] = v;
     }

@@ -75,4 +75,46 @@ describe("metrics routes (inject)", () => {
     assert.equal(ts.status, 200, JSON.stringify(ts.body));
     assert.ok(Array.isArray(ts.body.series));
   });
+
+  it("filters, groups and lists by query_class, component, service and endpoint like any other dimension", async () => {
+    const classes = ["simple", "simple", "simple", "moderate", "moderate", "complex"];
+    const events = classes.map((query_class, i) => ({ type: "run", body: { agent_name: "qc_agent", run_id: `qc-${i}`, status: i === 1 ? "failure" : "success", duration_ms: 100 * (i + 1), query_class, component: i < 3 ? "cognitive_core" : "user_interface", service: "answers", endpoint: "POST /v1/answer" } }));
+    // Feedback names only its run: it takes the run's query class from the run.
+    events.push({ type: "feedback", body: { run_id: "qc-0", rating: 5 } as never });
+    const ingested = await t.request("POST", "/api/v1/ingest", { events });
+    assert.equal(ingested.status, 207, JSON.stringify(ingested.body));
+    assert.equal(ingested.body.errors.length, 0, JSON.stringify(ingested.body.errors));
+
+    const simple = await t.request("GET", "/api/v1/metrics/system?window=60m&query_class=simple");
+    assert.equal(simple.status, 200, JSON.stringify(simple.body));
+    assert.equal(simple.body.metrics.total_tasks, 3);
+    assert.equal(simple.body.metrics.failed_tasks, 1);
+    assert.equal(simple.body.metrics.feedback_samples, 1, "the feedback counts under its run's query class");
+    const ui = await t.request("GET", "/api/v1/metrics/system?window=60m&component=user_interface&service=answers&endpoint=POST%20%2Fv1%2Fanswer");
+    assert.equal(ui.body.metrics.total_tasks, 3);
+    const unknown = await t.request("GET", "/api/v1/metrics/system?window=60m&query_class=no_such_class");
+    assert.equal(unknown.status, 200);
+    assert.equal(unknown.body.metrics.total_tasks, 0, "an unknown value matches nothing, as for agent_name");
+
+    const ts = await t.request("GET", "/api/v1/metrics/timeseries?metric=total_tasks&window=1h&step=5m&group_by=query_class&agent_name=qc_agent");
+    assert.equal(ts.status, 200, JSON.stringify(ts.body));
+    const totals = Object.fromEntries(ts.body.series.map((s: { labels: { query_class: string }; points: [number, number | null][] }) => [s.labels.query_class, s.points.reduce((n, [, v]) => n + (v ?? 0), 0)]));
+    assert.deepEqual(totals, { simple: 3, moderate: 2, complex: 1 });
+
+    const list = await t.request("GET", "/api/v1/metrics/query-classes?window=1h&sort=name&order=asc");
+    assert.equal(list.status, 200, JSON.stringify(list.body));
+    assert.deepEqual(list.body.query_classes.map((g: { query_class: string; metrics: { total_tasks: number } }) => [g.query_class, g.metrics.total_tasks]), [["complex", 1], ["moderate", 2], ["simple", 3]]);
+    const one = await t.request("GET", "/api/v1/metrics/components/cognitive_core?window=1h");
+    assert.equal(one.status, 200, JSON.stringify(one.body));
+    assert.equal(one.body.component, "cognitive_core");
+    assert.equal(one.body.metrics.total_tasks, 3);
+    for (const path of ["services", "endpoints"]) assert.equal((await t.request("GET", `/api/v1/metrics/${path}?window=1h`)).body[path].length, 1, path);
+
+    const bad = await t.request("GET", "/api/v1/metrics/timeseries?metric=total_tasks&group_by=query_klass");
+    assert.equal(bad.status, 400);
+    assert.equal(bad.body.error.details[0].path, "/query/group_by");
+    const typo = await t.request("GET", "/api/v1/metrics/system?query_klass=simple");
+    assert.equal(typo.status, 400);
+    assert.equal(typo.body.error.details[0].path, "/query/query_klass");
+  });
 });
