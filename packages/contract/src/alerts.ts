@@ -178,6 +178,10 @@ export interface AlertRuleView {
   /** The fixed threshold; absent when `threshold_key` names a thresholds setting. */
   threshold?: number | null;
   threshold_key?: string;
+  /** The baseline (`GET /api/v1/baselines`) whose value times `factor` is the threshold, resolved at each evaluation. */
+  baseline?: string;
+  /** What the baseline's value is multiplied by (default 1); only with `baseline`. */
+  factor?: number;
   window: string;
   for: string;
   keep_firing_for: string;

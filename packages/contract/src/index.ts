@@ -5,3 +5,4 @@ export * from "./routes.js";
 export type * from "./alerts.js";
 export * from "./thresholds.js";
 export type * from "./slos.js";
+export type * from "./baselines.js";

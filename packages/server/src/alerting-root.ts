@@ -20,7 +20,7 @@ import type { RouteSample } from "./core/alerting/catalogue.js";
 import type { ThresholdService } from "./services/threshold-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
 import { OutboxWorker } from "./services/outbox-worker.js";
-import { RuleBook } from "./services/rule-book.js";
+import { RuleBook, type RuleBookDeps } from "./services/rule-book.js";
 import { SilenceService } from "./services/silence-service.js";
 import type { Stepped } from "./core/stepped.js";
 
@@ -44,7 +44,7 @@ export interface AlertingRuntime {
 }
 
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T> } = {}): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T>; baselines?: RuleBookDeps["baselines"] } = {}): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
@@ -54,6 +54,7 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     defaults: a.defaultRules ? defaultRules() : [],
     fileRules: a.fileRules,
     thresholds,
+    baselines: hooks.baselines,
   });
   // Names and routes were checked with the configuration; building a channel only creates its client.
   const channels = buildChannels(a.channelConfigs, { log: log.child({ component: "notify" }), now });

@@ -21,6 +21,7 @@ import { buildExposition } from "./server-exposition.js";
 import { idGenerator } from "./event-ids.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
+import { BaselineService } from "./services/baseline-service.js";
 import { CooperativeRunner } from "./services/cooperative-runner.js";
 import { Lifecycle } from "./services/lifecycle.js";
 import { allowedHosts } from "./http/request-origin.js";
@@ -137,6 +138,9 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
     thresholds: () => thresholds.settings(),
     signals: () => ({ open_critical_alerts: openCriticalAlerts(engine?.openAlerts() ?? []), routes: routeService?.views() ?? [] }),
   });
+  // Performance baselines: the config file's, and those set or captured through the API (stored).
+  const baselines = new BaselineService({ store: storage.alerts, config: cfg.configBaselines, metrics, run: (work) => runner.run(work, "baselines"), now });
+  await baselines.refresh();
   let url = "";
   // 3. Alerting: rules, channels, open alerts restored; delivery starts once the server listens.
   const alerting = await life.start(
@@ -145,6 +149,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
       buildAlerting(cfg, storage, rollups.index, () => member, thresholds, log, () => url || `http://${cfg.host}:${cfg.port}`, {
         onCycle: (s) => exposition?.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules),
         run: (work) => runner.run(work, "alert evaluation"),
+        baselines,
         routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
       }),
     (a) => a.stop(),
@@ -182,6 +187,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         runner,
         alerting: alerting.http,
         thresholds,
+        baselines,
         keys: cfg.apiKeys,
         dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
         bodyLimitBytes: cfg.bodyLimitBytes,

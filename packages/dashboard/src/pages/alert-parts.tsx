@@ -9,7 +9,7 @@ import { href } from "../router.js";
 import { useSession } from "../session.js";
 
 /** The dimensions an alert may be grouped by, in the order they are shown and silenced. */
-export const DIMENSIONS = ["agent_name", "model", "route", "tenant_id", "mode"] as const;
+export const DIMENSIONS = ["agent_name", "model", "route", "tenant_id", "mode", "query_class", "component", "service", "endpoint"] as const;
 
 const LEVEL_BADGE: Record<string, string> = { critical: "badge-bad", warning: "badge-warn", info: "badge-info" };
 const STATE_BADGE: Record<string, string> = { firing: "badge-bad", acknowledged: "badge-warn", pending: "badge-info", resolved: "badge-good" };
@@ -218,4 +218,4 @@ export function dimensionHref(dim: string, value: string): string | null {
 }
 
 /** Human names of the dimensions. */
-export const DIMENSION_LABEL: Record<string, string> = { agent_name: "Agent", model: "Model", route: "Route", tenant_id: "Tenant", mode: "Mode" };
+export const DIMENSION_LABEL: Record<string, string> = { agent_name: "Agent", model: "Model", route: "Route", tenant_id: "Tenant", mode: "Mode", query_class: "Query class", component: "Component", service: "Service", endpoint: "Endpoint" };

@@ -17,7 +17,7 @@ import "./alerts.css";
 // "Open" asks what the overview asks (open-alerts.ts): pending, firing and acknowledged.
 const TABS = ["open", "firing", "acknowledged", "resolved", "pending", "all"] as const;
 type Tab = (typeof TABS)[number];
-const FILTERS = ["level", "rule", "agent_name", "model", "route"] as const;
+const FILTERS = ["level", "rule", "agent_name", "model", "route", "query_class"] as const;
 const PAGE = 100;
 
 /** The Alerts section: one alert when `selected` is an alert id, else the lists and the silences. */

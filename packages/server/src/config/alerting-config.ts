@@ -68,7 +68,7 @@ export const ALERTING_DEFAULTS = { evaluationInterval: "10s", groupWait: "30s", 
 
 /** The default inhibition: a critical alert mutes warnings and infos of the same category and group. */
 export const DEFAULT_INHIBIT: readonly InhibitRule[] = Object.freeze([
-  { source: [{ label: "severity", op: "=", value: "critical" }], target: [{ label: "severity", op: "=~", value: "warning|info" }], equal: ["category", "agent_name", "model", "route", "tenant_id", "mode"] },
+  { source: [{ label: "severity", op: "=", value: "critical" }], target: [{ label: "severity", op: "=~", value: "warning|info" }], equal: ["category", "agent_name", "model", "route", "tenant_id", "mode", "query_class", "component", "service", "endpoint"] },
 ]);
 
 /** Resolves the `alerting:` section (and the `--rules` / `VIGIL_RULES` override of the rules file). */

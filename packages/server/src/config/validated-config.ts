@@ -13,6 +13,8 @@ import { DEFAULT_CHANNEL, parseChannelConfigs, type ChannelConfig } from "../not
 import type { AlertingConfig } from "./alerting-config.js";
 import { isLoopback, type Config } from "./config.js";
 import { loadRulesFile } from "./rules-file.js";
+import type { Baseline } from "@vigil/contract";
+import { parseBaselines } from "../core/baselines.js";
 
 /** The alerting settings with the rules file read and the channels parsed. */
 export interface ValidatedAlerting extends AlertingConfig {
@@ -29,6 +31,8 @@ export interface ValidatedConfig extends Config {
   readonly alerting: ValidatedAlerting;
   /** The threshold model's configuration layer: the defaults under the config file's `thresholds`. */
   readonly thresholdSettings: ThresholdSettings;
+  /** The config file's `baselines:`, checked (docs/baselines.md); read-only through the API. */
+  readonly configBaselines: readonly Baseline[];
 }
 
 const validated = new WeakSet<object>();
@@ -62,7 +66,14 @@ export function validateConfig(cfg: Config, now: number = Date.now()): Validated
     if (!(err instanceof VigilError)) throw err;
     throw new VigilError("CONFIG_INVALID", `invalid thresholds in the config file: ${((err.details ?? []) as { path: string; message: string }[]).map((p) => `thresholds${p.path.replace(/^\/thresholds/, "")} ${p.message}`).join("; ")}`, err.details, { cause: err });
   }
-  const out: ValidatedConfig = { ...cfg, alerting: { ...a, fileRules, channelConfigs, channelNames: names }, thresholdSettings };
+  let configBaselines: Baseline[];
+  try {
+    configBaselines = parseBaselines(cfg.baselines, "/baselines", "config", now);
+  } catch (err) {
+    if (!(err instanceof VigilError)) throw err;
+    throw new VigilError("CONFIG_INVALID", `invalid baselines in the config file: ${((err.details ?? []) as { path: string; message: string }[]).map((p) => `${p.path} ${p.message}`).join("; ")}`, err.details, { cause: err });
+  }
+  const out: ValidatedConfig = { ...cfg, configBaselines, alerting: { ...a, fileRules, channelConfigs, channelNames: names }, thresholdSettings };
   deepFreeze(out);
   validated.add(out);
   return out;

@@ -23,6 +23,8 @@ import { metricsRoutes } from "./routes/metrics.js";
 import { opsRoutes, type OpsDeps } from "./routes/ops.js";
 import { thresholdRoutes } from "./routes/thresholds.js";
 import type { ThresholdService } from "../services/threshold-service.js";
+import { baselineRoutes } from "./routes/baselines.js";
+import type { BaselineService } from "../services/baseline-service.js";
 
 /** Everything the HTTP layer needs. */
 export interface AppDeps {
@@ -38,6 +40,8 @@ export interface AppDeps {
   alerting: AlertingDeps;
   /** The one threshold model (`GET|PUT /api/v1/thresholds`). */
   thresholds: ThresholdService;
+  /** Performance baselines (`/api/v1/baselines`, the report's `baselines`; absent: not served). */
+  baselines?: BaselineService;
   keys: readonly KeyConfig[];
   /** The web dashboard served at `/` (absent: not served). */
   dashboard?: DashboardAssets;
@@ -114,9 +118,10 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       metricsRoutes(scope, deps.metrics, deps.runner, async () => {
         const { alerts } = await deps.alerting.store.listAlerts({ states: ["firing", "acknowledged"], limit: 100 });
         return alerts.map((a) => ({ alert_id: a.id, rule: a.rule, level: a.severity, state: a.state, message: a.annotations.summary ?? a.rule, current_value: a.value, threshold: a.threshold, labels: a.labels, starts_at: new Date(a.fired_at ?? a.active_at).toISOString(), recommendation: a.annotations.recommendation ?? null }));
-      });
+      }, deps.baselines);
       alertRoutes(scope, deps.alerting);
       thresholdRoutes(scope, deps.thresholds);
+      if (deps.baselines) baselineRoutes(scope, deps.baselines);
       if (deps.routes) failoverRoutes(scope, deps.routes);
       opsRoutes(scope, deps.ops);
       sessionRoute(scope, deps.keys);

@@ -10,6 +10,8 @@ import { parseRuleSet, ruleToInput, rulesError, validateRule } from "../core/ale
 import type { ThresholdSettings } from "../core/threshold-model.js";
 import type { AlertRule, AlertStore } from "../core/alerting/types.js";
 import type { ThresholdService } from "./threshold-service.js";
+import { withBaselineThreshold } from "../core/baselines.js";
+import type { BaselineService } from "./baseline-service.js";
 
 /** What the rule book needs. */
 export interface RuleBookDeps {
@@ -18,6 +20,8 @@ export interface RuleBookDeps {
   fileRules: readonly AlertRule[];
   /** The one threshold model, which `threshold_key` rules read (and which is re-read with the rules). */
   thresholds: Pick<ThresholdService, "settings" | "refresh">;
+  /** The baselines `baseline` rules take their threshold from (re-read with the rules); absent: such rules read no threshold. */
+  baselines?: Pick<BaselineService, "get" | "refresh">;
 }
 
 /** The rules in force. */
@@ -25,6 +29,7 @@ export class RuleBook {
   private apiRules = new Map<string, AlertRule>();
   private effective: AlertRule[] = [];
   private fileRules: readonly AlertRule[];
+  private hasBaselineRules = false;
 
   constructor(private readonly deps: RuleBookDeps) {
     this.fileRules = deps.fileRules;
@@ -36,6 +41,7 @@ export class RuleBook {
     const rules = await this.deps.store.listRules();
     this.apiRules = new Map(rules.map((r) => [r.name, r]));
     await this.deps.thresholds.refresh();
+    await this.deps.baselines?.refresh();
     this.rebuild();
   }
 
@@ -45,16 +51,25 @@ export class RuleBook {
     for (const r of this.fileRules) byName.set(r.name, r);
     for (const r of this.apiRules.values()) byName.set(r.name, r);
     this.effective = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
+    this.hasBaselineRules = this.effective.some((r) => r.baseline);
   }
 
-  /** Every rule in force (enabled or not), by name. */
+  /** Every rule in force (enabled or not), by name; a `baseline` rule with the threshold its baseline gives now. */
   rules(): readonly AlertRule[] {
-    return this.effective;
+    if (!this.hasBaselineRules) return this.effective;
+    return this.effective.map((r) => this.resolved(r));
   }
 
   /** The rule of this name, or null. */
   get(name: string): AlertRule | null {
-    return this.effective.find((r) => r.name === name) ?? null;
+    const r = this.effective.find((x) => x.name === name);
+    return r === undefined ? null : this.resolved(r);
+  }
+
+  /** A `baseline` rule with the threshold in force (resolved at every read, so a changed baseline counts at the next evaluation). */
+  private resolved(r: AlertRule): AlertRule {
+    if (!r.baseline) return r;
+    return withBaselineThreshold(r, this.deps.baselines?.get(r.baseline.name) ?? null);
   }
 
   /**
@@ -72,9 +87,21 @@ export class RuleBook {
       input = existing && b.metric === undefined ? { ...ruleToInput(existing, formatRuleDuration), ...b, name } : { ...b, name };
       if (existing && b.metric === undefined && b.threshold !== undefined) delete (input as Record<string, unknown>).threshold_key;
       if (existing && b.metric === undefined && b.threshold_key !== undefined) delete (input as Record<string, unknown>).threshold;
+      // A change to where the threshold comes from replaces the existing rule's source of it.
+      if (existing && b.metric === undefined && (b.threshold !== undefined || b.threshold_key !== undefined) && b.baseline === undefined) {
+        delete (input as Record<string, unknown>).baseline;
+        delete (input as Record<string, unknown>).factor;
+      }
+      if (existing && b.metric === undefined && b.baseline !== undefined) {
+        delete (input as Record<string, unknown>).threshold;
+        delete (input as Record<string, unknown>).threshold_key;
+      }
     }
     const { rule, problems } = validateRule(input, "", "api");
     if (!rule) throw rulesError("the rule was refused", problems);
+    if (rule.baseline && this.deps.baselines && !this.deps.baselines.get(rule.baseline.name)) {
+      throw rulesError("the rule was refused", [{ path: "/baseline", rule: rule.name, field: "baseline", message: `no baseline named "${rule.baseline.name}"; GET /api/v1/baselines lists them` }]);
+    }
     const created = this.get(rule.name) === null;
     await this.deps.store.putRule(rule);
     this.apiRules.set(rule.name, rule);

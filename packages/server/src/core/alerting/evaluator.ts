@@ -83,8 +83,9 @@ export function fingerprint(rule: string, group: Record<string, string>): string
   return fnv1a64([rule, ...parts].join("\u0001"));
 }
 
-/** Labels of an alert: the rule's, then `alertname`, `severity` and the group's (which win). */
+/** Labels of an alert: the rule's, its `baseline` if it has one, then `alertname`, `severity` and the group's (which win). */
 export function alertLabels(rule: AlertRule, group: Record<string, string>): Record<string, string> {
+  if (rule.baseline) return { ...rule.labels, baseline: rule.baseline.name, alertname: rule.name, severity: rule.severity, ...group };
   return { ...rule.labels, alertname: rule.name, severity: rule.severity, ...group };
 }
 
@@ -118,6 +119,8 @@ export function renderAnnotations(rule: AlertRule, labels: Record<string, string
   };
   const out: Record<string, string> = {};
   for (const k in rule.annotations) out[k] = renderTemplate(rule.annotations[k]!, data);
+  // Says where a baseline rule's threshold came from, unless the rule writes its own `baseline` annotation.
+  if (rule.baseline && out.baseline === undefined) out.baseline = `${rule.baseline.factor} × baseline ${rule.baseline.name}${threshold === null ? " (not found or inactive)" : ` = ${texts.thresholdText}`}`;
   return out;
 }
 

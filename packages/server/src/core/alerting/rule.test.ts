@@ -79,7 +79,7 @@ describe("validateRule", () => {
   });
 
   it("refuses labels that Vigil sets itself", () => {
-    for (const k of ["alertname", "severity", "agent_name", "model", "route", "tenant_id", "mode"]) {
+    for (const k of ["alertname", "severity", "agent_name", "model", "route", "tenant_id", "mode", "query_class", "component", "service", "endpoint"]) {
       assert.match(problemAt(problems({ labels: { [k]: "x" } }), `labels/${k}`).message, /set by Vigil/);
     }
   });

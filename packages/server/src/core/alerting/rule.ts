@@ -31,7 +31,7 @@ const RESERVED_LABELS = new Set(["alertname", "severity", ...DIMENSIONS]);
 const AGGREGATES: readonly CustomAggregate[] = ["avg", "min", "max", "sum", "last", "count", "rate"];
 const CHANGES: readonly ChangeFunction[] = ["ratio", "delta", "percent"];
 const NO_DATA: readonly NoDataBehaviour[] = ["ok", "keep_state", "alerting"];
-const KNOWN_FIELDS = new Set(["source", "name", "description", "metric", "aggregate", "scope", "group_by", "comparator", "threshold", "threshold_key", "window", "for", "keep_firing_for", "min_samples", "change", "severity", "labels", "annotations", "no_data", "enabled"]);
+const KNOWN_FIELDS = new Set(["source", "name", "description", "metric", "aggregate", "scope", "group_by", "comparator", "threshold", "threshold_key", "baseline", "factor", "window", "for", "keep_firing_for", "min_samples", "change", "severity", "labels", "annotations", "no_data", "enabled"]);
 
 /** Keys of the thresholds settings a rule may take its threshold from. */
 export { THRESHOLD_KEYS } from "../threshold-model.js";
@@ -150,8 +150,21 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
     if (typeof input.threshold_key !== "string" || !(THRESHOLD_KEYS as readonly string[]).includes(input.threshold_key)) bad("threshold_key", `must be one of ${THRESHOLD_KEYS.join(", ")}`);
     else thresholdKey = input.threshold_key;
   }
-  if (input.threshold === undefined && input.threshold_key === undefined) bad("threshold", "is required (or threshold_key, to take it from the thresholds settings)");
-  if (input.threshold !== undefined && input.threshold_key !== undefined) bad("threshold_key", "give either threshold or threshold_key, not both");
+  // A baseline rule's threshold is its baseline's value times `factor`, resolved at each evaluation.
+  let baseline: { name: string; factor: number } | null = null;
+  if (input.baseline !== undefined && input.baseline !== null) {
+    if (typeof input.baseline !== "string" || !NAME.test(input.baseline)) bad("baseline", "must name a baseline (GET /api/v1/baselines)");
+    else baseline = { name: input.baseline, factor: 1 };
+  }
+  if (input.factor !== undefined && input.factor !== null) {
+    if (input.baseline === undefined || input.baseline === null) bad("factor", "applies only with baseline");
+    else if (typeof input.factor !== "number" || !Number.isFinite(input.factor) || input.factor <= 0) bad("factor", "must be a number above 0 (e.g. 1.2 for 20% over the baseline)");
+    else if (baseline) baseline.factor = input.factor;
+  }
+  if (baseline !== null && (custom || (input.change !== undefined && input.change !== null))) bad("baseline", custom ? "applies to catalogue metrics, not custom ones" : "cannot be used with a change function");
+  const given = ["threshold", "threshold_key", "baseline"].filter((k) => input[k] !== undefined && input[k] !== null);
+  if (given.length === 0 && input.threshold === undefined && input.threshold_key === undefined) bad("threshold", "is required (or threshold_key, to take it from the thresholds settings, or baseline)");
+  if (given.length > 1) bad(given[1]!, `give one of threshold, threshold_key or baseline, not ${given.join(" and ")}`);
 
   const windowMs = dur("window", 300_000, MIN_WINDOW_MS, MAX_WINDOW_MS);
   if (windowMs % 1000 !== 0) bad("window", "must be whole seconds");
@@ -187,6 +200,7 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
       comparator: comparator!,
       threshold,
       threshold_key: thresholdKey,
+      ...(baseline !== null ? { baseline } : {}),
       window_ms: windowMs,
       for_ms: forMs,
       keep_firing_for_ms: keepMs,
@@ -246,7 +260,7 @@ export function ruleToInput(r: AlertRule, fmt: (ms: number) => string): AlertRul
     ...(Object.keys(r.scope).length ? { scope: r.scope } : {}),
     ...(r.group_by.length ? { group_by: r.group_by } : {}),
     comparator: r.comparator,
-    ...(r.threshold_key !== null ? { threshold_key: r.threshold_key } : { threshold: r.threshold }),
+    ...(r.baseline ? { baseline: r.baseline.name, factor: r.baseline.factor } : r.threshold_key !== null ? { threshold_key: r.threshold_key } : { threshold: r.threshold }),
     window: fmt(r.window_ms),
     for: fmt(r.for_ms),
     keep_firing_for: fmt(r.keep_firing_for_ms),

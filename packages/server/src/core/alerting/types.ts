@@ -45,6 +45,11 @@ export interface AlertRule {
   threshold: number | null;
   /** A key of the thresholds settings (`GET|PUT /api/v1/thresholds`) that supplies the threshold. */
   threshold_key: string | null;
+  /**
+   * A baseline (docs/baselines.md) whose value times `factor` is the threshold. The rule book fills
+   * `threshold` with that number at each evaluation (null while the baseline is missing or inactive).
+   */
+  baseline?: { name: string; factor: number };
   window_ms: number;
   for_ms: number;
   keep_firing_for_ms: number;

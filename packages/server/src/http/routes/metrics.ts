@@ -7,6 +7,7 @@ import type { Dimension } from "../../core/stored-event.js";
 import type { CooperativeRunner } from "../../services/cooperative-runner.js";
 import { PAGE_LIMIT, type PageQuery, type SortField, type SortOrder } from "../../services/group-page.js";
 import type { MetricsService } from "../../services/metrics-service.js";
+import type { BaselineService } from "../../services/baseline-service.js";
 import { badParam, dimension, dimFilter, duration, flag, int, str, windowMs, type Query } from "../query.js";
 import { DIM_FILTERS, PAGING, WINDOW, param, params, query } from "../schemas.js";
 
@@ -35,7 +36,7 @@ const DEFAULT_SERIES = 20;
 type Q = { Querystring: Query };
 
 /** Registers the read routes. */
-export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, runner: CooperativeRunner, openAlerts: () => Promise<unknown[]>): void {
+export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, runner: CooperativeRunner, openAlerts: () => Promise<unknown[]>, baselines?: Pick<BaselineService, "report">): void {
   const read = (querystring: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ config: { scope: "read" }, schema: { querystring, ...extra } });
   // Every figure of the metrics block a listing may be sorted by.
   const sortable = new Set<string>(["activity", "name", ...Object.entries(metrics.metrics(metrics.window(MINUTE))).filter(([, v]) => typeof v === "number" || v === null).map(([k]) => k)]);
@@ -101,8 +102,9 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
 
   app.get<Q>("/api/v1/report", read(query({ ...WINDOW, include_agents: param("true or false", 8) })), async (req) => {
     const q = req.query;
-    const report = await runner.run(metrics.report(metrics.window(windowMs(q), 2), flag(q, "include_agents", true)), "report");
-    return { ...report, alerts: await openAlerts() };
+    const w = metrics.window(windowMs(q), 2);
+    const report = await runner.run(metrics.report(w, flag(q, "include_agents", true)), "report");
+    return { ...report, alerts: await openAlerts(), ...(baselines ? { baselines: await baselines.report(w) } : {}) };
   });
 }
 
