@@ -7,7 +7,7 @@
  * so the alert resolves minutes after the burn stops. A latency SLO with a hard maximum also has a
  * breach condition: any event of the class over the maximum in the last 5 minutes.
  */
-import { burnRates, maxBreaches } from "./budget.js";
+import { burnRates, maxBreaches } from "./sums.js";
 import type { SloLedger } from "./ledger.js";
 import { BURN_WINDOW_MS, factorPeriodMs, type BurnWindow } from "./spans.js";
 import type { SloSpec } from "./spec.js";
