@@ -193,8 +193,8 @@ export interface AlertRuleView {
   annotations: Record<string, string>;
   no_data: "ok" | "keep_state" | "alerting";
   enabled: boolean;
-  /** Where the rule came from: the shipped pack, the rules file, or the API. */
-  source: "default" | "file" | "api";
+  /** Where the rule came from: the shipped pack, the rules file, the API, or generated from an SLO (read-only; docs/slo.md). */
+  source: "default" | "file" | "api" | "slo";
 }
 
 /** Answer of `GET /api/v1/alert-rules`: every rule in force, by name. */

@@ -14,7 +14,7 @@ import type { Leadership, Storage } from "./core/ports.js";
 import type { RollupIndex } from "./core/rollup-index.js";
 import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels } from "./notify/registry.js";
-import { AlertEngine, type EvaluationStats } from "./services/alert-engine.js";
+import { AlertEngine, type AlertEngineDeps, type EvaluationStats } from "./services/alert-engine.js";
 import { AlertSummaryService } from "./services/alert-summary.js";
 import type { RouteSample } from "./core/alerting/catalogue.js";
 import type { ThresholdService } from "./services/threshold-service.js";
@@ -44,7 +44,7 @@ export interface AlertingRuntime {
 }
 
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T>; baselines?: RuleBookDeps["baselines"] } = {}): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T>; baselines?: RuleBookDeps["baselines"]; sloObservations?: AlertEngineDeps["sloObservations"] } = {}): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
@@ -90,6 +90,7 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     leadership: lead,
     onCycle: hooks.onCycle,
     routeStates: hooks.routeStates,
+    sloObservations: hooks.sloObservations,
     shared: storage.shared,
     now,
     log,

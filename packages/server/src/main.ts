@@ -30,6 +30,7 @@ import { RouteWebhooks } from "./notify/route-webhooks.js";
 import { PriceService } from "./services/price-service.js";
 import { RollupService } from "./services/rollup-service.js";
 import { registerJobs } from "./server-jobs.js";
+import { buildSlos } from "./slo-root.js";
 import { openPostgresStorage } from "./storage/postgres/postgres-storage.js";
 import { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
 import { createEventValidator } from "./validation/event-validator.js";
@@ -141,6 +142,9 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   // Performance baselines: the config file's, and those set or captured through the API (stored).
   const baselines = new BaselineService({ store: storage.alerts, config: cfg.configBaselines, metrics, run: (work) => runner.run(work, "baselines"), now });
   await baselines.refresh();
+  // Service classes and SLOs: a ledger per SLO over the rollups, and the alert rules each generates.
+  let alertRules: AlertingRuntime["rules"] | null = null;
+  const slos = await buildSlos(cfg, storage, rollups.index, log, { run: (work) => runner.run(work, "SLO ledgers"), now, openAlerts: () => engine?.openAlerts() ?? [], onRules: (r) => alertRules?.setGenerated(r) });
   let url = "";
   // 3. Alerting: rules, channels, open alerts restored; delivery starts once the server listens.
   const alerting = await life.start(
@@ -150,11 +154,14 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         onCycle: (s) => exposition?.observeEvaluation(s.took_ms / 1000, s.evaluated_groups, s.failed_rules),
         run: (work) => runner.run(work, "alert evaluation"),
         baselines,
+        sloObservations: (rule, at) => slos.service.observe(rule, at),
         routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
       }),
     (a) => a.stop(),
   );
   engine = alerting.engine;
+  alertRules = alerting.rules;
+  alerting.rules.setGenerated(slos.service.rules());
   // 4. Models, routes and failover; webhook subscribers hear the changes this instance makes (each change is sent by one instance).
   const routes = new RouteService({ run: (work) => runner.run(work, "route evaluation"), store: storage.routes, thresholds, index: rollups.index, leadership: w.lead, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
   routeService = routes;
@@ -188,6 +195,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         alerting: alerting.http,
         thresholds,
         baselines,
+        slos: slos.http,
         keys: cfg.apiKeys,
         dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
         bodyLimitBytes: cfg.bodyLimitBytes,
@@ -244,7 +252,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   ready = true;
   // 6. Delivery and the periodic jobs, once everything above runs.
   alerting.start();
-  registerJobs(life, cfg, log, { storage, rollups, prices, routes, alerting });
+  registerJobs(life, cfg, log, { storage, rollups, prices, routes, alerting, slos });
   let closed = false;
   return {
     app,

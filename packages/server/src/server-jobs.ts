@@ -13,6 +13,7 @@ import type { Lifecycle } from "./services/lifecycle.js";
 import type { PriceService } from "./services/price-service.js";
 import type { RollupService } from "./services/rollup-service.js";
 import type { RouteService } from "./services/route-service.js";
+import type { SloRuntime } from "./slo-root.js";
 
 /** The components the jobs work on. */
 export interface JobTargets {
@@ -21,6 +22,8 @@ export interface JobTargets {
   prices: PriceService;
   routes: RouteService;
   alerting: AlertingRuntime;
+  /** The SLOs, whose ledgers every instance keeps (each answers their figures). */
+  slos?: SloRuntime;
 }
 
 /** How often retention runs over events and rollups, and over resolved alerts (ms). */
@@ -50,6 +53,9 @@ export function registerJobs(life: Lifecycle, cfg: Config, log: Logger, t: JobTa
   // Between evaluations, rules whose series got runs or LLM calls are evaluated again (bounded in the engine).
   life.every(ARRIVAL_MIN_GAP_MS, "alert evaluation on arrival", () => alerting.engine.evaluateArrivals(), { leaderOnly: true });
   life.every(ALERTING_RETENTION_INTERVAL_MS, "alerting retention", () => alerting.retention(), { leaderOnly: true });
+  // Every instance keeps the SLO ledgers current (and, on a shared store, re-reads the SLOs others changed).
+  const slos = t.slos;
+  if (slos) life.every(cfg.alerting.evaluationIntervalMs, "SLO ledgers", () => slos.cycle());
   // Instances that do not lead still answer rules and thresholds: re-read what others changed.
   if (storage.shared) life.every(RULES_REFRESH_MS, "re-reading alert rules", () => alerting.rules.refresh().catch(() => undefined));
 }

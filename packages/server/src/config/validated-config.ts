@@ -13,6 +13,7 @@ import { DEFAULT_CHANNEL, parseChannelConfigs, type ChannelConfig } from "../not
 import type { AlertingConfig } from "./alerting-config.js";
 import { isLoopback, type Config } from "./config.js";
 import { loadRulesFile } from "./rules-file.js";
+import { parseSloSection, type SloSection } from "../core/slo-definitions.js";
 import type { Baseline } from "@vigil/contract";
 import { parseBaselines } from "../core/baselines.js";
 
@@ -31,6 +32,8 @@ export interface ValidatedConfig extends Config {
   readonly alerting: ValidatedAlerting;
   /** The threshold model's configuration layer: the defaults under the config file's `thresholds`. */
   readonly thresholdSettings: ThresholdSettings;
+  /** The config file's service classes and SLOs, checked (docs/slo.md). */
+  readonly sloSection: SloSection;
   /** The config file's `baselines:`, checked (docs/baselines.md); read-only through the API. */
   readonly configBaselines: readonly Baseline[];
 }
@@ -73,7 +76,7 @@ export function validateConfig(cfg: Config, now: number = Date.now()): Validated
     if (!(err instanceof VigilError)) throw err;
     throw new VigilError("CONFIG_INVALID", `invalid baselines in the config file: ${((err.details ?? []) as { path: string; message: string }[]).map((p) => `${p.path} ${p.message}`).join("; ")}`, err.details, { cause: err });
   }
-  const out: ValidatedConfig = { ...cfg, configBaselines, alerting: { ...a, fileRules, channelConfigs, channelNames: names }, thresholdSettings };
+  const out: ValidatedConfig = { ...cfg, configBaselines, alerting: { ...a, fileRules, channelConfigs, channelNames: names }, thresholdSettings, sloSection: sloSectionOf(cfg) };
   deepFreeze(out);
   validated.add(out);
   return out;
@@ -112,4 +115,15 @@ export function deepFreeze<T>(value: T, seen = new WeakSet<object>()): T {
   seen.add(value);
   for (const v of Object.values(value)) deepFreeze(v, seen);
   return Object.freeze(value);
+}
+
+/** The config file's service classes and SLOs, checked against the rollup horizon; a problem refuses the start naming its path. */
+function sloSectionOf(cfg: Config): SloSection {
+  try {
+    return parseSloSection(cfg.serviceClasses, cfg.slos, { minuteMs: cfg.minuteRollupsMs, hourMs: cfg.hourRollupsMs });
+  } catch (err) {
+    if (!(err instanceof VigilError)) throw err;
+    const problems = (err.details ?? []) as { path: string; message: string }[];
+    throw new VigilError("CONFIG_INVALID", `invalid SLOs in the config file${cfg.configFile ? ` ${cfg.configFile}` : ""}: ${problems.map((p) => `${p.path}: ${p.message}`).join("; ")}`, err.details, { cause: err });
+  }
 }

@@ -22,6 +22,7 @@ import { failoverRoutes } from "./routes/failover.js";
 import { metricsRoutes } from "./routes/metrics.js";
 import { opsRoutes, type OpsDeps } from "./routes/ops.js";
 import { thresholdRoutes } from "./routes/thresholds.js";
+import { sloRoutes, type SloRouteDeps } from "./routes/slos.js";
 import type { ThresholdService } from "../services/threshold-service.js";
 import { baselineRoutes } from "./routes/baselines.js";
 import type { BaselineService } from "../services/baseline-service.js";
@@ -40,6 +41,8 @@ export interface AppDeps {
   alerting: AlertingDeps;
   /** The one threshold model (`GET|PUT /api/v1/thresholds`). */
   thresholds: ThresholdService;
+  /** Service classes and SLOs (`/api/v1/slos`, `/api/v1/service-classes`; absent: not served). */
+  slos?: SloRouteDeps;
   /** Performance baselines (`/api/v1/baselines`, the report's `baselines`; absent: not served). */
   baselines?: BaselineService;
   keys: readonly KeyConfig[];
@@ -121,6 +124,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       }, deps.baselines);
       alertRoutes(scope, deps.alerting);
       thresholdRoutes(scope, deps.thresholds);
+      if (deps.slos) sloRoutes(scope, deps.slos);
       if (deps.baselines) baselineRoutes(scope, deps.baselines);
       if (deps.routes) failoverRoutes(scope, deps.routes);
       opsRoutes(scope, deps.ops);

@@ -53,6 +53,8 @@ export interface AlertEngineDeps {
   log: EngineLog;
   /** Each route's current state, for the route metrics (absent: no routes). */
   routeStates?(): RouteSample[];
+  /** What a rule generated from an SLO observes at `now` (absent: no SLOs). */
+  sloObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
   /** Told after each evaluation cycle (for `/metrics`). */
   onCycle?(stats: EvaluationStats): void;
 }

@@ -1,7 +1,8 @@
 /**
  * The rules in force. Rules come from three layers, the later
  * replacing the earlier by name: the shipped pack, the rules file (`--rules`), and the API
- * (stored, so they survive restarts and reach every instance). A change that fails validation
+ * (stored, so they survive restarts and reach every instance); beside them, the rules generated
+ * from each SLO (read-only). A change that fails validation
  * is refused whole and the previous rule set stays in force.
  */
 import { VigilError } from "../core/errors.js";
@@ -29,6 +30,8 @@ export class RuleBook {
   private apiRules = new Map<string, AlertRule>();
   private effective: AlertRule[] = [];
   private fileRules: readonly AlertRule[];
+  /** Rules generated from other definitions (each SLO's burn-rate rules): read-only, replaced whole. */
+  private generated: readonly AlertRule[] = [];
   private hasBaselineRules = false;
 
   constructor(private readonly deps: RuleBookDeps) {
@@ -50,6 +53,7 @@ export class RuleBook {
     for (const r of this.deps.defaults) byName.set(r.name, r);
     for (const r of this.fileRules) byName.set(r.name, r);
     for (const r of this.apiRules.values()) byName.set(r.name, r);
+    for (const r of this.generated) byName.set(r.name, r);
     this.effective = [...byName.values()].sort((a, b) => a.name.localeCompare(b.name));
     this.hasBaselineRules = this.effective.some((r) => r.baseline);
   }
@@ -97,6 +101,8 @@ export class RuleBook {
         delete (input as Record<string, unknown>).threshold_key;
       }
     }
+    const target = name ?? (typeof body === "object" && body !== null ? (body as Record<string, unknown>).name : undefined);
+    if (typeof target === "string" && this.get(target)?.source === "slo") throw new VigilError("CONFLICT", `rule "${target}" is generated from an SLO and is read-only; change the SLO (PUT /api/v1/slos/:name)`);
     const { rule, problems } = validateRule(input, "", "api");
     if (!rule) throw rulesError("the rule was refused", problems);
     if (rule.baseline && this.deps.baselines && !this.deps.baselines.get(rule.baseline.name)) {
@@ -115,6 +121,7 @@ export class RuleBook {
     if (!api) {
       const other = this.get(name);
       if (!other) return null;
+      if (other.source === "slo") throw new VigilError("CONFLICT", `rule "${name}" is generated from an SLO and is read-only; change or delete the SLO`);
       throw new VigilError("CONFLICT", `rule "${name}" comes from the ${other.source === "file" ? "rules file" : "default rule pack"} and cannot be deleted; PUT it with "enabled": false to turn it off`);
     }
     await this.deps.store.deleteRule(name);
@@ -132,6 +139,12 @@ export class RuleBook {
     this.fileRules = rules;
     this.rebuild();
     return rules;
+  }
+
+  /** Replaces the generated rules (an SLO's burn-rate and maximum rules); they win over any rule of the same name. */
+  setGenerated(rules: readonly AlertRule[]): void {
+    this.generated = rules;
+    this.rebuild();
   }
 
   /** The thresholds settings in force (the threshold model's). */

@@ -35,6 +35,8 @@ export interface RuleReadDeps {
   maxGroupsPerRule?: number;
   customSamples(name: string, from: number, to: number): Promise<CustomSamples | null>;
   routeStates?(): RouteSample[];
+  /** What a rule generated from an SLO observes at `now` (docs/slo.md); absent: such rules observe nothing. */
+  sloObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
   now(): number;
   warn(obj: object, msg: string): void;
 }
@@ -123,6 +125,8 @@ export class RuleReads {
 
   /** Reads what a rule watches, per group, at `now`; `open` names the group keys with an open alert. */
   async observe(rule: AlertRule, now: number, thresholds: ThresholdSettings, cache: ReadCache, open: () => Iterable<Record<string, string>>, openFps?: ReadonlySet<string>): Promise<{ observations: Observation[]; observed: number }> {
+    // An SLO's rules read its ledger, not the rollups' windows.
+    if (rule.source === "slo") return all((await this.deps.sloObservations?.(rule, now)) ?? []);
     const w = rule.window_ms;
     if (w * (rule.change ? 2 : 1) > this.deps.index.maxSpanMs()) throw new VigilError("VALIDATION_FAILED", `window ${w / 1000}s reaches further back than the rollups are kept`);
     const ownMin = rule.min_samples ?? 1;

@@ -65,8 +65,8 @@ export interface AlertRule {
   annotations: Record<string, string>;
   no_data: NoDataBehaviour;
   enabled: boolean;
-  /** Where the rule came from: the shipped pack, the rules file, or the API. */
-  source: "default" | "file" | "api";
+  /** Where the rule came from: the shipped pack, the rules file, the API, or generated from an SLO (docs/slo.md). */
+  source: "default" | "file" | "api" | "slo";
 }
 
 /** A rule as written in YAML or sent to the API (snake_case, durations as text such as `5m`). */

@@ -1,0 +1,207 @@
+/**
+ * The SLOs' live figures (docs/slo.md): a ledger per SLO in force, brought up to date from the
+ * rollups each evaluation cycle (one watch finds the slices changed since the last cycle, so a
+ * refresh re-reads the current minute and hour, not the period) and before every answer, so that
+ * `GET /api/v1/slos/:name`, its history, the report and the burn-rate alerts all read the same
+ * figures. A ledger's first fill reads its whole period as steps through the cooperative runner.
+ */
+import type { SloAlertCondition, SloHistory, SloHistoryPoint, SloStatus } from "@vigil/contract";
+import type { Observation } from "../core/alerting/evaluator.js";
+import type { AlertRecord, AlertRule } from "../core/alerting/types.js";
+import { classToWire } from "../core/slo-definitions.js";
+import { sloFigures, type SloFigures } from "../core/slo/budget.js";
+import { SloLedger, type LedgerHorizons, type LedgerSource } from "../core/slo/ledger.js";
+import { SliceWatch } from "../core/slo/slice-watch.js";
+import { periodOf } from "../core/slo/spans.js";
+import type { Stepped } from "../core/stepped.js";
+import { sloAlertRules, sloConditions, sloObservation } from "./slo-alerts.js";
+import type { BookSlo, SloBook } from "./slo-book.js";
+import { SerialQueue } from "./serial-queue.js";
+
+/** What the SLO service needs. */
+export interface SloServiceDeps {
+  book: SloBook;
+  /** The rollups (a RollupIndex). */
+  index: LedgerSource;
+  horizons: LedgerHorizons;
+  /** Runs a ledger's reads in slices between turns of the event loop (default: at once). */
+  run?<T>(work: Stepped<T>): Promise<T>;
+  now(): number;
+  /** The open alerts (for each SLO's count of firing or acknowledged ones). */
+  openAlerts?(): readonly AlertRecord[];
+  /** Told the SLOs' generated alert rules after every refresh (their annotations carry the budget left). */
+  onRules?(rules: AlertRule[]): void;
+}
+
+/** Most points a history answers. */
+export const MAX_HISTORY_POINTS = 1000;
+
+interface Held {
+  slo: BookSlo;
+  ledger: SloLedger;
+  /** When the budget was first found spent in this spell, or null while some is left. */
+  exhaustedAt: number | null;
+  /** The reading of the last refresh (answers at the same time reuse it). */
+  last: SloReading | null;
+}
+
+/** One SLO's figures at one time, with the definition they were made for. */
+export interface SloReading {
+  slo: BookSlo;
+  figures: SloFigures;
+  conditions: SloAlertCondition[];
+  at: number;
+}
+
+/** Every SLO's ledger, its refresh, and the answers read from it. */
+export class SloService {
+  private readonly watch: SliceWatch;
+  private held = new Map<string, Held>();
+  private version: string | null = null;
+  private readonly queue = new SerialQueue();
+  private lastRefresh = { at: 0, took_ms: 0, slos: 0 };
+
+  constructor(private readonly deps: SloServiceDeps) {
+    this.watch = new SliceWatch(deps.index as LedgerSource & ConstructorParameters<typeof SliceWatch>[0], deps.horizons);
+  }
+
+  /** Brings every ledger up to date at `now` (the periodic job, and before each answer); serialised. */
+  refresh(now: number = this.deps.now()): Promise<void> {
+    return this.queue.run(() => this.sync(now));
+  }
+
+  /** The alert rules every SLO in force generates, their annotations filled from the last refresh. */
+  rules(): AlertRule[] {
+    return this.deps.book.slos().flatMap((slo) => {
+      const h = this.held.get(slo.spec.name);
+      return sloAlertRules(slo, h && h.slo === slo ? (h.last?.figures ?? null) : null);
+    });
+  }
+
+  /** Figures of the last refresh: when, how long it took, how many SLOs (for operators and the bench). */
+  stats(): { at: number; took_ms: number; slos: number } {
+    return { ...this.lastRefresh };
+  }
+
+  private async sync(now: number): Promise<void> {
+    const started = performance.now();
+    const version = this.deps.book.version();
+    if (version !== this.version) {
+      // A changed SLO gets a new ledger (its class, SLI or period may differ); the others keep theirs.
+      const next = new Map<string, Held>();
+      for (const slo of this.deps.book.slos()) {
+        const old = this.held.get(slo.spec.name);
+        next.set(slo.spec.name, old && JSON.stringify(old.slo.spec) === JSON.stringify(slo.spec) ? { ...old, slo, last: null } : { slo, ledger: new SloLedger(slo.spec, this.deps.index, this.deps.horizons), exhaustedAt: null, last: null });
+      }
+      this.held = next;
+      this.version = version;
+    }
+    this.watch.poll(now);
+    const run = this.deps.run ?? runNow;
+    for (const h of this.held.values()) {
+      await run(h.ledger.refresh(now, this.watch));
+      const r = (h.last = readingOf(h, now, this.watch.firstData));
+      if (r.figures.budget.remaining_ratio !== null && r.figures.budget.remaining <= 0) h.exhaustedAt ??= now;
+      else h.exhaustedAt = null;
+    }
+    this.deps.onRules?.(this.rules());
+    this.lastRefresh = { at: now, took_ms: Math.round((performance.now() - started) * 1000) / 1000, slos: this.held.size };
+  }
+
+  /** The figures of one SLO now (after a refresh), or null when there is none of that name. */
+  async reading(name: string, now: number = this.deps.now()): Promise<SloReading | null> {
+    await this.refresh(now);
+    const h = this.held.get(name);
+    return h ? readingOf(h, now, this.watch.firstData) : null;
+  }
+
+  /** The figures of every SLO now, in the book's order. */
+  async readings(now: number = this.deps.now()): Promise<SloReading[]> {
+    await this.refresh(now);
+    return [...this.held.values()].map((h) => readingOf(h, now, this.watch.firstData));
+  }
+
+  /**
+   * What a generated alert rule observes at the engine's `now`: the ledgers are refreshed once per
+   * evaluation time, however many rules read them.
+   */
+  async observe(rule: AlertRule, now: number): Promise<Observation[]> {
+    const name = rule.labels.slo;
+    if (name === undefined) return [];
+    if (this.lastRefresh.at !== now || this.version !== this.deps.book.version()) await this.refresh(now);
+    const h = this.held.get(name);
+    if (!h) return [];
+    const r = readingOf(h, now, this.watch.firstData);
+    return sloObservation(rule, r.figures, r.conditions);
+  }
+
+  /** `GET /api/v1/slos/:name`: the status of one SLO now, or null. */
+  async status(name: string): Promise<SloStatus | null> {
+    const r = await this.reading(name);
+    return r ? this.statusOf(r) : null;
+  }
+
+  /** `GET /api/v1/slos`: the status of every SLO now. */
+  async list(): Promise<SloStatus[]> {
+    return (await this.readings()).map((r) => this.statusOf(r));
+  }
+
+  /** `GET /api/v1/slos/:name/history`: the figures as of each step from the period's start to now, or null. */
+  async history(name: string, stepMs: number | null): Promise<SloHistory | null> {
+    const now = this.deps.now();
+    await this.refresh(now);
+    const h = this.held.get(name);
+    if (!h) return null;
+    const p = periodOf(h.slo.spec, now);
+    const span = Math.min(now, p.end) - p.start;
+    const step = Math.max(stepMs ?? Math.ceil(span / 200 / 60_000) * 60_000, Math.ceil(span / MAX_HISTORY_POINTS / 60_000) * 60_000, 60_000);
+    const points: SloHistoryPoint[] = [];
+    const first = this.watch.firstData ?? p.start;
+    for (let t = Math.min(now, p.end); t > p.start && points.length < MAX_HISTORY_POINTS; t -= step) {
+      if (t < first) break;
+      const f = sloFigures(h.ledger, t, this.watch.firstData);
+      points.push({ t: new Date(t).toISOString(), compliance: f.compliance, remaining_ratio: f.budget.remaining_ratio, burn_1h: f.burn_rates["1h"], good: f.samples.good, total: f.samples.total });
+    }
+    points.reverse();
+    return { name, step_seconds: step / 1000, points };
+  }
+
+  private statusOf(r: SloReading): SloStatus {
+    const { slo, figures: f } = r;
+    const cls = this.deps.book.getClass(slo.definition.class);
+    const open = (this.deps.openAlerts?.() ?? []).filter((a) => a.labels.slo === slo.spec.name && (a.state === "firing" || a.state === "acknowledged")).length;
+    const iso = (t: number | null) => (t === null ? null : new Date(t).toISOString());
+    return {
+      name: slo.spec.name,
+      definition: slo.definition,
+      source: slo.source,
+      class: { name: slo.definition.class, ...(cls ? classToWire(cls) : { match: { ...slo.spec.filter } as Record<string, string> }) },
+      period: { kind: f.period.kind, start: iso(f.period.start)!, end: iso(f.period.end)! },
+      compliance: f.compliance,
+      target: slo.spec.target,
+      met: f.met,
+      budget: f.budget,
+      burn_rates: f.burn_rates,
+      exhaustion: { at: iso(f.exhaustion.at), in_seconds: f.exhaustion.in_ms === null ? null : Math.round(f.exhaustion.in_ms / 1000), burn_window: "1h" },
+      exhausted_at: iso(this.held.get(slo.spec.name)?.exhaustedAt ?? null),
+      samples: f.samples,
+      exact: f.exact,
+      data_from: iso(f.data_from),
+      alerts: r.conditions,
+      open_alerts: open,
+      max_breaches: f.max_breaches,
+    };
+  }
+}
+
+function readingOf(h: Held, now: number, firstData: number | null): SloReading {
+  if (h.last?.at === now && h.last.slo === h.slo) return h.last;
+  const figures = sloFigures(h.ledger, now, firstData);
+  return { slo: h.slo, figures, conditions: sloConditions(h.slo, figures.burn_rates), at: now };
+}
+
+async function runNow<T>(work: Stepped<T>): Promise<T> {
+  let r = work.next();
+  while (!r.done) r = work.next();
+  return r.value;
+}
