@@ -5,14 +5,14 @@
  * `GET /api/v1/slos/:name`, its history, the report and the burn-rate alerts all read the same
  * figures. A ledger's first fill reads its whole period as steps through the cooperative runner.
  */
-import type { SloAlertCondition, SloHistory, SloHistoryPoint, SloStatus } from "@vigil/contract";
+import type { SloAlertCondition, SloHistory, SloStatus } from "@vigil/contract";
 import type { Observation } from "../core/alerting/evaluator.js";
 import type { AlertRecord, AlertRule } from "../core/alerting/types.js";
 import { classToWire } from "../core/slo-definitions.js";
 import { sloFigures, type SloFigures } from "../core/slo/budget.js";
 import { SloLedger, type LedgerHorizons, type LedgerSource } from "../core/slo/ledger.js";
 import { SliceWatch } from "../core/slo/slice-watch.js";
-import { periodOf } from "../core/slo/spans.js";
+import { sloHistory } from "../core/slo/history.js";
 import type { Stepped } from "../core/stepped.js";
 import { sloAlertRules, sloConditions, sloObservation } from "./slo-alerts.js";
 import type { BookSlo, SloBook } from "./slo-book.js";
@@ -33,14 +33,9 @@ export interface SloServiceDeps {
   onRules?(rules: AlertRule[]): void;
 }
 
-/** Most points a history answers. */
-export const MAX_HISTORY_POINTS = 1000;
-
 interface Held {
   slo: BookSlo;
   ledger: SloLedger;
-  /** When the budget was first found spent in this spell, or null while some is left. */
-  exhaustedAt: number | null;
   /** The reading of the last refresh (answers at the same time reuse it). */
   last: SloReading | null;
 }
@@ -91,7 +86,7 @@ export class SloService {
       const next = new Map<string, Held>();
       for (const slo of this.deps.book.slos()) {
         const old = this.held.get(slo.spec.name);
-        next.set(slo.spec.name, old && JSON.stringify(old.slo.spec) === JSON.stringify(slo.spec) ? { ...old, slo, last: null } : { slo, ledger: new SloLedger(slo.spec, this.deps.index, this.deps.horizons), exhaustedAt: null, last: null });
+        next.set(slo.spec.name, old && JSON.stringify(old.slo.spec) === JSON.stringify(slo.spec) ? { ...old, slo, last: null } : { slo, ledger: new SloLedger(slo.spec, this.deps.index, this.deps.horizons), last: null });
       }
       this.held = next;
       this.version = version;
@@ -100,9 +95,7 @@ export class SloService {
     const run = this.deps.run ?? runNow;
     for (const h of this.held.values()) {
       await run(h.ledger.refresh(now, this.watch));
-      const r = (h.last = readingOf(h, now, this.watch.firstData));
-      if (r.figures.budget.remaining_ratio !== null && r.figures.budget.remaining <= 0) h.exhaustedAt ??= now;
-      else h.exhaustedAt = null;
+      h.last = readingOf(h, now, this.watch.firstData);
     }
     this.deps.onRules?.(this.rules());
     this.lastRefresh = { at: now, took_ms: Math.round((performance.now() - started) * 1000) / 1000, slos: this.held.size };
@@ -152,18 +145,8 @@ export class SloService {
     await this.refresh(now);
     const h = this.held.get(name);
     if (!h) return null;
-    const p = periodOf(h.slo.spec, now);
-    const span = Math.min(now, p.end) - p.start;
-    const step = Math.max(stepMs ?? Math.ceil(span / 200 / 60_000) * 60_000, Math.ceil(span / MAX_HISTORY_POINTS / 60_000) * 60_000, 60_000);
-    const points: SloHistoryPoint[] = [];
-    const first = this.watch.firstData ?? p.start;
-    for (let t = Math.min(now, p.end); t > p.start && points.length < MAX_HISTORY_POINTS; t -= step) {
-      if (t < first) break;
-      const f = sloFigures(h.ledger, t, this.watch.firstData);
-      points.push({ t: new Date(t).toISOString(), compliance: f.compliance, remaining_ratio: f.budget.remaining_ratio, burn_1h: f.burn_rates["1h"], good: f.samples.good, total: f.samples.total });
-    }
-    points.reverse();
-    return { name, step_seconds: step / 1000, points };
+    const { step_ms, points } = sloHistory(h.ledger, now, stepMs ?? 0);
+    return { name, step_seconds: step_ms / 1000, points: points.map((p) => ({ ...p, t: new Date(p.t).toISOString() })) };
   }
 
   private statusOf(r: SloReading): SloStatus {
@@ -183,7 +166,7 @@ export class SloService {
       budget: f.budget,
       burn_rates: f.burn_rates,
       exhaustion: { at: iso(f.exhaustion.at), in_seconds: f.exhaustion.in_ms === null ? null : Math.round(f.exhaustion.in_ms / 1000), burn_window: "1h" },
-      exhausted_at: iso(this.held.get(slo.spec.name)?.exhaustedAt ?? null),
+      exhausted_at: iso(f.exhausted_at),
       samples: f.samples,
       exact: f.exact,
       data_from: iso(f.data_from),

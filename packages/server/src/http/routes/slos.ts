@@ -53,7 +53,7 @@ export function sloRoutes(app: FastifyInstance, d: SloRouteDeps): void {
     if (!(await d.book.delete(req.params.name))) throw missing(req.params.name);
     return reply.code(204).send();
   });
-  const historyQuery = query({ step: param("time between two points (1m .. 1d; default: the period / 200, at least 1m)", 16) });
+  const historyQuery = query({ step: param("time between two points, 1m to 1d (default and at least: as fine as 1,000 points over the period allow)", 16) });
   app.get<Name & { Querystring: Query }>("/api/v1/slos/:name/history", read(historyQuery, "name"), async (req): Promise<SloHistory> => {
     const step = duration(req.query, "step", null);
     if (step !== null && (step < 60_000 || step > 86_400_000)) throw new VigilError("VALIDATION_FAILED", `query parameter "step" must be from 1m to 1d`, [{ path: "/query/step", message: "out of range" }]);
