@@ -1,6 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { OVERFLOW_VALUE, reserveOf, SeriesRegistry } from "./series-registry.js";
+import { dimsKey, OVERFLOW_VALUE, parseDimsKey, reserveOf, SeriesRegistry } from "./series-registry.js";
 
 describe("SeriesRegistry", () => {
   it("gives one id per dimension set and finds series by any combination of values", () => {
@@ -43,6 +43,32 @@ describe("SeriesRegistry", () => {
     assert.ok(q.size() <= limit + reserveOf(limit) + 1, `held ${q.size()}`);
     const models = new Set(q.matching({}).map((id) => q.dims(id).model));
     assert.deepEqual([...models].sort(), ["m0", "m1", "m2", "m3"]);
+  });
+
+  it("keeps query classes exact past the series limit while endpoints, agents and tenants give way", () => {
+    const limit = 40;
+    const r = new SeriesRegistry({ valuesPerDimension: 1_000_000, series: limit });
+    let seed = 11;
+    const rand = (n: number) => Math.floor(((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648) * n);
+    const classes = ["simple", "moderate", "complex"];
+    for (let i = 0; i < 20_000; i++) r.idForEvent({ agent_name: `a${rand(50)}`, endpoint: `GET /items/${rand(1000)}`, query_class: classes[rand(3)], component: "core" });
+    assert.ok(r.size() <= limit + reserveOf(limit) + 1, `held ${r.size()}`);
+    assert.ok(r.overflow.series > 0);
+    assert.deepEqual(new Set(r.matching({}).map((id) => r.dims(id).query_class)), new Set(classes));
+    assert.ok(r.matching({ endpoint: OVERFLOW_VALUE }).length > 0, "endpoints fold into other");
+    assert.deepEqual(new Set(r.matching({}).map((id) => r.dims(id).component)), new Set(["core"]));
+  });
+
+  it("keys a set without the later dimensions as it was keyed before they existed, and one with them in nine parts", () => {
+    assert.equal(dimsKey({ agent_name: "a", model: "m", mode: "x" }), "a\u001fm\u001f\u001f\u001fx");
+    const full = { agent_name: "a", tenant_id: "t", query_class: "simple", endpoint: "POST /v1/answer" };
+    assert.equal(dimsKey(full).split("\u001f").length, 9);
+    assert.deepEqual(parseDimsKey(dimsKey(full)), full);
+    assert.deepEqual(parseDimsKey("a\u001fm\u001f\u001f\u001fx"), { agent_name: "a", model: "m", mode: "x" });
+    const r = new SeriesRegistry();
+    const old = r.idFor("a\u001fm\u001f\u001f\u001fx");
+    assert.equal(r.idForEvent({ agent_name: "a", model: "m", mode: "x" }), old, "an event finds the series restored under the five-part key");
+    assert.notEqual(r.idForEvent({ agent_name: "a", model: "m", mode: "x", query_class: "simple" }), old);
   });
 
   it("releases a series with its last bucket and reuses its id only after the next recycle", () => {
