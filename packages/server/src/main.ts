@@ -140,7 +140,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
     signals: () => ({ open_critical_alerts: openCriticalAlerts(engine?.openAlerts() ?? []), routes: routeService?.views() ?? [] }),
   });
   // Performance baselines: the config file's, and those set or captured through the API (stored).
-  const baselines = new BaselineService({ store: storage.alerts, config: cfg.configBaselines, metrics, run: (work) => runner.run(work, "baselines"), now });
+  const baselines = new BaselineService({ store: storage.alerts, config: cfg.configBaselines, metrics, run: (work) => runner.run(work, "baselines"), now, shared: storage.shared });
   await baselines.refresh();
   // Service classes and SLOs: a ledger per SLO over the rollups, and the alert rules each generates.
   let alertRules: AlertingRuntime["rules"] | null = null;

@@ -34,6 +34,8 @@ export interface BaselineServiceDeps {
   /** Runs stepped work in slices (the cooperative runner). */
   run<T>(work: Stepped<T>): Promise<T>;
   now(): number;
+  /** True when several instances share the store: reads then re-read the stored baselines first. */
+  shared?: boolean;
 }
 
 /** One metric's figure for a window and scope, and the samples behind it. */
@@ -68,6 +70,11 @@ export class BaselineService {
       }
     }
     this.apply(list);
+  }
+
+  /** Re-reads the stored baselines when another instance may have changed them (a shared store). */
+  async current(): Promise<void> {
+    if (this.deps.shared) await this.refresh();
   }
 
   /** Every baseline in force, config first, then by name. */
@@ -186,6 +193,7 @@ export class BaselineService {
 
   /** The report's `baselines` section: each active baseline whose scope is within `filter`, against the window's figure for its scope. */
   async report(w: Window, filter: Readonly<Record<string, string | undefined>> = {}): Promise<BaselineReportEntry[]> {
+    await this.current();
     const out: BaselineReportEntry[] = [];
     // Baselines of one scope read one metrics block: most share a few scopes.
     const blocks = new Map<string, Promise<Metrics>>();

@@ -11,6 +11,7 @@ import { exportPrometheusRules } from "../../core/alerting/prometheus-rules.js";
 import { parseRuleSet } from "../../core/alerting/rule.js";
 import { applyThresholdUpdate, initialThresholds } from "../../core/alerting/threshold-settings.js";
 import type { AlertRule } from "../../core/alerting/types.js";
+import { invalidBaselines, validateBaseline, withBaselineThreshold, type BaselineProblem } from "../../core/baselines.js";
 
 /** Export formats this command writes. */
 export const EXPORT_FORMATS = ["prometheus"] as const;
@@ -26,6 +27,11 @@ export interface RulesExportOptions {
   thresholds?: Record<string, number>;
   /** YAML or JSON thresholds file, shaped as the body of `PUT /api/v1/thresholds` (only `global` is exported). */
   thresholdsFile?: string;
+  /**
+   * YAML or JSON baselines for rules with `baseline`: a list, or `{baselines: [...]}` (the config
+   * file, or the answer of `GET /api/v1/baselines`). Such a rule exports as factor × the value given.
+   */
+  baselinesFile?: string;
   /** Leave the shipped rule pack out (export only the rules file). */
   noDefaults?: boolean;
   /** Output streams (tests capture them). */
@@ -56,6 +62,26 @@ async function loadThresholds(opts: RulesExportOptions): Promise<Record<string, 
   return out;
 }
 
+/** The baselines file's values by name (none without a file); entries are checked as the API checks them. */
+async function loadBaselines(opts: RulesExportOptions): Promise<Map<string, { value: number; active: boolean }>> {
+  const out = new Map<string, { value: number; active: boolean }>();
+  if (!opts.baselinesFile) return out;
+  const doc: unknown = parse(await readFile(opts.baselinesFile, "utf8"));
+  const list = Array.isArray(doc) ? doc : typeof doc === "object" && doc !== null ? (doc as { baselines?: unknown }).baselines : undefined;
+  const base = Array.isArray(doc) ? "" : "/baselines";
+  if (!Array.isArray(list)) throw invalidBaselines([{ path: base || "/", message: "must be a list of baselines" }]);
+  const problems: BaselineProblem[] = [];
+  list.forEach((item, i) => {
+    // The API's answer carries what Vigil set (source); the rest is checked as written.
+    const { source, ...rest } = typeof item === "object" && item !== null ? (item as Record<string, unknown>) : { source: undefined };
+    const r = validateBaseline(typeof item === "object" && item !== null ? rest : item, `${base}/${i}`, source === "captured" ? "captured" : "api", Date.now());
+    problems.push(...r.problems);
+    if (r.baseline) out.set(r.baseline.name, r.baseline);
+  });
+  if (problems.length) throw invalidBaselines(problems);
+  return out;
+}
+
 /** Runs the export; resolves the process exit code (0 written, 1 invalid input, 2 unknown format). */
 export async function rulesExportCommand(opts: RulesExportOptions): Promise<number> {
   const io = opts.io ?? processIo;
@@ -68,6 +94,8 @@ export async function rulesExportCommand(opts: RulesExportOptions): Promise<numb
   try {
     rules = await loadRules(opts);
     thresholds = await loadThresholds(opts);
+    const baselines = await loadBaselines(opts);
+    rules = rules.map((r) => (r.baseline ? withBaselineThreshold(r, baselines.get(r.baseline.name) ?? null) : r));
   } catch (err) {
     io.stderr(`vigil rules export: ${(err as Error).message}\n`);
     return 1;

@@ -148,6 +148,7 @@ function goSamples(rule: AlertRule, p: Plan): string | null {
 /** One Vigil rule as a Prometheus alerting rule, or why it cannot be. */
 export function toPrometheusRule(rule: AlertRule, thresholds: Readonly<Record<string, number>>): { rule: PrometheusAlertingRule; notes: string[] } | { reason: string } {
   if (!rule.enabled) return { reason: "the rule is disabled" };
+  if (rule.baseline && rule.threshold === null) return { reason: `baseline "${rule.baseline.name}" has no value in the baselines given (--baselines), or is inactive` };
   const threshold = rule.threshold ?? (rule.threshold_key !== null ? thresholds[rule.threshold_key] : undefined);
   if (threshold === undefined || threshold === null || !Number.isFinite(threshold)) return { reason: `threshold_key "${rule.threshold_key}" has no value in the thresholds given` };
   // A rule without its own minimum takes the thresholds' (global) one when it reads a threshold key.
@@ -155,6 +156,7 @@ export function toPrometheusRule(rule: AlertRule, thresholds: Readonly<Record<st
   if ("reason" in e) return e;
   const notes = [...e.notes];
   if (rule.threshold_key !== null) notes.push("threshold_key is exported as the global threshold; per-agent, model and route overrides are not");
+  if (rule.baseline) notes.push("a baseline threshold is exported as the number in force (factor × the baseline's value); export again after the baseline changes");
   const p = plan(rule) as Plan;
   const samples = goSamples(rule, p);
   const annotations: Record<string, string> = {};

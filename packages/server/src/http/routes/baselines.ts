@@ -15,13 +15,17 @@ type Name = { Params: { name: string } };
 export function baselineRoutes(app: FastifyInstance, baselines: BaselineService): void {
   const read = (path?: string) => ({ config: { scope: "read" }, schema: { querystring: NO_QUERY, ...(path ? { params: params(path) } : {}) } });
   const admin = (path?: string, body = true) => ({ config: { scope: "admin" }, schema: { querystring: NO_QUERY, ...(body ? { body: OBJECT_BODY } : {}), ...(path ? { params: params(path) } : {}) } });
-  const found = (name: string): Baseline => {
+  const found = async (name: string): Promise<Baseline> => {
+    await baselines.current();
     const b = baselines.get(name);
     if (!b) throw new VigilError("NOT_FOUND", `no baseline named "${name}"; GET /api/v1/baselines lists them`);
     return b;
   };
 
-  app.get("/api/v1/baselines", read(), async (): Promise<BaselineListResponse> => ({ baselines: baselines.list() }));
+  app.get("/api/v1/baselines", read(), async (): Promise<BaselineListResponse> => {
+    await baselines.current();
+    return { baselines: baselines.list() };
+  });
   app.post("/api/v1/baselines", admin(), async (req, reply) => reply.code(201).send((await baselines.put(req.body)).baseline));
   app.post("/api/v1/baselines/capture", admin(), async (req, reply): Promise<BaselineCaptureResponse> => {
     const r = await baselines.capture(req.body);
