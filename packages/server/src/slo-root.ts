@@ -36,10 +36,10 @@ export interface SloHooks {
 export async function buildSlos(cfg: ValidatedConfig, storage: Storage, index: LedgerSource, log: Logger, hooks: SloHooks): Promise<SloRuntime> {
   const horizon = { minuteMs: cfg.minuteRollupsMs, hourMs: cfg.hourRollupsMs };
   let service: SloService | null = null;
-  // A changed SLO changes its generated rules at once (GET /alert-rules shows them before the next refresh).
+  // A changed SLO changes its generated rules at once (the alert engine and GET /alert-rules see them).
   const book = new SloBook({ store: storage.alerts, file: cfg.sloSection, horizon, warn: (obj, msg) => log.warn(obj, msg), onChange: () => service && hooks.onRules(service.rules()) });
   await book.refresh();
-  service = new SloService({ book, index, horizons: horizon, run: hooks.run, now: hooks.now, openAlerts: hooks.openAlerts, onRules: hooks.onRules });
+  service = new SloService({ book, index, horizons: horizon, run: hooks.run, now: hooks.now, openAlerts: hooks.openAlerts });
   const s = service;
   return {
     book,

@@ -48,13 +48,23 @@ function formatCount(n: number): string {
 }
 
 /**
- * The alert rules an SLO generates (none when its alerting is disabled); `figures`, when known,
- * fill the annotations with the budget left and the time to exhaustion.
+ * Annotations whose `budget_remaining` and `exhaustion` are read when the alert is rendered, from
+ * the SLO's latest figures: the rule stays one object while the SLO is unchanged, yet an alert
+ * raised right after a refresh says the budget of that refresh, not of the one before.
  */
-export function sloAlertRules(slo: BookSlo, figures: SloFigures | null): AlertRule[] {
+function liveAnnotations(fixed: Record<string, string>, figures: () => SloFigures | null, own: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = { ...fixed };
+  for (const k of ["budget_remaining", "exhaustion"] as const) Object.defineProperty(out, k, { enumerable: true, get: () => budgetWords(figures())[k] });
+  return Object.assign(out, own);
+}
+
+/**
+ * The alert rules an SLO generates (disabled when its alerting is); `figures` gives its latest
+ * figures, which fill the annotations with the budget left and the time to exhaustion.
+ */
+export function sloAlertRules(slo: BookSlo, figures: () => SloFigures | null): AlertRule[] {
   const { spec, definition, alerting } = slo;
   const labels = { ...alerting.labels, slo: spec.name, slo_class: definition.class };
-  const words = budgetWords(figures);
   const base = {
     aggregate: null,
     scope: { ...spec.filter },
@@ -82,11 +92,7 @@ export function sloAlertRules(slo: BookSlo, figures: SloFigures | null): AlertRu
       window_ms: BURN_WINDOW_MS[r.long],
       severity,
       labels,
-      annotations: {
-        summary: `SLO ${spec.name} is burning its error budget: burn rate {{ $value }} over ${r.long} and ${r.short}, above ${factor} (${pct} of the budget in ${r.long})`,
-        ...words,
-        ...alerting.annotations,
-      },
+      annotations: liveAnnotations({ summary: `SLO ${spec.name} is burning its error budget: burn rate {{ $value }} over ${r.long} and ${r.short}, above ${factor} (${pct} of the budget in ${r.long})` }, figures, alerting.annotations),
     };
   });
   if (spec.maxMs !== null) {
@@ -99,11 +105,7 @@ export function sloAlertRules(slo: BookSlo, figures: SloFigures | null): AlertRu
       window_ms: MAX_WINDOW_MS,
       severity: "critical",
       labels,
-      annotations: {
-        summary: `SLO ${spec.name}: {{ $value }} events of class ${definition.class} over the ${spec.maxMs} ms maximum in the last 5 minutes`,
-        ...words,
-        ...alerting.annotations,
-      },
+      annotations: liveAnnotations({ summary: `SLO ${spec.name}: {{ $value }} events of class ${definition.class} over the ${spec.maxMs} ms maximum in the last 5 minutes` }, figures, alerting.annotations),
     });
   }
   return rules;

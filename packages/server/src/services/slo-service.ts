@@ -29,8 +29,6 @@ export interface SloServiceDeps {
   now(): number;
   /** The open alerts (for each SLO's count of firing or acknowledged ones). */
   openAlerts?(): readonly AlertRecord[];
-  /** Told the SLOs' generated alert rules after every refresh (their annotations carry the budget left). */
-  onRules?(rules: AlertRule[]): void;
 }
 
 interface Held {
@@ -65,12 +63,9 @@ export class SloService {
     return this.queue.run(() => this.sync(now));
   }
 
-  /** The alert rules every SLO in force generates, their annotations filled from the last refresh. */
+  /** The alert rules every SLO in force generates; their annotations read the SLO's figures of the latest refresh. */
   rules(): AlertRule[] {
-    return this.deps.book.slos().flatMap((slo) => {
-      const h = this.held.get(slo.spec.name);
-      return sloAlertRules(slo, h && h.slo === slo ? (h.last?.figures ?? null) : null);
-    });
+    return this.deps.book.slos().flatMap((slo) => sloAlertRules(slo, () => this.held.get(slo.spec.name)?.last?.figures ?? null));
   }
 
   /** Figures of the last refresh: when, how long it took, how many SLOs (for operators and the bench). */
@@ -97,7 +92,6 @@ export class SloService {
       await run(h.ledger.refresh(now, this.watch));
       h.last = readingOf(h, now, this.watch.firstData);
     }
-    this.deps.onRules?.(this.rules());
     this.lastRefresh = { at: now, took_ms: Math.round((performance.now() - started) * 1000) / 1000, slos: this.held.size };
   }
 
