@@ -1,6 +1,6 @@
 /**
  * Shapes of compact buckets: which fields a stored bucket holds, and where. A bucket that saw one
- * run holds about 16 of the 78 fields; a compact bucket keeps just those, in a plain array, and
+ * run holds about 16 of the 78 fields before the per-bin counts (which it keeps beside its shape); a compact bucket keeps just those, in a plain array, and
  * its shape (shared by every bucket that saw the same fields in the same order) says which field
  * each entry is. Shapes are interned: adding a field moves a bucket to the shape one field
  * longer, found in a transition table, as JavaScript engines do with object layouts.

@@ -7,7 +7,7 @@
  */
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { Bucket, F, FIELD_COUNT } from "./bucket.js";
+import { Bucket, F, FIELD_COUNT, shapesMade } from "./bucket.js";
 import { EventDelta } from "./event-delta.js";
 import { countAbove, type Sli, type SliCounts, sliCounts, sliExact, sliFields } from "./sli.js";
 import { ACCURACY_BINS, ACCURACY_STEPS, LADDER_BINS, LATENCY_LADDER_MS, accuracyBin, latencyBin } from "./sli-ladder.js";
@@ -270,6 +270,28 @@ describe("SLI counts from the rollups", () => {
       const partial = { field: (i: number) => (kept.has(i) ? full.field(i) : 0), runLatency: full.runLatency, llmLatency: full.llmLatency };
       assert.deepEqual(sliCounts(partial, sli), raw(evs, sli), JSON.stringify(sli));
     }
+  });
+
+  it("keep compact buckets' per-bin counts beside their shapes: latencies arriving in any order make no new shapes", () => {
+    const r = rng(11);
+    const d = new EventDelta();
+    // Successful runs and LLM calls, log-normal latencies over a dozen steps, in random order.
+    const make = (k: number, i: number): StoredEvent => {
+      const lat = Math.exp(Math.log(800) + 1.2 * (r() + r() + r() - 1.5));
+      return k % 2 === 0 ? { id: `s${k}-${i}`, type: "run", ts: i, receivedAt: i, body: { status: "success", duration_ms: lat, cost: 0.001 } } : { id: `s${k}-${i}`, type: "llm_call", ts: i, receivedAt: i, body: { status: "success", latency_ms: lat, input_tokens: 10 } };
+    };
+    // Warm the shapes of these events' other fields.
+    for (let k = 0; k < 2; k++) d.prepare(make(k, 0)).applyTo(Bucket.compact());
+    const before = shapesMade();
+    for (let k = 0; k < 400; k++) {
+      const b = Bucket.compact();
+      const evs = Array.from({ length: 5 + Math.floor(r() * 60) }, (_, i) => make(k, i));
+      for (const e of evs) d.prepare(e).applyTo(b);
+      assert.ok(b.isCompact);
+      for (const sli of EXACT) assert.deepEqual(sliCounts(b, sli), raw(evs, sli));
+    }
+    // A shape per order of arrival of the bins would make thousands.
+    assert.equal(shapesMade() - before, 0);
   });
 
   it("count nothing in an empty bucket", () => {

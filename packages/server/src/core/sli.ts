@@ -12,7 +12,7 @@
  * Counting per bucket is exact; on a bucket merged from several (a window's total) it is exact
  * when all of them were written with the per-bin counts.
  */
-import type { Bucket } from "./bucket.js";
+import { Bucket } from "./bucket.js";
 import { F } from "./bucket-fields.js";
 import type { DDSketch } from "./ddsketch.js";
 import { ACCURACY_BINS, LADDER_BINS, LATENCY_LADDER_MS, accuracyFrom, ladderIndex, latencyBin, onAccuracyStep } from "./sli-ladder.js";
@@ -129,11 +129,9 @@ function latencyGood(b: Bucket | SliSource, events: SliEvents, ms: number, total
   const on = bin >= 0 && LATENCY_LADDER_MS[bin] === ms;
   // The bins wholly at or below ms.
   const last = bin < 0 ? LADDER_BINS - 1 : on ? bin : bin - 1;
-  let below = 0;
-  for (let i = 0; i <= last; i++) below += b.field(first + i);
+  const below = sum(b, first, first + last + 1);
   if (on && below > 0) return below;
-  let binned = below;
-  for (let i = last + 1; i < LADDER_BINS; i++) binned += b.field(first + i);
+  const binned = below + sum(b, first + last + 1, first + LADDER_BINS);
   // No per-bin counts: written before they existed, or every event above the ladder (the sketch is exact for those).
   if (binned === 0) return Math.min(total, sketchOf(b, events).countAtMost(ms));
   if (on) return below;
@@ -142,21 +140,24 @@ function latencyGood(b: Bucket | SliSource, events: SliEvents, ms: number, total
   return est < below ? below : est > upper ? upper : est;
 }
 
+/** The sum of fields `from` to `to` − 1 (a bucket answers without a look-up per field). */
+function sum(b: Bucket | SliSource, from: number, to: number): number {
+  if (b instanceof Bucket) return b.sumFields(from, to);
+  let n = 0;
+  for (let i = from; i < to; i++) n += b.field(i);
+  return n;
+}
+
 function sketchOf(b: Bucket | SliSource, events: SliEvents): DDSketch {
   return events === "runs" ? b.runLatency : b.llmLatency;
 }
 
 /** Good: ratings ≥ min_rating and thumbs up; total: every rating and thumb. */
 function satisfaction(b: Bucket | SliSource, min: number, out: SliCounts): SliCounts {
-  let good = b.field(F.thumbsUp);
-  let total = good + b.field(F.thumbsDown);
-  for (let r = 1; r <= 5; r++) {
-    const n = b.field(F.rating1 + r - 1);
-    total += n;
-    if (r >= min) good += n;
-  }
-  out.good = good;
-  out.total = total;
+  // Ratings are whole: those ≥ min are from ⌈min⌉ up (none for a min past 5, or NaN).
+  const from = min <= 1 ? 1 : Math.ceil(min);
+  out.good = (from <= 5 ? sum(b, F.rating1 + from - 1, F.rating1 + 5) : 0) + b.field(F.thumbsUp);
+  out.total = sum(b, F.rating1, F.thumbsDown + 1);
   return out;
 }
 
@@ -165,11 +166,9 @@ function accuracy(b: Bucket | SliSource, min: number, out: SliCounts): SliCounts
   const total = b.field(F.accN);
   let good = 0;
   if (total > 0) {
-    for (let i = accuracyFrom(min); i < ACCURACY_BINS; i++) good += b.field(F.acc0 + i);
+    good = sum(b, F.acc0 + accuracyFrom(min), F.acc0 + ACCURACY_BINS);
     if (good === 0) {
-      let binned = 0;
-      for (let i = 0; i < ACCURACY_BINS; i++) binned += b.field(F.acc0 + i);
-      if (binned === 0) {
+      if (sum(b, F.acc0, F.acc0 + ACCURACY_BINS) === 0) {
         out.good = out.total = 0;
         return out;
       }
