@@ -9,6 +9,7 @@ import { alertDetection } from "./alert-detection.js";
 import { alertEval } from "./alert-eval.js";
 import { cardinality } from "./cardinality.js";
 import { cardinalityStall } from "./cardinality-stall.js";
+import { collector } from "./collector.js";
 import { dashboard } from "./dashboard.js";
 import { exposition } from "./exposition.js";
 import { failoverTime, relay } from "./relay.js";
@@ -36,6 +37,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   dashboard,
   cardinality,
   "cardinality-stall": cardinalityStall,
+  collector,
 };
 
 /**

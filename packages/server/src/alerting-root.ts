@@ -51,7 +51,8 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
   const lead = { isLeader: () => leadership()?.isLeader() ?? false };
   const rules = new RuleBook({
     store,
-    defaults: a.defaultRules ? defaultRules() : [],
+    // The resource limits' rules come with the configured limits, whether or not the shipped pack is loaded.
+    defaults: [...(a.defaultRules ? defaultRules() : []), ...cfg.resources.rules],
     fileRules: a.fileRules,
     thresholds,
     baselines: hooks.baselines,
@@ -77,8 +78,8 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     index,
     run: hooks.run,
     maxGroupsPerRule: a.maxGroupsPerRule,
-    customSamples: async (name, from, to) => {
-      const rows = await storage.events.aggregateCustomMetrics(from, to, { name });
+    customSamples: async (name, from, to, component) => {
+      const rows = await storage.events.aggregateCustomMetrics(from, to, component === null ? { name } : { name, component });
       if (!rows.length) return null;
       let latest = rows[0]!;
       for (const r of rows) if (r.last_at > latest.last_at) latest = r;

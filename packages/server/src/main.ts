@@ -30,6 +30,7 @@ import { RouteWebhooks } from "./notify/route-webhooks.js";
 import { PriceService } from "./services/price-service.js";
 import { RollupService } from "./services/rollup-service.js";
 import { registerJobs } from "./server-jobs.js";
+import { disabledCollectorStatus, HostCollector } from "./collector/host-collector.js";
 import { buildSlos } from "./slo-root.js";
 import { openPostgresStorage } from "./storage/postgres/postgres-storage.js";
 import { openSqliteStorage } from "./storage/sqlite/sqlite-storage.js";
@@ -169,7 +170,9 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   routes.subscribe((c) => c.local && routeHooks.deliver(c.view, c.decisions));
   await life.start("routes", () => routes.start({ models: cfg.failover.models, routes: cfg.failover.routes }));
   let openConnections = 0;
-  exposition = buildExposition(cfg, { version: VERSION, startedAt, now, storage, rollups, alerting, routes, ingest: () => ingest, httpConnections: () => openConnections });
+  let collector: HostCollector | null = null;
+  const collectorStatus = () => collector?.status() ?? disabledCollectorStatus(cfg.resources.collector);
+  exposition = buildExposition(cfg, { version: VERSION, startedAt, now, storage, rollups, alerting, routes, ingest: () => ingest, httpConnections: () => openConnections, collector: collectorStatus });
   const ingest: IngestService = new IngestService({
     validate: createEventValidator(),
     events: storage.events,
@@ -183,6 +186,18 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
     now,
     newId: idGenerator(),
   });
+  // The collector records Vigil's own process and host through the ingest path, as any reporter would.
+  if (cfg.resources.collector.enabled) {
+    collector = new HostCollector({
+      settings: cfg.resources.collector,
+      record: (events) => ingest.ingest(events, (i) => `/collector/${i}`, "metric").then((o) => ({ rejected: o.errors.length, firstError: o.errors[0]?.message ?? null })),
+      dataDir: cfg.databaseUrl ? null : cfg.dataDir,
+      labels: { instance: instanceId },
+      now,
+      log: log.child({ component: "collector" }),
+    });
+    await collector.prime();
+  }
   // 5. HTTP: built, then listening.
   const app = await life.start(
     "http server",
@@ -224,6 +239,8 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
               // Each periodic job: runs, failures, and ticks skipped because the previous run was still going.
               jobs: life.stats(),
               memory: { rss_mb: Math.round(mem.rss / 1048576), heap_used_mb: Math.round(mem.heapUsed / 1048576) },
+              // The collector and Vigil's overhead: its share of the host's CPU and memory (docs/resources.md).
+              collector: collectorStatus(),
             };
           },
         },
@@ -252,7 +269,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   ready = true;
   // 6. Delivery and the periodic jobs, once everything above runs.
   alerting.start();
-  registerJobs(life, cfg, log, { storage, rollups, prices, routes, alerting, slos });
+  registerJobs(life, cfg, log, { storage, rollups, prices, routes, alerting, collector, slos });
   let closed = false;
   return {
     app,

@@ -5,6 +5,7 @@
  * so a start-up that fails earlier does not create one.
  */
 import type { AlertingRuntime } from "./alerting-root.js";
+import type { CollectorStatus } from "./collector/host-collector.js";
 import type { Config } from "./config/config.js";
 import type { Storage } from "./core/ports.js";
 import { Exposition } from "./prometheus/exposition.js";
@@ -24,6 +25,8 @@ export interface ExpositionSources {
   /** The ingest service (built after the exposition, which it reports every stored event to). */
   ingest: () => IngestService;
   httpConnections: () => number;
+  /** The collector's status: Vigil's overhead and its samples. */
+  collector: () => CollectorStatus;
 }
 
 /** The exposition, or null with `prometheus.enabled: false`. */
@@ -48,6 +51,7 @@ export function buildExposition(cfg: Config, s: ExpositionSources): Exposition |
       httpConnections: s.httpConnections,
       routes: () => s.routes.metrics(),
       rollups: () => s.rollups.index.cardinality(),
+      collector: s.collector,
     },
   });
 }

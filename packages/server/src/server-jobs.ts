@@ -6,7 +6,8 @@
  */
 import type { Logger } from "pino";
 import type { AlertingRuntime } from "./alerting-root.js";
-import type { Config } from "./config/config.js";
+import type { HostCollector } from "./collector/host-collector.js";
+import type { ValidatedConfig } from "./config/validated-config.js";
 import type { Storage } from "./core/ports.js";
 import { ARRIVAL_MIN_GAP_MS } from "./services/alert-engine.js";
 import type { Lifecycle } from "./services/lifecycle.js";
@@ -22,6 +23,8 @@ export interface JobTargets {
   prices: PriceService;
   routes: RouteService;
   alerting: AlertingRuntime;
+  /** The host collector, or null when `collector.enabled` is false. */
+  collector: HostCollector | null;
   /** The SLOs, whose ledgers every instance keeps (each answers their figures). */
   slos?: SloRuntime;
 }
@@ -33,7 +36,7 @@ const ALERTING_RETENTION_INTERVAL_MS = 3_600_000;
 const RULES_REFRESH_MS = 5000;
 
 /** Registers the periodic jobs of a running server with its lifecycle. */
-export function registerJobs(life: Lifecycle, cfg: Config, log: Logger, t: JobTargets): void {
+export function registerJobs(life: Lifecycle, cfg: ValidatedConfig, log: Logger, t: JobTargets): void {
   const { storage, rollups, prices, routes, alerting } = t;
   life.every(cfg.flushIntervalMs, "persisting rollups", () => rollups.flush());
   life.every(RETENTION_INTERVAL_MS, "retention", async () => {
@@ -56,6 +59,9 @@ export function registerJobs(life: Lifecycle, cfg: Config, log: Logger, t: JobTa
   // Every instance keeps the SLO ledgers current (and, on a shared store, re-reads the SLOs others changed).
   const slos = t.slos;
   if (slos) life.every(cfg.alerting.evaluationIntervalMs, "SLO ledgers", () => slos.cycle());
+  // Every instance samples its own process and host.
+  const collector = t.collector;
+  if (collector) life.every(cfg.resources.collector.intervalMs, "collecting resources", () => collector.sample());
   // Instances that do not lead still answer rules and thresholds: re-read what others changed.
   if (storage.shared) life.every(RULES_REFRESH_MS, "re-reading alert rules", () => alerting.rules.refresh().catch(() => undefined));
 }

@@ -110,7 +110,7 @@ describe("periodic jobs", () => {
       await server.close();
     }
     // SQLite: no shared log to follow, no price table or rules written by other instances.
-    assert.deepEqual(jobs.map((j) => j.name), ["persisting rollups", "retention", "route evaluation", "alert evaluation", "alert evaluation on arrival", "alerting retention"]);
+    assert.deepEqual(jobs.map((j) => j.name), ["persisting rollups", "retention", "route evaluation", "alert evaluation", "alert evaluation on arrival", "alerting retention", "SLO ledgers", "collecting resources"]);
     const evaluation = jobs.find((j) => j.name === "alert evaluation")!;
     assert.equal(evaluation.runs, 1, "alert evaluation runs once at start, on the leader (SQLite: always)");
     assert.equal(evaluation.failures, 0);

@@ -13,6 +13,7 @@ import { DEFAULT_CHANNEL, parseChannelConfigs, type ChannelConfig } from "../not
 import type { AlertingConfig } from "./alerting-config.js";
 import { isLoopback, type Config } from "./config.js";
 import { loadRulesFile } from "./rules-file.js";
+import { resourceSettings, type ResourceSettings } from "./resource-limits.js";
 import { parseSloSection, type SloSection } from "../core/slo-definitions.js";
 import type { Baseline } from "@vigil/contract";
 import { parseBaselines } from "../core/baselines.js";
@@ -32,6 +33,8 @@ export interface ValidatedConfig extends Config {
   readonly alerting: ValidatedAlerting;
   /** The threshold model's configuration layer: the defaults under the config file's `thresholds`. */
   readonly thresholdSettings: ThresholdSettings;
+  /** Resource limits per component with their generated rules, and the collector's settings (docs/resources.md). */
+  readonly resources: ResourceSettings;
   /** The config file's service classes and SLOs, checked (docs/slo.md). */
   readonly sloSection: SloSection;
   /** The config file's `baselines:`, checked (docs/baselines.md); read-only through the API. */
@@ -76,7 +79,8 @@ export function validateConfig(cfg: Config, now: number = Date.now()): Validated
     if (!(err instanceof VigilError)) throw err;
     throw new VigilError("CONFIG_INVALID", `invalid baselines in the config file: ${((err.details ?? []) as { path: string; message: string }[]).map((p) => `${p.path} ${p.message}`).join("; ")}`, err.details, { cause: err });
   }
-  const out: ValidatedConfig = { ...cfg, configBaselines, alerting: { ...a, fileRules, channelConfigs, channelNames: names }, thresholdSettings, sloSection: sloSectionOf(cfg) };
+  const resources = resourceSettings(cfg.resourceLimits, cfg.collector);
+  const out: ValidatedConfig = { ...cfg, configBaselines, alerting: { ...a, fileRules, channelConfigs, channelNames: names }, thresholdSettings, resources, sloSection: sloSectionOf(cfg) };
   deepFreeze(out);
   validated.add(out);
   return out;

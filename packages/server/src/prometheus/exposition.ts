@@ -69,6 +69,8 @@ export interface ExpositionSources {
   routes?(): { routes: { route: string; state: string; active: string }[]; switches: Record<string, number> };
   /** The rollups' cardinality: series and values held, limits, events folded into `other`. */
   rollups?(): RollupCardinality;
+  /** The host collector: samples taken, and Vigil's share of the host's CPU and memory at the last one (percent). */
+  collector?(): { samples: number; overhead: { cpu_percent: number | null; memory_percent: number | null } | null };
 }
 
 /** Exposition options. */
@@ -442,6 +444,13 @@ export class Exposition {
     writeSamples(out, "vigil_rollup_dimension_values", "Distinct values of each rollup dimension held.", "gauge", card ? dims.map((d) => ({ labels: { dimension: d }, value: card.values[d] })) : []);
     writeSamples(out, "vigil_rollup_dimension_values_limit", "Distinct values a rollup dimension keeps before folding new ones into other (rollups.max_values_per_dimension).", "gauge", card ? [{ value: card.max_values_per_dimension }] : []);
     writeSamples(out, "vigil_rollup_folded_events_total", "Events whose rollups were folded into other since start, by the limit reached (a dimension, or series).", "counter", card ? Object.entries(card.folded_events).map(([cause, value]) => ({ labels: { cause }, value })) : []);
+    const col = src.collector?.();
+    const share = (p: number | null | undefined) => (p === null || p === undefined ? [] : [p / 100]);
+    writeSamples(out, "vigil_monitoring_overhead_ratio", "Vigil's own share of the host at the collector's last sample (0..1), by resource: cpu (of all CPUs), memory (resident memory of the host's total).", "gauge", [
+      ...share(col?.overhead?.cpu_percent).map((value) => ({ labels: { resource: "cpu" }, value })),
+      ...share(col?.overhead?.memory_percent).map((value) => ({ labels: { resource: "memory" }, value })),
+    ]);
+    writeSamples(out, "vigil_collector_samples_total", "Samples of the process and host the collector recorded since start.", "counter", col ? [{ value: col.samples }] : []);
     const stats = this.seriesStats();
     writeSamples(out, "vigil_exposition_series", "Label combinations kept per family group of /metrics.", "gauge", stats.map((s) => ({ labels: { group: s.group }, value: s.series })));
     writeSamples(out, "vigil_exposition_series_limit", "Label combinations a family group keeps before folding new ones into other.", "gauge", stats.map((s) => ({ labels: { group: s.group }, value: s.limit })));

@@ -41,8 +41,8 @@ export interface AlertEngineDeps {
   run?<T>(work: Stepped<T>): Promise<T>;
   /** Most groups one rule evaluates per cycle (the busiest, and every group with an open alert); default 1,000. */
   maxGroupsPerRule?: number;
-  /** Aggregates of a custom metric's samples in [from, to), or null without samples. */
-  customSamples(name: string, from: number, to: number): Promise<CustomSamples | null>;
+  /** Aggregates of a custom metric's samples in [from, to) (of one component's events when given), or null without samples. */
+  customSamples(name: string, from: number, to: number, component: string | null): Promise<CustomSamples | null>;
   store: AlertStore;
   rules: RuleBook;
   sink: AlertSink;
@@ -252,6 +252,6 @@ export class AlertEngine {
 
 /** The indices of rules ordered by the window they read (span, scope, grouping), each window's rules in their own order. */
 function byWindow(rules: readonly AlertRule[]): number[] {
-  const key = rules.map((r) => `${r.window_ms}|${r.change ?? ""}|${JSON.stringify(r.scope)}|${r.group_by.join(",")}`);
+  const key = rules.map((r) => `${r.window_ms}|${r.change ?? ""}|${JSON.stringify(r.scope)}|${r.component ?? ""}|${r.group_by.join(",")}`);
   return rules.map((_, i) => i).sort((a, b) => (key[a]! < key[b]! ? -1 : key[a]! > key[b]! ? 1 : a - b));
 }

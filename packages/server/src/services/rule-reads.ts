@@ -33,7 +33,8 @@ export interface RuleReadDeps {
   run?<T>(work: Stepped<T>): Promise<T>;
   /** Most groups one rule evaluates per cycle (the busiest, and every group with an open alert); default 1,000. */
   maxGroupsPerRule?: number;
-  customSamples(name: string, from: number, to: number): Promise<CustomSamples | null>;
+  /** Aggregates of a custom metric's samples in [from, to), of one component's events when `component` is given. */
+  customSamples(name: string, from: number, to: number, component: string | null): Promise<CustomSamples | null>;
   routeStates?(): RouteSample[];
   /** What a rule generated from an SLO observes at `now` (docs/slo.md); absent: such rules observe nothing. */
   sloObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
@@ -138,12 +139,13 @@ export class RuleReads {
     };
     if (rule.aggregate !== null) {
       const name = rule.metric.slice("custom.".length);
-      const s = await this.deps.customSamples(name, now - w, now);
+      const component = rule.component ?? null;
+      const s = await this.deps.customSamples(name, now - w, now, component);
       const cur = aggregateCustom(s, rule.aggregate, w);
       const samples = s?.count ?? 0;
       let value = cur;
-      if (rule.change) value = changeOf(rule.change, cur, aggregateCustom(await this.deps.customSamples(name, now - 2 * w, now - w), rule.aggregate, w));
-      return all(value === null && samples === 0 ? [] : [judged({}, value, samples)]);
+      if (rule.change) value = changeOf(rule.change, cur, aggregateCustom(await this.deps.customSamples(name, now - 2 * w, now - w, component), rule.aggregate, w));
+      return all(value === null && samples === 0 ? [] : [judged(component === null ? {} : { component }, value, samples)]);
     }
     const entry = catalogueEntry(rule.metric)!;
     if (entry.source === "routes") {

@@ -115,7 +115,15 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
   if (!custom && input.aggregate !== undefined) bad("aggregate", "applies only to custom metrics (custom.<name>)");
 
   const scope: Partial<Record<Dimension, string>> = {};
-  if (input.scope !== undefined && input.scope !== null) {
+  // A custom metric event carries no rollup dimensions: its rules may name only the component that reported it.
+  let component: string | null = null;
+  if (custom && isObj(input.scope)) {
+    for (const [k, v] of Object.entries(input.scope)) {
+      if (k !== "component") bad(`scope/${k}`, `custom metrics can be scoped only by component (the metric event's component), not by "${k}"`);
+      else if (typeof v !== "string" || v === "") bad(`scope/${k}`, "must be a non-empty string");
+      else component = v;
+    }
+  } else if (input.scope !== undefined && input.scope !== null) {
     if (!isObj(input.scope)) bad("scope", `must be a map of dimension to value (${DIMENSIONS.join(", ")})`);
     else
       for (const [k, v] of Object.entries(input.scope)) {
@@ -123,7 +131,6 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
         else if (typeof v !== "string" || v === "") bad(`scope/${k}`, "must be a non-empty string");
         else scope[k as Dimension] = v;
       }
-    if (custom && Object.keys(scope).length) bad("scope", "custom metrics cannot be scoped by dimension");
   }
   const groupBy: Dimension[] = [];
   if (input.group_by !== undefined && input.group_by !== null) {
@@ -196,6 +203,7 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
       metric: metric!,
       aggregate: custom ? aggregate : null,
       scope,
+      ...(component !== null ? { component } : {}),
       group_by: groupBy,
       comparator: comparator!,
       threshold,
@@ -257,7 +265,7 @@ export function ruleToInput(r: AlertRule, fmt: (ms: number) => string): AlertRul
     ...(r.description !== null ? { description: r.description } : {}),
     metric: r.metric,
     ...(r.aggregate !== null ? { aggregate: r.aggregate } : {}),
-    ...(Object.keys(r.scope).length ? { scope: r.scope } : {}),
+    ...(r.component ? { scope: { component: r.component } as AlertRuleView["scope"] } : Object.keys(r.scope).length ? { scope: r.scope } : {}),
     ...(r.group_by.length ? { group_by: r.group_by } : {}),
     comparator: r.comparator,
     ...(r.baseline ? { baseline: r.baseline.name, factor: r.baseline.factor } : r.threshold_key !== null ? { threshold_key: r.threshold_key } : { threshold: r.threshold }),

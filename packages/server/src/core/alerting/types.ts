@@ -38,6 +38,8 @@ export interface AlertRule {
   aggregate: CustomAggregate | null;
   /** Only data matching every given dimension counts. */
   scope: Partial<Record<Dimension, string>>;
+  /** Custom metrics only: only metric events reported with this `component` count, and alerts carry it as a label. */
+  component?: string;
   /** One alert instance per distinct combination of these dimensions. */
   group_by: Dimension[];
   comparator: Comparator;
