@@ -18,17 +18,19 @@ export interface PrometheusAlertingRule {
 const YAML11_WORDS = /^(y|yes|n|no|on|off|true|false|null|~)$/i;
 
 /** A YAML scalar: single-quoted (readable PromQL, backslashes kept as they are) unless it holds control characters. */
-function scalar(s: string): string {
+export function scalar(s: string): string {
   // eslint-disable-next-line no-control-regex
   if (/[\u0000-\u001f\u007f-\u009f\u2028\u2029\ufeff]/.test(s)) return JSON.stringify(s);
   return `'${s.replace(/'/g, "''")}'`;
 }
 
-function key(k: string): string {
+/** A YAML mapping key: plain when it is an identifier no YAML 1.1 reader takes for a boolean, else quoted. */
+export function key(k: string): string {
   return /^[A-Za-z_][A-Za-z0-9_]*$/.test(k) && !YAML11_WORDS.test(k) ? k : scalar(k);
 }
 
-function map(indent: string, name: string, m: Record<string, string>): string[] {
+/** A YAML mapping of strings under `name`, indented (nothing when empty). */
+export function map(indent: string, name: string, m: Record<string, string>): string[] {
   const entries = Object.entries(m);
   if (!entries.length) return [];
   return [`${indent}${name}:`, ...entries.map(([k, v]) => `${indent}  ${key(k)}: ${scalar(v)}`)];
