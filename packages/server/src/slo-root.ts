@@ -11,6 +11,7 @@ import type { LedgerSource } from "./core/slo/ledger.js";
 import type { Stepped } from "./core/stepped.js";
 import type { SloRouteDeps } from "./http/routes/slos.js";
 import { SloBook } from "./services/slo-book.js";
+import { complianceSummary } from "./services/slo-compliance.js";
 import { SloService } from "./services/slo-service.js";
 
 /** The SLO part of a running server. */
@@ -44,7 +45,7 @@ export async function buildSlos(cfg: ValidatedConfig, storage: Storage, index: L
   return {
     book,
     service: s,
-    http: { book, status: (name) => s.status(name), list: () => s.list(), history: (name, step) => s.history(name, step) },
+    http: { book, status: (name) => s.status(name), list: () => s.list(), history: (name, step) => s.history(name, step), compliance: async (m) => complianceSummary(await s.readings(), m) },
     async cycle() {
       if (storage.shared) await book.refresh();
       await s.refresh();

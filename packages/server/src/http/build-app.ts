@@ -121,7 +121,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       metricsRoutes(scope, deps.metrics, deps.runner, async () => {
         const { alerts } = await deps.alerting.store.listAlerts({ states: ["firing", "acknowledged"], limit: 100 });
         return alerts.map((a) => ({ alert_id: a.id, rule: a.rule, level: a.severity, state: a.state, message: a.annotations.summary ?? a.rule, current_value: a.value, threshold: a.threshold, labels: a.labels, starts_at: new Date(a.fired_at ?? a.active_at).toISOString(), recommendation: a.annotations.recommendation ?? null }));
-      }, deps.baselines);
+      }, deps.baselines, deps.slos?.compliance);
       alertRoutes(scope, deps.alerting);
       thresholdRoutes(scope, deps.thresholds);
       if (deps.slos) sloRoutes(scope, deps.slos);

@@ -94,6 +94,24 @@ describe("SLO and service-class endpoints (inject)", () => {
     assert.equal((await t.request("DELETE", "/api/v1/alert-rules/slo:simple_latency:page_1h")).status, 409);
   });
 
+  it("adds a compliance section to the report: SLOs met, availability, and the mean rating on the 1-5 scale", async () => {
+    await t.request("POST", "/api/v1/service-classes", { name: "all_simple", match: { query_class: "simple" } });
+    assert.equal((await t.request("POST", "/api/v1/slos", { name: "simple_avail", class: "all_simple", sli: { kind: "availability" }, target: 0.5, period: "7d" })).status, 201);
+    const fb = [5, 4, 3].map((rating) => ({ type: "feedback", body: { run_id: `fb-${rating}`, rating } }));
+    assert.equal((await t.request("POST", "/api/v1/ingest", { events: fb })).status, 207);
+    const r = await t.request("GET", "/api/v1/report?window=1h");
+    assert.equal(r.status, 200);
+    const c = r.body.compliance;
+    // simple_latency misses (36 of 40 within 3 s against 95%), simple_avail meets (every run succeeded).
+    assert.equal(c.slos_total, 2);
+    assert.equal(c.slos_met, 1);
+    assert.equal(c.share_met, 0.5);
+    assert.equal(c.availability, 1);
+    assert.equal(c.satisfaction, 4);
+    assert.deepEqual(c.slos.map((x: { name: string; met: boolean; kind: string }) => [x.name, x.kind, x.met]), [["simple_latency", "latency", false], ["simple_avail", "availability", true]]);
+    assert.equal((await t.request("DELETE", "/api/v1/slos/simple_avail")).status, 204);
+  });
+
   it("answers the history as points up to now, and refuses unknown parameters and names", async () => {
     const h = await t.request("GET", "/api/v1/slos/simple_latency/history?step=1h");
     assert.equal(h.status, 200);

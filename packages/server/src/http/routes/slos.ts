@@ -4,7 +4,7 @@
  * `GET|POST /api/v1/service-classes`, `GET|PUT|DELETE /api/v1/service-classes/:name`. Config-file
  * classes and SLOs are answered like the others and are read-only here.
  */
-import type { ServiceClassListResponse, ServiceClassView, SloHistory, SloListResponse, SloStatus } from "@vigil/contract";
+import type { ComplianceSummary, Metrics, ServiceClassListResponse, ServiceClassView, SloHistory, SloListResponse, SloStatus } from "@vigil/contract";
 import type { FastifyInstance } from "fastify";
 import { VigilError } from "../../core/errors.js";
 import { classToWire } from "../../core/slo-definitions.js";
@@ -21,6 +21,8 @@ export interface SloRouteDeps {
   list(): Promise<SloStatus[]>;
   /** Points from the period's start to now, `stepMs` apart, or null when there is no SLO of that name. */
   history(name: string, stepMs: number | null): Promise<SloHistory | null>;
+  /** The report's compliance section, with the window's metrics (for the mean rating). */
+  compliance(m: Metrics): Promise<ComplianceSummary>;
 }
 
 type Name = { Params: { name: string } };
