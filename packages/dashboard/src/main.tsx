@@ -12,6 +12,7 @@ import { ModelsPage, ModelPage } from "./pages/models.js";
 import { RoutesPage } from "./pages/routes.js";
 import { AlertsPage } from "./pages/alerts.js";
 import { ReportPage } from "./pages/report.js";
+import { SlosPage } from "./pages/slos.js";
 import "./styles.css";
 
 function KeyForm({ problem }: { problem: string | null }) {
@@ -56,6 +57,8 @@ function Pages() {
       return <RoutesPage selected={name} />;
     case "alerts":
       return <AlertsPage selected={name} />;
+    case "slos":
+      return <SlosPage selected={name} />;
     case "report":
       return <ReportPage />;
     default:

@@ -10,6 +10,7 @@ const NAV: [string, string][] = [
   ["agents", "Agents"],
   ["models", "Models"],
   ["routes", "Routes"],
+  ["slos", "SLOs"],
   ["alerts", "Alerts"],
   ["report", "Report"],
 ];

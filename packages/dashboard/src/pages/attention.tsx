@@ -1,11 +1,12 @@
-/** Beside the overview's health score: every open alert and every route not served as configured, so that a good score never hides them. */
-import type { AlertListResponse, AlertView, RouteView } from "@vigil/contract";
+/** Beside the overview's health score: every open alert, every route not served as configured and every SLO whose budget is spent or burning too fast, so that a good score never hides them. */
+import type { AlertListResponse, AlertView, RouteView, SloListResponse, SloStatus } from "@vigil/contract";
 import type { Polled } from "../poll.js";
 import { ago, when } from "../format.js";
 import { href } from "../router.js";
 import { DIMENSION_LABEL, DIMENSIONS, LevelBadge, StateBadge as AlertStateBadge } from "./alert-parts.js";
 import { StateBadge } from "./route-format.js";
 import type { RoutesAnswer } from "./routes.js";
+import { MetBadge, sloNeedsAttention, troubleWords } from "./slo-parts.js";
 
 /** Most open alerts listed by name; the rest are counted with a link to the Alerts page. */
 export const LISTED_ALERTS = 8;
@@ -90,17 +91,47 @@ function RoutesOff({ routes }: { routes: RouteView[] }) {
   );
 }
 
-/** Whether anything needs attention: an open alert or a route not `normal`. */
-export function needsAttention(alerts: Polled<AlertListResponse>, routes: Polled<RoutesAnswer>): boolean {
-  return (alerts.data?.total_count ?? 0) > 0 || (routes.data?.routes.some((r) => r.state !== "normal") ?? false);
+/** The SLOs whose error budget is spent or whose burn-rate alert fires; nothing at all on a server without SLOs. */
+function SlosOff({ slos }: { slos: SloStatus[] }) {
+  const off = slos.filter(sloNeedsAttention);
+  if (!slos.length) return null;
+  return (
+    <div class="attention-block" data-testid="overview-slos" data-off-count={off.length}>
+      <h2 class="attention-title">
+        {off.length ? (
+          <a href={href(["slos"])} class="slos-off">
+            {off.length} SLO{off.length === 1 ? " needs" : "s need"} attention
+          </a>
+        ) : (
+          <span class="all-clear">{slos.length === 1 ? "The SLO is" : `All ${slos.length} SLOs are`} within budget</span>
+        )}
+      </h2>
+      {off.length ? (
+        <ul class="attention-list">
+          {off.map((s) => (
+            <li key={s.name} data-testid="overview-slo" data-slo={s.name}>
+              <a href={href(["slos", s.name])}>{s.name}</a> <MetBadge met={s.met} />
+              <div class="attention-reason">{troubleWords(s)}</div>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
+  );
 }
 
-/** The open alerts and the routes not `normal`; each part says when it could not be read. */
-export function Attention({ alerts, routes }: { alerts: Polled<AlertListResponse>; routes: Polled<RoutesAnswer> }) {
+/** Whether anything needs attention: an open alert, a route not `normal`, or an SLO whose budget is spent or burning (sloNeedsAttention). */
+export function needsAttention(alerts: Polled<AlertListResponse>, routes: Polled<RoutesAnswer>, slos: Polled<SloListResponse>): boolean {
+  return (alerts.data?.total_count ?? 0) > 0 || (routes.data?.routes.some((r) => r.state !== "normal") ?? false) || (slos.data?.slos.some(sloNeedsAttention) ?? false);
+}
+
+/** The open alerts, the routes not `normal` and the SLOs in trouble; each part says when it could not be read. */
+export function Attention({ alerts, routes, slos }: { alerts: Polled<AlertListResponse>; routes: Polled<RoutesAnswer>; slos: Polled<SloListResponse> }) {
   return (
     <div class="attention" aria-label="Needs attention" data-testid="attention">
       {alerts.data ? <OpenAlerts list={alerts.data} /> : <p class="muted">{alerts.error ? `Open alerts could not be read: ${alerts.error.message}` : "Loading open alerts…"}</p>}
       {routes.data ? <RoutesOff routes={routes.data.routes} /> : <p class="muted">{routes.error ? `Routes could not be read: ${routes.error.message}` : "Loading routes…"}</p>}
+      {slos.data ? <SlosOff slos={slos.data.slos} /> : slos.error ? <p class="muted">SLOs could not be read: {slos.error.message}</p> : null}
     </div>
   );
 }

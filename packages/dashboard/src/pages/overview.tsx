@@ -15,6 +15,7 @@ import { previousHasData, shownTrend, type TrendRow } from "../trends.js";
 import { windowOf } from "../windows.js";
 import { Attention, LISTED_ALERTS, needsAttention } from "./attention.js";
 import type { RoutesAnswer } from "./routes.js";
+import { loadSlos } from "./slo-parts.js";
 
 /** The part of `GET /api/v1/report` the overview shows. */
 export interface ReportAnswer {
@@ -64,6 +65,7 @@ export function OverviewPage() {
   // Open alerts and routes are "now", whatever the window: the same question the Alerts and Routes pages ask.
   const alerts = usePoll(() => loadOpenAlerts(LISTED_ALERTS), []);
   const routes = usePoll(() => get<RoutesAnswer>("routes"), []);
+  const slos = usePoll(loadSlos, []);
   const s = series.data?.series ?? {};
   const partialFrom = series.data?.partialFrom ?? null;
   const settled = (p: { data: unknown; error: Error | undefined }) => p.data !== undefined || p.error !== undefined;
@@ -82,9 +84,9 @@ export function OverviewPage() {
         empty={
           <>
             {/* A quiet window does not hide what is still open or failed over. */}
-            {needsAttention(alerts, routes) ? (
+            {needsAttention(alerts, routes, slos) ? (
               <section class="health" aria-label="Open alerts and routes">
-                <Attention alerts={alerts} routes={routes} />
+                <Attention alerts={alerts} routes={routes} slos={slos} />
               </section>
             ) : null}
             <Empty title="No traffic in this window yet" />
@@ -104,7 +106,7 @@ export function OverviewPage() {
                   {r.status}
                 </div>
               </div>
-              <Attention alerts={alerts} routes={routes} />
+              <Attention alerts={alerts} routes={routes} slos={slos} />
             </section>
             <section class="tiles" aria-label="Headline figures">
               {TILES.map(([key, label, fmt]) => (

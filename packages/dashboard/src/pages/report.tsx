@@ -1,5 +1,5 @@
 /** The report: the window's health, recommendations, threshold breaches, open alerts, trends, metrics and agents as one printable document. */
-import type { AgentMetrics } from "@vigil/contract";
+import type { AgentMetrics, ComplianceSummary } from "@vigil/contract";
 import { get } from "../api.js";
 import { PageTitle } from "../components/layout.js";
 import { Empty, Panel } from "../components/states.js";
@@ -11,6 +11,7 @@ import { AGENTS, HealthBlock, toRow } from "./group-kind.js";
 import { GroupTable } from "./group-list.js";
 import { hasTraffic, type ReportAnswer } from "./overview.js";
 import { AlertsTable, BreachesTable, MetricsTables, TrendsTable, type Breach, type OpenAlert, type TrendRow } from "./report-sections.js";
+import { ComplianceSection } from "./slo-compliance.js";
 import "./report.css";
 
 /** The answer of `GET /api/v1/report?include_agents=true`. */
@@ -20,6 +21,8 @@ export interface ReportDocument extends Omit<ReportAnswer, "agents" | "alerts" |
   threshold_breaches: Breach[];
   trends: Record<string, TrendRow>;
   alerts: OpenAlert[];
+  /** SLOs met, availability and satisfaction (absent from servers that predate SLOs). */
+  compliance?: ComplianceSummary;
 }
 
 /** A report is a document: it refreshes every 30 s rather than every 5 s. */
@@ -77,6 +80,7 @@ function ReportBody({ r }: { r: ReportDocument }) {
           <p class="muted">Nothing to recommend: every figure is within its threshold in this window.</p>
         )}
       </section>
+      {r.compliance ? <ComplianceSection c={r.compliance} /> : null}
       <BreachesTable breaches={r.threshold_breaches} />
       <AlertsTable alerts={r.alerts} />
       <TrendsTable trends={r.trends} />
