@@ -153,6 +153,9 @@ export function describeStorageContract(engine: string, fresh: StoreFactory): vo
         { name: "queue", component: null, category: null, unit: "items", count: 1, sum: 100, min: 100, max: 100, last: 100, last_at: t },
       ].sort((a, b) => String(a.component).localeCompare(String(b.component))));
       assert.equal((await s.events.aggregateCustomMetrics(t, t + 1000, {})).length, 3);
+      // A component-scoped rule (a resource limit) reads only that component's events.
+      assert.deepEqual(await s.events.aggregateCustomMetrics(t, t + 1000, { name: "queue", component: "w" }), [rows.find((r) => r.component === "w")]);
+      assert.deepEqual(await s.events.aggregateCustomMetrics(t, t + 1000, { name: "queue", component: "x" }), []);
     });
 
     it("deletes every event a whole day older than the cutoff and keeps every event from it on", async () => {
