@@ -71,9 +71,10 @@ program
   .option("--thresholds <file>", "YAML or JSON thresholds shaped as the body of PUT /api/v1/thresholds (global values are exported)")
   .option("--threshold <key=value>", "threshold for rules with threshold_key; repeatable", collectThreshold, {} as Record<string, number>)
   .option("--baselines <file>", "YAML or JSON baselines for rules with baseline: the config file or the answer of GET /api/v1/baselines (exported as factor × the value)")
+  .option("--slos <file>", "Vigil config file whose service_classes and slos are exported as recording and burn-rate alerting rules")
   .option("--no-defaults", "leave out the shipped rule pack")
-  .action(async (opts: { format: string; rules?: string; out?: string; thresholds?: string; threshold: Record<string, number>; baselines?: string; defaults: boolean }) => {
-    process.exit(await rulesExportCommand({ format: opts.format, rulesFile: opts.rules, out: opts.out, thresholdsFile: opts.thresholds, thresholds: opts.threshold, baselinesFile: opts.baselines, noDefaults: !opts.defaults }));
+  .action(async (opts: { format: string; rules?: string; out?: string; thresholds?: string; threshold: Record<string, number>; baselines?: string; slos?: string; defaults: boolean }) => {
+    process.exit(await rulesExportCommand({ format: opts.format, rulesFile: opts.rules, out: opts.out, thresholdsFile: opts.thresholds, thresholds: opts.threshold, baselinesFile: opts.baselines, slosFile: opts.slos, noDefaults: !opts.defaults }));
   });
 
 program

@@ -1,7 +1,8 @@
 /**
- * `vigil rules export --format prometheus [--rules FILE] [--out FILE]`: writes the rules in force
- * (the shipped pack, replaced by name by the rules file) as a Prometheus rules file over the
- * `/metrics` families, for teams that alert from their own Prometheus. Rules that cannot be
+ * `vigil rules export --format prometheus [--rules FILE] [--slos FILE] [--out FILE]`: writes the
+ * rules in force (the shipped pack, replaced by name by the rules file) as a Prometheus rules file
+ * over the `/metrics` families, for teams that alert from their own Prometheus, and with `--slos`
+ * each SLO's recording and burn-rate alerting rules (docs/slo.md). Rules and SLOs that cannot be
  * written, and the ways exported rules differ from Vigil's, are reported on stderr.
  */
 import { readFile, writeFile } from "node:fs/promises";
@@ -12,6 +13,9 @@ import { parseRuleSet } from "../../core/alerting/rule.js";
 import { applyThresholdUpdate, initialThresholds } from "../../core/alerting/threshold-settings.js";
 import type { AlertRule } from "../../core/alerting/types.js";
 import { invalidBaselines, validateBaseline, withBaselineThreshold, type BaselineProblem } from "../../core/baselines.js";
+import { parseRuleDuration } from "../../core/alerting/duration.js";
+import { parseSloSection, type SloEntry } from "../../core/slo-definitions.js";
+import { sloPrometheusRules } from "../../core/slo/prometheus.js";
 
 /** Export formats this command writes. */
 export const EXPORT_FORMATS = ["prometheus"] as const;
@@ -32,6 +36,11 @@ export interface RulesExportOptions {
    * file, or the answer of `GET /api/v1/baselines`). Such a rule exports as factor × the value given.
    */
   baselinesFile?: string;
+  /**
+   * A Vigil config file (YAML or JSON) whose `service_classes` and `slos` are exported as recording
+   * and alerting rules, checked as the server checks them (against its `retention`).
+   */
+  slosFile?: string;
   /** Leave the shipped rule pack out (export only the rules file). */
   noDefaults?: boolean;
   /** Output streams (tests capture them). */
@@ -82,6 +91,16 @@ async function loadBaselines(opts: RulesExportOptions): Promise<Map<string, { va
   return out;
 }
 
+/** The config file's SLOs, checked as `vigil serve` checks them (none without `--slos`). */
+async function loadSlos(opts: RulesExportOptions): Promise<SloEntry[]> {
+  if (!opts.slosFile) return [];
+  const doc: unknown = parse(await readFile(opts.slosFile, "utf8"));
+  const file = typeof doc === "object" && doc !== null && !Array.isArray(doc) ? (doc as Record<string, unknown>) : {};
+  const retention = (typeof file.retention === "object" && file.retention !== null ? file.retention : {}) as Record<string, unknown>;
+  const horizon = (key: string, fallback: string) => parseRuleDuration(typeof retention[key] === "string" ? (retention[key] as string) : fallback) ?? parseRuleDuration(fallback)!;
+  return parseSloSection(file.service_classes ?? {}, file.slos ?? [], { minuteMs: horizon("minute_rollups", "48h"), hourMs: horizon("hour_rollups", "35d") }).slos;
+}
+
 /** Runs the export; resolves the process exit code (0 written, 1 invalid input, 2 unknown format). */
 export async function rulesExportCommand(opts: RulesExportOptions): Promise<number> {
   const io = opts.io ?? processIo;
@@ -91,7 +110,9 @@ export async function rulesExportCommand(opts: RulesExportOptions): Promise<numb
   }
   let rules: AlertRule[];
   let thresholds: Record<string, number>;
+  let slos: SloEntry[] = [];
   try {
+    slos = await loadSlos(opts);
     rules = await loadRules(opts);
     thresholds = await loadThresholds(opts);
     const baselines = await loadBaselines(opts);
@@ -101,8 +122,15 @@ export async function rulesExportCommand(opts: RulesExportOptions): Promise<numb
     return 1;
   }
   const result = exportPrometheusRules(rules, thresholds);
-  if (opts.out) await writeFile(opts.out, result.yaml);
-  else io.stdout(result.yaml);
+  const byName = new Map(slos.map((e) => [e.spec.name, e.definition.alerting]));
+  const sloResult = sloPrometheusRules(
+    slos.map((e) => e.spec),
+    (name) => byName.get(name),
+  );
+  // The SLOs' groups continue the file's `groups:` list after the `vigil` group.
+  const yaml = result.yaml + sloResult.groupsYaml;
+  if (opts.out) await writeFile(opts.out, yaml);
+  else io.stdout(yaml);
 
   const exported = rules.length - result.skipped.length;
   io.stderr(`vigil rules export: ${exported} of ${rules.length} rules exported${opts.out ? ` to ${opts.out}` : ""}\n`);
@@ -111,5 +139,12 @@ export async function rulesExportCommand(opts: RulesExportOptions): Promise<numb
   const byNote = new Map<string, string[]>();
   for (const n of result.notes) byNote.set(n.note, [...(byNote.get(n.note) ?? []), n.rule]);
   for (const [note, names] of byNote) io.stderr(`  note (${names.join(", ")}): ${note}\n`);
+  if (opts.slosFile) {
+    io.stderr(`vigil rules export: ${sloResult.groups.length} of ${slos.length} SLOs exported as recording and alerting rules\n`);
+    for (const s of sloResult.skipped) io.stderr(`  skipped SLO ${s.slo}: ${s.reason}\n`);
+    const bySloNote = new Map<string, string[]>();
+    for (const n of sloResult.notes) bySloNote.set(n.note, [...(bySloNote.get(n.note) ?? []), n.slo]);
+    for (const [note, names] of bySloNote) io.stderr(`  note (SLO ${names.join(", ")}): ${note}\n`);
+  }
   return 0;
 }
