@@ -2,6 +2,7 @@
 import type { Metrics } from "@vigil/contract";
 import type { ComponentChildren } from "preact";
 import { ApiError } from "../api.js";
+import { BaselineStrip } from "../components/baselines.js";
 import { Chart } from "../components/chart.js";
 import { Freshness } from "../components/layout.js";
 import { Panel } from "../components/states.js";
@@ -120,6 +121,7 @@ export function GroupDetail({ kind, name, tiles = [], side, status }: { kind: Gr
                   <Tile key={key} id={key} label={label} value={d.metrics[key] as number | null} text={fmt(d.metrics[key] as number | null)} points={s[key]} partialFrom={partialFrom} />
                 ))}
               </section>
+              <BaselineStrip w={w} filter={{ [kind.dim]: name }} />
               {series.error ? <p class="error">Charts could not refresh: {series.error.message}</p> : null}
               <Charts kind={kind} g={d} s={s} w={w} partialFrom={partialFrom} />
               <div class="grid2 detail-panels">

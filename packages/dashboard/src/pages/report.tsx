@@ -1,5 +1,6 @@
 /** The report: the window's health, recommendations, threshold breaches, open alerts, trends, metrics and agents as one printable document. */
 import type { AgentMetrics, ComplianceSummary } from "@vigil/contract";
+import type { BaselineReportEntry } from "@vigil/contract";
 import { get } from "../api.js";
 import { PageTitle } from "../components/layout.js";
 import { Empty, Panel } from "../components/states.js";
@@ -11,6 +12,7 @@ import { AGENTS, HealthBlock, toRow } from "./group-kind.js";
 import { GroupTable } from "./group-list.js";
 import { hasTraffic, type ReportAnswer } from "./overview.js";
 import { AlertsTable, BreachesTable, MetricsTables, TrendsTable, type Breach, type OpenAlert, type TrendRow } from "./report-sections.js";
+import { BaselinesSection } from "../components/baselines.js";
 import { ComplianceSection } from "./slo-compliance.js";
 import "./report.css";
 
@@ -21,6 +23,8 @@ export interface ReportDocument extends Omit<ReportAnswer, "agents" | "alerts" |
   threshold_breaches: Breach[];
   trends: Record<string, TrendRow>;
   alerts: OpenAlert[];
+  /** Every active baseline against the window (absent from servers that predate baselines). */
+  baselines?: BaselineReportEntry[];
   /** SLOs met, availability and satisfaction (absent from servers that predate SLOs). */
   compliance?: ComplianceSummary;
 }
@@ -84,6 +88,7 @@ function ReportBody({ r }: { r: ReportDocument }) {
       <BreachesTable breaches={r.threshold_breaches} />
       <AlertsTable alerts={r.alerts} />
       <TrendsTable trends={r.trends} />
+      {r.baselines?.length ? <BaselinesSection entries={r.baselines} /> : null}
       <MetricsTables m={r.metrics} />
       <section aria-labelledby="report-agents">
         <h2 id="report-agents">Agents</h2>
