@@ -19,6 +19,7 @@ import { pgIngest } from "./pg-ingest.js";
 import { pgQuery } from "./pg-query.js";
 import { query } from "./query.js";
 import { sdk } from "./sdk.js";
+import { sloStatus } from "./slo-status.js";
 
 /** The benches, by name. */
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -38,6 +39,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   cardinality,
   "cardinality-stall": cardinalityStall,
   collector,
+  "slo-status": sloStatus,
 };
 
 /**
