@@ -11,6 +11,7 @@ import assert from "node:assert/strict";
 import { browserSkip, launchChromium, screenshot, watchedPage } from "./browser.js";
 import { api, fixture, open, READ, signIn, ADMIN, startFixture, stopFixture } from "./dashboard-fixture.js";
 import { plainDashboardTests } from "./dashboard-plain.js";
+import { baselineDashboardTests } from "./dashboard-baselines.js";
 import { inProcessServer, postJson } from "./helpers.js";
 import { waitFor } from "./pg-support.js";
 
@@ -48,6 +49,8 @@ describe("dashboard in Chromium", { skip }, () => {
   });
 
   plainDashboardTests();
+
+  baselineDashboardTests();
 
   it("acknowledging an alert in the UI acknowledges it in the API", async () => {
     const page = await open("#/alerts", '[data-testid="alerts-tab-firing"]');

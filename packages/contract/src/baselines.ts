@@ -102,3 +102,9 @@ export interface BaselineReportEntry extends BaselineComparison {
   category: BaselineCategory | null;
   samples: number;
 }
+
+/** Answer of `GET /api/v1/baselines/compare?window=&<dimension>=`: the baselines within the filter against the window's figures. */
+export interface BaselineCompareResponse {
+  window: { start: string; end: string };
+  baselines: BaselineReportEntry[];
+}

@@ -4,7 +4,7 @@
  * every restart reads the same. A captured baseline's value, the report's comparison and the metrics
  * API all read a window's figures through the same MetricsService function, so they agree.
  */
-import type { Baseline, BaselineCaptureResponse, BaselineReportEntry, Metrics } from "@vigil/contract";
+import type { Baseline, BaselineCaptureResponse, BaselineCompareResponse, BaselineReportEntry, Metrics } from "@vigil/contract";
 import type { AlertStore } from "../core/alerting/types.js";
 import { catalogueEntry, CUSTOM_PREFIX } from "../core/alerting/catalogue.js";
 import { parseRuleDuration } from "../core/alerting/duration.js";
@@ -98,6 +98,8 @@ export class BaselineService {
       }
       const { baseline, problems } = validateBaseline(input, "", "api", this.deps.now());
       if (!baseline) throw invalidBaselines(problems);
+      // These read as the capture and compare routes, never as a baseline's own.
+      if (baseline.name === "capture" || baseline.name === "compare") throw invalidBaselines([{ path: "/name", message: `"${baseline.name}" is reserved (POST /api/v1/baselines/capture, GET /api/v1/baselines/compare)` }]);
       const existing = this.get(baseline.name);
       if (name === undefined && existing) throw new VigilError("CONFLICT", `a baseline named "${baseline.name}" exists; PUT /api/v1/baselines/${baseline.name} replaces it`);
       if (existing?.source === "config") throw readOnly(existing.name);
@@ -203,6 +205,12 @@ export class BaselineService {
       out.push({ name: b.name, metric: b.metric, unit: b.unit, scope: b.scope, category: b.category, samples: f.samples, ...compareToBaseline(b, f.samples > 0 ? f.value : null) });
     }
     return out;
+  }
+
+  /** `GET /api/v1/baselines/compare`: the window of length `ms` read now (as the metrics API reads it) and the baselines within `filter` against it. */
+  async compare(ms: number, filter: Readonly<Record<string, string | undefined>>): Promise<BaselineCompareResponse> {
+    const w = this.deps.metrics.window(ms);
+    return { window: { start: new Date(w.from).toISOString(), end: new Date(w.to).toISOString() }, baselines: await this.report(w, filter) };
   }
 
   /** One metric's figure for a window and scope, as the metrics API computes it. */

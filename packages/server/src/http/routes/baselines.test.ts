@@ -99,6 +99,14 @@ describe("baselines endpoints (inject)", () => {
     assert.ok(entry.change > 1.4 && entry.change < 1.6, `change ${entry.change}`);
     assert.equal(rep.body.baselines.find((b: { name: string }) => b.name === "search.success_rate").status, "same");
     assert.equal(rep.body.baselines.find((b: { name: string }) => b.name === "terminal_load").status, "no_data");
+    // The comparison for a window and filter is the report's, limited to the baselines within the filter.
+    const cmp = await t.request("GET", "/api/v1/baselines/compare?window=15m&agent_name=search");
+    assert.equal(cmp.status, 200);
+    assert.deepEqual(cmp.body.baselines.map((b: { name: string }) => b.name).sort(), ["search.p95_latency_ms", "search.success_rate"]);
+    assert.deepEqual(cmp.body.baselines.find((b: { name: string }) => b.name === "search.p95_latency_ms"), entry);
+    assert.equal(cmp.body.window.end, rep.body.window.end);
+    await assertUnknownParams(t, [["GET", "/api/v1/baselines/compare?metric=p95", "metric"]]);
+    assert.equal((await t.request("POST", "/api/v1/baselines", { name: "compare", metric: "p95_latency_ms", value: 1 })).status, 400, "a name the routes read is reserved");
 
     await t.server.alerting.engine.evaluate();
     const alerts = await t.request("GET", "/api/v1/alerts?rule=SearchSlowerThanBaseline");

@@ -1,13 +1,15 @@
 /**
  * Performance baselines (docs/baselines.md): `GET|POST /api/v1/baselines`,
- * `GET|PUT|DELETE /api/v1/baselines/:name` and `POST /api/v1/baselines/capture`. The config file's
+ * `GET|PUT|DELETE /api/v1/baselines/:name`, `POST /api/v1/baselines/capture` and
+ * `GET /api/v1/baselines/compare`. The config file's
  * baselines are listed but read-only here.
  */
 import type { FastifyInstance } from "fastify";
-import type { Baseline, BaselineCaptureResponse, BaselineListResponse } from "@vigil/contract";
+import type { Baseline, BaselineCaptureResponse, BaselineCompareResponse, BaselineListResponse } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
 import type { BaselineService } from "../../services/baseline-service.js";
-import { NO_QUERY, OBJECT_BODY, params } from "../schemas.js";
+import { dimFilter, windowMs, type Query } from "../query.js";
+import { DIM_FILTERS, NO_QUERY, OBJECT_BODY, WINDOW, params, query } from "../schemas.js";
 
 type Name = { Params: { name: string } };
 
@@ -26,6 +28,8 @@ export function baselineRoutes(app: FastifyInstance, baselines: BaselineService)
     await baselines.current();
     return { baselines: baselines.list() };
   });
+  // Each active baseline within the filter against the window's figure (the report's comparison, for any window and filter).
+  app.get<{ Querystring: Query }>("/api/v1/baselines/compare", { config: { scope: "read" }, schema: { querystring: query({ ...WINDOW, ...DIM_FILTERS }) } }, async (req): Promise<BaselineCompareResponse> => baselines.compare(windowMs(req.query), dimFilter(req.query)));
   app.post("/api/v1/baselines", admin(), async (req, reply) => reply.code(201).send((await baselines.put(req.body)).baseline));
   app.post("/api/v1/baselines/capture", admin(), async (req, reply): Promise<BaselineCaptureResponse> => {
     const r = await baselines.capture(req.body);
