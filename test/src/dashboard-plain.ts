@@ -166,6 +166,8 @@ export function plainDashboardTests(): void {
     assert.ok(!(await legend.innerText()).includes("--"), "no '--' in the legend");
     assert.match(await legend.innerText(), /tasks/);
     // Hovered at the right edge (the step still filling): the time and the value so far.
+    // Open alerts and SLOs listed above can push the charts below the first screen.
+    await chart.scrollIntoViewIfNeeded();
     const over = await box(page, 'figure.chart[aria-label="Requests chart"] .u-over');
     await page.mouse.move(over.x + over.width - 1, over.y + over.height / 2);
     await legend.locator(".u-time").waitFor({ state: "visible" });
