@@ -12,6 +12,7 @@ import { browserSkip, launchChromium, screenshot, watchedPage } from "./browser.
 import { api, fixture, open, READ, signIn, ADMIN, startFixture, stopFixture } from "./dashboard-fixture.js";
 import { plainDashboardTests } from "./dashboard-plain.js";
 import { baselineDashboardTests } from "./dashboard-baselines.js";
+import { sloDashboardTests } from "./dashboard-slo.js";
 import { inProcessServer, postJson } from "./helpers.js";
 import { waitFor } from "./pg-support.js";
 
@@ -51,6 +52,8 @@ describe("dashboard in Chromium", { skip }, () => {
   plainDashboardTests();
 
   baselineDashboardTests();
+
+  sloDashboardTests();
 
   it("acknowledging an alert in the UI acknowledges it in the API", async () => {
     const page = await open("#/alerts", '[data-testid="alerts-tab-firing"]');
@@ -111,6 +114,8 @@ describe("dashboard in Chromium", { skip }, () => {
       ["models", "#/models", '[data-testid="models-table"] tbody tr'],
       ["model-detail", "#/models/gpt-4o", '[data-testid="accuracy-chart"]'],
       ["routes", "#/routes", '[data-testid="route-row"]'],
+      ["slos", "#/slos", '[data-testid="slos-table"] tbody tr'],
+      ["slo-detail", "#/slos/react_agent_availability", '[data-testid="slo-burn-rates"]'],
       ["report", "#/report", '[data-testid="report-recommendations"] li'],
     ];
     for (const [name, hash, ready] of pages) {
