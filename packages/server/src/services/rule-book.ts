@@ -22,7 +22,7 @@ export interface RuleBookDeps {
   /** The one threshold model, which `threshold_key` rules read (and which is re-read with the rules). */
   thresholds: Pick<ThresholdService, "settings" | "refresh">;
   /** The baselines `baseline` rules take their threshold from (re-read with the rules); absent: such rules read no threshold. */
-  baselines?: Pick<BaselineService, "get" | "refresh">;
+  baselines?: Pick<BaselineService, "get" | "refresh" | "current">;
 }
 
 /** The rules in force. */
@@ -105,6 +105,8 @@ export class RuleBook {
     if (typeof target === "string" && this.get(target)?.source === "slo") throw new VigilError("CONFLICT", `rule "${target}" is generated from an SLO and is read-only; change the SLO (PUT /api/v1/slos/:name)`);
     const { rule, problems } = validateRule(input, "", "api");
     if (!rule) throw rulesError("the rule was refused", problems);
+    // Another instance may have made the baseline since this one last read them.
+    if (rule.baseline && this.deps.baselines) await this.deps.baselines.current();
     if (rule.baseline && this.deps.baselines && !this.deps.baselines.get(rule.baseline.name)) {
       throw rulesError("the rule was refused", [{ path: "/baseline", rule: rule.name, field: "baseline", message: `no baseline named "${rule.baseline.name}"; GET /api/v1/baselines lists them` }]);
     }
