@@ -233,8 +233,13 @@ export class BaselineService {
     if (now - end < MINUTE) return this.deps.metrics.window(ms);
     const len = Math.ceil(ms / MINUTE) * MINUTE;
     const to = end - (end % MINUTE);
-    // Reaching past the rollups is refused as the metrics API refuses it.
-    this.deps.metrics.window(now - (to - len));
+    // Reaching past the rollups is refused as the metrics API refuses it, naming the capture's fields.
+    try {
+      this.deps.metrics.window(now - (to - len));
+    } catch (err) {
+      if (!(err instanceof VigilError)) throw err;
+      throw invalidBaselines([{ path: "/end", message: `with this window, ${err.message.replace(/^query parameter "window" /, "")}` }]);
+    }
     if (to - len >= this.deps.metrics.minuteResolutionFrom()) return { from: to - len, to };
     const toH = end - (end % HOUR);
     return { from: toH - Math.ceil(ms / HOUR) * HOUR, to: toH };

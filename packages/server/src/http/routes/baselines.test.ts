@@ -135,5 +135,9 @@ describe("baselines endpoints (inject)", () => {
     const r = await t.request("POST", "/api/v1/baselines/capture", { window: "soon", scope: { team: "a" }, metrics: ["p95_latency_ms", "nope"], end: "2999-01-01T00:00:00Z" });
     assert.equal(r.status, 400);
     assert.deepEqual(r.body.error.details.map((d: { path: string }) => d.path).sort(), ["/end", "/metrics/1", "/scope/team", "/window"]);
+    const far = await t.request("POST", "/api/v1/baselines/capture", { window: "1h", end: "2020-01-01T00:00:00Z" });
+    assert.equal(far.status, 400);
+    assert.deepEqual(far.body.error.details.map((d: { path: string }) => d.path), ["/end"]);
+    assert.match(far.body.error.message, /reaches back further than the hour rollups are kept/);
   });
 });
