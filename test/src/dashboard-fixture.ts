@@ -1,5 +1,5 @@
 /**
- * The server the dashboard suites look at: `vigil serve` with an alert rule, fast failover and four SLOs,
+ * The server the dashboard suites look at: `vigil serve` with an alert rule, fast failover and five SLOs,
  * fed 30 s of `vigil demo` (healthy, then gpt-4o slows and fails, an alert fires and the summarize
  * route fails over), plus runs of its own spread over the last 12 minutes (so that 15-minute
  * sparklines have a dozen steps) and a few 75 minutes ago (so that the hour has a previous window
@@ -22,10 +22,10 @@ export const HISTORY_AGENT = "history_agent";
 
 /**
  * The fixture's SLOs: react_agent's availability (broken by the demo's degradation: budget spent,
- * page alert), history_agent's latency (met with budget to spare), react_agent's satisfaction, and
- * planner's latency budgeted by one-minute time slices.
+ * burn-rate alerts), history_agent's latency (met with budget to spare), react_agent's satisfaction,
+ * planner's latency budgeted by one-minute time slices, and one over a class no event belongs to.
  */
-export const SLO_NAMES = ["react_agent_availability", "history_latency", "react_agent_satisfaction", "planner_latency_slices"] as const;
+export const SLO_NAMES = ["react_agent_availability", "history_latency", "react_agent_satisfaction", "planner_latency_slices", "idle_availability"] as const;
 
 /** A script run before each page of a context: signs in with `key` as the key form would. */
 export function signIn(key: string): string {
@@ -92,11 +92,13 @@ service_classes:
   react_agent: { description: "The demo's ReAct agent on the summarize route", match: { agent_name: react_agent } }
   history: { match: { agent_name: ${HISTORY_AGENT} } }
   planner: { match: { agent_name: planner } }
+  idle: { match: { agent_name: idle_agent } }
 slos:
   - { name: react_agent_availability, description: "99% of react_agent's runs succeed", class: react_agent, sli: { kind: availability, events: runs }, target: 0.99, period: 30d }
   - { name: history_latency, class: history, sli: { kind: latency, events: runs, threshold_ms: 500 }, target: 0.8, period: 30d }
   - { name: react_agent_satisfaction, class: react_agent, sli: { kind: satisfaction, min_rating: 4 }, target: 0.5, period: 7d }
   - { name: planner_latency_slices, class: planner, sli: { kind: latency, events: runs, threshold_ms: 1000, max_ms: 8000 }, target: 0.9, period: 2d, budgeting: timeslices, timeslice: { window: 1m, target: 0.8 } }
+  - { name: idle_availability, class: idle, sli: { kind: availability, events: llm_calls }, target: 0.999, period: 28d }
 `,
   );
   writeFileSync(

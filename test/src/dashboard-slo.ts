@@ -66,15 +66,27 @@ export function sloDashboardTests(): void {
       assert.doesNotMatch(r.text, /NaN|undefined|Infinity/, `${s.name}: no NaN on the row`);
       if (s.compliance === null) assert.equal(r.complianceText, "—", "no events reads as —");
     }
+    // Each objective in words, as the fixture's config declares it.
+    const words: Record<string, string> = {
+      history_latency: "80% of runs under 500 ms",
+      react_agent_availability: "99% of runs succeed",
+      react_agent_satisfaction: "50% of ratings ≥ 4 / 5",
+      planner_latency_slices: "90% of 1 min slices with 80% of runs under 1 s, none over 8 s",
+      idle_availability: "99.9% of LLM calls succeed",
+    };
+    for (const [name, objective] of Object.entries(words)) assert.equal((await row(page, name)).objective, objective, `${name}'s objective in words`);
     // The history agent's runs: 300 … 540 ms in seven steps, one in seven over 500 ms, against an 80% target.
     const history = agreed.find((s: any) => s.name === "history_latency");
-    assert.equal((await row(page, "history_latency")).objective, "80% of runs under 500 ms");
     assert.ok(history.compliance > 0.8 && history.compliance < 0.9, `history_latency meets its target with budget to spare (${history.compliance})`);
     assert.equal(history.met, true);
     // react_agent failed most runs while gpt-4o was degraded: its 99% promise is broken.
     const avail = agreed.find((s: any) => s.name === "react_agent_availability");
     assert.equal(avail.met, false, "the demo's degradation breaks react_agent's availability");
     assert.equal((await row(page, "react_agent_availability")).exhaustionText, "spent");
+    // An SLO without events reads "—" and "no events", never 0 or NaN.
+    const idle = await row(page, "idle_availability");
+    assert.deepEqual([idle.complianceText, idle.budgetText, idle.exhaustionText, idle.met], ["—", "—", "—", "null"]);
+    assert.match(idle.text, /no events/);
     // The table fits 1280 px without a scroll bar.
     const fit = await page.$eval('[data-testid="slos-table"] .table-wrap', (el) => ({ scroll: el.scrollWidth, client: el.clientWidth }));
     assert.ok(fit.scroll <= fit.client, `the SLO table fits 1280 px (${fit.scroll} px in ${fit.client})`);
