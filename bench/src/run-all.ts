@@ -20,6 +20,7 @@ import { pgQuery } from "./pg-query.js";
 import { query } from "./query.js";
 import { sdk } from "./sdk.js";
 import { sloStatus } from "./slo-status.js";
+import { sloEval } from "./slo-eval.js";
 
 /** The benches, by name. */
 const BENCHES: Record<string, () => Promise<void>> = {
@@ -40,6 +41,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   "cardinality-stall": cardinalityStall,
   collector,
   "slo-status": sloStatus,
+  "slo-eval": sloEval,
 };
 
 /**

@@ -85,6 +85,32 @@ describe("SloLedger", () => {
     assert.equal(eventsIn(ledger, now - 3 * HOUR, now + MINUTE, now + 71_000).total, 1);
   });
 
+  it("judges a settled time slice again when a late event changes it", () => {
+    const spec = availability({ budgeting: { kind: "timeslices", sliceMs: 5 * MINUTE, sliceTarget: 0.75, meanRatingAtLeast: null }, period: { kind: "rolling", ms: DAY } });
+    const { idx, ledger, cycle } = setup(spec, now);
+    const slice = now - (now % (5 * MINUTE)) - 60 * MINUTE;
+    for (let i = 0; i < 4; i++) idx.fold(run(slice + i * 1000, "a", 100, i === 0 ? "failure" : "success"));
+    cycle(now);
+    assert.equal(sloFigures(ledger, now, null).budget.consumed, 0, "3 of 4 good meets 0.75");
+    idx.fold(run(slice + 10_000, "a", 100, "failure"));
+    cycle(now + 10_000);
+    const f = sloFigures(ledger, now + 10_000, null);
+    assert.equal(f.budget.consumed, 1, "3 of 5 does not");
+    assert.equal(f.compliance, (288 - 1) / 288);
+  });
+
+  it("fills a new ledger in steps", () => {
+    const { idx, watch, ledger } = setup(availability(), now);
+    idx.fold(run(now - 20 * DAY, "a", 100));
+    watch.poll(now);
+    const work = ledger.refresh(now, watch);
+    let steps = 0;
+    while (!work.next().done) steps++;
+    // 1,501 minutes and 721 hours, eight slices a step.
+    assert.ok(steps > 250, `${steps} steps`);
+    assert.equal(sloFigures(ledger, now, null).samples.total, 1);
+  });
+
   it("holds a 30-day event-budgeted SLO in fixed typed arrays", () => {
     const { ledger } = setup(availability(), now);
     // 1,501 minutes and 722 hours of keys, good and total counts.

@@ -111,6 +111,50 @@ export class TierCounts {
   }
 }
 
+/** The verdicts of a time-slice SLO's slices, kept until a slot of the slice is read again. */
+export class VerdictCache {
+  private readonly keys: Int32Array;
+  private readonly values: Int8Array;
+
+  constructor(
+    private readonly size: number,
+    readonly width: number,
+  ) {
+    this.keys = new Int32Array(size).fill(-1);
+    this.values = new Int8Array(size);
+  }
+
+  /** The cached verdict of the slice at `start`, or -1. */
+  get(start: number): number {
+    const k = start / this.width;
+    const i = k % this.size;
+    return this.keys[i] === k ? this.values[i]! : -1;
+  }
+
+  /** Caches the verdict of the slice at `start`. */
+  set(start: number, v: number): void {
+    const k = start / this.width;
+    const i = k % this.size;
+    this.keys[i] = k;
+    this.values[i] = v;
+  }
+
+  /** Forgets the verdict of the slice holding `t`. */
+  forget(t: number): void {
+    const k = Math.floor(t / this.width);
+    const i = k % this.size;
+    if (this.keys[i] === k) this.keys[i] = -1;
+  }
+
+  /** Bytes of its typed arrays. */
+  bytes(): number {
+    return this.keys.byteLength + this.values.byteLength;
+  }
+}
+
+/** Most series a class may match for its slices to be read bucket by bucket rather than merged. */
+const FEW_SERIES = 256;
+
 /** Slices read between two yields of a fill. */
 const FILL_STEP = 8;
 
@@ -120,11 +164,15 @@ export class SloLedger {
   readonly minutes: TierCounts | null;
   /** Hour counts (null for a time-slice SLO cut from minutes). */
   readonly hours: TierCounts | null;
+  /** Time slices: their verdicts, cached until one of their slots is read again. */
+  readonly verdicts: VerdictCache | null;
   /** Which tiers spans are summed from: both (event budgeting), or the one time slices are cut from. */
   readonly mode: "mixed" | "minutes" | "hours";
   /** The epoch of the watch the ledger last read up to; null before its first fill. */
   private synced: number | null = null;
-  private readonly contributions: Contributions;
+  /** Reads a slice's matching buckets one by one (through the posting lists) or merged by one dimension's values. */
+  private readonly rows: Contributions;
+  private readonly merged: Contributions;
   private readonly counts: SliCounts = { good: 0, total: 0 };
   private readonly slot = spanSums();
   private readonly latencyEvents: SliEvents;
@@ -134,7 +182,9 @@ export class SloLedger {
     private readonly src: LedgerSource,
     readonly horizons: LedgerHorizons,
   ) {
-    this.contributions = contributionsFor(src.series, spec.filter, [], new GroupTable());
+    const table = new GroupTable();
+    this.rows = contributionsFor(src.series, spec.filter, [], table, false);
+    this.merged = contributionsFor(src.series, spec.filter, [], table, true);
     this.latencyEvents = spec.sli.kind === "latency" ? spec.sli.events : "runs";
     const b = spec.budgeting;
     const ratings = b.kind === "timeslices" && b.meanRatingAtLeast !== null;
@@ -147,14 +197,17 @@ export class SloLedger {
       this.minutes = new TierCounts(Math.min(heldMinutes, Math.ceil((longest + b.sliceMs) / MINUTE) + 1), MINUTE, above, ratings);
       this.hours = null;
       this.mode = "minutes";
+      this.verdicts = new VerdictCache(Math.ceil((this.minutes.size * MINUTE) / b.sliceMs) + 2, b.sliceMs);
     } else if (b.kind === "timeslices") {
       this.minutes = above ? new TierCounts(6, MINUTE, true, false) : null;
       this.hours = new TierCounts(Math.min(heldHours, Math.ceil((longest + b.sliceMs) / HOUR) + 1), HOUR, false, ratings);
       this.mode = "hours";
+      this.verdicts = new VerdictCache(Math.ceil((this.hours.size * HOUR) / b.sliceMs) + 2, b.sliceMs);
     } else {
       this.minutes = new TierCounts(Math.max(61, Math.min(heldMinutes, MINUTE_WINDOW_REACH / MINUTE + 1)), MINUTE, above, false);
       this.hours = new TierCounts(Math.min(heldHours, Math.ceil(longest / HOUR) + 2), HOUR, false, false);
       this.mode = "mixed";
+      this.verdicts = null;
     }
   }
 
@@ -213,6 +266,7 @@ export class SloLedger {
     if (start > last || start < last - (ring.size - 1) * ring.width) return;
     this.count(this.src.sliceAt(tier, start), this.slot);
     ring.write(start, this.slot);
+    if (this.verdicts && (this.mode === "minutes") === (tier === "m")) this.verdicts.forget(start);
   }
 
   /** The ledger's counts of one slice: the SLI over its buckets of the class. */
@@ -221,7 +275,10 @@ export class SloLedger {
     if (!s) return;
     const spec = this.spec;
     const c = this.counts;
-    this.contributions(s, (_g, b) => {
+    // A class of few series reads their buckets (no merge, nothing cached); a broad one the slice's
+    // buckets merged by the filter's dimension, made once per slice version for every reader.
+    const read = this.src.series.estimate(spec.filter) <= FEW_SERIES ? this.rows : this.merged;
+    read(s, (_g, b) => {
       sliCounts(b, spec.sli, c);
       out.good += c.good;
       out.total += c.total;
@@ -263,6 +320,6 @@ export class SloLedger {
 
   /** Bytes of typed arrays the ledger holds. */
   bytes(): number {
-    return (this.minutes?.bytes() ?? 0) + (this.hours?.bytes() ?? 0);
+    return (this.minutes?.bytes() ?? 0) + (this.hours?.bytes() ?? 0) + (this.verdicts?.bytes() ?? 0);
   }
 }

@@ -47,18 +47,19 @@ export function eventsIn(ledger: SloLedger, from: number, to: number, now: numbe
   return ledger.addSpan(eventSpanStart(ledger, from, now), to, out);
 }
 
-/** The verdict of the slice [start, start + sliceMs) of a time-slice SLO. */
+/** The verdict of the slice [start, start + sliceMs) of a time-slice SLO (cached by the ledger until the slice changes). */
 export function sliceVerdict(ledger: SloLedger, start: number, tmp: SpanSums = spanSums()): SliceVerdict {
   const b = ledger.spec.budgeting;
   if (b.kind !== "timeslices") throw new Error(`SLO ${ledger.spec.name} is not budgeted by time slices`);
+  const cached = ledger.verdicts?.get(start) ?? -1;
+  if (cached >= 0) return cached as SliceVerdict;
   tmp.good = tmp.total = tmp.above = tmp.ratingSum = tmp.ratingN = 0;
   ledger.addSpan(start, start + b.sliceMs, tmp);
-  if (b.meanRatingAtLeast !== null) {
-    if (tmp.ratingN === 0) return SliceVerdict.Empty;
-    return tmp.ratingSum / tmp.ratingN >= b.meanRatingAtLeast ? SliceVerdict.Good : SliceVerdict.Bad;
-  }
-  if (tmp.total === 0) return SliceVerdict.Empty;
-  return tmp.good / tmp.total >= b.sliceTarget ? SliceVerdict.Good : SliceVerdict.Bad;
+  let v: SliceVerdict;
+  if (b.meanRatingAtLeast !== null) v = tmp.ratingN === 0 ? SliceVerdict.Empty : tmp.ratingSum / tmp.ratingN >= b.meanRatingAtLeast ? SliceVerdict.Good : SliceVerdict.Bad;
+  else v = tmp.total === 0 ? SliceVerdict.Empty : tmp.good / tmp.total >= b.sliceTarget ? SliceVerdict.Good : SliceVerdict.Bad;
+  ledger.verdicts?.set(start, v);
+  return v;
 }
 
 /** Tallies `count` slices from `first`, leaving out those before the ledger's reach at `now`. */

@@ -29,6 +29,8 @@ export function walkPeriod(ledger: SloLedger, now: number, each: (c: Readonly<Cu
   if (span.slices) {
     for (let t = span.start; t < span.end; t += span.slices.width) {
       const v = sliceVerdict(ledger, t, tmp);
+      tmp.good = tmp.total = tmp.above = tmp.ratingSum = tmp.ratingN = 0;
+      ledger.addSpan(t, t + span.slices.width, tmp);
       c.end = t + span.slices.width;
       c.good += tmp.good;
       c.total += tmp.total;
