@@ -2,6 +2,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { baselineThreshold, compareToBaseline, parseBaselines, scopeWithin, validateBaseline, withBaselineThreshold } from "./baselines.js";
 import { validateRule } from "./alerting/rule.js";
+import { evaluateRule } from "./alerting/evaluator.js";
 import { VigilError } from "./errors.js";
 
 const NOW = Date.parse("2026-03-01T12:00:00Z");
@@ -95,6 +96,28 @@ describe("baseline rules", () => {
     assert.equal(withBaselineThreshold(r, { value: 400, active: false }).threshold, null);
     assert.equal(withBaselineThreshold(r, null).threshold, null);
     assert.equal(baselineThreshold({ value: 2, active: true }, 1.2), 2.4);
+  });
+});
+
+describe("alerts of a baseline rule", () => {
+  const rule = validateRule({ name: "Slow", metric: "p95_latency_ms", comparator: ">", baseline: "search.p95", factor: 1.2, annotations: { summary: "p95 {{ $value }} over {{ $threshold }}" } }, "", "api").rule!;
+
+  it("fire past factor × the baseline, with the number as threshold and the baseline named in a label and an annotation", () => {
+    const r = withBaselineThreshold(rule, { value: 1500, active: true });
+    const quiet = evaluateRule(r, [{ group: {}, value: 1790, samples: 20, threshold: r.threshold }], [], NOW);
+    assert.equal(quiet.upserts.length, 0, "1790 ms is under 1.2 × 1500 = 1800 ms");
+    const { upserts } = evaluateRule(r, [{ group: {}, value: 2500, samples: 20, threshold: r.threshold }], [], NOW);
+    const a = upserts[0]!;
+    assert.equal(a.state, "firing");
+    assert.equal(a.threshold, 1800);
+    assert.equal(a.labels.baseline, "search.p95");
+    assert.equal(a.annotations.baseline, "1.2 × baseline search.p95 = 1.8 s");
+    assert.equal(a.annotations.summary, "p95 2.5 s over 1.8 s");
+  });
+
+  it("do not fire while the baseline is missing (the rule's no-data behaviour)", () => {
+    const r = withBaselineThreshold(rule, null);
+    assert.equal(evaluateRule(r, [{ group: {}, value: 99_999, samples: 20, threshold: r.threshold }], [], NOW).upserts.length, 0);
   });
 });
 
