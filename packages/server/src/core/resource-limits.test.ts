@@ -1,5 +1,6 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { ruleExpression } from "./alerting/prometheus-rules.js";
 import { validateRule } from "./alerting/rule.js";
 import { parseResourceLimits, resourceLimitRules } from "./resource-limits.js";
 
@@ -75,6 +76,13 @@ describe("custom metric rules scoped by component", () => {
     assert.deepEqual(problems, []);
     assert.equal(rule!.component, "api");
   });
+  it("is not exported as PromQL over all components: the custom family carries no component label", () => {
+    const { rule } = validateRule({ ...base, aggregate: "avg", scope: { component: "api" } }, "/rules/0", "api");
+    assert.match((ruleExpression(rule!, 1) as { reason: string }).reason, /no component label/);
+    const { rule: unscoped } = validateRule({ ...base, aggregate: "avg" }, "/rules/0", "api");
+    assert.ok("expr" in ruleExpression(unscoped!, 1), "the same rule without a component is written");
+  });
+
   it("refuses any other scope on a custom metric, naming the field", () => {
     const { problems } = validateRule({ ...base, scope: { agent_name: "x", component: "" } }, "/rules/0", "api");
     assert.deepEqual(problems.map((p) => p.path), ["/rules/0/scope/agent_name", "/rules/0/scope/component"]);

@@ -81,6 +81,8 @@ function plan(rule: AlertRule): Plan | { reason: string } {
   const lacking = (f: Family) => used.filter((d) => !f.labels.includes(d));
   const carries = (f: Family) => `it carries ${f.labels.join(", ") || "no dimensions"}`;
   if (custom) {
+    // A custom rule's component is the metric event's, which the family does not label.
+    if (rule.component) return { reason: `${CUSTOM_FAMILY.name} has no component label (${carries(CUSTOM_FAMILY)})` };
     const missing = lacking(CUSTOM_FAMILY);
     if (missing.length) return { reason: `${CUSTOM_FAMILY.name} has no ${missing.join(", ")} label (${carries(CUSTOM_FAMILY)})` };
     const name = `name=${promString(rule.metric.slice(CUSTOM_PREFIX.length))}`;
