@@ -68,7 +68,7 @@ export function BaselineStrip({ w, filter }: { w: WindowChoice; filter: Record<s
   const entries = polled.data?.baselines ?? [];
   if (!entries.length) return null;
   return (
-    <section class="card" aria-labelledby="detail-baselines" data-testid="detail-baselines">
+    <section class="card baselines-card" aria-labelledby="detail-baselines" data-testid="detail-baselines">
       <h2 id="detail-baselines">Against baselines</h2>
       <ul class="baselines">
         {entries.map((b) => (
