@@ -55,7 +55,7 @@ export class SloService {
   private lastRefresh = { at: 0, took_ms: 0, slos: 0 };
 
   constructor(private readonly deps: SloServiceDeps) {
-    this.watch = new SliceWatch(deps.index as LedgerSource & ConstructorParameters<typeof SliceWatch>[0], deps.horizons);
+    this.watch = new SliceWatch(deps.index, deps.horizons);
   }
 
   /** Brings every ledger up to date at `now` (the periodic job, and before each answer); serialised. */
@@ -89,7 +89,10 @@ export class SloService {
     this.watch.poll(now);
     const run = this.deps.run ?? runNow;
     for (const h of this.held.values()) {
-      await run(h.ledger.refresh(now, this.watch));
+      // A filled ledger re-reads only the few slices changed since the last poll: done at once. Its
+      // first fill reads the whole period, in slices through the runner so the server keeps answering.
+      if (h.ledger.filled) drainNow(h.ledger.refresh(now, this.watch));
+      else await run(h.ledger.refresh(now, this.watch));
       h.last = readingOf(h, now, this.watch.firstData);
     }
     this.lastRefresh = { at: now, took_ms: Math.round((performance.now() - started) * 1000) / 1000, slos: this.held.size };
@@ -177,8 +180,12 @@ function readingOf(h: Held, now: number, firstData: number | null): SloReading {
   return { slo: h.slo, figures, conditions: sloConditions(h.slo, figures.burn_rates), at: now };
 }
 
-async function runNow<T>(work: Stepped<T>): Promise<T> {
+function drainNow<T>(work: Stepped<T>): T {
   let r = work.next();
   while (!r.done) r = work.next();
   return r.value;
+}
+
+async function runNow<T>(work: Stepped<T>): Promise<T> {
+  return drainNow(work);
 }
