@@ -117,17 +117,3 @@ export function periodSlices(spec: SloSpec, sliceMs: number, now: number): { fir
   const s = lastSlices(now, sliceMs, spec.period.ms);
   return { ...s, whole: s.count };
 }
-
-/**
- * How much of each rollup tier an SLO reads: the minute-tier and hour-tier spans the server must
- * keep (`retention.minute_rollups`, `retention.hour_rollups`) for its figures to cover its whole
- * period. A time-slice SLO with slices shorter than an hour reads minutes for its whole period.
- */
-export function sloNeeds(spec: SloSpec): { minuteMs: number; hourMs: number } {
-  const longest = Math.max(spec.period.kind === "calendar_month" ? 31 * DAY : spec.period.ms, BURN_WINDOW_MS["3d"]);
-  if (spec.budgeting.kind === "timeslices" && spec.budgeting.sliceMs < HOUR) {
-    const p = spec.period.kind === "calendar_month" ? 31 * DAY : spec.period.ms;
-    return { minuteMs: p + spec.budgeting.sliceMs, hourMs: 0 };
-  }
-  return { minuteMs: spec.budgeting.kind === "timeslices" ? 5 * MINUTE : HOUR, hourMs: longest + HOUR };
-}
