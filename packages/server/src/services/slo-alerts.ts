@@ -103,7 +103,8 @@ export function sloAlertRules(slo: BookSlo, figures: () => SloFigures | null): A
       metric: SLO_MAX_METRIC,
       threshold: 0,
       window_ms: MAX_WINDOW_MS,
-      severity: "critical",
+      // A breach pages: the SLO's page severity, as the exported Prometheus rule has it.
+      severity: alerting.pageSeverity,
       labels,
       annotations: liveAnnotations({ summary: `SLO ${spec.name}: {{ $value }} events of class ${definition.class} over the ${spec.maxMs} ms maximum in the last 5 minutes` }, figures, alerting.annotations),
     });
