@@ -10,7 +10,8 @@ import type { ValidatedConfig } from "./config/validated-config.js";
 import { readRulesFile } from "./config/rules-file.js";
 import { defaultRules } from "./core/alerting/default-rules.js";
 import type { Notifier } from "./core/alerting/types.js";
-import type { Leadership, Storage } from "./core/ports.js";
+import type { EventStore, Leadership, Storage } from "./core/ports.js";
+import { sliceEnd } from "./core/window-bounds.js";
 import type { RollupIndex } from "./core/rollup-index.js";
 import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels } from "./notify/registry.js";
@@ -44,7 +45,7 @@ export interface AlertingRuntime {
 }
 
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T>; baselines?: RuleBookDeps["baselines"]; sloObservations?: AlertEngineDeps["sloObservations"] } = {}): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T>; baselines?: RuleBookDeps["baselines"]; sloObservations?: AlertEngineDeps["sloObservations"]; customMetrics?: Pick<EventStore, "aggregateCustomMetrics"> } = {}): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
@@ -79,7 +80,8 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     run: hooks.run,
     maxGroupsPerRule: a.maxGroupsPerRule,
     customSamples: async (name, from, to, component) => {
-      const rows = await storage.events.aggregateCustomMetrics(from, to, component === null ? { name } : { name, component });
+      const w = customWindow(from, to);
+      const rows = await (hooks.customMetrics ?? storage.events).aggregateCustomMetrics(w.from, w.to, component === null ? { name } : { name, component });
       if (!rows.length) return null;
       let latest = rows[0]!;
       for (const r of rows) if (r.last_at > latest.last_at) latest = r;
@@ -154,4 +156,16 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
       for (const c of channels.values()) await c.close?.().catch(() => undefined);
     },
   };
+}
+
+/**
+ * A custom-metric rule's window `[to - w, to)`, moved to end with the slice that holds `to` (10 s up
+ * to an hour long, a minute up to a day, an hour beyond) and rounded up to whole slices, as the
+ * rollup rules' windows: the custom metric index answers such windows without reading the store.
+ */
+export function customWindow(from: number, to: number): { from: number; to: number } {
+  const w = to - from;
+  const g = w <= 3_600_000 ? 10_000 : w <= 86_400_000 ? 60_000 : 3_600_000;
+  const end = sliceEnd(to - 1, g);
+  return { from: end - Math.ceil(w / g) * g, to: end };
 }

@@ -135,7 +135,8 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   let routeService: RouteService | null = null;
   const metrics = new MetricsService({
     index: rollups.index,
-    events: storage.events,
+    // Custom metrics from the in-memory index where it covers the window, else the store.
+    events: rollups,
     now,
     thresholds: () => thresholds.settings(),
     signals: () => ({ open_critical_alerts: openCriticalAlerts(engine?.openAlerts() ?? []), routes: routeService?.views() ?? [] }),
@@ -156,6 +157,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         run: (work) => runner.run(work, "alert evaluation"),
         baselines,
         sloObservations: (rule, at) => slos.service.observe(rule, at),
+        customMetrics: rollups,
         routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
       }),
     (a) => a.stop(),

@@ -9,7 +9,8 @@
  * rollups and answer the same figures. Only the leader persists rollups and enforces retention.
  */
 import type { RollupCardinality } from "@vigil/contract";
-import type { EventStore, Leadership, RollupStore } from "../core/ports.js";
+import { CUSTOM_INDEX_DEFAULTS, CustomMetricIndex, type CustomIndexStats } from "../core/custom-metric-index.js";
+import type { CustomMetricAggregate, EventStore, Leadership, RollupStore } from "../core/ports.js";
 import { HOUR, MINUTE, RollupIndex, type RollupHorizons } from "../core/rollup-index.js";
 import type { StoredEvent } from "../core/stored-event.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -41,9 +42,16 @@ export class RollupService {
   private readonly lock = new SerialQueue();
   private catchUpState: { running: Promise<void> | null; again: boolean } = { running: null, again: false };
   private followState = { at: 0, error: null as string | null };
+  /** Custom metric events, indexed as they are folded (see core/custom-metric-index.ts). */
+  readonly custom: CustomMetricIndex;
+  /** Whether folded events also go to the custom index: from the rebuild's fence on, never before. */
+  private customLive = false;
+  private customRebuild: Promise<void> | null = null;
+  private customReads = { index: 0, store: 0, rebuilt_at: 0 };
 
   constructor(private readonly deps: RollupDeps) {
     this.index = new RollupIndex(deps.horizons, deps.now);
+    this.custom = newCustomIndex(deps);
   }
 
   /** Restores persisted buckets and replays events stored after the watermark. */
@@ -55,7 +63,48 @@ export class RollupService {
     const replayed = await this.readLog(true);
     this.index.prune(now);
     this.index.startFine(this.deps.now());
+    // The custom index is not persisted: events after the fence are folded live from now on, those
+    // at or before it by a rebuild stepped over the event loop, newest hour first.
+    const fence = this.deps.follow ? this.index.watermark : await this.deps.events.position();
+    this.customLive = true;
+    this.customRebuild = this.rebuildCustom(fence).catch((err) => this.deps.progress?.("custom metric index rebuild failed; custom metrics are read from the store", { error: String(err) }));
     return { restored: records.length, replayed };
+  }
+
+  /** Resolves once the start-up rebuild of the custom metric index has finished. */
+  customReady(): Promise<void> {
+    return this.customRebuild ?? Promise.resolve();
+  }
+
+  private async rebuildCustom(fence: number): Promise<void> {
+    const now = this.deps.now();
+    const oldest = now - Math.min(this.deps.eventRetentionMs, this.custom.horizonMs()) - HOUR;
+    let n = 0;
+    for (let hi = Number.MAX_SAFE_INTEGER, lo = now - (now % HOUR); hi > oldest; hi = lo, lo -= HOUR) {
+      for await (const page of this.deps.events.scanTimeRange(lo, hi, fence, PAGE)) {
+        for (const ev of page) this.custom.fold(ev);
+        n += page.length;
+        // One page per turn of the event loop: requests are answered between pages.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+      }
+      this.custom.coverFrom(lo);
+    }
+    this.customReads.rebuilt_at = this.deps.now();
+    this.deps.progress?.("custom metric index rebuilt; custom metrics are answered from it", { events_scanned: n, took_ms: this.deps.now() - now, ...this.custom.stats() });
+  }
+
+  /**
+   * Aggregates of custom metric events in [from, to), as `EventStore.aggregateCustomMetrics`:
+   * from the index when its slices tile the window, from the store otherwise.
+   */
+  async aggregateCustomMetrics(from: number, to: number, filter: { name?: string; component?: string; category?: string }): Promise<CustomMetricAggregate[]> {
+    const rows = this.custom.answer(from, to, filter, this.deps.now());
+    if (rows) {
+      this.customReads.index++;
+      return rows;
+    }
+    this.customReads.store++;
+    return this.deps.events.aggregateCustomMetrics(from, to, filter);
   }
 
   /** Folds every event after the watermark, page by page; resolves how many were folded. */
@@ -65,7 +114,10 @@ export class RollupService {
       const page = await this.deps.events.readAfter(this.index.watermark, PAGE);
       // Folding a page and moving the watermark happen in one synchronous step, so a flush never
       // sees buckets and watermark out of step.
-      for (const ev of page.events) this.index.fold(ev);
+      for (const ev of page.events) {
+        this.index.fold(ev);
+        if (this.customLive) this.custom.fold(ev);
+      }
       this.index.watermark = Math.max(this.index.watermark, page.position);
       n += page.events.length;
       if (report && n % 100_000 < PAGE && page.events.length) this.deps.progress?.("replaying events stored after the last rollup checkpoint", { replayed: n });
@@ -81,7 +133,10 @@ export class RollupService {
 
   /** Called for each newly stored event: folds it now, or (following a shared log) soon. */
   stored(ev: StoredEvent): void {
-    if (!this.deps.follow) this.index.fold(ev);
+    if (!this.deps.follow) {
+      this.index.fold(ev);
+      if (this.customLive) this.custom.fold(ev);
+    }
     // catchUp coalesces: while one runs, this only asks it for one more round.
     else void this.catchUp().catch(() => undefined);
   }
@@ -158,6 +213,7 @@ export class RollupService {
   async enforceRetention(): Promise<{ events: number }> {
     const now = this.deps.now();
     this.index.prune(now);
+    this.custom.prune(now);
     if (!this.deps.leadership.isLeader()) return { events: 0 };
     let events = 0;
     for (;;) {
@@ -179,6 +235,8 @@ export class RollupService {
     let from = now - lookbackHours * HOUR;
     from = Math.max(from - (from % HOUR), now - this.deps.eventRetentionMs + HOUR - ((now - this.deps.eventRetentionMs) % HOUR));
     const to = now + 5 * MINUTE + MINUTE;
+    // The start-up rebuild folds into the same slices: it must be done before they are replaced.
+    await this.customReady();
     const result = await this.exclusive(async () => {
       // The fence. Following a shared log: exactly the events at or before the watermark are
       // folded, and the follower is paused by the lock until the swap. Unshared store: events up
@@ -188,9 +246,13 @@ export class RollupService {
       // reads synchronously, so no answer is handled until the swap is done.
       const fence = this.deps.follow ? this.index.watermark : await this.deps.events.position();
       const rebuilt = new RollupIndex(this.deps.horizons, this.deps.now);
+      const rebuiltCustom = newCustomIndex(this.deps);
       let n = 0;
       for await (const page of this.deps.events.scanTimeRange(from, to, fence, PAGE)) {
-        for (const ev of page) rebuilt.fold(ev);
+        for (const ev of page) {
+          rebuilt.fold(ev);
+          rebuiltCustom.fold(ev);
+        }
         n += page.length;
         if (n % 100_000 < PAGE) this.deps.progress?.("sync: rebuilding rollups from raw events", { events: n });
       }
@@ -201,6 +263,7 @@ export class RollupService {
         this.index.restore(r);
       }
       this.index.markSpanDirty(from, to);
+      this.custom.replaceFrom(from, rebuiltCustom);
       // The rebuilt span has no fine slices: short alert windows read minutes until they refill.
       this.index.startFine(this.deps.now());
       return { events: n, from, to };
@@ -210,7 +273,7 @@ export class RollupService {
   }
 
   /** State for operators. */
-  status(): { buckets: { minute: number; hour: number }; cardinality: RollupCardinality; watermark: number; last_flush_at: number | null; last_flush_buckets: number; last_flush_error: string | null; following: { caught_up_at: number | null; error: string | null } | null } {
+  status(): { buckets: { minute: number; hour: number }; cardinality: RollupCardinality; watermark: number; last_flush_at: number | null; last_flush_buckets: number; last_flush_error: string | null; following: { caught_up_at: number | null; error: string | null } | null; custom_metrics: CustomIndexStats & { rebuilt_at: number | null; reads_from_index: number; reads_from_store: number } } {
     return {
       buckets: this.index.size(),
       cardinality: this.index.cardinality(),
@@ -219,6 +282,11 @@ export class RollupService {
       last_flush_buckets: this.lastFlush.buckets,
       last_flush_error: this.lastFlush.error,
       following: this.deps.follow ? { caught_up_at: this.followState.at || null, error: this.followState.error } : null,
+      custom_metrics: { ...this.custom.stats(), rebuilt_at: this.customReads.rebuilt_at || null, reads_from_index: this.customReads.index, reads_from_store: this.customReads.store },
     };
   }
+}
+
+function newCustomIndex(deps: RollupDeps): CustomMetricIndex {
+  return new CustomMetricIndex({ ...CUSTOM_INDEX_DEFAULTS, minuteMs: deps.horizons.minuteMs, hourMs: Math.min(CUSTOM_INDEX_DEFAULTS.hourMs, Math.max(deps.horizons.hourMs, deps.horizons.minuteMs)), retentionMs: deps.eventRetentionMs });
 }

@@ -127,7 +127,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
       const r = await q<CustomMetricAggregate>(
         `SELECT b->>'name' AS name, b->>'component' AS component, b->>'category' AS category, b->>'unit' AS unit,
                 count(*)::int8 AS count, sum((b->>'value')::float8) AS sum, min((b->>'value')::float8) AS min, max((b->>'value')::float8) AS max,
-                (array_agg((b->>'value')::float8 ORDER BY ts DESC, seq DESC))[1] AS last, max(ts) AS last_at
+                (array_agg((b->>'value')::float8 ORDER BY ts DESC, (b->>'value')::float8 DESC))[1] AS last, max(ts) AS last_at
          FROM (SELECT ts, seq, body::json AS b FROM events WHERE type = 4 AND ts >= $1 AND ts < $2) e
          WHERE ($3::text IS NULL OR b->>'name' = $3) AND ($4::text IS NULL OR b->>'component' = $4) AND ($5::text IS NULL OR b->>'category' = $5)
          GROUP BY 1, 2, 3, 4 ORDER BY 1 NULLS FIRST, 2 NULLS FIRST, 3 NULLS FIRST, 4 NULLS FIRST LIMIT 1000`,

@@ -87,11 +87,13 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
       AND (@component IS NULL OR json_extract(body, '$.component') = @component)
       AND (@category IS NULL OR json_extract(body, '$.category') = @category)
     GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4 LIMIT 1000`);
+  // At equal times the greater value is the latest, as the rollups' latest-value pairs: the answer
+  // does not depend on the order events were stored in, so the custom metric index gives the same.
   const customLast = db.prepare(`
     SELECT json_extract(body, '$.value') AS v FROM events
     WHERE type = 4 AND ts = @ts AND json_extract(body, '$.name') = @name
       AND json_extract(body, '$.component') IS @component AND json_extract(body, '$.category') IS @category AND json_extract(body, '$.unit') IS @unit
-    ORDER BY seq DESC LIMIT 1`);
+    ORDER BY json_extract(body, '$.value') DESC LIMIT 1`);
   // Highest seq whose append has been answered: everything at or below it has been handed to the caller.
   let ackedSeq = (db.prepare("SELECT COALESCE(MAX(seq), 0) AS s FROM events").get() as { s: number }).s;
 
