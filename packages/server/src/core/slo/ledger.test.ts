@@ -6,7 +6,7 @@ import type { StoredEvent } from "../stored-event.js";
 import { sloFigures } from "./budget.js";
 import { burnRate, eventsIn } from "./sums.js";
 import { SloLedger } from "./ledger.js";
-import { SliceWatch } from "./slice-watch.js";
+import { FULL_POLL_MS, SliceWatch } from "./slice-watch.js";
 import { DAY } from "./spans.js";
 import type { SloSpec } from "./spec.js";
 
@@ -74,6 +74,22 @@ describe("SloLedger", () => {
     const e = eventsIn(ledger, later - 4 * HOUR, later + MINUTE, later);
     assert.deepEqual([e.good, e.total], [1, 2]);
     assert.equal(burnRate(ledger, 6 * HOUR, later), 0.5 / (1 - 0.9));
+  });
+
+  it("sees a late event in an old slice at the next full poll, and recent ones at once", () => {
+    const { idx, watch, ledger, cycle } = setup(availability(), now);
+    cycle(now);
+    idx.fold(run(now - 5 * HOUR, "a", 100, "failure"));
+    idx.fold(run(now - 2 * MINUTE, "a", 100));
+    // A poll two seconds later that may look at recent slices only (an answer between cycles) does.
+    watch.poll(now + 2000, true);
+    drain(ledger.refresh(now + 2000, watch));
+    const e = eventsIn(ledger, now - 6 * HOUR, now + MINUTE, now + 2000);
+    assert.deepEqual([e.good, e.total], [1, 1]);
+    watch.poll(now + FULL_POLL_MS, true);
+    drain(ledger.refresh(now + FULL_POLL_MS, watch));
+    const f = eventsIn(ledger, now - 6 * HOUR, now + MINUTE, now + FULL_POLL_MS);
+    assert.deepEqual([f.good, f.total], [1, 2]);
   });
 
   it("reads every slice again when it falls behind the watch", () => {

@@ -18,6 +18,16 @@ export interface WatchSource {
 /** Epochs of changes kept: a ledger not refreshed for longer reads its slices afresh. */
 export const WATCH_EPOCHS = 64;
 
+/**
+ * How long a poll that may look at recent slices only (`poll(now, true)`: an answer to a request
+ * between two evaluation cycles) relies on the last full one: it looks at the last RECENT_MINUTES
+ * minutes and the last two hours only, where nearly every change lands, so a late event in an
+ * older slice is seen by the next full poll, at most this much later.
+ */
+export const FULL_POLL_MS = 10_000;
+/** Minutes a poll between full ones looks at. */
+export const RECENT_MINUTES = 5;
+
 /** The slices of one tier seen at the last poll, in a ring keyed by slice number. */
 class Seen {
   readonly keys: Float64Array;
@@ -55,6 +65,8 @@ export class SliceWatch {
   private readonly logEpochs: number[] = [];
   private readonly logTiers: Tier[] = [];
   private readonly logStarts: number[] = [];
+  /** When the last full poll ran. */
+  private lastFull = -Infinity;
 
   /** `spans`: how far back each tier is watched (the rollups' horizons). */
   constructor(
@@ -65,24 +77,31 @@ export class SliceWatch {
     this.hours = new Seen(Math.max(2, Math.ceil(spans.hourMs / HOUR) + 2), HOUR);
   }
 
-  /** Notes the slices changed since the last poll (one epoch more); cost: one lookup per slice watched. */
-  poll(now: number): void {
+  /**
+   * Notes the slices changed since the last poll (one epoch more): every slice watched (one lookup
+   * each), or with `recentOnly`, while the last full poll is less than FULL_POLL_MS old, the recent ones.
+   */
+  poll(now: number, recentOnly = false): void {
     const epoch = ++this.epoch;
+    const full = !recentOnly || now - this.lastFull >= FULL_POLL_MS || now < this.lastFull;
+    if (full) this.lastFull = now;
     const note = (tier: Tier, start: number) => {
       this.logEpochs.push(epoch);
       this.logTiers.push(tier);
       this.logStarts.push(start);
     };
     const lastM = floorMinute(now);
-    for (let m = lastM - (this.minutes.size - 1) * MINUTE; m <= lastM; m += MINUTE) if (this.minutes.see(m, this.src.sliceAt("m", m))) note("m", m);
+    const minutesBack = full ? this.minutes.size - 1 : Math.min(this.minutes.size - 1, RECENT_MINUTES);
+    for (let m = lastM - minutesBack * MINUTE; m <= lastM; m += MINUTE) if (this.minutes.see(m, this.src.sliceAt("m", m))) note("m", m);
     const lastH = floorHour(now);
+    const hoursBack = full ? this.hours.size - 1 : Math.min(this.hours.size - 1, 1);
     let first: number | null = null;
-    for (let h = lastH - (this.hours.size - 1) * HOUR; h <= lastH; h += HOUR) {
+    for (let h = lastH - hoursBack * HOUR; h <= lastH; h += HOUR) {
       const s = this.src.sliceAt("h", h);
       if (s !== undefined && first === null) first = h;
       if (this.hours.see(h, s)) note("h", h);
     }
-    this.firstData = first;
+    if (full) this.firstData = first;
     let drop = 0;
     while (drop < this.logEpochs.length && this.logEpochs[drop]! <= epoch - WATCH_EPOCHS) drop++;
     if (drop > 0) {
