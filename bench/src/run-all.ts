@@ -10,6 +10,7 @@ import { alertEval } from "./alert-eval.js";
 import { cardinality } from "./cardinality.js";
 import { cardinalityStall } from "./cardinality-stall.js";
 import { collector } from "./collector.js";
+import { customMetrics } from "./custom-metrics.js";
 import { dashboard } from "./dashboard.js";
 import { exposition } from "./exposition.js";
 import { failoverTime, relay } from "./relay.js";
@@ -42,6 +43,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   collector,
   "slo-status": sloStatus,
   "slo-eval": sloEval,
+  "custom-metrics": customMetrics,
 };
 
 /**
