@@ -10,6 +10,7 @@
  */
 import { Shape, type ShapeTable } from "./bucket-shape.js";
 import { DDSketch } from "./ddsketch.js";
+import { latencyBin } from "./sli-ladder.js";
 
 import { F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MERGE_LATEST, MERGE_SUM, MERGE_MAX, mergeLatest } from "./bucket-fields.js";
 
@@ -17,9 +18,13 @@ export { F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MERGE_LATEST, MERGE_MAX, MER
 
 /**
  * First of the per-bin count fields (the latency ladder, ratings, accuracy steps: all summed). A
- * compact bucket keeps them beside its shape as [field, count] pairs: a bucket sees its bins in any
- * order, and interning a shape per order would exhaust the shape table (measured: every one of
- * MAX_SHAPES used within minutes of traffic spread over a dozen bins, against 50 shapes without).
+ * compact bucket keeps them after its shape's values, as [field, count] pairs in the same array: a
+ * bucket sees its bins in any order, and interning a shape per order would exhaust the shape table
+ * (measured: every one of MAX_SHAPES used within minutes of traffic spread over a dozen bins,
+ * against 50 shapes without); a second array per bucket would cost memory and collection time.
+ * A compact bucket holding its only run (or LLM) latency as a number reads that latency's bin
+ * from it, so a bucket that saw one event stores no pair (its array would outgrow its first
+ * allocation, measured +58% heap for a day of one-event minute buckets).
  */
 export const SIDE_FIRST = F.runLe0;
 
@@ -55,6 +60,7 @@ const COMPACT = Symbol("compact");
 export class Bucket {
   private full: Float64Array | null;
   private shape: Shape | null;
+  /** A compact bucket's values: one per field of its shape, then its per-bin counts as [field, count] pairs. */
   private vals: number[] | null;
   private run: DDSketch | null;
   private llm: DDSketch | null;
@@ -64,8 +70,6 @@ export class Bucket {
    */
   private runOne: number | null = null;
   private llmOne: number | null = null;
-  /** A compact bucket's per-bin counts (fields from SIDE_FIRST on) as [field, count, field, count, …] (null: none). */
-  private side: number[] | null = null;
   /** Run error types (failures and timeouts) and their counts. */
   errorTypes: Map<string, number> | null = null;
   /** Latest agent type seen (only meaningful when the dimension set names one agent). */
@@ -112,7 +116,8 @@ export class Bucket {
     if (!shape) return b;
     c.shape = shape;
     c.vals = vals;
-    for (let i = SIDE_FIRST; i < FIELD_COUNT; i++) if (f[i] !== 0) (c.side ??= []).push(i, f[i]!);
+    const side = vals.length;
+    for (let i = SIDE_FIRST; i < FIELD_COUNT; i++) if (f[i] !== 0) vals.push(i, f[i]!);
     const run = b.run!;
     const llm = b.llm!;
     // One value: kept as a number (a sketch holding just it answers the same).
@@ -120,6 +125,9 @@ export class Bucket {
     if (run.count === 1 && c.run === null) c.runOne = run.min;
     c.llm = llm.count > 1 || (llm.count === 1 && !(llm.min >= 0)) ? llm : null;
     if (llm.count === 1 && c.llm === null) c.llmOne = llm.min;
+    // A latency kept as a number answers for its bin: its pair goes.
+    if (c.runOne !== null) c.dropSide(side, F.runLe0 + latencyBin(c.runOne));
+    if (c.llmOne !== null) c.dropSide(side, F.llmLe0 + latencyBin(c.llmOne));
     c.errorTypes = b.errorTypes;
     c.agentType = b.agentType;
     c.dirty = b.dirty;
@@ -140,9 +148,9 @@ export class Bucket {
   field(i: number): number {
     if (this.full) return this.full[i]!;
     if (i >= SIDE_FIRST) {
-      const side = this.side;
-      if (side !== null) for (let k = 0; k < side.length; k += 2) if (side[k] === i) return side[k + 1]!;
-      return 0;
+      const vals = this.vals!;
+      for (let k = this.shape!.fields.length; k < vals.length; k += 2) if (vals[k] === i) return vals[k + 1]! + this.oneIn(i, i + 1);
+      return this.oneIn(i, i + 1);
     }
     const k = this.shape!.pos[i]!;
     return k < 0 ? 0 : this.vals![k]!;
@@ -155,15 +163,39 @@ export class Bucket {
       const f = this.full;
       for (let i = from; i < to; i++) sum += f[i]!;
     } else if (from >= SIDE_FIRST) {
-      const side = this.side;
-      if (side !== null) {
-        for (let k = 0; k < side.length; k += 2) {
-          const i = side[k]!;
-          if (i >= from && i < to) sum += side[k + 1]!;
-        }
+      const vals = this.vals!;
+      for (let k = this.shape!.fields.length; k < vals.length; k += 2) {
+        const i = vals[k]!;
+        if (i >= from && i < to) sum += vals[k + 1]!;
       }
+      sum += this.oneIn(from, to);
     } else for (let i = from; i < to; i++) sum += this.field(i);
     return sum;
+  }
+
+  /** The latencies a compact bucket holds as numbers whose bin field is in from..to − 1 (0, 1 or 2). */
+  private oneIn(from: number, to: number): number {
+    let n = 0;
+    if (this.runOne !== null) {
+      const i = F.runLe0 + latencyBin(this.runOne);
+      if (i >= from && i < to && i >= F.runLe0) n++;
+    }
+    if (this.llmOne !== null) {
+      const i = F.llmLe0 + latencyBin(this.llmOne);
+      if (i >= from && i < to && i >= F.llmLe0) n++;
+    }
+    return n;
+  }
+
+  /** Takes one count off the pair of field `i` (from entry `from` of a compact bucket's values), dropping the pair at zero. */
+  private dropSide(from: number, i: number): void {
+    const vals = this.vals!;
+    for (let k = from; k < vals.length; k += 2) {
+      if (vals[k] !== i) continue;
+      if (vals[k + 1]! > 1) vals[k + 1]! -= 1;
+      else vals.splice(k, 2);
+      return;
+    }
   }
 
   /** Run durations (read only: `runSketch()` to add). */
@@ -196,16 +228,46 @@ export class Bucket {
     return this.llm;
   }
 
-  /** Records a run latency whose sketch key is known (a compact bucket's first is kept as a number). */
-  addRunLatency(value: number, key: number): void {
-    if (this.run === null && this.runOne === null && value >= 0) this.runOne = value;
-    else this.runSketch().addWithKey(value, key);
+  /**
+   * Records a run latency whose sketch key and ladder bin (-1: above the ladder) are known. A
+   * compact bucket keeps its first as a number, which answers for its bin too; the second puts
+   * both in the sketch and their bins in pairs.
+   */
+  addRunLatency(value: number, key: number, bin: number): void {
+    if (this.full !== null) {
+      if (bin >= 0) this.full[F.runLe0 + bin]! += 1;
+      this.run!.addWithKey(value, key);
+      return;
+    }
+    if (this.run === null && this.runOne === null && value >= 0) {
+      this.runOne = value;
+      return;
+    }
+    if (this.runOne !== null) {
+      const first = latencyBin(this.runOne);
+      if (first >= 0) this.addSide(F.runLe0 + first, 1);
+    }
+    if (bin >= 0) this.addSide(F.runLe0 + bin, 1);
+    this.runSketch().addWithKey(value, key);
   }
 
-  /** Records an LLM latency whose sketch key is known (as `addRunLatency`). */
-  addLlmLatency(value: number, key: number): void {
-    if (this.llm === null && this.llmOne === null && value >= 0) this.llmOne = value;
-    else this.llmSketch().addWithKey(value, key);
+  /** Records an LLM latency whose sketch key and ladder bin are known (as `addRunLatency`). */
+  addLlmLatency(value: number, key: number, bin: number): void {
+    if (this.full !== null) {
+      if (bin >= 0) this.full[F.llmLe0 + bin]! += 1;
+      this.llm!.addWithKey(value, key);
+      return;
+    }
+    if (this.llm === null && this.llmOne === null && value >= 0) {
+      this.llmOne = value;
+      return;
+    }
+    if (this.llmOne !== null) {
+      const first = latencyBin(this.llmOne);
+      if (first >= 0) this.addSide(F.llmLe0 + first, 1);
+    }
+    if (bin >= 0) this.addSide(F.llmLe0 + bin, 1);
+    this.llmSketch().addWithKey(value, key);
   }
 
   private expanded(): Float64Array {
@@ -213,8 +275,15 @@ export class Bucket {
     const fields = this.shape!.fields;
     const vals = this.vals!;
     for (let k = 0; k < fields.length; k++) f[fields[k]!] = vals[k]!;
-    const side = this.side;
-    if (side !== null) for (let k = 0; k < side.length; k += 2) f[side[k]!] = side[k + 1]!;
+    for (let k = fields.length; k < vals.length; k += 2) f[vals[k]!] = vals[k + 1]!;
+    if (this.runOne !== null) {
+      const bin = latencyBin(this.runOne);
+      if (bin >= 0) f[F.runLe0 + bin]! += 1;
+    }
+    if (this.llmOne !== null) {
+      const bin = latencyBin(this.llmOne);
+      if (bin >= 0) f[F.llmLe0 + bin]! += 1;
+    }
     return f;
   }
 
@@ -224,7 +293,6 @@ export class Bucket {
     this.full = f;
     this.shape = null;
     this.vals = null;
-    this.side = null;
     this.runSketch();
     this.llmSketch();
     return f;
@@ -232,16 +300,21 @@ export class Bucket {
 
   /** The entry of field `i` in a compact bucket, added when missing; -1 when the bucket had to turn full. */
   private entry(i: number): number {
-    const k = this.shape!.pos[i]!;
-    if (k >= 0) return k;
+    const held = this.shape!.pos[i]!;
+    if (held >= 0) return held;
     const next = this.shape!.with(i, SHAPES);
     if (next === null) {
       this.toFull();
       return -1;
     }
     this.shape = next;
-    this.vals!.push(0);
-    return this.vals!.length - 1;
+    // The new field's value goes after the others of the shape, before the per-bin counts.
+    const vals = this.vals!;
+    const k = next.fields.length - 1;
+    vals.push(0);
+    for (let j = vals.length - 1; j > k; j--) vals[j] = vals[j - 1]!;
+    vals[k] = 0;
+    return k;
   }
 
   /**
@@ -282,14 +355,14 @@ export class Bucket {
 
   /** Adds `x` to a per-bin count of a compact bucket. */
   private addSide(i: number, x: number): void {
-    const side = (this.side ??= []);
-    for (let k = 0; k < side.length; k += 2) {
-      if (side[k] === i) {
-        side[k + 1]! += x;
+    const vals = this.vals!;
+    for (let k = this.shape!.fields.length; k < vals.length; k += 2) {
+      if (vals[k] === i) {
+        vals[k + 1]! += x;
         return;
       }
     }
-    side.push(i, x);
+    vals.push(i, x);
   }
 
   /** Merges latest-value pairs read by `from` into a compact bucket (as `mergeLatest` does into a full one). */
@@ -351,8 +424,7 @@ export class Bucket {
           if (vals[k]! > a[i]!) a[i] = vals[k]!;
         }
       }
-      const side = o.side;
-      if (side !== null) for (let k = 0; k < side.length; k += 2) a[side[k]!]! += side[k + 1]!;
+      for (let k = fields.length; k < vals.length; k += 2) a[vals[k]!]! += vals[k + 1]!;
       for (const [t, v] of LATEST_PAIRS) {
         const ft = o.field(t);
         if (ft > a[t]! || (ft === a[t]! && o.field(v) > a[v]!)) {
@@ -362,9 +434,17 @@ export class Bucket {
       }
     }
     if (o.run) this.run!.merge(o.run);
-    else if (o.runOne !== null) this.run!.add(o.runOne);
+    else if (o.runOne !== null) {
+      this.run!.add(o.runOne);
+      const bin = latencyBin(o.runOne);
+      if (bin >= 0) a[F.runLe0 + bin]! += 1;
+    }
     if (o.llm) this.llm!.merge(o.llm);
-    else if (o.llmOne !== null) this.llm!.add(o.llmOne);
+    else if (o.llmOne !== null) {
+      this.llm!.add(o.llmOne);
+      const bin = latencyBin(o.llmOne);
+      if (bin >= 0) a[F.llmLe0 + bin]! += 1;
+    }
     if (o.errorTypes) for (const [k, v] of o.errorTypes) this.addErrorType(k, v);
     if (o.agentType !== null && (this.agentType === null || o.field(F.lastRun) >= a[F.lastRun]!)) this.agentType = o.agentType;
   }
@@ -388,20 +468,40 @@ export class Bucket {
 
   /** Bytes `encodeInto` writes, given `extraBytes()`. */
   encodedSize(extra: Uint8Array): number {
-    return 16 + FIELD_COUNT * 8 + this.runLatency.encodedSize() + this.llmLatency.encodedSize() + 8 + extra.length;
+    return 16 + this.storedFields() * 8 + this.runLatency.encodedSize() + this.llmLatency.encodedSize() + 8 + extra.length;
   }
 
   /** Writes the encoding at `pos` (a multiple of 8) of `buf`; returns the position after it. */
   encodeInto(buf: ArrayBuffer, pos: number, extra: Uint8Array): number {
+    const n = this.storedFields();
     const h = new Float64Array(buf, pos, 2);
     h[0] = LAYOUT;
-    h[1] = FIELD_COUNT;
-    new Float64Array(buf, pos + 16, FIELD_COUNT).set(this.f);
-    let at = this.runLatency.encode(buf, pos + 16 + FIELD_COUNT * 8);
+    h[1] = n;
+    new Float64Array(buf, pos + 16, n).set(this.f.subarray(0, n));
+    let at = this.runLatency.encode(buf, pos + 16 + n * 8);
     at = this.llmLatency.encode(buf, at);
     new Float64Array(buf, at, 1)[0] = extra.length;
     new Uint8Array(buf, at + 8, extra.length).set(extra);
     return at + 8 + extra.length;
+  }
+
+  /**
+   * Fields written: up to the last per-bin count held, at least the fields before them (what
+   * earlier servers wrote), so a bucket without bins persists as it did and readers take the rest
+   * as zeros.
+   */
+  private storedFields(): number {
+    let last = SIDE_FIRST - 1;
+    if (this.full !== null) {
+      const f = this.full;
+      for (let i = FIELD_COUNT - 1; i > last; i--) if (f[i] !== 0) return i + 1;
+      return SIDE_FIRST;
+    }
+    const vals = this.vals!;
+    for (let k = this.shape!.fields.length; k < vals.length; k += 2) if (vals[k]! > last) last = vals[k]!;
+    if (this.runOne !== null && latencyBin(this.runOne) >= 0) last = Math.max(last, F.runLe0 + latencyBin(this.runOne));
+    if (this.llmOne !== null && latencyBin(this.llmOne) >= 0) last = Math.max(last, F.llmLe0 + latencyBin(this.llmOne));
+    return last + 1;
   }
 
   /** Reads a bucket written by `encode`; a bucket written with fewer fields reads the rest as zeros. */

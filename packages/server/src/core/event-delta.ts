@@ -24,8 +24,11 @@ export class EventDelta {
   count = 0;
   runLatency = -1;
   runKey = 0;
+  /** The run latency's ladder bin (-1: above it), counted with the latency (a bucket may read it from a latency it keeps as a number). */
+  runBin = -1;
   llmLatency = -1;
   llmKey = 0;
+  llmBin = -1;
   errorType: string | null = null;
   agentType: string | null = null;
   ts = 0;
@@ -106,8 +109,7 @@ export class EventDelta {
         this.mark(F.durSumSq);
         this.runLatency = d;
         this.runKey = sketchKey(d);
-        const bin = latencyBin(d);
-        if (bin >= 0) this.set(F.runLe0 + bin, 1);
+        this.runBin = latencyBin(d);
         const input = NUM(body.input_tokens);
         const output = NUM(body.output_tokens);
         // tokens_used defaults to input + output when either is reported.
@@ -157,8 +159,7 @@ export class EventDelta {
         this.mark(F.llmLatSum);
         this.llmLatency = lat;
         this.llmKey = sketchKey(lat);
-        const llmBin = latencyBin(lat);
-        if (llmBin >= 0) this.set(F.llmLe0 + llmBin, 1);
+        this.llmBin = latencyBin(lat);
         this.sumOf(F.ttftSum, F.ttftN, body.ttft_ms);
         this.sumOf(F.llmInSum, F.llmInN, body.input_tokens);
         this.sumOf(F.llmOutSum, F.llmOutN, body.output_tokens);
@@ -221,8 +222,8 @@ export class EventDelta {
   applyTo(b: Bucket): void {
     const newest = this.ts > b.field(F.lastRun);
     b.applyFields(this.touched, this.count, this.f, this.latest);
-    if (this.runLatency >= 0) b.addRunLatency(this.runLatency, this.runKey);
-    if (this.llmLatency >= 0) b.addLlmLatency(this.llmLatency, this.llmKey);
+    if (this.runLatency >= 0) b.addRunLatency(this.runLatency, this.runKey, this.runBin);
+    if (this.llmLatency >= 0) b.addLlmLatency(this.llmLatency, this.llmKey, this.llmBin);
     if (this.errorType !== null) b.addErrorType(this.errorType);
     if (this.agentType !== null && (newest || b.agentType === null)) b.agentType = this.agentType;
   }

@@ -294,6 +294,27 @@ describe("SLI counts from the rollups", () => {
     assert.equal(shapesMade() - before, 0);
   });
 
+  it("persist only up to a bucket's last per-bin count, and a bucket without any as before", () => {
+    const d = new EventDelta();
+    const size = (evs: StoredEvent[]) => {
+      const full = new Bucket();
+      const compact = Bucket.compact();
+      for (const e of evs) {
+        d.prepare(e).applyTo(full);
+        d.applyTo(compact);
+      }
+      assert.deepEqual(compact.encode(), full.encode(), "either form persists alike");
+      assert.deepEqual([...restored(compact).f], [...full.f]);
+      return new Float64Array(full.encode().buffer, 0, 2)[1];
+    };
+    const run = (ms: number): StoredEvent => ({ id: "r", type: "run", ts: 1, receivedAt: 1, body: { status: "success", duration_ms: ms } });
+    assert.equal(size([{ id: "c", type: "cache", ts: 1, receivedAt: 1, body: { operation: "hit" } }]), F.runLe0);
+    assert.equal(size([run(812)]), F.runLe0 + latencyBin(812) + 1);
+    assert.equal(size([run(812), run(90_000), run(40)]), F.runLe0 + latencyBin(812) + 1);
+    assert.equal(size([run(90_000)]), F.runLe0);
+    assert.equal(size([run(5), { id: "o", type: "outcome", ts: 1, receivedAt: 1, body: { accuracy: 1 } }]), FIELD_COUNT);
+  });
+
   it("count nothing in an empty bucket", () => {
     for (const b of [new Bucket(), Bucket.compact()]) for (const sli of EXACT) assert.deepEqual(sliCounts(b, sli), { good: 0, total: 0 });
   });
