@@ -42,6 +42,7 @@ async function row(page: Page, name: string) {
   });
 }
 
+/** Registers the SLO pages' tests in the suite that started the dashboard fixture. */
 export function sloDashboardTests(): void {
   it("the SLOs page shows each SLO's compliance, budget left, time to exhaustion, open alerts and met as the API answers them", async () => {
     const page = await open("#/slos", '[data-testid="slos-table"] tbody tr');

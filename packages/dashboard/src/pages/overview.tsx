@@ -1,4 +1,4 @@
-/** The overview: health score beside every open alert and every route not normal, headline figures with trend and sparkline, live charts and recommendations for the selected window. */
+/** The overview: health score beside every open alert, every route not normal and every SLO in trouble, headline figures with trend and sparkline, live charts and recommendations for the selected window. */
 import type { HealthBand, HealthStatus, Metrics } from "@vigil/contract";
 import { useEffect } from "preact/hooks";
 import { get } from "../api.js";
@@ -85,7 +85,7 @@ export function OverviewPage() {
           <>
             {/* A quiet window does not hide what is still open or failed over. */}
             {needsAttention(alerts, routes, slos) ? (
-              <section class="health" aria-label="Open alerts and routes">
+              <section class="health" aria-label="Open alerts, routes and SLOs">
                 <Attention alerts={alerts} routes={routes} slos={slos} />
               </section>
             ) : null}
