@@ -58,9 +58,14 @@ export class SloService {
     this.watch = new SliceWatch(deps.index, deps.horizons);
   }
 
-  /** Brings every ledger up to date at `now` (the periodic job, and before each answer); serialised. */
-  refresh(now: number = this.deps.now()): Promise<void> {
-    return this.queue.run(() => this.sync(now));
+  /**
+   * Brings every ledger up to date at `now`; serialised. The periodic job and the alert rules look
+   * at every slice held; an answer (`recentOnly`) at the recent ones while the last full look is
+   * under 10 s old, so a request does not pay a lookup per slice held (a late event in an older
+   * slice shows at the next full look).
+   */
+  refresh(now: number = this.deps.now(), recentOnly = false): Promise<void> {
+    return this.queue.run(() => this.sync(now, recentOnly));
   }
 
   /** The alert rules every SLO in force generates; their annotations read the SLO's figures of the latest refresh. */
@@ -73,7 +78,7 @@ export class SloService {
     return { ...this.lastRefresh };
   }
 
-  private async sync(now: number): Promise<void> {
+  private async sync(now: number, recentOnly: boolean): Promise<void> {
     const started = performance.now();
     const version = this.deps.book.version();
     if (version !== this.version) {
@@ -86,7 +91,7 @@ export class SloService {
       this.held = next;
       this.version = version;
     }
-    this.watch.poll(now);
+    this.watch.poll(now, recentOnly);
     const run = this.deps.run ?? runNow;
     for (const h of this.held.values()) {
       // A filled ledger re-reads only the few slices changed since the last poll: done at once. Its
@@ -100,14 +105,14 @@ export class SloService {
 
   /** The figures of one SLO now (after a refresh), or null when there is none of that name. */
   async reading(name: string, now: number = this.deps.now()): Promise<SloReading | null> {
-    await this.refresh(now);
+    await this.refresh(now, true);
     const h = this.held.get(name);
     return h ? readingOf(h, now, this.watch.firstData) : null;
   }
 
   /** The figures of every SLO now, in the book's order. */
   async readings(now: number = this.deps.now()): Promise<SloReading[]> {
-    await this.refresh(now);
+    await this.refresh(now, true);
     return [...this.held.values()].map((h) => readingOf(h, now, this.watch.firstData));
   }
 
@@ -139,7 +144,7 @@ export class SloService {
   /** `GET /api/v1/slos/:name/history`: the figures as of each step from the period's start to now, or null. */
   async history(name: string, stepMs: number | null): Promise<SloHistory | null> {
     const now = this.deps.now();
-    await this.refresh(now);
+    await this.refresh(now, true);
     const h = this.held.get(name);
     if (!h) return null;
     const { step_ms, points } = sloHistory(h.ledger, now, stepMs ?? 0);
