@@ -93,8 +93,8 @@ export async function ingestLoop(tally: Tally, url: string, st: IngestState, sto
   }
 }
 
-/** The reads that need the store: alerts, the report (its alerts) and custom metrics. */
-export const STORE_READS = ["/api/v1/alerts", "/api/v1/report?window=1h", "/api/v1/metrics/custom?window=1h"];
+/** The reads that need the store: alerts, the report (its alerts) and custom metrics past the custom metric index's horizon. */
+export const STORE_READS = ["/api/v1/alerts", "/api/v1/report?window=1h", "/api/v1/metrics/custom?window=30d"];
 
 /** Polls the store-backed reads in turn until `stopped()`. */
 export async function readLoop(tally: Tally, url: string, stopped: () => boolean, pauseMs: number): Promise<void> {
