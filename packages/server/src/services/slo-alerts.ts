@@ -92,7 +92,7 @@ export function sloAlertRules(slo: BookSlo, figures: () => SloFigures | null): A
       window_ms: BURN_WINDOW_MS[r.long],
       severity,
       labels,
-      annotations: liveAnnotations({ summary: `SLO ${spec.name} is burning its error budget: burn rate {{ $value }} over ${r.long} and ${r.short}, above ${factor} (${pct} of the budget in ${r.long})` }, figures, alerting.annotations),
+      annotations: liveAnnotations({ summary: `SLO ${spec.name} is burning its error budget: burn rate {{ $value }} over ${r.long} and ${r.short}, above ${Number(factor.toFixed(2))} (${pct} of the budget in ${r.long})` }, figures, alerting.annotations),
     };
   });
   if (spec.maxMs !== null) {

@@ -146,9 +146,15 @@ export function catalogueEntry(metric: string): CatalogueEntry | null {
   return Object.prototype.hasOwnProperty.call(ALERT_METRICS, metric) ? ALERT_METRICS[metric]! : null;
 }
 
+/**
+ * Units of the metrics of rules Vigil generates from SLOs (docs/slo.md): a burn rate is written
+ * with two decimals like any score (a burn of 0.4 must not read "0"), breaches are counted.
+ */
+const GENERATED_METRIC_UNITS: Readonly<Record<string, FigureUnit>> = Object.freeze({ slo_burn_rate: "score", slo_max_latency_breaches: "count" });
+
 /** Unit of any metric a rule may name (custom metrics are plain counts). */
 export function metricUnit(metric: string): FigureUnit {
-  return catalogueEntry(metric)?.unit ?? "count";
+  return catalogueEntry(metric)?.unit ?? (Object.prototype.hasOwnProperty.call(GENERATED_METRIC_UNITS, metric) ? GENERATED_METRIC_UNITS[metric]! : "count");
 }
 
 /** Per name: the aggregates of custom metric samples in a window. */
