@@ -12,18 +12,8 @@ import { EventDelta } from "./event-delta.js";
 import { countAbove, type Sli, type SliCounts, sliCounts, sliExact, sliFields } from "./sli.js";
 import { ACCURACY_BINS, ACCURACY_STEPS, LADDER_BINS, LATENCY_LADDER_MS, accuracyBin, latencyBin } from "./sli-ladder.js";
 import type { StoredEvent } from "./stored-event.js";
+import { rng } from "./seeded-random.test-support.js";
 
-/** A small deterministic generator (the same events on every run). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A latency that is often a ladder step, just below or above one (within 1%), past the ladder, or anywhere. */
 function latency(r: () => number): number | undefined {

@@ -4,22 +4,14 @@
  * endpoints) drawn from small vocabularies (some left out), reproducible from a seed.
  */
 import { HOUR } from "../core/rollup-plan.js";
+import { rng } from "../core/seeded-random.test-support.js";
 import { DIMENSIONS, type Dimension, type StoredEvent } from "../core/stored-event.js";
 
 /** The time the data sets end at. */
 export const NOW = Date.UTC(2026, 11, 7, 14, 37, 23);
 
 /** A seeded generator of numbers in [0, 1). */
-export function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng };
 
 /** Values per dimension: agents many, modes few; some events leave dimensions out. */
 export const SIZES: Record<Dimension, number> = { agent_name: 60, model: 6, route: 4, tenant_id: 12, mode: 2, query_class: 3, component: 4, service: 3, endpoint: 8 };

@@ -6,18 +6,8 @@
  */
 import { MINUTE } from "../rollup-plan.js";
 import type { StoredEvent } from "../stored-event.js";
+import { rng } from "../seeded-random.test-support.js";
 
-/** A seeded generator of numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** The agents of the generated traffic, each with its model and route. */
 export const AGENTS = [

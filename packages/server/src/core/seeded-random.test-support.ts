@@ -1,0 +1,13 @@
+/** The tests' one seeded random generator, so that a failing data set can be regenerated from its seed. */
+
+/** A seeded generator of numbers in [0, 1) (mulberry32): the same numbers for the same seed on every run. */
+export function rng(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x6d2b79f5) >>> 0;
+    let t = s;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
