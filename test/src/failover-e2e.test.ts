@@ -152,8 +152,14 @@ describe("failover end to end through vigil relay", () => {
     else assert.ok(up.count("err-a", from) <= up.count("err-b", from) * 0.2 + 2, "only a probe share reaches the primary");
     // Recovery: probe, ramp, then all traffic.
     up.set("err-a", 0);
-    const back = traffic("err", 12_000, 2);
-    await until("the recovery", 20_000, async () => (await history("err")).some((d) => d.trigger === "recovery"));
+    // Probe, ramp and recovery are each judged on fresh calls over the route's 30-second window, which
+    // still holds the primary's failures: traffic lasts until well past the recovery, however long
+    // those failures take to be outweighed.
+    const back = traffic("err", 25_000, 2);
+    // A recovery that does not come says which decisions were made and where the route stands.
+    await until("the recovery", 30_000, async () => (await history("err")).some((d) => d.trigger === "recovery")).catch(async (err: Error) => {
+      throw new Error(`${err.message}; route: ${JSON.stringify(await view("err"))}; decisions: ${JSON.stringify(await history("err"))}`);
+    });
     await back;
     const triggers = (await history("err")).map((d) => d.trigger).reverse();
     const after = triggers.slice(triggers.indexOf("auto"));
@@ -244,7 +250,10 @@ describe("failover end to end through vigil relay", () => {
     await sleep(2500);
     assert.equal((await view("err")).state, "pinned", "automation does not move a pinned route");
     await bg;
-    await until("the pin to expire and automation to move off err-a", 10_000, async () => (await view("err")).active_model === "err-b");
+    // Calls keep coming after the pin expires, so automation judges err-a on fresh failures.
+    const after = traffic("err", 6000);
+    await until("the pin to expire and automation to move off err-a", 15_000, async () => (await view("err")).active_model === "err-b");
+    await after;
     const h = await history("err");
     const expired = h.find((d) => d.trigger === "pin_expired")!;
     assert.ok(Date.parse(expired.at) >= pinnedUntil);
