@@ -7,22 +7,15 @@
  * counts over a span of spans.ts; GET /slos/:name, the history and the burn-rate alerts read these
  * functions, so they show one answer.
  */
+import type { SloBudget } from "@vigil/contract";
 import { sliExact } from "../sli.js";
 import { spanSums, type SloLedger } from "./ledger.js";
 import { periodOf, type BurnWindow } from "./spans.js";
 import { burnRates, maxBreaches, periodSpan, tallySlices } from "./sums.js";
 import { exhaustedAt } from "./timeline.js";
 
-/** An error budget: bad events (or slices) the target allows over the period, those spent, those left. */
-export interface BudgetFigures {
-  unit: "events" | "slices";
-  total: number;
-  consumed: number;
-  /** total − consumed; negative once overspent. */
-  remaining: number;
-  /** remaining / total; null when there are no events. */
-  remaining_ratio: number | null;
-}
+/** The error budget of an SLO: the answer's own shape (SloBudget of the contract). */
+export type BudgetFigures = SloBudget;
 
 /** Everything GET /slos/:name shows of an SLO's state at `now` (times in epoch ms). */
 export interface SloFigures {
