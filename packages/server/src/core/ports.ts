@@ -52,6 +52,11 @@ export interface EventStore {
   readAfter(position: number, limit: number): Promise<LogPage>;
   /** Every event whose time is in [from, to) and whose position is at or before `upto`, page by page. */
   scanTimeRange(from: number, to: number, upto: number, pageSize: number): AsyncIterable<StoredEvent[]>;
+  /**
+   * As `scanTimeRange`, for custom `metric` events only, through the stores' index of them: the
+   * cost follows the metric events in the range, not every event stored there.
+   */
+  scanMetricEvents(from: number, to: number, upto: number, pageSize: number): AsyncIterable<StoredEvent[]>;
   /** Aggregates of custom `metric` events in [from, to), per name, component, category and unit. */
   aggregateCustomMetrics(from: number, to: number, filter: { name?: string; component?: string; category?: string }): Promise<CustomMetricAggregate[]>;
   /**

@@ -130,3 +130,37 @@ describe("RollupService following a shared log", () => {
     assert.equal(totalTasks(svc), 1);
   });
 });
+
+describe("RollupService's start-up rebuild of the custom metric index", () => {
+  it("reads only metric events, and lets the event loop turn between hours even where they hold none", async () => {
+    const f = fakes();
+    const order: string[] = [];
+    const metricTs = NOW - 3 * 3_600_000;
+    Object.assign(f.events, {
+      scanTimeRange: () => {
+        throw new Error("the rebuild scanned every event type");
+      },
+      async *scanMetricEvents(from: number, to: number) {
+        order.push("scan");
+        if (metricTs >= from && metricTs < to) yield [{ id: "m", type: "metric", ts: metricTs, receivedAt: metricTs, body: { name: "queue", value: 4 } } as StoredEvent];
+      },
+    });
+    const svc = service(f, false);
+    let ticking = true;
+    const tick = () => {
+      order.push("tick");
+      if (ticking) setImmediate(tick);
+    };
+    setImmediate(tick);
+    await svc.start();
+    await svc.customReady();
+    ticking = false;
+    const scans = order.filter((x) => x === "scan").length;
+    // Seven days of retention (and the hour it starts in) are scanned hour by hour, newest first.
+    assert.ok(scans >= 7 * 24, `${scans} hours scanned`);
+    const runsOfScans = order.join(" ").split("tick").map((s) => s.split("scan").length - 1);
+    assert.ok(Math.max(...runsOfScans) <= 1, `at most one hour's scan per turn of the loop, saw ${Math.max(...runsOfScans)}`);
+    const rows = await svc.aggregateCustomMetrics(NOW - 4 * 3_600_000, NOW, { name: "queue" });
+    assert.equal(rows[0]?.sum, 4, "the metric event is in the index");
+  });
+});

@@ -142,6 +142,22 @@ export function describeStorageContract(engine: string, fresh: StoreFactory): vo
       assert.deepEqual(pages.flat().sort(), inRange.map((e) => e.id).sort());
     });
 
+    it("scans the metric events of a time range up to a position, page by page, and no other event", async () => {
+      const { storage: s } = await make();
+      const base = Date.UTC(2026, 10, 20, 12);
+      const metric = (id: string, ts: number): StoredEvent => ({ id, type: "metric", ts, receivedAt: ts, body: { name: "queue", value: 1 } });
+      // Several share a time, so a page boundary can fall between events of the same millisecond.
+      const inRange = Array.from({ length: 17 }, (_, i) => metric(`m${i}`, base + Math.floor(i / 3) * 1000));
+      await s.events.append([...inRange.slice(0, 9), run("a-run", base + 10), metric("before", base - 1), metric("at-end", base + 60_000)]);
+      await s.events.append(inRange.slice(9));
+      const { position } = await follow(s, 0, 20);
+      await s.events.append([metric("after-fence", base + 5)]);
+      const pages: string[][] = [];
+      for await (const page of s.events.scanMetricEvents(base, base + 60_000, position, 4)) pages.push(page.map((e) => e.id));
+      assert.ok(pages.every((p) => p.length <= 4), "pages respect the size");
+      assert.deepEqual(pages.flat().sort(), inRange.map((e) => e.id).sort());
+    });
+
     it("aggregates custom metrics per name and component, with the latest value", async () => {
       const { storage: s } = await make();
       const t = Date.UTC(2026, 10, 21, 10);

@@ -123,6 +123,17 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
         yield rows.map(toEvent);
       }
     },
+    async *scanMetricEvents(from, to, upto, pageSize) {
+      // Through the partial index on metric events (type 4), in (ts, tx, seq) order so each page resumes in it.
+      let after: [number, number, number] = [from, 0, 0];
+      for (;;) {
+        const rows = (await q<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE type = 4 AND ts >= $1 AND ts < $2 AND tx <= $3 AND (ts, tx, seq) > ($4, $5, $6) ORDER BY ts, tx, seq LIMIT $7`, [from, to, upto, ...after, pageSize])).rows;
+        if (rows.length === 0) return;
+        const last = rows[rows.length - 1]!;
+        after = [last.ts, last.tx, last.seq];
+        yield rows.map(toEvent);
+      }
+    },
     async aggregateCustomMetrics(from, to, f) {
       const r = await q<CustomMetricAggregate>(
         `SELECT b->>'name' AS name, b->>'component' AS component, b->>'category' AS category, b->>'unit' AS unit,

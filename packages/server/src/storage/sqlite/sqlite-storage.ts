@@ -73,6 +73,8 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
   const byTaskId = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE task_id = ? ORDER BY seq DESC LIMIT 1");
   const after = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE seq > ? ORDER BY seq LIMIT ?");
   const range = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events WHERE ts >= ? AND ts < ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?");
+  // Through the partial index on metric events (type 4), in (ts, seq) order so each page resumes in it.
+  const metricRange = db.prepare("SELECT seq, id, type, ts, received_at, run_id, task_id, body FROM events INDEXED BY events_metric_ts WHERE type = 4 AND ts >= ? AND ts < ? AND (ts, seq) > (?, ?) AND seq <= ? ORDER BY ts, seq LIMIT ?");
   const counts = db.prepare("SELECT type, n FROM event_counts");
   // Custom metrics are answered from raw events through their own partial time index: the cost is
   // proportional to the metric samples in the window, not to all events.
@@ -117,6 +119,15 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
         const rows = range.all(from, to, afterSeq, upto, pageSize) as Row[];
         if (rows.length === 0) return;
         afterSeq = rows[rows.length - 1]!.seq;
+        yield rows.map(toEvent);
+      }
+    },
+    async *scanMetricEvents(from, to, upto, pageSize) {
+      for (let after = [from, 0]; ; ) {
+        const rows = metricRange.all(from, to, after[0], after[1], upto, pageSize) as Row[];
+        if (rows.length === 0) return;
+        const last = rows[rows.length - 1]!;
+        after = [last.ts, last.seq];
         yield rows.map(toEvent);
       }
     },
