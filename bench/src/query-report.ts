@@ -49,7 +49,9 @@ const p95 = (v: readonly number[]) => quantile(sorted(v), 0.95);
 
 async function waitForFlush(s: ChildServer): Promise<void> {
   for (let i = 0; i < 120; i++) {
-    const h = await getJson(`${s.url}/api/v1/health/detailed`);
+    const h = await getJson(`${s.url}/api/v1/health/detailed`).catch((err: Error) => {
+      throw new Error(`${s.url}: ${err.message}; server output:\n${s.output()}`);
+    });
     if (h.rollups.last_flush_at) return;
     await sleep(1000);
   }
