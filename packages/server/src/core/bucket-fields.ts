@@ -116,7 +116,7 @@ export const MERGE_MAX = 1;
 /** How a field merges: part of a latest-value pair (see LATEST_PAIRS), merged by `mergeLatest`. */
 export const MERGE_LATEST = 2;
 /** Fields merged by taking the maximum rather than the sum. */
-const MAX_FIELDS: readonly number[] = [F.memMax, F.lastRun, F.lastSeen];
+export const MAX_FIELDS: readonly number[] = [F.memMax, F.lastRun, F.lastSeen];
 /**
  * Latest-value pairs `[time field, value field]`: the pair with the greater time wins, and at
  * equal times the greater value, so merging is a lexicographic maximum — commutative and
@@ -131,6 +131,22 @@ export const LATEST_PAIRS: readonly (readonly [number, number])[] = [
 export const FIELD_MERGE = new Uint8Array(FIELD_COUNT);
 for (const i of MAX_FIELDS) FIELD_MERGE[i] = MERGE_MAX;
 for (const [t, v] of LATEST_PAIRS) FIELD_MERGE[t] = FIELD_MERGE[v] = MERGE_LATEST;
+
+/**
+ * The runs of consecutive summed fields, as [first, end) pairs: a full merge adds each run in a tight
+ * loop and handles the few max and latest-value fields apart (the per-bin counts, more than half of
+ * the fields, are one run).
+ */
+export const SUM_RUNS: readonly (readonly [number, number])[] = (() => {
+  const runs: [number, number][] = [];
+  for (let i = 0; i < FIELD_COUNT; i++) {
+    if (FIELD_MERGE[i] !== MERGE_SUM) continue;
+    const last = runs[runs.length - 1];
+    if (last && last[1] === i) last[1] = i + 1;
+    else runs.push([i, i + 1]);
+  }
+  return runs;
+})();
 
 /** Merges the latest-value pairs of `from` into `into` (both indexed by F). */
 export function mergeLatest(into: Float64Array, from: Float64Array): void {

@@ -12,7 +12,7 @@ import { Shape, type ShapeTable } from "./bucket-shape.js";
 import { DDSketch } from "./ddsketch.js";
 import { latencyBin } from "./sli-ladder.js";
 
-import { F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MERGE_LATEST, MERGE_SUM, MERGE_MAX, mergeLatest } from "./bucket-fields.js";
+import { F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MAX_FIELDS, MERGE_LATEST, MERGE_SUM, MERGE_MAX, SUM_RUNS, mergeLatest } from "./bucket-fields.js";
 
 export { F, FIELD_COUNT, FIELD_MERGE, LATEST_PAIRS, MERGE_LATEST, MERGE_MAX, MERGE_SUM, mergeLatest } from "./bucket-fields.js";
 
@@ -405,13 +405,8 @@ export class Bucket {
     const a = this.full ?? this.toFull();
     if (o.full) {
       const b = o.full;
-      for (let i = 0; i < FIELD_COUNT; i++) {
-        const kind = FIELD_MERGE[i];
-        if (kind === MERGE_SUM) a[i]! += b[i]!;
-        else if (kind === MERGE_MAX) {
-          if (b[i]! > a[i]!) a[i] = b[i]!;
-        }
-      }
+      for (const [first, end] of SUM_RUNS) for (let i = first; i < end; i++) a[i]! += b[i]!;
+      for (const i of MAX_FIELDS) if (b[i]! > a[i]!) a[i] = b[i]!;
       mergeLatest(a, b);
     } else {
       const fields = o.shape!.fields;
