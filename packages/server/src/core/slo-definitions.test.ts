@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { VigilError } from "./errors.js";
-import { parseSloSection, type RollupHorizon } from "./slo-definitions.js";
+import { MAX_SERVICE_CLASSES, MAX_SLOS, parseSloSection, type RollupHorizon } from "./slo-definitions.js";
 
 const DAY = 86_400_000;
 const HORIZON: RollupHorizon = { minuteMs: 2 * DAY, hourMs: 35 * DAY };
@@ -74,5 +74,13 @@ describe("SLO definitions", () => {
     ];
     const out = parseSloSection(CLASSES, slos, HORIZON).slos.map((e) => e.spec.sli);
     assert.deepEqual(out, [{ kind: "availability", events: "llm_calls" }, { kind: "satisfaction", min_rating: 4 }, { kind: "accuracy", min_score: 0.75 }]);
+  });
+
+  it("holds at most MAX_SLOS SLOs and MAX_SERVICE_CLASSES classes, naming the list that is over", () => {
+    const slos = (n: number) => Array.from({ length: n }, (_, i) => ({ ...LATENCY, name: `slo_${i}` }));
+    assert.equal(parseSloSection(CLASSES, slos(MAX_SLOS), HORIZON).slos.length, MAX_SLOS);
+    assert.deepEqual(problemPaths(CLASSES, slos(MAX_SLOS + 1)), ["/slos"]);
+    const classes = Object.fromEntries(Array.from({ length: MAX_SERVICE_CLASSES + 1 }, (_, i) => [`class_${i}`, { match: { agent_name: `a${i}` } }]));
+    assert.deepEqual(problemPaths({ ...classes, ...CLASSES }, [LATENCY]), ["/service_classes"]);
   });
 });

@@ -265,6 +265,20 @@ export interface SloSection {
 }
 
 /**
+ * SLOs and service classes in force at most (config file and API together). Each SLO keeps a
+ * ledger and four burn-rate conditions evaluated every cycle; the bound keeps both, and the
+ * listing, within a known size.
+ */
+export const MAX_SLOS = 1000;
+export const MAX_SERVICE_CLASSES = 1000;
+
+/** The problem of a set holding more than the bound (null: within it). */
+export function overBound(path: string, n: number, what: "SLOs" | "service classes"): SloProblem | null {
+  const max = what === "SLOs" ? MAX_SLOS : MAX_SERVICE_CLASSES;
+  return n > max ? { path, message: `${n} ${what} in force; at most ${max} (config file and API together): delete some first` } : null;
+}
+
+/**
  * Checks a whole set — classes first, then each SLO against them (`base` classes, e.g. the config
  * file's, are known too) — and throws VALIDATION_FAILED naming every problem by pointer.
  */
@@ -291,6 +305,7 @@ export function parseSloSection(classesRaw: unknown, slosRaw: unknown, horizon: 
       slos.push(r.entry);
     });
   }
+  for (const p of [overBound(prefix.classes, classes.size, "service classes"), overBound(prefix.slos, slos.length, "SLOs")]) if (p) problems.push(p);
   if (problems.length) throw sloError("the SLOs were refused", problems);
   return { classes, slos };
 }

@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { VigilError } from "../core/errors.js";
-import { parseSloSection } from "../core/slo-definitions.js";
+import { MAX_SLOS, parseSloSection } from "../core/slo-definitions.js";
 import { SloBook } from "./slo-book.js";
 
 const DAY = 86_400_000;
@@ -60,5 +60,15 @@ describe("SLO book", () => {
     await book.refresh();
     assert.deepEqual(book.slos().map((s) => s.spec.name), ["file_slo", "ok"]);
     assert.equal(warned.length, 1);
+  });
+
+  it("refuses an SLO past MAX_SLOS in force, counting the config file's", async () => {
+    const full = parseSloSection({ simple: { match: { query_class: "simple" } } }, Array.from({ length: MAX_SLOS }, (_, i) => ({ name: `file_${i}`, class: "simple", sli: { kind: "availability" }, target: 0.99 })), HORIZON);
+    const store = sharedStore();
+    const book = new SloBook({ store, file: full, horizon: HORIZON });
+    await book.refresh();
+    await assert.rejects(book.put({ name: "one_more", class: "simple", sli: { kind: "availability" }, target: 0.9 }), (e: VigilError) => e.code === "VALIDATION_FAILED" && (e.details as { path: string }[])[0]!.path === "/slos");
+    assert.equal(book.slos().length, MAX_SLOS);
+    assert.equal(await store.getSetting("slos"), null, "nothing was stored");
   });
 });

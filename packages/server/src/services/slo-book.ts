@@ -7,7 +7,7 @@
  */
 import type { AlertStore } from "../core/alerting/types.js";
 import { VigilError } from "../core/errors.js";
-import { parseServiceClass, parseSlo, sloError, type ClassEntry, type RollupHorizon, type SloEntry, type SloSection } from "../core/slo-definitions.js";
+import { MAX_SERVICE_CLASSES, MAX_SLOS, overBound, parseServiceClass, parseSlo, sloError, type ClassEntry, type RollupHorizon, type SloEntry, type SloSection } from "../core/slo-definitions.js";
 import { SerialQueue } from "./serial-queue.js";
 
 /** Key of the API's service classes in the settings store. */
@@ -191,6 +191,17 @@ export class SloBook {
       names.add(r.entry.spec.name);
       slos.push({ ...r.entry, source: "api" });
     });
+    // Past the bound, a change is refused; a stored set read back keeps the first ones (the file's first).
+    const overClasses = overBound("/service_classes", classes.size, "service classes");
+    if (overClasses) {
+      problems.push(overClasses);
+      for (const name of [...classes.keys()].slice(MAX_SERVICE_CLASSES)) classes.delete(name);
+    }
+    const overSlos = overBound("/slos", slos.length, "SLOs");
+    if (overSlos) {
+      problems.push(overSlos);
+      slos.length = MAX_SLOS;
+    }
     if (problems.length) {
       if (strict) throw sloError("the change was refused", problems);
       this.deps.warn?.({ problems }, "stored SLOs or service classes this server cannot use were left out");

@@ -55,6 +55,7 @@ export class SloLedger {
   readonly mode: "mixed" | "minutes" | "hours";
   /** The epoch of the watch the ledger last read up to; null before its first fill. */
   private synced: number | null = null;
+  private writes = 0;
   /** Reads a slice's matching buckets one by one (through the posting lists) or merged by one dimension's values. */
   private readonly rows: Contributions;
   private readonly merged: Contributions;
@@ -94,6 +95,11 @@ export class SloLedger {
       this.mode = "mixed";
       this.verdicts = null;
     }
+  }
+
+  /** Counts of slices written so far: the same version, the same counts. */
+  get version(): number {
+    return this.writes;
   }
 
   /** True once the ledger has read every slice of its spans. */
@@ -151,6 +157,7 @@ export class SloLedger {
     if (start > last || start < last - (ring.size - 1) * ring.width) return;
     this.count(this.src.sliceAt(tier, start), this.slot);
     ring.write(start, this.slot);
+    this.writes++;
     if (this.verdicts && (this.mode === "minutes") === (tier === "m")) this.verdicts.forget(start);
   }
 

@@ -6,6 +6,7 @@
  */
 import { HOUR, MINUTE } from "../rollup-plan.js";
 import { spanSums, type SloLedger } from "./ledger.js";
+import { floorMinute } from "./spans.js";
 import { periodSpan, SliceVerdict, sliceVerdict, type PeriodSpan } from "./sums.js";
 
 /** The counts from the period's start to `end`. */
@@ -69,6 +70,11 @@ export function remainingToDate(ledger: SloLedger, span: PeriodSpan, c: Readonly
  * after which the budget to date was no longer positive; null while some is left.
  */
 export function exhaustedAt(ledger: SloLedger, now: number): number | null {
+  // The walk covers the whole period (thousands of steps for 30 days): its answer is kept until the
+  // ledger's counts or the minute change, so listing many spent SLOs walks each once a minute.
+  const minute = floorMinute(now);
+  const kept = EXHAUSTION.get(ledger);
+  if (kept && kept.version === ledger.version && kept.minute === minute) return kept.since === null ? null : Math.min(kept.since, now);
   const span = periodSpan(ledger, now);
   let since: number | null = null;
   let spent = false;
@@ -76,7 +82,12 @@ export function exhaustedAt(ledger: SloLedger, now: number): number | null {
     const r = remainingToDate(ledger, span, c);
     spent = r !== null && r <= 0;
     if (!spent) since = null;
-    else if (since === null) since = Math.min(c.end, now);
+    else if (since === null) since = c.end;
   });
-  return spent ? since : null;
+  const at = spent ? since : null;
+  EXHAUSTION.set(ledger, { version: ledger.version, minute, since: at });
+  return at === null ? null : Math.min(at, now);
 }
+
+/** The last exhaustion walk per ledger, with the counts' version and the minute it was made in. */
+const EXHAUSTION = new WeakMap<SloLedger, { version: number; minute: number; since: number | null }>();
