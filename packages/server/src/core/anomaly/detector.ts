@@ -104,6 +104,8 @@ class Detector implements StreamingDetector {
   /** Per predictor, its mean absolute error (NaN before its first prediction). */
   private readonly error = new Float64Array(4).fill(Number.NaN);
   private readonly prediction = new Float64Array(4);
+  /** Per predictor, 1 when it predicts the point being scored. */
+  private readonly has = new Uint8Array(4);
   /** Seasonal profiles: mean per slot, and observations per slot (capped). */
   private readonly profile = new Float64Array(SLOTS);
   private readonly seen = new Uint16Array(SLOTS);
@@ -117,6 +119,13 @@ class Detector implements StreamingDetector {
   private restLeft = 0;
 
   constructor(readonly threshold: number) {}
+
+  /** Moves a seasonal slot's mean towards `value` (an average of its first 10 values, then weighted). */
+  private learnSlot(slot: number, value: number): void {
+    const seen = this.seen[slot]!;
+    this.profile[slot] = seen === 0 ? value : this.profile[slot]! + Math.max(DETECTOR_PARAMS.binAlpha, 1 / (seen + 1)) * (value - this.profile[slot]!);
+    if (seen < 65535) this.seen[slot] = seen + 1;
+  }
 
   /** How far past the range seen so far a value must fall to be a new extreme. */
   private extremeMargin(): number {
@@ -145,7 +154,10 @@ class Detector implements StreamingDetector {
     const daySlot = ((hour % 24) + 24) % 24;
     // Epoch hour 0 was a Thursday: +72 h makes slot 0 Monday 00:00 UTC.
     const weekSlot = DAY_SLOTS + ((((hour + 72) % 168) + 168) % 168);
-    const has = [this.n > 1, this.n > 1, this.seen[daySlot]! >= P.binMin, this.seen[weekSlot]! >= P.binMin];
+    const has = this.has;
+    has[LEVEL] = has[LAST] = this.n > 1 ? 1 : 0;
+    has[DAY] = this.seen[daySlot]! >= P.binMin ? 1 : 0;
+    has[WEEK] = this.seen[weekSlot]! >= P.binMin ? 1 : 0;
     this.prediction[LEVEL] = this.level;
     this.prediction[LAST] = this.last;
     this.prediction[DAY] = this.profile[daySlot]!;
@@ -161,7 +173,7 @@ class Detector implements StreamingDetector {
       sd = this.error[best]! * MAE_TO_SD;
       // A seasonal profile that explains most of the series' spread scores the point too, even
       // when a one-step predictor is closer: a cycle that stops or moves is a surprise to it.
-      for (const k of [DAY, WEEK]) if (k !== best && has[k] && this.error[k]! < P.seasonalStrength * this.error[LEVEL]!) surprise = Math.max(surprise, this.surpriseOf(value, k));
+      for (let k = DAY; k <= WEEK; k++) if (k !== best && has[k] && this.error[k]! < P.seasonalStrength * this.error[LEVEL]!) surprise = Math.max(surprise, this.surpriseOf(value, k));
     }
 
     // Learning: errors, level, last value, seasonal slots.
@@ -174,11 +186,8 @@ class Detector implements StreamingDetector {
     const a = Math.max(1 / this.n, P.levelAlpha);
     this.level += a * (value - this.level);
     this.last = value;
-    for (const slot of [daySlot, weekSlot]) {
-      const seen = this.seen[slot]!;
-      this.profile[slot] = seen === 0 ? value : this.profile[slot]! + Math.max(P.binAlpha, 1 / (seen + 1)) * (value - this.profile[slot]!);
-      if (seen < 65535) this.seen[slot] = seen + 1;
-    }
+    this.learnSlot(daySlot, value);
+    this.learnSlot(weekSlot, value);
 
     // 2. The mean surprise of the last points against its distribution so far.
     const ring = (this.n - 1) % P.averaging;
