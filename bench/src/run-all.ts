@@ -6,6 +6,7 @@
 import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { alertDetection } from "./alert-detection.js";
+import { anomaly } from "./anomaly.js";
 import { alertEval } from "./alert-eval.js";
 import { cardinality } from "./cardinality.js";
 import { cardinalityStall } from "./cardinality-stall.js";
@@ -44,13 +45,15 @@ const BENCHES: Record<string, () => Promise<void>> = {
   "slo-status": sloStatus,
   "slo-eval": sloEval,
   "custom-metrics": customMetrics,
+  anomaly,
 };
 
 /**
  * What runs when no name is given (`ingest-compare` is a one-off experiment, the `pg-*` benches
  * need a PostgreSQL server, the `alert-*` benches run real Prometheus and Alertmanager
  * processes for minutes, and `cardinality` and `cardinality-stall` take minutes and measure against
- * an earlier build named by `BENCH_PEER_VIGIL`, so those run by name).
+ * an earlier build named by `BENCH_PEER_VIGIL`, and `anomaly` needs the NAB corpus, so those run by
+ * name).
  */
 const DEFAULT = ["ingest", "query", "sdk", "memory", "exposition", "relay", "dashboard"];
 
