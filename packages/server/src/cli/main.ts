@@ -1,6 +1,8 @@
-/** The `vigil` command line: `serve`, `relay`, `demo`, `rules export` and `dashboards export`. */
+/** The `vigil` command line: `serve`, `relay`, `demo`, `rules export`, `dashboards export` and `anomaly score`. */
 import { Command, InvalidArgumentError } from "commander";
 import { demoEnv, serve } from "../main.js";
+import { DETECTOR_THRESHOLD } from "../core/anomaly/detector.js";
+import { anomalyScoreCommand } from "./commands/anomaly-score.js";
 import { runDemo } from "./commands/demo.js";
 import { dashboardsExportCommand } from "./commands/dashboards-export.js";
 import { registerRelayCommand } from "./commands/relay.js";
@@ -85,6 +87,24 @@ program
   .requiredOption("--out <dir>", "directory to write the JSON files into (created if missing)")
   .action(async (opts: { out: string }) => {
     process.exit(await dashboardsExportCommand({ out: opts.out }));
+  });
+
+const unitScore = (v: string) => {
+  const n = Number(v);
+  if (v.trim() === "" || !Number.isFinite(n) || n < 0 || n > 1) throw new InvalidArgumentError("must be a number from 0 to 1");
+  return n;
+};
+
+program
+  .command("anomaly")
+  .description("anomaly detection")
+  .command("score")
+  .description("score a CSV time series (timestamp,value) with Vigil's streaming anomaly detector; writes timestamp,value,anomaly_score,label")
+  .requiredOption("--input <file>", "CSV with a header naming timestamp and value columns (others are ignored); - for stdin")
+  .requiredOption("--output <file>", "CSV to write; - for stdout")
+  .option("--threshold <score>", `anomaly score at or above which a row is labelled 1 (default ${DETECTOR_THRESHOLD}, the detector's own)`, unitScore)
+  .action(async (opts: { input: string; output: string; threshold?: number }) => {
+    process.exit(await anomalyScoreCommand(opts));
   });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
