@@ -77,7 +77,8 @@ function writeScores(dir: string, corpus: NabSeries[], runs: DetectorRun[]): voi
 }
 
 const fmt = (v: number) => (Number.isFinite(v) ? round(v, 1).toFixed(1) : String(v));
-const thr = (t: number) => (Number.isFinite(t) ? String(Number(t.toPrecision(10))) : "none (detect nothing)");
+// Thresholds near 1 in full: a peer's best is often 1 − 1e-13, not 1.
+const thr = (t: number) => (!Number.isFinite(t) ? "none (detect nothing)" : t > 0.999 ? String(t) : String(Number(t.toPrecision(6))));
 
 export async function anomaly(): Promise<void> {
   const dir = nabDir();
