@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, totalmem } from "node:os";
 import { alertDetection } from "./alert-detection.js";
 import { anomaly } from "./anomaly.js";
+import { anomalyCost } from "./anomaly-cost.js";
 import { alertEval } from "./alert-eval.js";
 import { cardinality } from "./cardinality.js";
 import { cardinalityStall } from "./cardinality-stall.js";
@@ -46,6 +47,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   "slo-eval": sloEval,
   "custom-metrics": customMetrics,
   anomaly,
+  "anomaly-cost": anomalyCost,
 };
 
 /**
