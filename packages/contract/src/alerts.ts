@@ -174,20 +174,28 @@ export interface AlertRuleView {
   aggregate?: "avg" | "min" | "max" | "sum" | "last" | "count" | "rate";
   scope?: Partial<Record<RollupDimension, string>>;
   group_by?: RollupDimension[];
-  comparator: ">" | ">=" | "<" | "<=" | "==" | "!=";
-  /** The fixed threshold; absent when `threshold_key` names a thresholds setting. */
+  /** Absent for an anomaly rule (`anomaly`), which fires on its detector's score. */
+  comparator?: ">" | ">=" | "<" | "<=" | "==" | "!=";
+  /** The fixed threshold; absent when `threshold_key` names a thresholds setting, and for an anomaly rule. */
   threshold?: number | null;
   threshold_key?: string;
   /** The baseline (`GET /api/v1/baselines`) whose value times `factor` is the threshold, resolved at each evaluation. */
   baseline?: string;
   /** What the baseline's value is multiplied by (default 1); only with `baseline`. */
   factor?: number;
-  window: string;
+  /** Absent for an anomaly rule, which reads whole steps (`anomaly.step`). */
+  window?: string;
   for: string;
   keep_firing_for: string;
   /** Absent when the rule does not set one: a `threshold_key` rule then takes the thresholds' minimum (`GET /api/v1/thresholds`), any other 1. */
   min_samples?: number;
   change?: "ratio" | "delta" | "percent";
+  /**
+   * An anomaly rule (docs/anomaly.md#anomaly-rules): the metric per whole `step` is scored by a
+   * streaming detector per group, and the rule fires at a score of 0.5 (`high`), 0.6 (`medium`),
+   * 0.7 (`low`) or the number given, once the group has `min_history` of history.
+   */
+  anomaly?: { sensitivity: "high" | "medium" | "low" | number; min_history: string; step: string };
   severity: AlertLevel;
   labels: Record<string, string>;
   annotations: Record<string, string>;

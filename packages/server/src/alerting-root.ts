@@ -17,6 +17,7 @@ import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels } from "./notify/registry.js";
 import { AlertEngine, type AlertEngineDeps, type EvaluationStats } from "./services/alert-engine.js";
 import { AlertSummaryService } from "./services/alert-summary.js";
+import { AnomalyService } from "./services/anomaly-service.js";
 import type { RouteSample } from "./core/alerting/catalogue.js";
 import type { ThresholdService } from "./services/threshold-service.js";
 import { NotificationPipeline } from "./services/notification-pipeline.js";
@@ -75,6 +76,8 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     },
     resendEvery: (ch) => (channels.get(ch)?.type === "alertmanager" ? a.alertmanagerResendMs : null),
   });
+  // Anomaly rules' detectors, fed whole steps of the rollups (replayed in slices like other long reads).
+  const anomalies = new AnomalyService({ index, run: hooks.run, maxGroupsPerRule: a.maxGroupsPerRule, warn: (obj, msg) => log.warn(obj, msg) });
   const engine = new AlertEngine({
     index,
     run: hooks.run,
@@ -94,6 +97,7 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     onCycle: hooks.onCycle,
     routeStates: hooks.routeStates,
     sloObservations: hooks.sloObservations,
+    anomalyObservations: (rule, at) => anomalies.observe(rule, at),
     shared: storage.shared,
     now,
     log,

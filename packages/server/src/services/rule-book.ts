@@ -6,6 +6,7 @@
  * is refused whole and the previous rule set stays in force.
  */
 import { VigilError } from "../core/errors.js";
+import { NOT_WITH_ANOMALY } from "../core/alerting/anomaly-rule.js";
 import { formatRuleDuration } from "../core/alerting/duration.js";
 import { parseRuleSet, ruleToInput, rulesError, validateRule } from "../core/alerting/rule.js";
 import type { ThresholdSettings } from "../core/threshold-model.js";
@@ -100,6 +101,11 @@ export class RuleBook {
         delete (input as Record<string, unknown>).threshold;
         delete (input as Record<string, unknown>).threshold_key;
       }
+      // An anomaly block makes the rule an anomaly rule (its comparator, threshold and window go); a comparator makes it a threshold rule again.
+      if (existing && b.metric === undefined && b.anomaly !== undefined && b.anomaly !== null) {
+        for (const k of [...NOT_WITH_ANOMALY, "factor"]) if (b[k] === undefined) delete (input as Record<string, unknown>)[k];
+      }
+      if (existing && b.metric === undefined && b.comparator !== undefined && b.anomaly === undefined) delete (input as Record<string, unknown>).anomaly;
     }
     const target = name ?? (typeof body === "object" && body !== null ? (body as Record<string, unknown>).name : undefined);
     if (typeof target === "string" && this.get(target)?.source === "slo") throw new VigilError("CONFLICT", `rule "${target}" is generated from an SLO and is read-only; change the SLO (PUT /api/v1/slos/:name)`);

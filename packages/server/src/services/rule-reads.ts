@@ -38,6 +38,8 @@ export interface RuleReadDeps {
   routeStates?(): RouteSample[];
   /** What a rule generated from an SLO observes at `now` (docs/slo.md); absent: such rules observe nothing. */
   sloObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
+  /** What an anomaly rule observes at `now` (its detectors' readings of the latest whole step); absent: such rules observe nothing. */
+  anomalyObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
   now(): number;
   warn(obj: object, msg: string): void;
 }
@@ -128,6 +130,8 @@ export class RuleReads {
   async observe(rule: AlertRule, now: number, thresholds: ThresholdSettings, cache: ReadCache, open: () => Iterable<Record<string, string>>, openFps?: ReadonlySet<string>): Promise<{ observations: Observation[]; observed: number }> {
     // An SLO's rules read its ledger, not the rollups' windows.
     if (rule.source === "slo") return all((await this.deps.sloObservations?.(rule, now)) ?? []);
+    // An anomaly rule reads its detectors (fed whole steps of the rollups), not a window.
+    if (rule.anomaly) return all((await this.deps.anomalyObservations?.(rule, now)) ?? []);
     const w = rule.window_ms;
     if (w * (rule.change ? 2 : 1) > this.deps.index.maxSpanMs()) throw new VigilError("VALIDATION_FAILED", `window ${w / 1000}s reaches further back than the rollups are kept`);
     const ownMin = rule.min_samples ?? 1;

@@ -72,8 +72,18 @@ describe("the shipped rule pack", () => {
     assert.deepEqual(pick("HighDegradationRate"), { metric: "degradation_rate", comparator: ">", threshold: 0.2, window: 10, for: 10, min_samples: 10, aggregate: null });
     assert.deepEqual(pick("HighCacheEvictionRate"), { metric: "cache_evictions_per_s", comparator: ">", threshold: 10, window: 5, for: 10, min_samples: 1, aggregate: null });
     assert.deepEqual(pick("CacheNearCapacity"), { metric: "cache_entries", comparator: ">", threshold: 950, window: 1, for: 10, min_samples: 1, aggregate: null });
-    assert.equal(defaultRules().length, 21);
+    assert.equal(defaultRules().length, 27);
     assert.ok(defaultRules().every((r) => !r.metric.startsWith("custom.")));
+  });
+
+  it("ships anomaly rules for p95 latency, error rate and cost per task, per route and per model, on by default", () => {
+    const anomalies = defaultRules().filter((r) => r.anomaly);
+    assert.deepEqual(anomalies.map((r) => `${r.metric} by ${r.group_by.join(",")}`).sort(), ["cost_per_task by model", "cost_per_task by route", "error_rate by model", "error_rate by route", "p95_latency_ms by model", "p95_latency_ms by route"]);
+    for (const r of anomalies) {
+      assert.equal(r.enabled, true);
+      assert.deepEqual(r.anomaly, { threshold: 0.6, sensitivity: "medium", min_history_ms: 86_400_000, step_ms: 300_000 });
+      assert.equal(r.threshold, null);
+    }
   });
 
   it("fires ToolFailureRateHigh on 2 failed tool calls in 12, not on 1, nor on too few calls", () => {

@@ -1,8 +1,10 @@
 /**
  * The rule pack Vigil ships and loads by default (docs/alerting.md describes each rule and what
  * to do): the seven thresholds of seed 003, checked per agent against the thresholds settings
- * (`GET|PUT /api/v1/thresholds`), and the twelve alerts of seed 004 with their durations and
- * severities. A rule of the same name in the rules file or the API replaces the shipped one.
+ * (`GET|PUT /api/v1/thresholds`), the twelve alerts of seed 004 with their durations and
+ * severities, the two failover alerts, and six anomaly rules (p95 latency, error rate and cost per
+ * task, per route and per model). A rule of the same name in the rules file or the API replaces the
+ * shipped one.
  */
 import { parseRuleSet } from "./rule.js";
 import type { AlertRule } from "./types.js";
@@ -66,6 +68,28 @@ const failover = (name: string, metric: string, severity: string, summary: strin
   annotations: { summary, description: "See GET /api/v1/routes/{{ $labels.route }} for the active model and GET /api/v1/routes/{{ $labels.route }}/history for the metric, value and threshold behind each decision.", recommendation, business_impact: impact },
 });
 
+/**
+ * Anomaly rules (docs/anomaly.md#anomaly-rules): the metric per 5-minute step, per route or per
+ * model, against what the detector learnt of that series; a group is judged after a day of history,
+ * steps with fewer than 5 runs are skipped, and an alert stays firing 30 minutes after its detection.
+ */
+const anomaly = (name: string, metric: string, by: "route" | "model", category: string, what: string, recommendation: string, impact: string) => ({
+  name,
+  metric,
+  group_by: [by],
+  anomaly: { sensitivity: "medium", min_history: "1d", step: "5m" },
+  for: "0s",
+  keep_firing_for: "30m",
+  min_samples: 5,
+  severity: "warning",
+  labels: { pack: "anomaly", category },
+  annotations: {
+    description: `${what} of {{ $labels.${by} }} over the last {{ $window }} step is {{ $value }}; from this ${by}'s own history Vigil expected {{ $expected }} ({{ $lower }}–{{ $upper }}), anomaly score {{ $score }}.`,
+    recommendation,
+    business_impact: impact,
+  },
+});
+
 /** The shipped rules as written (input form). */
 export const DEFAULT_RULE_INPUTS: readonly Record<string, unknown>[] = Object.freeze([
   // Seed 003: the alert thresholds table, per agent.
@@ -92,6 +116,13 @@ export const DEFAULT_RULE_INPUTS: readonly Record<string, unknown>[] = Object.fr
   system("RagFailureRateHigh", "retrieval_error_rate", ">", 0.05, "10m", "10m", "critical", "pagerduty", "Retrieval failure rate is {{ $value }}, above {{ $threshold }}", "Check the vector store and embedding service.", "Answers lose their grounding and may be wrong."),
   failover("RouteFailedOver", "route_off_primary", "warning", "Route {{ $labels.route }} failed over to a backup model", "Check the primary model's provider and recent changes; Vigil probes it and brings traffic back once it is healthy (switch_back: auto).", "Traffic is served by a backup: quality, latency or cost may differ from the primary's."),
   failover("RouteDegraded", "route_degraded", "critical", "Every model of route {{ $labels.route }} is unhealthy", "Vigil keeps the least bad model serving; check the providers, or pin a model by hand (POST /api/v1/routes/{{ $labels.route }}/switch).", "Requests on this route are served by an unhealthy model."),
+  // Anomalies per route and per model: no threshold to set, each series judged against its own history.
+  anomaly("LatencyAnomalyByRoute", "p95_latency_ms", "route", "performance", "p95 latency", "Compare the route's models' latency and time to first token with the hours before; look for a provider incident, a longer prompt or a slow tool.", "Answers on this route are slower than usual for this time of day."),
+  anomaly("LatencyAnomalyByModel", "p95_latency_ms", "model", "performance", "p95 latency", "Check the model provider's status and the model's time to first token; fail over the routes that use it if it stays slow.", "Every agent and route on this model answers slower than usual."),
+  anomaly("ErrorRateAnomalyByRoute", "error_rate", "route", "performance", "Error rate", "Look at the route's recent failures by error type; a provider error points at the model, a tool error at an integration.", "More requests on this route fail than usual."),
+  anomaly("ErrorRateAnomalyByModel", "error_rate", "model", "performance", "Error rate", "Check the model provider's status and the error types (rate limits, timeouts, refusals); fail over if they persist.", "More requests to this model fail than usual."),
+  anomaly("CostPerTaskAnomalyByRoute", "cost_per_task", "route", "cost", "Cost per task", "Check tokens per task and which model the route used; look for longer prompts, retries or a switch to a pricier model.", "Each task on this route costs more than usual."),
+  anomaly("CostPerTaskAnomalyByModel", "cost_per_task", "model", "cost", "Cost per task", "Check tokens per task on this model and its price; look for a price change, longer contexts or loops.", "Spend on this model per task is above its usual level."),
 ]);
 
 /** The shipped rules, validated. */

@@ -5,12 +5,11 @@
  * firing one is held for `keep_firing_for` after its condition last held, then resolved. Identity is
  * the fingerprint of rule and group labels, so one condition never has two open alerts.
  */
-import { formatFigure, formatThreshold } from "../figure-format.js";
-import { metricUnit } from "./catalogue.js";
-import { formatRuleDuration } from "./duration.js";
-import { renderTemplate } from "./template.js";
+import { renderAnnotations, type AnomalyObservation } from "./annotations.js";
 import type { ThresholdScope } from "@vigil/contract";
 import type { AlertHistoryEntry, AlertRecord, AlertRule, Comparator } from "./types.js";
+
+export { renderAnnotations, type AnomalyObservation } from "./annotations.js";
 
 /** What a rule saw for one group in this evaluation. */
 export interface Observation {
@@ -28,7 +27,14 @@ export interface Observation {
   threshold_scope?: ThresholdScope | null;
   /** `fingerprint(rule.name, group)`, when the caller keeps it from one evaluation to the next. */
   fingerprint?: string;
+  /**
+   * An anomaly rule's reading of the group's latest whole step: its score, and the value the
+   * detector expected with its band. Null or absent while the group's detector is still learning
+   * (its warm-up, or less history than the rule's `min_history`): the condition does not hold.
+   */
+  anomaly?: AnomalyObservation | null;
 }
+
 
 /** The changes one evaluation makes. */
 export interface EvalResult {
@@ -89,48 +95,13 @@ export function alertLabels(rule: AlertRule, group: Record<string, string>): Rec
   return { ...rule.labels, alertname: rule.name, severity: rule.severity, ...group };
 }
 
-/** Per rule (as loaded): the text of the last threshold written and of its window, written once. */
-const ruleTexts = new WeakMap<AlertRule, { threshold: number | null; thresholdText: string; window: string }>();
-
-function thresholdText(rule: AlertRule, threshold: number | null): { thresholdText: string; window: string } {
-  let t = ruleTexts.get(rule);
-  if (t === undefined || t.threshold !== threshold) {
-    const unit = metricUnit(rule.metric);
-    const text = threshold === null ? "" : rule.change === "ratio" ? `${threshold}×` : rule.change === "percent" ? `${threshold}%` : formatThreshold(threshold, unit);
-    ruleTexts.set(rule, (t = { threshold, thresholdText: text, window: t?.window ?? formatRuleDuration(rule.window_ms) }));
-  }
-  return t;
-}
-
-/** Fills the rule's annotation templates for one alert. */
-export function renderAnnotations(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number): Record<string, string> {
-  const unit = metricUnit(rule.metric);
-  const show = (v: number | null) => (v === null ? "no data" : rule.change === "ratio" ? `${formatFigure(v, "score")}×` : rule.change === "percent" ? `${formatFigure(v, "score", 1)}%` : formatFigure(v, unit));
-  const texts = thresholdText(rule, threshold);
-  const data = {
-    value: show(value),
-    value_raw: value === null ? "" : String(value),
-    threshold: texts.thresholdText,
-    labels,
-    rule: rule.name,
-    metric: rule.metric,
-    window: texts.window,
-    samples: String(samples),
-  };
-  const out: Record<string, string> = {};
-  for (const k in rule.annotations) out[k] = renderTemplate(rule.annotations[k]!, data);
-  // Says where a baseline rule's threshold came from, unless the rule writes its own `baseline` annotation.
-  if (rule.baseline && out.baseline === undefined) out.baseline = `${rule.baseline.factor} × baseline ${rule.baseline.name}${threshold === null ? " (not found or inactive)" : ` = ${texts.thresholdText}`}`;
-  return out;
-}
-
 /**
  * What an open alert's labels and annotations were made from, so that an evaluation that finds
  * the same keeps them rather than writing them again: labels per rule (as loaded), annotations per
  * rule, labels, value, threshold and sample count.
  */
 const labelsMadeFor = new WeakMap<Record<string, string>, AlertRule>();
-const annotationsMadeFrom = new WeakMap<Record<string, string>, { rule: AlertRule; labels: Record<string, string>; value: number | null; threshold: number | null; samples: number }>();
+const annotationsMadeFrom = new WeakMap<Record<string, string>, { rule: AlertRule; labels: Record<string, string>; value: number | null; threshold: number | null; samples: number; anomaly: AnomalyObservation | null }>();
 
 function labelsFor(rule: AlertRule, group: Record<string, string>, prev: AlertRecord | undefined): Record<string, string> {
   if (prev !== undefined && labelsMadeFor.get(prev.labels) === rule) return prev.labels;
@@ -139,25 +110,40 @@ function labelsFor(rule: AlertRule, group: Record<string, string>, prev: AlertRe
   return labels;
 }
 
-function annotationsFor(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number, prev: AlertRecord | undefined): Record<string, string> {
+function annotationsFor(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number, anomaly: AnomalyObservation | null, prev: AlertRecord | undefined): Record<string, string> {
   if (prev !== undefined) {
     const from = annotationsMadeFrom.get(prev.annotations);
-    if (from !== undefined && from.rule === rule && from.labels === labels && Object.is(from.value, value) && Object.is(from.threshold, threshold) && from.samples === samples) return prev.annotations;
+    if (from !== undefined && from.rule === rule && from.labels === labels && Object.is(from.value, value) && Object.is(from.threshold, threshold) && from.samples === samples && from.anomaly === anomaly) return prev.annotations;
   }
-  const annotations = renderAnnotations(rule, labels, value, threshold, samples);
-  annotationsMadeFrom.set(annotations, { rule, labels, value, threshold, samples });
+  const annotations = renderAnnotations(rule, labels, value, threshold, samples, anomaly);
+  annotationsMadeFrom.set(annotations, { rule, labels, value, threshold, samples, anomaly });
   return annotations;
+}
+
+/** What a group without data counts as under the rule's `no_data`: true, false, or null for "keep state". */
+function noData(rule: AlertRule): boolean | null {
+  return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
 }
 
 /** Whether a rule's condition holds for a value: true, false, or null for "no data, keep state". */
 export function holds(rule: AlertRule, value: number | null, samples: number, threshold: number | null, minSamples = rule.min_samples ?? 1): boolean | null {
-  if (value === null || samples < minSamples || threshold === null) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
+  if (value === null || samples < minSamples || threshold === null) return noData(rule);
   return compare(value, rule.comparator, threshold);
+}
+
+/**
+ * Whether an anomaly rule's condition holds for a group's latest step: its score at or above the
+ * rule's threshold; false while the detector is learning; the no-data behaviour without a value.
+ */
+export function anomalyHolds(rule: AlertRule, o: Observation): boolean | null {
+  if (o.value === null || o.samples < (o.min_samples ?? rule.min_samples ?? 1)) return noData(rule);
+  return o.anomaly != null && rule.anomaly !== undefined && o.anomaly.score >= rule.anomaly.threshold;
 }
 
 /** Whether an observation's condition holds: true, false, or null for "no data, keep state". */
 function condition(rule: AlertRule, o: Observation | undefined): boolean | null {
-  if (!o) return rule.no_data === "alerting" ? true : rule.no_data === "keep_state" ? null : false;
+  if (!o) return noData(rule);
+  if (rule.anomaly) return anomalyHolds(rule, o);
   return holds(rule, o.value, o.samples, o.threshold, o.min_samples);
 }
 
@@ -201,7 +187,7 @@ function step(rule: AlertRule, res: EvalResult, now: number, fp: string, o: Obse
     const threshold = o ? o.threshold : prev!.threshold;
     // Both are the same objects as last time when nothing they are made from changed.
     const labels = labelsFor(rule, group, prev);
-    const annotations = annotationsFor(rule, labels, value, threshold, o?.samples ?? 0, prev);
+    const annotations = annotationsFor(rule, labels, value, threshold, o?.samples ?? 0, o?.anomaly ?? null, prev);
     let a: AlertRecord;
     if (prev) {
       a = { ...prev, value, threshold, annotations, labels, severity: rule.severity, keep_firing_since: null, last_evaluated_at: now };

@@ -138,12 +138,15 @@ describe("toGoTemplate", () => {
 });
 
 describe("exportPrometheusRules", () => {
-  it("exports every shipped rule, reading the families of the new events", () => {
+  it("exports every shipped rule but the anomaly rules, reading the families of the new events", () => {
     const out = exportPrometheusRules(defaultRules(), { ...DEFAULT_THRESHOLDS });
-    assert.deepEqual(out.skipped, []);
+    const anomalies = defaultRules().filter((r) => r.anomaly);
+    assert.deepEqual(out.skipped.map((s) => s.rule), anomalies.map((r) => r.name));
+    for (const s of out.skipped) assert.match(s.reason, /anomaly rule .* PromQL has no equivalent/);
+    for (const r of anomalies) assert.ok(out.yaml.includes(`# skipped ${r.name}: an anomaly rule`), "said in the file");
     const doc = parse(out.yaml) as { groups: { rules: { alert: string; expr: string }[] }[] };
     const byName = new Map(doc.groups[0]!.rules.map((r) => [r.alert, r.expr]));
-    assert.equal(byName.size, defaultRules().length);
+    assert.equal(byName.size, defaultRules().length - anomalies.length);
     assert.match(byName.get("ToolFailureRateHigh")!, /vigil_tool_calls_total\{status="failure"\}/);
     assert.match(byName.get("RagFailureRateHigh")!, /vigil_retrievals_total\{status="failure"\}/);
     assert.match(byName.get("HighDegradationRate")!, /vigil_run_degraded_total/);

@@ -150,6 +150,7 @@ function goSamples(rule: AlertRule, p: Plan): string | null {
 /** One Vigil rule as a Prometheus alerting rule, or why it cannot be. */
 export function toPrometheusRule(rule: AlertRule, thresholds: Readonly<Record<string, number>>): { rule: PrometheusAlertingRule; notes: string[] } | { reason: string } {
   if (!rule.enabled) return { reason: "the rule is disabled" };
+  if (rule.anomaly) return { reason: "an anomaly rule scores each step against what Vigil's detector learnt of the series (docs/anomaly.md); PromQL has no equivalent" };
   if (rule.baseline && rule.threshold === null) return { reason: `baseline "${rule.baseline.name}" has no value in the baselines given (--baselines), or is inactive` };
   const threshold = rule.threshold ?? (rule.threshold_key !== null ? thresholds[rule.threshold_key] : undefined);
   if (threshold === undefined || threshold === null || !Number.isFinite(threshold)) return { reason: `threshold_key "${rule.threshold_key}" has no value in the thresholds given` };

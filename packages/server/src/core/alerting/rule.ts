@@ -6,6 +6,7 @@
 import type { AlertRuleView } from "@vigil/contract";
 import { VigilError } from "../errors.js";
 import { DIMENSIONS, type Dimension } from "../stored-event.js";
+import { anomalyForProblem, anomalyInput, parseAnomaly } from "./anomaly-rule.js";
 import { catalogueEntry, CUSTOM_PREFIX } from "./catalogue.js";
 import { parseRuleDuration } from "./duration.js";
 import { checkTemplate } from "./template.js";
@@ -31,7 +32,7 @@ const RESERVED_LABELS = new Set(["alertname", "severity", ...DIMENSIONS]);
 const AGGREGATES: readonly CustomAggregate[] = ["avg", "min", "max", "sum", "last", "count", "rate"];
 const CHANGES: readonly ChangeFunction[] = ["ratio", "delta", "percent"];
 const NO_DATA: readonly NoDataBehaviour[] = ["ok", "keep_state", "alerting"];
-const KNOWN_FIELDS = new Set(["source", "name", "description", "metric", "aggregate", "scope", "group_by", "comparator", "threshold", "threshold_key", "baseline", "factor", "window", "for", "keep_firing_for", "min_samples", "change", "severity", "labels", "annotations", "no_data", "enabled"]);
+const KNOWN_FIELDS = new Set(["source", "name", "description", "metric", "aggregate", "scope", "group_by", "comparator", "threshold", "threshold_key", "baseline", "factor", "window", "for", "keep_firing_for", "min_samples", "change", "severity", "labels", "annotations", "no_data", "enabled", "anomaly"]);
 
 /** Keys of the thresholds settings a rule may take its threshold from. */
 export { THRESHOLD_KEYS } from "../threshold-model.js";
@@ -144,8 +145,11 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
     if (custom && groupBy.length) bad("group_by", "custom metrics cannot be grouped by dimension");
   }
 
-  const comparator = oneOf<Comparator>("comparator", COMPARATORS, null);
-  if (input.comparator === undefined) bad("comparator", `is required: one of ${COMPARATORS.join(" ")}`);
+  // An anomaly rule fires on its detector's score: no comparator, threshold, change or window.
+  const isAnomaly = input.anomaly !== undefined && input.anomaly !== null;
+  const anomaly = isAnomaly ? parseAnomaly(input, metric, bad) : null;
+  const comparator = isAnomaly ? ">=" : oneOf<Comparator>("comparator", COMPARATORS, null);
+  if (input.comparator === undefined && !isAnomaly) bad("comparator", `is required: one of ${COMPARATORS.join(" ")}`);
 
   let threshold: number | null = null;
   let thresholdKey: string | null = null;
@@ -170,12 +174,14 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
   }
   if (baseline !== null && (custom || (input.change !== undefined && input.change !== null))) bad("baseline", custom ? "applies to catalogue metrics, not custom ones" : "cannot be used with a change function");
   const given = ["threshold", "threshold_key", "baseline"].filter((k) => input[k] !== undefined && input[k] !== null);
-  if (given.length === 0 && input.threshold === undefined && input.threshold_key === undefined) bad("threshold", "is required (or threshold_key, to take it from the thresholds settings, or baseline)");
-  if (given.length > 1) bad(given[1]!, `give one of threshold, threshold_key or baseline, not ${given.join(" and ")}`);
+  if (given.length === 0 && input.threshold === undefined && input.threshold_key === undefined && !isAnomaly) bad("threshold", "is required (or threshold_key, to take it from the thresholds settings, or baseline)");
+  if (given.length > 1 && !isAnomaly) bad(given[1]!, `give one of threshold, threshold_key or baseline, not ${given.join(" and ")}`);
 
   const windowMs = dur("window", 300_000, MIN_WINDOW_MS, MAX_WINDOW_MS);
   if (windowMs % 1000 !== 0) bad("window", "must be whole seconds");
   const forMs = dur("for", 0, 0, MAX_WINDOW_MS);
+  const forProblem = anomaly ? anomalyForProblem(forMs, anomaly) : null;
+  if (forProblem !== null) bad("for", forProblem);
   const keepMs = dur("keep_firing_for", 0, 0, MAX_WINDOW_MS);
 
   let minSamples: number | null = null;
@@ -188,7 +194,7 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
   const labels = stringMap("labels", LABEL_NAME);
   for (const k of Object.keys(labels)) if (RESERVED_LABELS.has(k)) bad(`labels/${k}`, `"${k}" is set by Vigil (alertname, severity and the group_by dimensions)`);
   const annotations = stringMap("annotations", LABEL_NAME);
-  for (const [k, text] of Object.entries(annotations)) for (const m of checkTemplate(text)) bad(`annotations/${k}`, m);
+  for (const [k, text] of Object.entries(annotations)) for (const m of checkTemplate(text, isAnomaly)) bad(`annotations/${k}`, m);
   const noData = oneOf("no_data", NO_DATA, "ok")!;
   let enabled = true;
   if (input.enabled !== undefined) {
@@ -209,11 +215,12 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
       threshold,
       threshold_key: thresholdKey,
       ...(baseline !== null ? { baseline } : {}),
-      window_ms: windowMs,
+      window_ms: anomaly ? anomaly.step_ms : windowMs,
       for_ms: forMs,
       keep_firing_for_ms: keepMs,
       min_samples: minSamples,
       change,
+      ...(anomaly ? { anomaly } : {}),
       severity,
       labels,
       annotations,
@@ -267,9 +274,9 @@ export function ruleToInput(r: AlertRule, fmt: (ms: number) => string): AlertRul
     ...(r.aggregate !== null ? { aggregate: r.aggregate } : {}),
     ...(r.component ? { scope: { component: r.component } as AlertRuleView["scope"] } : Object.keys(r.scope).length ? { scope: r.scope } : {}),
     ...(r.group_by.length ? { group_by: r.group_by } : {}),
-    comparator: r.comparator,
-    ...(r.baseline ? { baseline: r.baseline.name, factor: r.baseline.factor } : r.threshold_key !== null ? { threshold_key: r.threshold_key } : { threshold: r.threshold }),
-    window: fmt(r.window_ms),
+    ...(r.anomaly ? { anomaly: anomalyInput(r.anomaly, fmt) } : { comparator: r.comparator }),
+    ...(r.anomaly ? {} : r.baseline ? { baseline: r.baseline.name, factor: r.baseline.factor } : r.threshold_key !== null ? { threshold_key: r.threshold_key } : { threshold: r.threshold }),
+    ...(r.anomaly ? {} : { window: fmt(r.window_ms) }),
     for: fmt(r.for_ms),
     keep_firing_for: fmt(r.keep_firing_for_ms),
     ...(r.min_samples !== null ? { min_samples: r.min_samples } : {}),

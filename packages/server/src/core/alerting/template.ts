@@ -1,8 +1,9 @@
 /**
  * Annotation templates: `{{ $value }}`, `{{ $threshold }}`, `{{ $labels.agent_name }}`, `{{ $rule }}`,
- * `{{ $metric }}`, `{{ $window }}`, `{{ $samples }}` and `{{ $value_raw }}`. Values are written in the
- * metric's unit (`12.5%`, `5.2 s`, `$1.35`). Templates are checked when a rule is loaded, so a typo
- * is refused then rather than printed into a notification.
+ * `{{ $metric }}`, `{{ $window }}`, `{{ $samples }}` and `{{ $value_raw }}`; an anomaly rule's also
+ * `{{ $expected }}`, `{{ $lower }}`, `{{ $upper }}` (the detector's expected value and band) and
+ * `{{ $score }}`. Values are written in the metric's unit (`12.5%`, `5.2 s`, `$1.35`). Templates are
+ * checked when a rule is loaded, so a typo is refused then rather than printed into a notification.
  */
 
 /** Values a template can use. */
@@ -15,19 +16,28 @@ export interface TemplateData {
   metric: string;
   window: string;
   samples: string;
+  /** An anomaly rule's expected value, band and score (empty for other rules). */
+  expected?: string;
+  lower?: string;
+  upper?: string;
+  score?: string;
 }
 
 const SIMPLE = new Set(["value", "value_raw", "threshold", "rule", "metric", "window", "samples"]);
+/** Variables only an anomaly rule has. */
+const ANOMALY = new Set(["expected", "lower", "upper", "score"]);
 const TAG = /\{\{\s*\$([A-Za-z_][A-Za-z0-9_]*)(?:\.([A-Za-z_][A-Za-z0-9_]*))?\s*\}\}/g;
 
-/** Problems in a template (empty when it is valid). */
-export function checkTemplate(text: string): string[] {
+/** Problems in a template (empty when it is valid); `anomaly`: the template is an anomaly rule's. */
+export function checkTemplate(text: string, anomaly = false): string[] {
   const errors: string[] = [];
   const stripped = text.replace(TAG, (whole, name: string, sub: string | undefined) => {
     if (name === "labels") {
       if (sub === undefined) errors.push(`"${whole}" needs a label name, e.g. {{ $labels.agent_name }}`);
+    } else if (ANOMALY.has(name) && sub === undefined) {
+      if (!anomaly) errors.push(`"${whole}" is known only in anomaly rules (with an anomaly block); use $value, $value_raw, $threshold, $labels.<name>, $rule, $metric, $window or $samples`);
     } else if (!SIMPLE.has(name) || sub !== undefined) {
-      errors.push(`unknown template variable "${whole}"; use $value, $value_raw, $threshold, $labels.<name>, $rule, $metric, $window or $samples`);
+      errors.push(`unknown template variable "${whole}"; use $value, $value_raw, $threshold, $labels.<name>, $rule, $metric, $window or $samples${anomaly ? ", and in an anomaly rule $expected, $lower, $upper or $score" : ""}`);
     }
     return "";
   });

@@ -42,6 +42,7 @@ export interface AlertRule {
   component?: string;
   /** One alert instance per distinct combination of these dimensions. */
   group_by: Dimension[];
+  /** For an anomaly rule `>=` (the detector's score against `anomaly.threshold`); its threshold fields are null. */
   comparator: Comparator;
   /** The threshold, or null when it comes from the thresholds settings (`threshold_key`). */
   threshold: number | null;
@@ -61,6 +62,14 @@ export interface AlertRule {
    */
   min_samples: number | null;
   change: ChangeFunction | null;
+  /**
+   * An anomaly rule (docs/anomaly.md#anomaly-rules): the metric per whole `step_ms` is fed to a
+   * streaming detector per group, and the rule fires when a step scores at least `threshold`, once
+   * the group's detector has seen `min_history_ms`. `sensitivity` is as written (`high`, `medium`,
+   * `low`, or the number). Such a rule has no threshold, baseline, change or window of its own
+   * (`window_ms` is the step).
+   */
+  anomaly?: { threshold: number; sensitivity: string; min_history_ms: number; step_ms: number };
   severity: Severity;
   labels: Record<string, string>;
   /** summary, description, recommendation, business_impact and any other; templated. */
