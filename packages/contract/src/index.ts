@@ -6,3 +6,4 @@ export type * from "./alerts.js";
 export * from "./thresholds.js";
 export type * from "./slos.js";
 export type * from "./baselines.js";
+export type * from "./forecasts.js";

@@ -22,6 +22,7 @@ import { idGenerator } from "./event-ids.js";
 import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { BaselineService } from "./services/baseline-service.js";
+import { ForecastService } from "./services/forecast-service.js";
 import { CooperativeRunner } from "./services/cooperative-runner.js";
 import { Lifecycle } from "./services/lifecycle.js";
 import { allowedHosts } from "./http/request-origin.js";
@@ -165,6 +166,15 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   engine = alerting.engine;
   alertRules = alerting.rules;
   alerting.rules.setGenerated(slos.service.rules());
+  // Forecasts: the trends of the rules' metrics, the SLOs' budgets and the daily cost.
+  const forecasts = new ForecastService({
+    index: rollups.index,
+    rules: () => alerting.rules.rules(),
+    thresholds: () => thresholds.settings(),
+    slos: { names: () => slos.book.slos().map((s) => s.spec.name), history: (name) => slos.service.history(name, null) },
+    run: (work) => runner.run(work, "forecasts"),
+    now,
+  });
   // 4. Models, routes and failover; webhook subscribers hear the changes this instance makes (each change is sent by one instance).
   const routes = new RouteService({ run: (work) => runner.run(work, "route evaluation"), store: storage.routes, thresholds, index: rollups.index, leadership: w.lead, shared: storage.shared, upstreams: cfg.failover.upstreams, now, log });
   routeService = routes;
@@ -213,6 +223,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         thresholds,
         baselines,
         slos: slos.http,
+        forecasts,
         keys: cfg.apiKeys,
         dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
         bodyLimitBytes: cfg.bodyLimitBytes,

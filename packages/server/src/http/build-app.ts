@@ -26,6 +26,8 @@ import { sloRoutes, type SloRouteDeps } from "./routes/slos.js";
 import type { ThresholdService } from "../services/threshold-service.js";
 import { baselineRoutes } from "./routes/baselines.js";
 import type { BaselineService } from "../services/baseline-service.js";
+import { forecastRoutes } from "./routes/forecasts.js";
+import type { ForecastService } from "../services/forecast-service.js";
 
 /** Everything the HTTP layer needs. */
 export interface AppDeps {
@@ -45,6 +47,8 @@ export interface AppDeps {
   slos?: SloRouteDeps;
   /** Performance baselines (`/api/v1/baselines`, the report's `baselines`; absent: not served). */
   baselines?: BaselineService;
+  /** Forecasts (`/api/v1/forecasts`, the report's `forecasts`; absent: not served). */
+  forecasts?: ForecastService;
   keys: readonly KeyConfig[];
   /** The web dashboard served at `/` (absent: not served). */
   dashboard?: DashboardAssets;
@@ -121,11 +125,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       metricsRoutes(scope, deps.metrics, deps.runner, async () => {
         const { alerts } = await deps.alerting.store.listAlerts({ states: ["firing", "acknowledged"], limit: 100 });
         return alerts.map((a) => ({ alert_id: a.id, rule: a.rule, level: a.severity, state: a.state, message: a.annotations.summary ?? a.rule, current_value: a.value, threshold: a.threshold, labels: a.labels, starts_at: new Date(a.fired_at ?? a.active_at).toISOString(), recommendation: a.annotations.recommendation ?? null }));
-      }, deps.baselines, deps.slos?.compliance);
+      }, deps.baselines, deps.slos?.compliance, deps.forecasts);
       alertRoutes(scope, deps.alerting);
       thresholdRoutes(scope, deps.thresholds);
       if (deps.slos) sloRoutes(scope, deps.slos);
       if (deps.baselines) baselineRoutes(scope, deps.baselines);
+      if (deps.forecasts) forecastRoutes(scope, deps.forecasts);
       if (deps.routes) failoverRoutes(scope, deps.routes);
       opsRoutes(scope, deps.ops);
       sessionRoute(scope, deps.keys);

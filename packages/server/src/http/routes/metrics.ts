@@ -1,6 +1,6 @@
 /** Read routes: health, metrics per window and group (paged), timeseries, report. */
 import type { FastifyInstance } from "fastify";
-import type { ComplianceSummary, Metrics } from "@vigil/contract";
+import type { ComplianceSummary, ForecastSummary, Metrics } from "@vigil/contract";
 import { VigilError } from "../../core/errors.js";
 import { HOUR, MINUTE } from "../../core/rollup-index.js";
 import type { Dimension } from "../../core/stored-event.js";
@@ -36,7 +36,7 @@ const DEFAULT_SERIES = 20;
 type Q = { Querystring: Query };
 
 /** Registers the read routes. */
-export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, runner: CooperativeRunner, openAlerts: () => Promise<unknown[]>, baselines?: Pick<BaselineService, "report">, compliance?: (m: Metrics) => Promise<ComplianceSummary>): void {
+export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, runner: CooperativeRunner, openAlerts: () => Promise<unknown[]>, baselines?: Pick<BaselineService, "report">, compliance?: (m: Metrics) => Promise<ComplianceSummary>, forecasts?: { summary(): Promise<ForecastSummary> }): void {
   const read = (querystring: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({ config: { scope: "read" }, schema: { querystring, ...extra } });
   // Every figure of the metrics block a listing may be sorted by.
   const sortable = new Set<string>(["activity", "name", ...Object.entries(metrics.metrics(metrics.window(MINUTE))).filter(([, v]) => typeof v === "number" || v === null).map(([k]) => k)]);
@@ -104,7 +104,7 @@ export function metricsRoutes(app: FastifyInstance, metrics: MetricsService, run
     const q = req.query;
     const w = metrics.window(windowMs(q), 2);
     const report = await runner.run(metrics.report(w, flag(q, "include_agents", true)), "report");
-    return { ...report, alerts: await openAlerts(), ...(baselines ? { baselines: await baselines.report(w) } : {}), ...(compliance ? { compliance: await compliance(report.metrics as Metrics) } : {}) };
+    return { ...report, alerts: await openAlerts(), ...(baselines ? { baselines: await baselines.report(w) } : {}), ...(compliance ? { compliance: await compliance(report.metrics as Metrics) } : {}), ...(forecasts ? { forecasts: await forecasts.summary() } : {}) };
   });
 }
 
