@@ -18,7 +18,7 @@ import { sliceEnd } from "../core/window-bounds.js";
 import { stepsOf } from "./timeseries.js";
 
 /** What the series reads of the rollups. */
-export type ForecastIndex = Pick<RollupIndex, "scan" | "sums" | "minuteFloor">;
+export type ForecastIndex = Pick<RollupIndex, "scan" | "sums" | "rank" | "minuteFloor">;
 
 /**
  * Metrics that are sums over the window (counts, costs, tokens): a step holds a share of the
@@ -107,17 +107,29 @@ export function* readSeries(index: ForecastIndex, read: SeriesRead, now: number,
   return { stepMs, mids, groups: [...groups.values()], groupsTotal };
 }
 
-/** The `max` most active groups of the span (runs and LLM calls), and how many there were. */
+/**
+ * The `max` most active groups of the span (runs and LLM calls), and how many there were: one pass
+ * adding a number per bucket for one dimension, two (runs, then LLM calls) for several.
+ */
 function* rankGroups(index: ForecastIndex, scope: DimFilter, groupBy: Dimension[], from: number, to: number, now: number, max: number): Stepped<{ keys: Set<string>; dims: Record<string, string | undefined>[]; total: number }> {
-  const runs = yield* index.sums(from, to, now, scope, groupBy, undefined, F.runs);
-  const llm = yield* index.sums(from, to, now, scope, groupBy, undefined, F.llm);
   const top = new TopK<{ key: string; v: number; dims: Record<string, string | undefined> }>(max, (a, b) => b.v - a.v || (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
   const tick = ticker(256);
   let total = 0;
-  for (const [key, g] of runs) {
-    if (tick()) yield;
-    total++;
-    top.offer({ key, v: g.sum + (llm.get(key)?.sum ?? 0), dims: g.dims });
+  if (groupBy.length === 1) {
+    const dim = groupBy[0]!;
+    for (const [key, v] of yield* index.rank(from, to, now, scope, dim)) {
+      if (tick()) yield;
+      total++;
+      top.offer({ key, v, dims: key === "" ? {} : { [dim]: key } });
+    }
+  } else {
+    const runs = yield* index.sums(from, to, now, scope, groupBy, undefined, F.runs);
+    const llm = yield* index.sums(from, to, now, scope, groupBy, undefined, F.llm);
+    for (const [key, g] of runs) {
+      if (tick()) yield;
+      total++;
+      top.offer({ key, v: g.sum + (llm.get(key)?.sum ?? 0), dims: g.dims });
+    }
   }
   const kept = top.sorted();
   return { keys: new Set(kept.map((k) => k.key)), dims: kept.map((k) => k.dims), total };
