@@ -14,6 +14,7 @@
  * last term widens the band with the distance from the data: the slope's own uncertainty (se, the
  * least-squares s/√Sxx widened for Theil–Sen's efficiency).
  */
+import { compare } from "./alerting/evaluator.js";
 
 const HOUR = 3_600_000;
 
@@ -213,18 +214,9 @@ export function predictAt(fit: TrendFit, t: number, opts: Pick<ForecastOptions, 
   return { t, value, low: value - half, high: value + half };
 }
 
-/** Whether `v` is past the limit in the comparator's sense. */
+/** Whether `v` is past the limit in the comparator's sense (the alert evaluator's own comparison). */
 export function beyond(v: number, limit: number, comparator: LimitComparator): boolean {
-  switch (comparator) {
-    case ">":
-      return v > limit;
-    case ">=":
-      return v >= limit;
-    case "<":
-      return v < limit;
-    case "<=":
-      return v <= limit;
-  }
+  return compare(v, comparator, limit);
 }
 
 /** Grid steps of the band search before bisection. */
