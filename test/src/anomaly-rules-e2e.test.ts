@@ -1,11 +1,11 @@
 /**
- * Anomaly rules end to end: a server holding two days of a daily latency cycle on two routes with
+ * Anomaly rules end to end: a server holding a week of a daily latency cycle on two routes with
  * the same history gets an anomaly rule through the API; its first evaluation replays the history
- * from the minute rollups and raises nothing. Then the latency of one route triples: an alert for
+ * the minute rollups hold (the last 48 hours) and raises nothing. Then the latency of one route triples: an alert for
  * that route fires within 3 evaluation intervals of the shift, carrying the expected band (in the
  * API and in the webhook's notification), while the route whose history goes on unshifted raises none.
  *
- * The server's clock is driven (node:test's Date mock) so two days of history and the minutes
+ * The server's clock is driven (node:test's Date mock) so a week of history and the minutes
  * after them take seconds: `alerting.evaluation_interval` and the rule's `step` are both 1m, and
  * each interval is one `evaluate()` after the clock moves a minute on.
  */
@@ -19,8 +19,8 @@ import { startReceiver, type Receiver } from "./alert-receiver.js";
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
-/** History held: 47 hours of the 48 the minute rollups keep by default. */
-const HISTORY = 47 * HOUR;
+/** History stored: a week. A 1m step replays what the minute rollups hold of it (48 hours by default). */
+const HISTORY = 7 * DAY;
 const RUNS_PER_MINUTE = 3;
 
 type Server = Awaited<ReturnType<typeof inProcessServer>>;
@@ -87,7 +87,7 @@ after(async () => {
 });
 
 it("raises an anomaly alert within 3 evaluation intervals of a latency shift, with the expected band, and none for the same history unshifted", async () => {
-  // The same two days on both routes (the same noise).
+  // The same week on both routes (the same noise).
   await ingest([...runsOf("chat", M - HISTORY, M, lcg(7)), ...runsOf("search", M - HISTORY, M, lcg(7))]);
   const put = await postJson(`${s.url}/api/v1/alert-rules`, { name: "LatencyAnomalyByRoute", metric: "p95_latency_ms", group_by: ["route"], anomaly: { sensitivity: "medium", min_history: "1d", step: "1m" }, for: "0s", keep_firing_for: "10m" });
   assert.equal(put.status, 201, JSON.stringify(put.body));
