@@ -196,6 +196,8 @@ export interface AlertRuleView {
    * 0.7 (`low`) or the number given, once the group has `min_history` of history.
    */
   anomaly?: { sensitivity: "high" | "medium" | "low" | number; min_history: string; step: string };
+  /** A forecast rule (docs/anomaly.md#forecasts): fires when its metric is predicted to cross the threshold within `within`. */
+  forecast?: { within: string };
   severity: AlertLevel;
   labels: Record<string, string>;
   annotations: Record<string, string>;

@@ -46,7 +46,7 @@ export interface AlertingRuntime {
 }
 
 /** Builds the alerting engine; nothing runs until `start()`. */
-export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T>; baselines?: RuleBookDeps["baselines"]; sloObservations?: AlertEngineDeps["sloObservations"]; customMetrics?: Pick<EventStore, "aggregateCustomMetrics"> } = {}): Promise<AlertingRuntime> {
+export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, index: RollupIndex, leadership: () => Leadership | null, thresholds: ThresholdService, log: Logger, url: () => string, hooks: { onCycle?: (s: EvaluationStats) => void; routeStates?: () => RouteSample[]; run?: <T>(work: Stepped<T>) => Promise<T>; baselines?: RuleBookDeps["baselines"]; sloObservations?: AlertEngineDeps["sloObservations"]; forecastObservations?: AlertEngineDeps["forecastObservations"]; customMetrics?: Pick<EventStore, "aggregateCustomMetrics"> } = {}): Promise<AlertingRuntime> {
   const a = cfg.alerting;
   const store = storage.alerts;
   const now = () => Date.now();
@@ -97,6 +97,7 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     onCycle: hooks.onCycle,
     routeStates: hooks.routeStates,
     sloObservations: hooks.sloObservations,
+    forecastObservations: hooks.forecastObservations,
     anomalyObservations: (rule, at) => anomalies.observe(rule, at),
     shared: storage.shared,
     now,

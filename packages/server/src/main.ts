@@ -147,6 +147,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   await baselines.refresh();
   // Service classes and SLOs: a ledger per SLO over the rollups, and the alert rules each generates.
   let alertRules: AlertingRuntime["rules"] | null = null;
+  let forecasts: ForecastService | null = null;
   const slos = await buildSlos(cfg, storage, rollups.index, log, { run: (work) => runner.run(work, "SLO ledgers"), now, openAlerts: () => engine?.openAlerts() ?? [], onRules: (r) => alertRules?.setGenerated(r) });
   let url = "";
   // 3. Alerting: rules, channels, open alerts restored; delivery starts once the server listens.
@@ -158,6 +159,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         run: (work) => runner.run(work, "alert evaluation"),
         baselines,
         sloObservations: (rule, at) => slos.service.observe(rule, at),
+        forecastObservations: async (rule) => (forecasts ? forecasts.observe(rule) : []),
         customMetrics: rollups,
         routeStates: () => routeService?.views().map((v) => ({ route: v.route, state: v.state, active_model: v.active_model, primary: v.primary })) ?? [],
       }),
@@ -167,7 +169,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
   alertRules = alerting.rules;
   alerting.rules.setGenerated(slos.service.rules());
   // Forecasts: the trends of the rules' metrics, the SLOs' budgets and the daily cost.
-  const forecasts = new ForecastService({
+  forecasts = new ForecastService({
     index: rollups.index,
     rules: () => alerting.rules.rules(),
     thresholds: () => thresholds.settings(),

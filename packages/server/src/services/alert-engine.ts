@@ -55,6 +55,8 @@ export interface AlertEngineDeps {
   routeStates?(): RouteSample[];
   /** What a rule generated from an SLO observes at `now` (absent: no SLOs). */
   sloObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
+  /** What a forecast rule observes at `now` (absent: such rules observe nothing). */
+  forecastObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
   /** What an anomaly rule observes at `now` (services/anomaly-service.ts; absent: anomaly rules observe nothing). */
   anomalyObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
   /** Told after each evaluation cycle (for `/metrics`). */

@@ -8,6 +8,7 @@
 import type { Forecast, ForecastComparator, ForecastGroupsLeftOut, ForecastKind, ForecastListResponse, ForecastSkipped, ForecastSummary, SloHistory } from "@vigil/contract";
 import { catalogueEntry, CUSTOM_PREFIX } from "../core/alerting/catalogue.js";
 import { resolveThreshold, type ThresholdSettings } from "../core/alerting/threshold-settings.js";
+import type { Observation } from "../core/alerting/evaluator.js";
 import type { AlertRule } from "../core/alerting/types.js";
 import { forecast, predictAt, type ForecastResult, type TrendPoint } from "../core/forecast.js";
 import { HOUR, MINUTE, type DimFilter } from "../core/rollup-index.js";
@@ -58,6 +59,8 @@ export interface ForecastQuery {
 /** Every forecast at one time. */
 interface ForecastSet {
   at: number;
+  /** The names of the rules in force when it was made: a rule added or renamed since makes a new set. */
+  ruleNames: string;
   forecasts: Forecast[];
   groupsLeftOut: ForecastGroupsLeftOut[];
   skipped: ForecastSkipped[];
@@ -112,10 +115,22 @@ export class ForecastService {
     return { within_seconds: REPORT_WITHIN_MS / 1000, crossings: r.forecasts, total: r.total };
   }
 
+  /**
+   * What a forecast rule observes (docs/anomaly.md#forecasts): per group it forecasts, the metric's
+   * latest value, the rule's threshold, and in how long the trend crosses it, with a line saying when.
+   */
+  async observe(rule: AlertRule): Promise<Observation[]> {
+    const set = await this.current();
+    return set.forecasts
+      .filter((f) => f.kind === "rule" && f.name === rule.name)
+      .map((f) => ({ group: f.group ?? {}, value: f.current, samples: f.points, min_samples: 1, threshold: f.limit, forecast: { in_ms: f.in_seconds === null ? null : f.in_seconds * 1000, note: forecastNote(f) } }));
+  }
+
   /** The set computed within the last few seconds, or a new one (concurrent callers share it). */
   private current(): Promise<ForecastSet> {
     const now = this.deps.now();
-    if (this.last && now - this.last.at < REUSE_MS && now >= this.last.at) return Promise.resolve(this.last);
+    const ruleNames = this.deps.rules().map((r) => r.name).join("\n");
+    if (this.last && now - this.last.at < REUSE_MS && now >= this.last.at && this.last.ruleNames === ruleNames) return Promise.resolve(this.last);
     this.pending ??= this.compute(now).then(
       (s) => {
         this.last = s;
@@ -131,6 +146,7 @@ export class ForecastService {
   }
 
   private async compute(now: number): Promise<ForecastSet> {
+    const ruleNames = this.deps.rules().map((r) => r.name).join("\n");
     const { jobs, skipped } = this.jobs();
     const reads = new Map<string, SeriesRead>();
     for (const j of jobs) {
@@ -157,7 +173,7 @@ export class ForecastService {
     }
     forecasts.push(...(await this.sloForecasts(now, skipped)));
     forecasts.sort(soonestFirst);
-    return { at: now, forecasts, groupsLeftOut, skipped };
+    return { at: now, ruleNames, forecasts, groupsLeftOut, skipped };
   }
 
   /** The rules to forecast (and why the others cannot be), plus the daily cost against HighDailyCost's threshold. */
@@ -291,4 +307,13 @@ function matches(f: Forecast, q: ForecastQuery): boolean {
 function soonestFirst(a: Forecast, b: Forecast): number {
   const rank = (f: Forecast) => (f.crossing ? 0 : f.reason === "already crossed" ? 1 : 2);
   return rank(a) - rank(b) || (a.crossing && b.crossing ? a.in_seconds! - b.in_seconds! : 0) || a.kind.localeCompare(b.kind) || a.name.localeCompare(b.name) || JSON.stringify(a.group ?? {}).localeCompare(JSON.stringify(b.group ?? {}));
+}
+
+/** One line on a forecast: when the crossing is due and its band, or why none is predicted. */
+export function forecastNote(f: Forecast): string {
+  if (f.in_seconds === 0) return `past ${f.limit} already`;
+  if (f.crossing === null || f.in_seconds === null) return `no crossing predicted (${f.reason ?? "no trend"})`;
+  const mins = Math.round(f.in_seconds / 60);
+  const inText = mins < 60 ? `${mins}m` : `${Math.floor(mins / 60)}h ${mins % 60}m`;
+  return `predicted to cross ${f.limit} at ${f.crossing.at} (between ${f.crossing.earliest} and ${f.crossing.latest ?? "later"}), in ${inText}`;
 }

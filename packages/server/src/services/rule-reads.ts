@@ -40,6 +40,8 @@ export interface RuleReadDeps {
   sloObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
   /** What an anomaly rule observes at `now` (its detectors' readings of the latest whole step); absent: such rules observe nothing. */
   anomalyObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
+  /** What a forecast rule observes (its groups' predicted crossings); absent: such rules observe nothing. */
+  forecastObservations?(rule: AlertRule, now: number): Promise<Observation[]>;
   now(): number;
   warn(obj: object, msg: string): void;
 }
@@ -132,6 +134,8 @@ export class RuleReads {
     if (rule.source === "slo") return all((await this.deps.sloObservations?.(rule, now)) ?? []);
     // An anomaly rule reads its detectors (fed whole steps of the rollups), not a window.
     if (rule.anomaly) return all((await this.deps.anomalyObservations?.(rule, now)) ?? []);
+    // A forecast rule reads the forecasts of its groups (GET /api/v1/forecasts), not a window.
+    if (rule.forecast) return all((await this.deps.forecastObservations?.(rule, now)) ?? []);
     const w = rule.window_ms;
     if (w * (rule.change ? 2 : 1) > this.deps.index.maxSpanMs()) throw new VigilError("VALIDATION_FAILED", `window ${w / 1000}s reaches further back than the rollups are kept`);
     const ownMin = rule.min_samples ?? 1;

@@ -1,7 +1,7 @@
 /**
  * The annotations of an alert: the rule's templates filled in for one group (values in the metric's
  * unit), plus what Vigil adds on its own — a baseline rule's `baseline` line, an anomaly rule's
- * default `summary`, `expected` band and `anomaly_score`.
+ * default `summary`, `expected` band and `anomaly_score`, a forecast rule's `summary` and `forecast`.
  */
 import { formatFigure, formatPair, formatThreshold } from "../figure-format.js";
 import { metricUnit } from "./catalogue.js";
@@ -36,7 +36,7 @@ function thresholdText(rule: AlertRule, threshold: number | null): { thresholdTe
  * rule writes its own, a `summary` (`p95_latency_ms for route=chat is 4.2 s, expected 1.1 s–1.6 s`),
  * an `expected` annotation (the expected value and band) and an `anomaly_score` one.
  */
-export function renderAnnotations(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number, anomaly: AnomalyObservation | null = null): Record<string, string> {
+export function renderAnnotations(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number, anomaly: AnomalyObservation | null = null, forecast: string | null = null): Record<string, string> {
   const unit = metricUnit(rule.metric);
   const show = (v: number | null) => (v === null ? "no data" : rule.change === "ratio" ? `${formatFigure(v, "score")}×` : rule.change === "percent" ? `${formatFigure(v, "score", 1)}%` : formatFigure(v, unit));
   const texts = thresholdText(rule, threshold);
@@ -61,6 +61,11 @@ export function renderAnnotations(rule: AlertRule, labels: Record<string, string
       out.expected ??= `${data.expected}, band ${band[0]}–${band[1]}`;
       out.anomaly_score ??= `${data.score} (fires at ${rule.anomaly.threshold})`;
     }
+  }
+  if (rule.forecast) {
+    const where = rule.group_by.filter((d) => labels[d] !== undefined).map((d) => `${d}=${labels[d]}`);
+    out.summary ??= `${rule.metric}${where.length ? ` for ${where.join(", ")}` : ""} is ${data.value}, predicted to cross ${texts.thresholdText} within ${formatRuleDuration(rule.forecast.within_ms)}`;
+    out.forecast ??= forecast ?? "no crossing predicted";
   }
   // Says where a baseline rule's threshold came from, unless the rule writes its own `baseline` annotation.
   if (rule.baseline && out.baseline === undefined) out.baseline = `${rule.baseline.factor} × baseline ${rule.baseline.name}${threshold === null ? " (not found or inactive)" : ` = ${texts.thresholdText}`}`;

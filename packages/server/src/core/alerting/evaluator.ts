@@ -33,6 +33,11 @@ export interface Observation {
    * (its warm-up, or less history than the rule's `min_history`): the condition does not hold.
    */
   anomaly?: AnomalyObservation | null;
+  /**
+   * A forecast rule's prediction for the group: in how long its metric crosses the threshold (0:
+   * past it already; null: no crossing predicted within the forecast's reach), and a line saying when.
+   */
+  forecast?: { in_ms: number | null; note: string } | null;
 }
 
 
@@ -101,7 +106,7 @@ export function alertLabels(rule: AlertRule, group: Record<string, string>): Rec
  * rule, labels, value, threshold and sample count.
  */
 const labelsMadeFor = new WeakMap<Record<string, string>, AlertRule>();
-const annotationsMadeFrom = new WeakMap<Record<string, string>, { rule: AlertRule; labels: Record<string, string>; value: number | null; threshold: number | null; samples: number; anomaly: AnomalyObservation | null }>();
+const annotationsMadeFrom = new WeakMap<Record<string, string>, { rule: AlertRule; labels: Record<string, string>; value: number | null; threshold: number | null; samples: number; anomaly: AnomalyObservation | null; forecast: string | null }>();
 
 function labelsFor(rule: AlertRule, group: Record<string, string>, prev: AlertRecord | undefined): Record<string, string> {
   if (prev !== undefined && labelsMadeFor.get(prev.labels) === rule) return prev.labels;
@@ -110,13 +115,13 @@ function labelsFor(rule: AlertRule, group: Record<string, string>, prev: AlertRe
   return labels;
 }
 
-function annotationsFor(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number, anomaly: AnomalyObservation | null, prev: AlertRecord | undefined): Record<string, string> {
+function annotationsFor(rule: AlertRule, labels: Record<string, string>, value: number | null, threshold: number | null, samples: number, anomaly: AnomalyObservation | null, forecast: string | null, prev: AlertRecord | undefined): Record<string, string> {
   if (prev !== undefined) {
     const from = annotationsMadeFrom.get(prev.annotations);
-    if (from !== undefined && from.rule === rule && from.labels === labels && Object.is(from.value, value) && Object.is(from.threshold, threshold) && from.samples === samples && from.anomaly === anomaly) return prev.annotations;
+    if (from !== undefined && from.rule === rule && from.labels === labels && Object.is(from.value, value) && Object.is(from.threshold, threshold) && from.samples === samples && from.anomaly === anomaly && from.forecast === forecast) return prev.annotations;
   }
-  const annotations = renderAnnotations(rule, labels, value, threshold, samples, anomaly);
-  annotationsMadeFrom.set(annotations, { rule, labels, value, threshold, samples, anomaly });
+  const annotations = renderAnnotations(rule, labels, value, threshold, samples, anomaly, forecast);
+  annotationsMadeFrom.set(annotations, { rule, labels, value, threshold, samples, anomaly, forecast });
   return annotations;
 }
 
@@ -140,10 +145,20 @@ export function anomalyHolds(rule: AlertRule, o: Observation): boolean | null {
   return o.anomaly != null && rule.anomaly !== undefined && o.anomaly.score >= rule.anomaly.threshold;
 }
 
+/**
+ * Whether a forecast rule's condition holds for a group: its metric is predicted to cross the
+ * threshold within the rule's `within` (or is past it already); the no-data behaviour without a value.
+ */
+export function forecastHolds(rule: AlertRule, o: Observation): boolean | null {
+  if (o.value === null || o.samples < (o.min_samples ?? rule.min_samples ?? 1) || o.threshold === null) return noData(rule);
+  return o.forecast != null && o.forecast.in_ms !== null && rule.forecast !== undefined && o.forecast.in_ms <= rule.forecast.within_ms;
+}
+
 /** Whether an observation's condition holds: true, false, or null for "no data, keep state". */
 function condition(rule: AlertRule, o: Observation | undefined): boolean | null {
   if (!o) return noData(rule);
   if (rule.anomaly) return anomalyHolds(rule, o);
+  if (rule.forecast) return forecastHolds(rule, o);
   return holds(rule, o.value, o.samples, o.threshold, o.min_samples);
 }
 
@@ -187,7 +202,7 @@ function step(rule: AlertRule, res: EvalResult, now: number, fp: string, o: Obse
     const threshold = o ? o.threshold : prev!.threshold;
     // Both are the same objects as last time when nothing they are made from changed.
     const labels = labelsFor(rule, group, prev);
-    const annotations = annotationsFor(rule, labels, value, threshold, o?.samples ?? 0, o?.anomaly ?? null, prev);
+    const annotations = annotationsFor(rule, labels, value, threshold, o?.samples ?? 0, o?.anomaly ?? null, o?.forecast?.note ?? null, prev);
     let a: AlertRecord;
     if (prev) {
       a = { ...prev, value, threshold, annotations, labels, severity: rule.severity, keep_firing_since: null, last_evaluated_at: now };

@@ -156,6 +156,13 @@ describe("exportPrometheusRules", () => {
     assert.ok(![...byName.values()].some((e) => e.includes("vigil_custom_metric")), "no shipped rule reads custom metrics any more");
   });
 
+  it("leaves out a forecast rule, saying why, and exports its plain threshold twin", () => {
+    const out = exportPrometheusRules([rule({ name: "CostSoon", metric: "projected_daily_cost", threshold: 100, forecast: { within: "2h" } }), rule({ name: "CostNow", metric: "projected_daily_cost", threshold: 100 })], {});
+    assert.deepEqual(out.skipped.map((s) => s.rule), ["CostSoon"]);
+    assert.match(out.skipped[0]!.reason, /forecast rule .* predict_linear/);
+    assert.ok(out.yaml.includes("alert: 'CostNow'") && !out.yaml.includes("alert: 'CostSoon'"));
+  });
+
   it("writes a rules file Prometheus' YAML reader sees as the rules given", () => {
     const rules = [
       rule({ name: "Odd-name.x:1", for: "5m", keep_firing_for: "1m30s", severity: "critical", labels: { team: "ml", on: "yes" }, annotations: { summary: "It's {{ $value }}", "no": "x" } }),

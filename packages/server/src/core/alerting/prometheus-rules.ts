@@ -151,6 +151,7 @@ function goSamples(rule: AlertRule, p: Plan): string | null {
 export function toPrometheusRule(rule: AlertRule, thresholds: Readonly<Record<string, number>>): { rule: PrometheusAlertingRule; notes: string[] } | { reason: string } {
   if (!rule.enabled) return { reason: "the rule is disabled" };
   if (rule.anomaly) return { reason: "an anomaly rule scores each step against what Vigil's detector learnt of the series (docs/anomaly.md); PromQL has no equivalent" };
+  if (rule.forecast) return { reason: "a forecast rule fires on the robust trend Vigil fits to the series (docs/anomaly.md#forecasts); predict_linear is a least-squares fit of the raw samples and would fire at other times" };
   if (rule.baseline && rule.threshold === null) return { reason: `baseline "${rule.baseline.name}" has no value in the baselines given (--baselines), or is inactive` };
   const threshold = rule.threshold ?? (rule.threshold_key !== null ? thresholds[rule.threshold_key] : undefined);
   if (threshold === undefined || threshold === null || !Number.isFinite(threshold)) return { reason: `threshold_key "${rule.threshold_key}" has no value in the thresholds given` };

@@ -7,6 +7,7 @@ import type { AlertRuleView } from "@vigil/contract";
 import { VigilError } from "../errors.js";
 import { DIMENSIONS, type Dimension } from "../stored-event.js";
 import { anomalyForProblem, anomalyInput, parseAnomaly } from "./anomaly-rule.js";
+import { parseForecast } from "./forecast-rule.js";
 import { catalogueEntry, CUSTOM_PREFIX } from "./catalogue.js";
 import { parseRuleDuration } from "./duration.js";
 import { checkTemplate } from "./template.js";
@@ -32,7 +33,7 @@ const RESERVED_LABELS = new Set(["alertname", "severity", ...DIMENSIONS]);
 const AGGREGATES: readonly CustomAggregate[] = ["avg", "min", "max", "sum", "last", "count", "rate"];
 const CHANGES: readonly ChangeFunction[] = ["ratio", "delta", "percent"];
 const NO_DATA: readonly NoDataBehaviour[] = ["ok", "keep_state", "alerting"];
-const KNOWN_FIELDS = new Set(["source", "name", "description", "metric", "aggregate", "scope", "group_by", "comparator", "threshold", "threshold_key", "baseline", "factor", "window", "for", "keep_firing_for", "min_samples", "change", "severity", "labels", "annotations", "no_data", "enabled", "anomaly"]);
+const KNOWN_FIELDS = new Set(["source", "name", "description", "metric", "aggregate", "scope", "group_by", "comparator", "threshold", "threshold_key", "baseline", "factor", "window", "for", "keep_firing_for", "min_samples", "change", "severity", "labels", "annotations", "no_data", "enabled", "anomaly", "forecast"]);
 
 /** Keys of the thresholds settings a rule may take its threshold from. */
 export { THRESHOLD_KEYS } from "../threshold-model.js";
@@ -148,6 +149,7 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
   // An anomaly rule fires on its detector's score: no comparator, threshold, change or window.
   const isAnomaly = input.anomaly !== undefined && input.anomaly !== null;
   const anomaly = isAnomaly ? parseAnomaly(input, metric, bad) : null;
+  const forecast = input.forecast !== undefined && input.forecast !== null ? parseForecast(input, metric, bad) : null;
   const comparator = isAnomaly ? ">=" : oneOf<Comparator>("comparator", COMPARATORS, null);
   if (input.comparator === undefined && !isAnomaly) bad("comparator", `is required: one of ${COMPARATORS.join(" ")}`);
 
@@ -221,6 +223,7 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
       min_samples: minSamples,
       change,
       ...(anomaly ? { anomaly } : {}),
+      ...(forecast ? { forecast } : {}),
       severity,
       labels,
       annotations,
@@ -281,6 +284,7 @@ export function ruleToInput(r: AlertRule, fmt: (ms: number) => string): AlertRul
     keep_firing_for: fmt(r.keep_firing_for_ms),
     ...(r.min_samples !== null ? { min_samples: r.min_samples } : {}),
     ...(r.change !== null ? { change: r.change } : {}),
+    ...(r.forecast ? { forecast: { within: fmt(r.forecast.within_ms) } } : {}),
     severity: r.severity,
     labels: r.labels,
     annotations: r.annotations,

@@ -70,6 +70,11 @@ export interface AlertRule {
    * (`window_ms` is the step).
    */
   anomaly?: { threshold: number; sensitivity: string; min_history_ms: number; step_ms: number };
+  /**
+   * A forecast rule (docs/anomaly.md#forecasts): it fires when the trend of its metric is predicted
+   * to cross its threshold within `within_ms` (or the metric is past it already), per group.
+   */
+  forecast?: { within_ms: number };
   severity: Severity;
   labels: Record<string, string>;
   /** summary, description, recommendation, business_impact and any other; templated. */

@@ -63,6 +63,27 @@ describe("forecasts endpoint (inject)", () => {
   });
   after(() => t?.close());
 
+  it("fires a forecast rule whose threshold is predicted to be crossed within its horizon, and not one whose horizon ends sooner", async () => {
+    const rule = (name: string, within: string) => ({ name, metric: "projected_daily_cost", comparator: ">", threshold: 100, window: "1h", forecast: { within }, severity: "warning" });
+    for (const [name, within] of [["DailyCostWithin8h", "8h"], ["DailyCostWithin2h", "2h"]] as const) {
+      const r = await t.request("POST", "/api/v1/alert-rules", rule(name, within));
+      assert.equal(r.status, 201, JSON.stringify(r.body));
+      assert.deepEqual(r.body.forecast, { within });
+    }
+    await t.server.alerting.engine.evaluate();
+    const open = (name: string) => t.request("GET", `/api/v1/alerts?rule=${name}&state=firing,pending`);
+    const soon = (await open("DailyCostWithin8h")).body.alerts;
+    assert.equal(soon.length, 1, "the crossing, 6.5 h away, is within 8 h");
+    assert.equal(soon[0].threshold, 100);
+    assert.match(soon[0].message, /^projected_daily_cost is .+, predicted to cross .*100.* within 8h$/);
+    assert.match(soon[0].annotations.forecast, /^predicted to cross 100 at \S+ \(between \S+ and \S+\), in [56]h \d+m$/);
+    assert.deepEqual((await open("DailyCostWithin2h")).body.alerts, [], "not within 2 h");
+    // Refused: a forecast on an anomaly rule, a horizon past 7 days, an == comparator.
+    const bad = await t.request("POST", "/api/v1/alert-rules", { ...rule("Bad", "8d"), comparator: "==" });
+    assert.equal(bad.status, 400);
+    assert.deepEqual(bad.body.error.details.map((d: { path: string }) => d.path).sort(), ["/comparator", "/forecast/within"]);
+  });
+
   it("predicts when a linearly rising daily cost crosses HighDailyCost's 100, within 10% of the true time", async () => {
     const r = await t.request("GET", "/api/v1/forecasts?kind=daily_cost");
     assert.equal(r.status, 200, JSON.stringify(r.body));
