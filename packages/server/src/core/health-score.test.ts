@@ -2,23 +2,13 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { type HealthInputs, healthBand, healthComponents, healthScore, healthStatus } from "./health-score.js";
 import { DEFAULT_THRESHOLDS } from "./thresholds.js";
+import { rng } from "./seeded-random.test-support.js";
 
 const T = DEFAULT_THRESHOLDS; // p95 limit 5000 ms, error-rate limit 0.15
 
 const perfect: HealthInputs = { success_rate: 1, p95_latency_ms: 100, error_rate: 0, avg_accuracy: 1 };
 const empty: HealthInputs = { success_rate: null, p95_latency_ms: null, error_rate: null, avg_accuracy: null };
 
-/** Seeded PRNG (mulberry32) so the property test is reproducible. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe("healthScore", () => {
   it("scores perfect input 100", () => {
@@ -73,7 +63,7 @@ describe("healthScore", () => {
   });
 
   it("never scores worse input higher, and stays within 0..100 (20,000 seeded cases)", () => {
-    const rand = mulberry32(0x5eed);
+    const rand = rng(0x5eed);
     const pick = <V>(values: readonly V[]): V => values[Math.floor(rand() * values.length)]!;
     const unit = () => pick([0, 1, rand(), rand(), rand()]);
     const latency = () => pick([0, 1, rand() * 20_000, rand() * 20_000, 1e12, Number.MAX_VALUE]);

@@ -186,17 +186,8 @@ export async function deadBaseUrl(): Promise<string> {
   return `http://127.0.0.1:${port}/v1`;
 }
 
-/** A seeded uniform random source in [0, 1) (mulberry32), so statistical tests are deterministic. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A seeded uniform random source in [0, 1) (the tests' one generator), so statistical tests are deterministic. */
+export { rng as seededRandom } from "../core/seeded-random.test-support.js";
 
 /** Polls `check` until it returns a value other than undefined/false, or fails after `timeoutMs`. */
 export async function waitFor<T>(check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 3000, what = "condition"): Promise<T> {
