@@ -3,15 +3,17 @@
  * (`BENCH_NAB_DIR`, default `shared/nab` beside the checkout), scored by NAB's own rules in each of
  * its three profiles — ours at the threshold it ships with and at the best threshold NAB's sweep
  * finds, beside two of NAB's baseline detectors (Windowed Gaussian, Relative Entropy) swept the same
- * way — with each category's raw score and the time per point. `BENCH_ANOMALY_WRITE=<dir>` also
- * writes every detector's per-row scores as CSV files there.
+ * way — with each category's raw score and the time per point, and the sensitivity table of
+ * docs/anomaly.md: at each of a few fixed thresholds, the standard score and the false alarms on
+ * plain Gaussian noise. `BENCH_ANOMALY_WRITE=<dir>` also writes every detector's per-row scores as
+ * CSV files there.
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createDetector, DETECTOR_THRESHOLD } from "../../packages/server/dist/core/anomaly/detector.js";
 import { NAB_PROFILES, scoreCorpus, sweepCorpus, type NabFile, type NabProfileName, type NabSweep } from "../../packages/server/dist/core/anomaly/nab-score.js";
 import { RelativeEntropy, WindowedGaussian } from "./anomaly-peers.js";
-import { emit, log, printTable, round, type FigureRow } from "./common.js";
+import { emit, log, printTable, rng, round, type FigureRow } from "./common.js";
 import { loadNabCorpus, nabDir, type NabSeries } from "./nab-corpus.js";
 
 /** Published standard-profile scores on NAB's full 58-file corpus (the NAB scoreboard). */
@@ -26,6 +28,14 @@ const SCOREBOARD: [string, number][] = [
 
 /** The score ours must reach at its shipped threshold in the standard profile. */
 const GOAL = 65;
+
+/** The thresholds of the sensitivity table, each scored as is (not swept), by a detector made with it. */
+const SENSITIVITY_THRESHOLDS = [0.5, 0.6, 0.7, 0.8];
+/**
+ * The noise of the sensitivity table's false alarms: per seed, this many points a minute apart of
+ * 50 + 3·N(0, 1) from the seeded generator (the same noise as the detector's unit test).
+ */
+const NOISE = { points: 100_000, seeds: [1, 2, 3], start: Date.UTC(2026, 10, 2) };
 
 interface DetectorRun {
   name: string;
@@ -76,9 +86,44 @@ function writeScores(dir: string, corpus: NabSeries[], runs: DetectorRun[]): voi
   log(`anomaly: per-row scores written under ${dir}`);
 }
 
+/** Points of the seeded Gaussian noise (Box–Muller) that a detector made with `threshold` scores at or above it. */
+function noiseAlarms(threshold: number, seed: number): number {
+  const r = rng(seed);
+  const d = createDetector({ threshold });
+  let alarms = 0;
+  for (let i = 0; i < NOISE.points; i++) {
+    const z = Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
+    if (d.update(NOISE.start + i * 60_000, 50 + 3 * z).score >= threshold) alarms++;
+  }
+  return alarms;
+}
+
 const fmt = (v: number) => (Number.isFinite(v) ? round(v, 1).toFixed(1) : String(v));
 // Thresholds near 1 in full: a peer's best is often 1 − 1e-13, not 1.
 const thr = (t: number) => (!Number.isFinite(t) ? "none (detect nothing)" : t > 0.999 ? String(t) : String(Number(t.toPrecision(6))));
+
+/**
+ * Prints docs/anomaly.md's sensitivity table: per threshold, the standard-profile score of a
+ * detector made with it and its false alarms on the noise (fewest–most over the seeds).
+ */
+function sensitivity(corpus: NabSeries[], windowCount: number): Record<string, unknown>[] {
+  const standard = NAB_PROFILES.standard;
+  const out = SENSITIVITY_THRESHOLDS.map((threshold) => {
+    const run = runDetector(`Vigil at ${threshold}`, corpus, () => {
+      const d = createDetector({ threshold });
+      return (at, v) => d.update(at, v).score;
+    });
+    const score = scoreCorpus(corpus.map((s, j) => ({ rows: s.values.length, windows: s.windows, scores: run.scores[j]! })), threshold, standard);
+    const alarms = NOISE.seeds.map((seed) => noiseAlarms(threshold, seed));
+    return { threshold, standard: score.normalised, tpWindows: score.tpWindows, fp: score.fp, alarms };
+  });
+  const range = (a: number[]) => (Math.min(...a) === Math.max(...a) ? String(a[0]) : `${Math.min(...a)}–${Math.max(...a)}`);
+  console.log(`\nanomaly — sensitivity: NAB standard profile at fixed thresholds (${corpus.length} files, ${windowCount} windows), and false alarms on ${NOISE.points.toLocaleString("en")} points of Gaussian noise (seeds ${NOISE.seeds.join(", ")}; per seed in the BENCH line)`);
+  console.log(`| threshold | NAB standard (public half) | false alarms on ${NOISE.points.toLocaleString("en")} points of Gaussian noise (${NOISE.seeds.length} seeds) |`);
+  console.log("| --- | --- | --- |");
+  for (const r of out) console.log(`| ${r.threshold}${r.threshold === DETECTOR_THRESHOLD ? " (shipped)" : ""} | ${fmt(r.standard)} | ${range(r.alarms)} |`);
+  return out.map((r) => ({ threshold: r.threshold, standard: round(r.standard, 2), tp_windows: r.tpWindows, fp: r.fp, noise_false_alarms: r.alarms }));
+}
 
 export async function anomaly(): Promise<void> {
   const dir = nabDir();
@@ -154,6 +199,7 @@ export async function anomaly(): Promise<void> {
     { figure: "µs per point (peer: Windowed Gaussian)", ours: round(us(ours), 3).toFixed(3), peer: round(us(wg), 3).toFixed(3), ratio: `${round(us(ours) / us(wg), 2)}×`, goal: "(context)" },
     { figure: "µs per point (peer: Relative Entropy)", ours: round(us(ours), 3).toFixed(3), peer: round(us(re), 3).toFixed(3), ratio: `${round(us(ours) / us(re), 2)}×`, goal: "(context)" },
   ]);
+  figures.sensitivity = sensitivity(corpus, windowCount);
   console.log(
     "Scored as NAB scores (nab/sweeper.py): probation of min(15% of rows, 750), one threshold per profile swept over the whole corpus for the swept rows. " +
       "Ours and Windowed Gaussian see only the past; Relative Entropy is given each file's global min and max to quantise values, a look-ahead NAB's protocol allows it. " +

@@ -93,13 +93,28 @@ describe("anomaly detector", () => {
     assert.equal(d.update(t + MINUTE, Number.POSITIVE_INFINITY).score, 0);
   });
 
-  it("raises about one alarm per 10,000 points of plain noise at the shipped threshold, and none at a stricter one", () => {
-    const noise = gauss(6);
-    const values = Array.from({ length: 50_000 }, () => 50 + 3 * noise());
-    const shipped = run(values, MINUTE);
-    assert.ok(detections(shipped).length <= 10, `${detections(shipped).length} alarms in 50,000 points`);
-    const strict = createDetector({ threshold: 0.7 });
-    const alarms = values.filter((v, i) => strict.update(T0 + i * MINUTE, v).score >= 0.7).length;
-    assert.ok(alarms <= 1, `${alarms} alarms at 0.7`);
+  it("raises on 100,000 points of plain noise, per threshold, the false alarms docs/anomaly.md's sensitivity table states", () => {
+    // The table's false-alarm column: [threshold, fewest, most] alarms over seeds 1–3, a point a minute of 50 + 3·N(0, 1).
+    const documented: [number, number, number][] = [
+      [0.5, 2, 8],
+      [0.6, 1, 1],
+      [0.7, 0, 1],
+      [0.8, 0, 1],
+    ];
+    for (const [threshold, fewest, most] of documented) {
+      for (const seed of [1, 2, 3]) {
+        const noise = gauss(seed);
+        const d = createDetector({ threshold });
+        const alarms: { at: number; sigmas: number }[] = [];
+        for (let i = 0; i < 100_000; i++) {
+          const z = noise();
+          if (d.update(T0 + i * MINUTE, 50 + 3 * z).score >= threshold) alarms.push({ at: i, sigmas: Math.abs(z) });
+        }
+        const where = alarms.map((a) => `${a.at} (${a.sigmas.toFixed(1)} sd)`).join(", ");
+        assert.ok(alarms.length >= fewest && alarms.length <= most, `seed ${seed}, threshold ${threshold}: ${alarms.length} alarms, documented ${fewest}–${most}: ${where}`);
+        // The table's note: what is left at 0.7 and above is a point over 3 deviations out just after the warm-up.
+        if (threshold >= 0.7) assert.ok(alarms.every((a) => a.at < DETECTOR_PARAMS.warmup + 10 && a.sigmas > 3), `seed ${seed}, threshold ${threshold}: ${where}`);
+      }
+    }
   });
 });
