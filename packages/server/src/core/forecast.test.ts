@@ -1,6 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { fitTrend, forecast, predictAt, type TrendPoint } from "./forecast.js";
+import { fitTrend, predictAt, type TrendPoint } from "./forecast-fit.js";
+import { forecast } from "./forecast.js";
 import { rng } from "./seeded-random.test-support.js";
 
 const MIN = 60_000;

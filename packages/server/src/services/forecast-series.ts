@@ -9,7 +9,7 @@
 import { catalogueEntry } from "../core/alerting/catalogue.js";
 import { LazyMetrics } from "../core/alerting/lazy-metrics.js";
 import { F } from "../core/bucket.js";
-import type { TrendPoint } from "../core/forecast.js";
+import type { TrendPoint } from "../core/forecast-fit.js";
 import { MINUTE, type DimFilter, type OnlyValues, type RollupIndex } from "../core/rollup-index.js";
 import { ticker, type Stepped } from "../core/stepped.js";
 import type { Dimension } from "../core/stored-event.js";
