@@ -1,15 +1,16 @@
 /**
  * Validation of alert rules as written (YAML file or API body) into `AlertRule`. Every problem is
  * reported with the rule's name and the field, so `vigil serve --rules` and `PUT /alert-rules/:name`
- * can say exactly what to fix; a rule set with any error is refused whole.
+ * can say exactly what to fix; a rule set with any error is refused whole. The readers of single
+ * fields, the scope and group_by, and the threshold's source are in `rule-fields.ts`.
  */
 import type { AlertRuleView } from "@vigil/contract";
 import { VigilError } from "../errors.js";
-import { DIMENSIONS, type Dimension } from "../stored-event.js";
+import { DIMENSIONS } from "../stored-event.js";
 import { anomalyForProblem, anomalyInput, parseAnomaly } from "./anomaly-rule.js";
 import { parseForecast } from "./forecast-rule.js";
+import { fieldReaders, isObj, parseGroupBy, parseScope, parseThresholdSource, RULE_NAME } from "./rule-fields.js";
 import { catalogueEntry, CUSTOM_PREFIX } from "./catalogue.js";
-import { parseRuleDuration } from "./duration.js";
 import { checkTemplate } from "./template.js";
 import { COMPARATORS, SEVERITIES, type AlertRule, type ChangeFunction, type Comparator, type CustomAggregate, type NoDataBehaviour, type Severity } from "./types.js";
 
@@ -27,7 +28,6 @@ export const MIN_WINDOW_MS = 30_000;
 /** Longest window a rule may use (with a change function, twice this is read). */
 export const MAX_WINDOW_MS = 7 * 86_400_000;
 
-const NAME = /^[A-Za-z][A-Za-z0-9_.:-]{0,127}$/;
 const LABEL_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 const RESERVED_LABELS = new Set(["alertname", "severity", ...DIMENSIONS]);
 const AGGREGATES: readonly CustomAggregate[] = ["avg", "min", "max", "sum", "last", "count", "rate"];
@@ -37,9 +37,6 @@ const KNOWN_FIELDS = new Set(["source", "name", "description", "metric", "aggreg
 
 /** Keys of the thresholds settings a rule may take its threshold from. */
 export { THRESHOLD_KEYS } from "../threshold-model.js";
-import { THRESHOLD_KEYS } from "../threshold-model.js";
-
-const isObj = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Validates one rule; `path` is where it sits in the document (e.g. `/rules/3`). */
 export function validateRule(input: unknown, path: string, source: AlertRule["source"]): { rule: AlertRule | null; problems: RuleProblem[] } {
@@ -52,56 +49,10 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
   }
   for (const k of Object.keys(input)) if (!KNOWN_FIELDS.has(k)) bad(k, `unknown field "${k}"`);
 
-  const str = (field: string, required: boolean): string | null => {
-    const v = input[field];
-    if (v === undefined || v === null) {
-      if (required) bad(field, "is required");
-      return null;
-    }
-    if (typeof v !== "string") {
-      bad(field, "must be a string");
-      return null;
-    }
-    return v;
-  };
-  const dur = (field: string, dflt: number, min: number, max: number): number => {
-    const v = input[field];
-    if (v === undefined || v === null) return dflt;
-    const ms = typeof v === "string" ? parseRuleDuration(v) : typeof v === "number" && v === 0 ? 0 : null;
-    if (ms === null) {
-      bad(field, `must be a duration such as 30s, 5m or 1h30m, got ${JSON.stringify(v)}`);
-      return dflt;
-    }
-    if (ms < min || ms > max) bad(field, `must be between ${min / 1000}s and ${max / 86_400_000}d`);
-    return ms;
-  };
-  const oneOf = <T extends string>(field: string, allowed: readonly T[], dflt: T | null): T | null => {
-    const v = input[field];
-    if (v === undefined || v === null) return dflt;
-    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-      bad(field, `must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`);
-      return dflt;
-    }
-    return v as T;
-  };
-  const stringMap = (field: string, keyPattern: RegExp | null): Record<string, string> => {
-    const v = input[field];
-    if (v === undefined || v === null) return {};
-    if (!isObj(v)) {
-      bad(field, "must be a map of strings");
-      return {};
-    }
-    const out: Record<string, string> = {};
-    for (const [k, val] of Object.entries(v)) {
-      if (keyPattern && !keyPattern.test(k)) bad(`${field}/${k}`, `"${k}" is not a valid name (letters, digits and _; not starting with a digit)`);
-      if (typeof val !== "string" && typeof val !== "number" && typeof val !== "boolean") bad(`${field}/${k}`, "must be a string");
-      else out[k] = String(val);
-    }
-    return out;
-  };
+  const { str, dur, oneOf, stringMap } = fieldReaders(input, bad);
 
   const name = str("name", true);
-  if (name !== null && !NAME.test(name)) bad("name", "must start with a letter and hold only letters, digits, _ . : - (at most 128)");
+  if (name !== null && !RULE_NAME.test(name)) bad("name", "must start with a letter and hold only letters, digits, _ . : - (at most 128)");
   const description = str("description", false);
 
   const metric = str("metric", true);
@@ -116,35 +67,8 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
   const aggregate = oneOf("aggregate", AGGREGATES, custom ? "avg" : null);
   if (!custom && input.aggregate !== undefined) bad("aggregate", "applies only to custom metrics (custom.<name>)");
 
-  const scope: Partial<Record<Dimension, string>> = {};
-  // A custom metric event carries no rollup dimensions: its rules may name only the component that reported it.
-  let component: string | null = null;
-  if (custom && isObj(input.scope)) {
-    for (const [k, v] of Object.entries(input.scope)) {
-      if (k !== "component") bad(`scope/${k}`, `custom metrics can be scoped only by component (the metric event's component), not by "${k}"`);
-      else if (typeof v !== "string" || v === "") bad(`scope/${k}`, "must be a non-empty string");
-      else component = v;
-    }
-  } else if (input.scope !== undefined && input.scope !== null) {
-    if (!isObj(input.scope)) bad("scope", `must be a map of dimension to value (${DIMENSIONS.join(", ")})`);
-    else
-      for (const [k, v] of Object.entries(input.scope)) {
-        if (!(DIMENSIONS as readonly string[]).includes(k)) bad(`scope/${k}`, `unknown dimension "${k}"; use ${DIMENSIONS.join(", ")}`);
-        else if (typeof v !== "string" || v === "") bad(`scope/${k}`, "must be a non-empty string");
-        else scope[k as Dimension] = v;
-      }
-  }
-  const groupBy: Dimension[] = [];
-  if (input.group_by !== undefined && input.group_by !== null) {
-    if (!Array.isArray(input.group_by)) bad("group_by", `must be a list of dimensions (${DIMENSIONS.join(", ")})`);
-    else
-      input.group_by.forEach((g, i) => {
-        if (typeof g !== "string" || !(DIMENSIONS as readonly string[]).includes(g)) bad(`group_by/${i}`, `unknown dimension ${JSON.stringify(g)}; use ${DIMENSIONS.join(", ")}`);
-        else if (groupBy.includes(g as Dimension)) bad(`group_by/${i}`, `"${g}" is listed twice`);
-        else groupBy.push(g as Dimension);
-      });
-    if (custom && groupBy.length) bad("group_by", "custom metrics cannot be grouped by dimension");
-  }
+  const { scope, component } = parseScope(input, custom, bad);
+  const groupBy = parseGroupBy(input, custom, bad);
 
   // An anomaly rule fires on its detector's score: no comparator, threshold, change or window.
   const isAnomaly = input.anomaly !== undefined && input.anomaly !== null;
@@ -153,31 +77,7 @@ export function validateRule(input: unknown, path: string, source: AlertRule["so
   const comparator = isAnomaly ? ">=" : oneOf<Comparator>("comparator", COMPARATORS, null);
   if (input.comparator === undefined && !isAnomaly) bad("comparator", `is required: one of ${COMPARATORS.join(" ")}`);
 
-  let threshold: number | null = null;
-  let thresholdKey: string | null = null;
-  if (input.threshold !== undefined && input.threshold !== null) {
-    if (typeof input.threshold !== "number" || !Number.isFinite(input.threshold)) bad("threshold", "must be a finite number");
-    else threshold = input.threshold;
-  }
-  if (input.threshold_key !== undefined && input.threshold_key !== null) {
-    if (typeof input.threshold_key !== "string" || !(THRESHOLD_KEYS as readonly string[]).includes(input.threshold_key)) bad("threshold_key", `must be one of ${THRESHOLD_KEYS.join(", ")}`);
-    else thresholdKey = input.threshold_key;
-  }
-  // A baseline rule's threshold is its baseline's value times `factor`, resolved at each evaluation.
-  let baseline: { name: string; factor: number } | null = null;
-  if (input.baseline !== undefined && input.baseline !== null) {
-    if (typeof input.baseline !== "string" || !NAME.test(input.baseline)) bad("baseline", "must name a baseline (GET /api/v1/baselines)");
-    else baseline = { name: input.baseline, factor: 1 };
-  }
-  if (input.factor !== undefined && input.factor !== null) {
-    if (input.baseline === undefined || input.baseline === null) bad("factor", "applies only with baseline");
-    else if (typeof input.factor !== "number" || !Number.isFinite(input.factor) || input.factor <= 0) bad("factor", "must be a number above 0 (e.g. 1.2 for 20% over the baseline)");
-    else if (baseline) baseline.factor = input.factor;
-  }
-  if (baseline !== null && (custom || (input.change !== undefined && input.change !== null))) bad("baseline", custom ? "applies to catalogue metrics, not custom ones" : "cannot be used with a change function");
-  const given = ["threshold", "threshold_key", "baseline"].filter((k) => input[k] !== undefined && input[k] !== null);
-  if (given.length === 0 && input.threshold === undefined && input.threshold_key === undefined && !isAnomaly) bad("threshold", "is required (or threshold_key, to take it from the thresholds settings, or baseline)");
-  if (given.length > 1 && !isAnomaly) bad(given[1]!, `give one of threshold, threshold_key or baseline, not ${given.join(" and ")}`);
+  const { threshold, thresholdKey, baseline } = parseThresholdSource(input, isAnomaly, custom, bad);
 
   const windowMs = dur("window", 300_000, MIN_WINDOW_MS, MAX_WINDOW_MS);
   if (windowMs % 1000 !== 0) bad("window", "must be whole seconds");
