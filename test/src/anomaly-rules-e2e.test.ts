@@ -57,6 +57,15 @@ async function ingest(events: unknown[]): Promise<void> {
   }
 }
 
+/** A latency as an annotation shows it ("1.2 s", "950 ms"), in ms, and how far the rounding may be from the figure. */
+function msOf(text: string): { ms: number; within: number } {
+  const m = /^([\d.,]+) (m?s)$/.exec(text.trim())!;
+  const digits = m[1]!.replace(/,/g, "");
+  const unit = m[2] === "s" ? 1000 : 1;
+  const decimals = digits.split(".")[1]?.length ?? 0;
+  return { ms: Number(digits) * unit, within: (0.5 * unit) / 10 ** decimals + 1e-3 };
+}
+
 const openAlerts = async () => (await getJson(`${s.url}/api/v1/alerts?rule=LatencyAnomalyByRoute&state=firing,pending`)).body.alerts as any[];
 
 before(async () => {
@@ -123,6 +132,26 @@ it("raises an anomaly alert within 3 evaluation intervals of a latency shift, wi
   const upper = /–([\d.]+) (m?s)$/.exec(alert.message)!;
   const upperMs = Number(upper[1]) * (upper[2] === "s" ? 1000 : 1);
   assert.ok(upperMs < alert.current_value, `band's upper end ${upperMs} ms under the value ${alert.current_value} ms`);
+
+  // The chart's readings (GET /api/v1/anomalies) are the alert's: its latest step's value, the band of the step it fired on, that step marked.
+  const chart = (await getJson(`${s.url}/api/v1/anomalies?rule=LatencyAnomalyByRoute&route=chat&window=30m`)).body;
+  const latest = chart.points.at(-1);
+  assert.equal(Date.parse(latest.at), M + 4 * MINUTE, "the latest step fed");
+  assert.ok(Math.abs(latest.value - alert.current_value) <= 1e-6 * alert.current_value, `chart ${latest.value}, alert ${alert.current_value}`);
+  const said: string[] = /^(.+), band (.+)–(.+)$/.exec(alert.annotations.expected)!.slice(1);
+  // The alert's band is the one of the step it fired on: the first marked.
+  const firing = chart.points.find((p: any) => p.anomalous);
+  assert.ok(firing, "the step the alert fired on is marked");
+  const raws: number[] = [firing.expected, firing.lower, firing.upper];
+  said.forEach((text, i) => {
+    const shown = msOf(text);
+    assert.ok(Math.abs(shown.ms - raws[i]!) <= shown.within, `alert says ${text}, chart ${raws[i]}`);
+  });
+  const marked = chart.points.filter((p: any) => p.anomalous).map((p: any) => (Date.parse(p.at) - M) / MINUTE);
+  assert.ok(marked.length >= 1 && marked.every((k: number) => k >= 0 && k < firedAfter), `the steps marked are the shifted ones the alert fired on: ${marked}`);
+  const calm = (await getJson(`${s.url}/api/v1/anomalies?rule=LatencyAnomalyByRoute&route=search&window=30m`)).body;
+  assert.equal(calm.followed, true);
+  assert.deepEqual(calm.points.filter((p: any) => p.anomalous), [], "nothing marked on the unshifted route");
 
   // The webhook's notification carries the band too.
   // (Waited on the process clock: Date stands still.)

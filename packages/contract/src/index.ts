@@ -7,3 +7,4 @@ export * from "./thresholds.js";
 export type * from "./slos.js";
 export type * from "./baselines.js";
 export type * from "./forecasts.js";
+export type * from "./anomalies.js";

@@ -17,6 +17,7 @@ import type { AlertingDeps } from "./http/routes/alerts.js";
 import { buildChannels } from "./notify/registry.js";
 import { AlertEngine, type AlertEngineDeps, type EvaluationStats } from "./services/alert-engine.js";
 import { AlertSummaryService } from "./services/alert-summary.js";
+import type { AnomalyRouteDeps } from "./http/routes/anomalies.js";
 import { AnomalyService } from "./services/anomaly-service.js";
 import type { RouteSample } from "./core/alerting/catalogue.js";
 import type { ThresholdService } from "./services/threshold-service.js";
@@ -34,6 +35,8 @@ export interface AlertingRuntime {
   rules: RuleBook;
   channels: Map<string, Notifier>;
   http: AlertingDeps;
+  /** The readings of anomaly rules (`GET /api/v1/anomalies`). */
+  anomalies: AnomalyRouteDeps;
   /** Starts delivering (after the server listens); evaluation is a periodic job of the server's. */
   start(): void;
   /** Deletes resolved alerts and delivered notifications past their retention (leader only). */
@@ -123,6 +126,7 @@ export async function buildAlerting(cfg: ValidatedConfig, storage: Storage, inde
     outbox,
     rules,
     channels,
+    anomalies: { rules, anomalies, now },
     http: {
       engine,
       pipeline,

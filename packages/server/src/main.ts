@@ -226,6 +226,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         baselines,
         slos: slos.http,
         forecasts,
+        anomalies: alerting.anomalies,
         keys: cfg.apiKeys,
         dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
         bodyLimitBytes: cfg.bodyLimitBytes,

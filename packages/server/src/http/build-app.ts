@@ -26,6 +26,7 @@ import { sloRoutes, type SloRouteDeps } from "./routes/slos.js";
 import type { ThresholdService } from "../services/threshold-service.js";
 import { baselineRoutes } from "./routes/baselines.js";
 import type { BaselineService } from "../services/baseline-service.js";
+import { anomalyRoutes, type AnomalyRouteDeps } from "./routes/anomalies.js";
 import { forecastRoutes } from "./routes/forecasts.js";
 import type { ForecastService } from "../services/forecast-service.js";
 
@@ -47,6 +48,8 @@ export interface AppDeps {
   slos?: SloRouteDeps;
   /** Performance baselines (`/api/v1/baselines`, the report's `baselines`; absent: not served). */
   baselines?: BaselineService;
+  /** Anomaly rules' readings (`/api/v1/anomalies`; absent: not served). */
+  anomalies?: AnomalyRouteDeps;
   /** Forecasts (`/api/v1/forecasts`, the report's `forecasts`; absent: not served). */
   forecasts?: ForecastService;
   keys: readonly KeyConfig[];
@@ -131,6 +134,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (deps.slos) sloRoutes(scope, deps.slos);
       if (deps.baselines) baselineRoutes(scope, deps.baselines);
       if (deps.forecasts) forecastRoutes(scope, deps.forecasts);
+      if (deps.anomalies) anomalyRoutes(scope, deps.anomalies);
       if (deps.routes) failoverRoutes(scope, deps.routes);
       opsRoutes(scope, deps.ops);
       sessionRoute(scope, deps.keys);

@@ -172,4 +172,43 @@ describe("AnomalyService", () => {
     assert.equal(qa.score, last!.score);
     assert.equal(qa.expected, last!.expected);
   });
+
+  it("keeps each group's latest readings as its detector made them, marked where the rule's condition held, and answers them without a prior evaluation", async () => {
+    const w = world();
+    // A spike in the last step of a steady series: the rule fires there, and the readings say so.
+    const end = T0 + 30 * HOUR;
+    w.send("a", T0, end - MINUTE, 1);
+    for (let i = 0; i < 200; i++) w.index.fold(run(end - 30_000, "a"));
+    const r = rule({ anomaly: { step: "1m", min_history: "6h" } });
+    // No evaluation before: the first call replays the history held, as the first evaluation would.
+    w.setNow(settled(end));
+    const read = await w.service.readings(r, { agent_name: "a" }, -Infinity, Infinity, settled(end));
+    assert.equal(read.followed, true);
+    assert.equal(read.points.length, 288, "the latest 288 steps");
+    assert.equal(read.points.at(-1)!.at, end - MINUTE);
+    // Each reading is what a detector fed the same series by hand made of that step.
+    const d = createDetector({ threshold: 0.6 });
+    const byHand = new Map<number, ReturnType<typeof d.update>>();
+    for (let t = T0; t < end; t += MINUTE) {
+      const v = t === end - MINUTE ? 200 : runsAt(t, 1);
+      if (v > 0) byHand.set(t, d.update(t, v));
+    }
+    for (const p of read.points) {
+      const h = byHand.get(p.at)!;
+      assert.ok(h, `step ${p.at} was fed`);
+      assert.equal(p.score, h.expected === null ? null : Math.fround(h.score), `score at step ${(p.at - end) / MINUTE}`);
+      assert.equal(p.expected, h.expected === null ? null : Math.fround(h.expected));
+    }
+    // The marks are the steps the rule fires on: the evaluation of the latest step holds, and it is marked.
+    const obs = await w.observe(r, settled(end));
+    assert.ok(obs[0]!.anomaly && obs[0]!.anomaly.score >= 0.6, `the spike scores ${obs[0]!.anomaly?.score}`);
+    assert.deepEqual(
+      read.points.filter((p) => p.anomalous).map((p) => p.at),
+      read.points.filter((p) => p.score !== null && p.score >= 0.6).map((p) => p.at),
+    );
+    assert.equal(read.points.at(-1)!.anomalous, true, "the spike is marked");
+    assert.equal(Math.fround(obs[0]!.anomaly!.upper), read.points.at(-1)!.upper, "the alert's band is the chart's");
+    // A group the rule does not follow.
+    assert.deepEqual(await w.service.readings(r, { agent_name: "nobody" }, -Infinity, Infinity, settled(end)), { followed: false, kept: 0, points: [] });
+  });
 });

@@ -14,17 +14,17 @@
  * group's detector has finished its warm-up and seen the rule's `min_history`, the detector's score,
  * expected value and band.
  */
-import { createDetector } from "../core/anomaly/detector.js";
-import type { StreamingDetector } from "../core/anomaly/types.js";
+import type { Reading } from "../core/anomaly/readings.js";
 import { catalogueEntry, type CatalogueEntry } from "../core/alerting/catalogue.js";
-import { fingerprint, type AnomalyObservation, type Observation } from "../core/alerting/evaluator.js";
-import { LazyMetrics } from "../core/alerting/lazy-metrics.js";
+import type { Observation } from "../core/alerting/evaluator.js";
 import type { AlertRule } from "../core/alerting/types.js";
 import { F } from "../core/bucket.js";
-import { HOUR, MINUTE, type DimFilter, type Group, type RollupIndex } from "../core/rollup-index.js";
+import { HOUR, type DimFilter, type Group, type RollupIndex } from "../core/rollup-index.js";
 import { drain, ticker, type Stepped } from "../core/stepped.js";
 import type { Dims } from "../core/stored-event.js";
 import { TopK } from "../core/top-k.js";
+import { complete, feed, newGroup, observationOf, readStep, type GroupState } from "./anomaly-groups.js";
+import { SerialQueue } from "./serial-queue.js";
 
 /** How long after a step ends it is fed: events up to this late still count in it. */
 export const SETTLE_MS = 10_000;
@@ -42,25 +42,6 @@ export interface AnomalyServiceDeps {
   maxGroupsPerRule?: number;
   /** Said once per rule when it has more groups than it follows. */
   warn?(obj: object, msg: string): void;
-}
-
-/** One group of an anomaly rule: its detector and what it read last. */
-interface GroupState {
-  key: string;
-  group: Record<string, string>;
-  dims: Dims;
-  fp: string;
-  detector: StreamingDetector;
-  /** Start of the first step fed, or null before it. */
-  firstAt: number | null;
-  /** Start of the latest step in which the group had a value, and what was read there. */
-  lastAt: number;
-  value: number;
-  samples: number;
-  /** The detector's reading of that step (null during its warm-up). */
-  reading: AnomalyObservation | null;
-  /** While the group replays its history alone (it joined past the cap): the start of the last step it was fed; else null. */
-  replayedTo: number | null;
 }
 
 /** One anomaly rule's detectors. */
@@ -82,6 +63,8 @@ interface RuleState {
 /** The detectors of anomaly rules, and what they make of each group's latest step. */
 export class AnomalyService {
   private readonly states = new Map<string, RuleState>();
+  /** Feeding a rule's state is one task at a time (the evaluator and the readings route both feed). */
+  private readonly queue = new SerialQueue();
 
   constructor(private readonly deps: AnomalyServiceDeps) {}
 
@@ -97,7 +80,23 @@ export class AnomalyService {
    * latest whole step (after feeding every step completed since the last call). Throws when the
    * reads cannot finish (the runner's timeout); what was fed stays fed.
    */
-  async observe(rule: AlertRule, now: number): Promise<Observation[]> {
+  observe(rule: AlertRule, now: number): Promise<Observation[]> {
+    return this.queue.run(() => this.observeNow(rule, now));
+  }
+
+  /**
+   * The latest readings of one group of an anomaly rule over steps starting in [from, to), after
+   * feeding what the rule has not read yet (so that an instance that does not evaluate rules answers
+   * too: its first call replays the history held). `followed` is false when the rule follows no such group.
+   */
+  async readings(rule: AlertRule, group: Record<string, string>, from: number, to: number, now: number): Promise<{ followed: boolean; kept: number; points: Reading[] }> {
+    await this.observe(rule, now);
+    const st = this.states.get(rule.name);
+    const g = st === undefined ? undefined : [...st.groups.values()].find((x) => sameGroup(x.group, group));
+    return g === undefined ? { followed: false, kept: 0, points: [] } : { followed: true, kept: g.readings.capacity, points: g.readings.between(from, to) };
+  }
+
+  private async observeNow(rule: AlertRule, now: number): Promise<Observation[]> {
     const a = rule.anomaly;
     if (!a) return [];
     this.forgetIdle(now);
@@ -171,7 +170,7 @@ export class AnomalyService {
       if (tick()) yield;
       if (complete(g.dims, rule)) top.offer({ key, dims: g.dims, v: g.sum + (llm.get(key)?.sum ?? 0) });
     }
-    for (const t of top.sorted()) st.groups.set(t.key, this.group(rule, t.key, t.dims, null));
+    for (const t of top.sorted()) st.groups.set(t.key, newGroup(rule, t.key, t.dims, null));
     this.passedOver(rule, st, groups);
   }
 
@@ -179,12 +178,6 @@ export class AnomalyService {
     if (st.capped) return;
     st.capped = true;
     this.deps.warn?.({ rule: rule.name, groups, followed: st.groups.size }, "an anomaly rule sees more groups than alerting.max_groups_per_rule; it follows the busiest (said once per rule)");
-  }
-
-  private group(rule: AlertRule, key: string, dims: Dims, replayedTo: number | null): GroupState {
-    const group: Record<string, string> = {};
-    for (const d of rule.group_by) if (dims[d] !== undefined) group[d] = dims[d]!;
-    return { key, group, dims, fp: fingerprint(rule.name, group), detector: createDetector({ threshold: rule.anomaly!.threshold }), firstAt: null, lastAt: -Infinity, value: 0, samples: 0, reading: null, replayedTo };
   }
 
   /** Feeds one step's value to each group that has one; a new group is followed while there is room. */
@@ -203,11 +196,11 @@ export class AnomalyService {
           continue;
         }
         // Every step so far was read for every group: a new group has history only if groups were passed over.
-        gs = this.group(rule, key, g.dims, st.capped ? first - rule.anomaly!.step_ms : null);
+        gs = newGroup(rule, key, g.dims, st.capped ? first - rule.anomaly!.step_ms : null);
         st.groups.set(key, gs);
         if (gs.replayedTo !== null) continue;
       }
-      feed(gs, t, read.value, read.samples, entry);
+      feed(rule, gs, t, read.value, read.samples, entry);
     }
   }
 
@@ -218,7 +211,7 @@ export class AnomalyService {
     for (let t = Math.max(g.replayedTo! + step, first); t <= st.cursor; t += step) {
       const hit = (yield* this.deps.index.scan(t, t + step, now, filter, rule.group_by)).get(g.key);
       const read = hit === undefined ? null : readStep(rule, entry, hit);
-      if (read !== null) feed(g, t, read.value, read.samples, entry);
+      if (read !== null) feed(rule, g, t, read.value, read.samples, entry);
       g.replayedTo = t;
       yield;
     }
@@ -228,47 +221,15 @@ export class AnomalyService {
   /** The observations of the latest whole step (made once per step and rule). */
   private observations(rule: AlertRule, st: RuleState, latest: number): Observation[] {
     if (st.made !== null && st.made.at === latest && st.made.rule === rule) return st.made.list;
-    const a = rule.anomaly!;
     const list: Observation[] = [];
-    for (const g of st.groups.values()) {
-      if (g.replayedTo !== null || g.lastAt !== latest || g.firstAt === null) continue;
-      // The history seen runs from the start of the first step fed to the end of the latest.
-      const ready = g.reading !== null && latest + a.step_ms - g.firstAt >= a.min_history_ms;
-      list.push({ group: g.group, value: g.value, samples: g.samples, threshold: null, min_samples: rule.min_samples ?? 1, fingerprint: g.fp, anomaly: ready ? g.reading : null });
-    }
+    for (const g of st.groups.values()) if (g.replayedTo === null && g.lastAt === latest && g.firstAt !== null) list.push(observationOf(rule, g, latest));
     st.made = { at: latest, rule, list };
     return list;
   }
 }
 
-/** Whether a group has a value for each `group_by` dimension (events without one are in no group of a rule grouped by it). */
-function complete(dims: Dims, rule: AlertRule): boolean {
-  for (const d of rule.group_by) if (dims[d] === undefined) return false;
-  return true;
-}
-
-/** A group's value and samples over one step, or null when the metric has no value there (or fewer samples than the rule's `min_samples`). */
-function readStep(rule: AlertRule, entry: CatalogueEntry, g: Group): { value: number; samples: number } | null {
-  const minutes = rule.anomaly!.step_ms / MINUTE;
-  const m = new LazyMetrics(g.bucket, minutes);
-  const value = entry.value(m, minutes);
-  if (value === null || !Number.isFinite(value)) return null;
-  const samples = entry.samples(m);
-  return samples < (rule.min_samples ?? 1) ? null : { value, samples };
-}
-
-/** Feeds one step to a group's detector and keeps its reading, the band kept within what the metric can be. */
-function feed(g: GroupState, t: number, value: number, samples: number, entry: CatalogueEntry): void {
-  const r = g.detector.update(t, value);
-  g.firstAt ??= t;
-  g.lastAt = t;
-  g.value = value;
-  g.samples = samples;
-  if (r.expected === null || r.lower === null || r.upper === null) {
-    g.reading = null;
-    return;
-  }
-  // Every catalogue metric is at least 0; ratios are at most 1.
-  const upper = entry.unit === "ratio" ? Math.min(1, r.upper) : r.upper;
-  g.reading = { score: r.score, expected: r.expected, lower: Math.max(0, r.lower), upper };
+/** Whether two groups have the same dimensions and values. */
+function sameGroup(a: Record<string, string>, b: Record<string, string>): boolean {
+  const ka = Object.keys(a);
+  return ka.length === Object.keys(b).length && ka.every((k) => a[k] === b[k]);
 }
