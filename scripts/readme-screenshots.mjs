@@ -13,7 +13,7 @@ import { chromium } from "playwright-core";
 const root = fileURLToPath(new URL("..", import.meta.url));
 const from = join(root, "test-output", "screenshots");
 const to = join(root, "docs", "images");
-const WANTED = ["overview", "overview-phone", "agents", "agent-detail", "models", "model-detail", "routes", "route-detail", "alerts", "alert-detail", "report", "slos", "slo-detail"];
+const WANTED = ["overview", "overview-phone", "agents", "agent-detail", "models", "model-detail", "routes", "route-detail", "alerts", "alert-detail", "report", "slos", "slo-detail", "alert-anomaly"];
 if (!existsSync(from)) {
   console.error(`no screenshots in ${from}: run the browser tests first (node scripts/run-tests.mjs dashboard-browser)`);
   process.exit(1);

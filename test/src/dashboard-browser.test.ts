@@ -13,7 +13,8 @@ import { api, fixture, open, READ, signIn, ADMIN, startFixture, stopFixture } fr
 import { plainDashboardTests } from "./dashboard-plain.js";
 import { baselineDashboardTests } from "./dashboard-baselines.js";
 import { sloDashboardTests } from "./dashboard-slo.js";
-import { inProcessServer, postJson } from "./helpers.js";
+import { anomalyDashboardTests } from "./dashboard-anomaly.js";
+import { getJson, inProcessServer, postJson } from "./helpers.js";
 import { waitFor } from "./pg-support.js";
 
 const skip = browserSkip();
@@ -54,6 +55,8 @@ describe("dashboard in Chromium", { skip }, () => {
   baselineDashboardTests();
 
   sloDashboardTests();
+
+  anomalyDashboardTests();
 
   it("acknowledging an alert in the UI acknowledges it in the API", async () => {
     const page = await open("#/alerts", '[data-testid="alerts-tab-firing"]');
@@ -227,6 +230,9 @@ describe("dashboard on an empty server", { skip }, () => {
       // The next poll (every 5 s) replaces the empty state with the figures.
       await w.page.locator('[data-metric="total_tasks"][data-value="40"]').waitFor({ timeout: 12_000 });
       assert.equal(await w.page.getAttribute('[data-metric="success_rate"]', "data-value"), "0.9");
+      // Forty seconds of runs have no trend: nothing is predicted to cross, and the overview says so.
+      assert.equal((await getJson(`${s.url}/api/v1/forecasts?within=24h`)).body.total, 0);
+      assert.match((await w.page.locator('[data-testid="forecasts-none"]').textContent({ timeout: 12_000 }))!, /^Nothing is predicted to cross its limit within 24 hours/);
       assert.deepEqual(w.problems, []);
     } finally {
       await b.close();

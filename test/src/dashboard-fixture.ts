@@ -3,7 +3,9 @@
  * fed 30 s of `vigil demo` (healthy, then gpt-4o slows and fails, an alert fires and the summarize
  * route fails over), plus runs of its own spread over the last 12 minutes (so that 15-minute
  * sparklines have a dozen steps) and a few 75 minutes ago (so that the hour has a previous window
- * with data, and the quarter-hour has none). Chromium signs in with an admin key.
+ * with data, and the quarter-hour has none), and an agent watched by an anomaly rule whose latency
+ * jumps in the current minute, with a cost per run rising toward its rule's limit (see
+ * sendAnomalyTraffic). Chromium signs in with an admin key.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -11,7 +13,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, BrowserContext, Page } from "playwright-core";
 import { launchChromium, watchedPage, type WatchedPage } from "./browser.js";
-import { childServer, postJson, tempDir, VIGIL_BIN, type ChildServer } from "./helpers.js";
+import { childServer, postJson, rng, tempDir, VIGIL_BIN, type ChildServer } from "./helpers.js";
 import { waitFor } from "./pg-support.js";
 
 export const ADMIN = "admin-key-browser-0123456789";
@@ -19,6 +21,13 @@ export const READ = "read-key-browser-0123456789";
 
 /** The agent whose runs the fixture spreads over the last 12 minutes (and 75 minutes ago). */
 export const HISTORY_AGENT = "history_agent";
+
+/** The agent the fixture's anomaly rule watches (its runs: sendAnomalyTraffic). */
+export const ANOMALY_AGENT = "anomaly_agent";
+/** The fixture's anomaly rule: p95 latency per agent, 1-minute steps. */
+export const ANOMALY_RULE = "AgentLatencyAnomaly";
+/** The fixture's threshold rule on ANOMALY_AGENT's cost per task, whose rising trend is forecast to cross $0.02. */
+export const COST_RULE = "AnomalyAgentCostPerTask";
 
 /**
  * The fixture's SLOs: react_agent's availability (broken by the demo's degradation: budget spent,
@@ -70,10 +79,57 @@ export async function open(hash: string, ready: string, context?: BrowserContext
 
 /** Sends `n` successful runs of HISTORY_AGENT at `at(i)` (epoch ms). */
 export async function sendRuns(n: number, at: (i: number) => number): Promise<void> {
-  const events = Array.from({ length: n }, (_, i) => ({ type: "run", timestamp: at(i), body: { agent_name: HISTORY_AGENT, agent_type: "batch", model: "history-model", status: i % 9 === 0 ? "failure" : "success", duration_ms: 300 + (i % 7) * 40, cost: 0.001 } }));
+  await ingest(Array.from({ length: n }, (_, i) => ({ type: "run", timestamp: at(i), body: { agent_name: HISTORY_AGENT, agent_type: "batch", model: "history-model", status: i % 9 === 0 ? "failure" : "success", duration_ms: 300 + (i % 7) * 40, cost: 0.001 } })));
+}
+
+/** Sends runs as admin; every one must be accepted. */
+async function ingest(events: unknown[]): Promise<void> {
   const r = await postJson(`${fixture().server.url}/api/v1/ingest`, { events }, { authorization: `Bearer ${ADMIN}` });
   assert.equal(r.status, 207, `ingest answered ${r.status}: ${JSON.stringify(r.body)}`);
   assert.deepEqual(r.body.errors, [], "every run is accepted");
+}
+
+/** A run of ANOMALY_AGENT. */
+const anomalyRun = (timestamp: number, duration_ms: number, cost: number) => ({ type: "run", timestamp, body: { agent_name: ANOMALY_AGENT, agent_type: "watched", model: "watched-model", status: "success", duration_ms: Math.round(duration_ms), cost } });
+
+/**
+ * ANOMALY_AGENT's traffic: three runs a minute from 10½ hours ago to 33 minutes ago, of 320 to
+ * 480 ms, their cost rising steadily from $0.008 to $0.016 (COST_RULE's $0.02 is then predicted
+ * to be crossed in a few hours); nothing in the last half hour, so that the quarter-hour's previous
+ * window stays empty. Then ANOMALY_RULE through the API, so that its first evaluation replays that
+ * history (past the rule's 5 h min_history, and past the detector's 300-step warm-up by more than
+ * the 288 steps the server keeps, so that every step kept has its band), and three runs of about
+ * 1.5 s in the current minute: once that minute has ended (and 10 s more), its step is an anomaly
+ * and the rule fires.
+ */
+async function sendAnomalyTraffic(): Promise<void> {
+  const MINUTE = 60_000;
+  const now = Date.now();
+  const minute = now - (now % MINUTE);
+  const first = minute - 630 * MINUTE;
+  const last = minute - 33 * MINUTE;
+  const noise = rng(20_261_121);
+  const history = [];
+  for (let m = first; m <= last; m += MINUTE) {
+    const cost = 0.008 + (0.008 * (m - first)) / (last - first);
+    for (let i = 0; i < 3; i++) history.push(anomalyRun(m + 5000 + i * 20_000, 400 * (0.8 + 0.4 * noise()), cost * (0.97 + 0.06 * noise())));
+  }
+  await ingest(history);
+  await api("alert-rules", {
+    method: "POST",
+    body: {
+      name: ANOMALY_RULE,
+      description: "An agent's p95 latency per minute is unusual for it",
+      metric: "p95_latency_ms",
+      group_by: ["agent_name"],
+      anomaly: { sensitivity: "medium", min_history: "5h", step: "1m" },
+      for: "0s",
+      keep_firing_for: "2h",
+      severity: "warning",
+      annotations: { recommendation: "Compare the agent's slow runs with the hours before: a tool, a model or a longer prompt." },
+    },
+  });
+  await ingest([1, 2, 3].map((k) => anomalyRun(minute + Math.floor(((now - minute) * k) / 4), 1500 * (0.95 + 0.1 * noise()), 0.0165)));
 }
 
 /** Starts the server, the demo and Chromium, and waits for the alert and the failover. */
@@ -118,6 +174,15 @@ slos:
     annotations:
       summary: "{{ $labels.model }} fails {{ $value }} of runs"
       recommendation: Fail the routes that use it over to a backup model.
+  - name: ${COST_RULE}
+    description: ${ANOMALY_AGENT}'s cost per task, its rising trend forecast against the limit
+    metric: cost_per_task
+    scope: { agent_name: ${ANOMALY_AGENT} }
+    comparator: ">"
+    threshold: 0.02
+    window: 5m
+    for: 0s
+    severity: info
 `,
   );
   const server = await childServer(join(tmp.dir, "data"), ["--config", join(tmp.dir, "vigil.yaml"), "--rules", join(tmp.dir, "rules.yml")], { VIGIL_API_KEYS: `${ADMIN}:admin,${READ}:read` });
@@ -133,6 +198,7 @@ slos:
   const now = Date.now();
   await sendRuns(144, (i) => now - 12 * 60_000 + i * 5000);
   await sendRuns(20, (i) => now - 75 * 60_000 + i * 3000);
+  await sendAnomalyTraffic();
   const code = await new Promise<number | null>((resolve) => demo.once("exit", resolve));
   assert.equal(code, 0, `vigil demo failed:\n${demoOut}`);
   await waitFor(async () => (await api("alerts?state=firing")).alerts.length > 0, 20_000, "the demo's degradation fires ModelErrorRateHigh");

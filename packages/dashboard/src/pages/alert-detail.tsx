@@ -1,4 +1,4 @@
-/** One alert (`#/alerts/<id>`): every field, labels and annotations, its lifecycle and history, and the delivery log of the notifications that carried it. */
+/** One alert (`#/alerts/<id>`): every field, labels and annotations, the chart around it for an anomaly rule's alert, its lifecycle and history, and the delivery log of the notifications that carried it. */
 import type { AlertDetailView, NotificationLogResponse } from "@vigil/contract";
 import { Fragment, type ComponentChildren } from "preact";
 import { useRef, useState } from "preact/hooks";
@@ -8,6 +8,7 @@ import { ErrorBox, Loading } from "../components/states.js";
 import { ago, NONE, num, when } from "../format.js";
 import { usePoll } from "../poll.js";
 import { href } from "../router.js";
+import { AroundTheAlert } from "./alert-anomaly.js";
 import { ActorBar, AlertButtons, DIMENSION_LABEL, DIMENSIONS, dimensionHref, figure, LevelBadge, matchersOf, MuteMarkers, OutcomeNote, StateBadge, useAlertActions, useRules, valueVsThreshold, type Actor } from "./alert-parts.js";
 import { SilenceForm, type SilenceDraft } from "./silences.js";
 import { scopeLabel } from "./report-sections.js";
@@ -187,6 +188,7 @@ export function AlertDetail({ id, actor, canAdmin }: { id: string; actor: Actor;
               }}
             />
           ) : null}
+          <AroundTheAlert alert={a} rule={rules.get(a.rule)} rulesKnown={rules.size > 0} />
           <div class="grid2 detail-grid">
             <section class="card" aria-labelledby="alert-fields-title">
               <h2 id="alert-fields-title">Alert</h2>

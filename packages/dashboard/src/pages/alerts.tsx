@@ -1,4 +1,4 @@
-/** The Alerts section: counts, the alerts by state with filters and acknowledge/resolve/silence, the silences; `#/alerts/<id>` shows one alert. */
+/** The Alerts section: counts, the alerts by state with filters and acknowledge/resolve/silence (an anomaly rule's alert also links to its chart), the silences; `#/alerts/<id>` shows one alert. */
 import type { AlertListResponse, AlertRuleView, AlertSummaryResponse, AlertView } from "@vigil/contract";
 import { useState } from "preact/hooks";
 import { get } from "../api.js";
@@ -9,6 +9,7 @@ import { OPEN_STATE_PARAM } from "../open-alerts.js";
 import { usePoll } from "../poll.js";
 import { href, navigate, useLocation } from "../router.js";
 import { useCanAdmin } from "../session.js";
+import { isAnomalyAlert } from "./alert-anomaly.js";
 import { AlertDetail } from "./alert-detail.js";
 import { ActorBar, AlertButtons, DIMENSION_LABEL, DIMENSIONS, dimensionHref, LevelBadge, matchersOf, MuteMarkers, OutcomeNote, StateBadge, useActor, useAlertActions, useRules, valueVsThreshold, type Actor } from "./alert-parts.js";
 import { SilencesSection, type SilenceDraft } from "./silences.js";
@@ -116,9 +117,19 @@ function AlertRow({ a, rule, canAdmin, busy, act, onSilence }: { a: AlertView; r
       </dl>
       <div class="alert-foot">
         <AlertButtons alert={a} canAdmin={canAdmin} busy={busy} act={act} onSilence={onSilence} />
-        <a href={href(["alerts", a.alert_id])} class="details-link">
-          Details<span class="sr-only"> of {a.rule} {a.alert_id}</span>
-        </a>
+        <span class="details-link">
+          {isAnomalyAlert(a, rule) ? (
+            <>
+              <a href={href(["alerts", a.alert_id], { view: "chart" })} data-testid="alert-chart-link">
+                Chart<span class="sr-only"> of the readings around {a.rule} {a.alert_id}</span>
+              </a>
+              {" · "}
+            </>
+          ) : null}
+          <a href={href(["alerts", a.alert_id])}>
+            Details<span class="sr-only"> of {a.rule} {a.alert_id}</span>
+          </a>
+        </span>
       </div>
     </li>
   );

@@ -1,4 +1,4 @@
-/** The detail page of one agent or model: health, headline figures with sparklines, charts over the window, accuracy against outcomes and failures by error type. */
+/** The detail page of one agent or model: health, headline figures with sparklines, charts over the window, accuracy against outcomes, the anomaly rules watching it and failures by error type. */
 import type { Metrics } from "@vigil/contract";
 import type { ComponentChildren } from "preact";
 import { ApiError } from "../api.js";
@@ -13,6 +13,7 @@ import { href, useLocation } from "../router.js";
 import { fetchSeries, type SeriesByMetric } from "../series.js";
 import { windowOf, type WindowChoice } from "../windows.js";
 import { Failures } from "./group-failures.js";
+import { AnomalyWatch } from "./anomaly-watch.js";
 import { ActivityBadge, bandOf, HealthBlock, LastRun, loadGroup, type GroupKind, type GroupRow } from "./group-kind.js";
 import { TILES } from "./overview.js";
 
@@ -124,6 +125,7 @@ export function GroupDetail({ kind, name, tiles = [], side, status }: { kind: Gr
               <BaselineStrip w={w} filter={{ [kind.dim]: name }} />
               {series.error ? <p class="error">Charts could not refresh: {series.error.message}</p> : null}
               <Charts kind={kind} g={d} s={s} w={w} partialFrom={partialFrom} />
+              <AnomalyWatch dim={kind.dim} value={name} what={kind.singular} />
               <div class="grid2 detail-panels">
                 <Failures kind={kind} g={d} w={w} />
                 {side?.(d)}

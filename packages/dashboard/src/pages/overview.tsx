@@ -1,4 +1,4 @@
-/** The overview: health score beside every open alert, every route not normal and every SLO in trouble, headline figures with trend and sparkline, live charts and recommendations for the selected window. */
+/** The overview: health score beside every open alert, every route not normal and every SLO in trouble, headline figures with trend and sparkline, live charts, the crossings predicted within 24 hours and recommendations for the selected window. */
 import type { HealthBand, HealthStatus, Metrics } from "@vigil/contract";
 import { useEffect } from "preact/hooks";
 import { get } from "../api.js";
@@ -14,6 +14,7 @@ import { fetchSeries } from "../series.js";
 import { previousHasData, shownTrend, type TrendRow } from "../trends.js";
 import { windowOf } from "../windows.js";
 import { Attention, LISTED_ALERTS, needsAttention } from "./attention.js";
+import { ForecastPanel } from "./forecasts.js";
 import type { RoutesAnswer } from "./routes.js";
 import { loadSlos } from "./slo-parts.js";
 
@@ -120,6 +121,7 @@ export function OverviewPage() {
               <Chart title="Latency percentiles" series={[{ label: "p50", points: s.p50_latency_ms ?? [] }, { label: "p95", points: s.p95_latency_ms ?? [] }, { label: "p99", points: s.p99_latency_ms ?? [] }]} format={ms} partialFrom={partialFrom} />
               <Chart title="Cost" series={[{ label: "cost", points: s.total_cost ?? [], color: "#16a34a" }]} format={usd} partialFrom={partialFrom} />
             </section>
+            <ForecastPanel />
             {r.recommendations.length ? (
               <section aria-label="Recommendations">
                 <h2>Recommendations</h2>

@@ -1,5 +1,5 @@
-/** The report: the window's health, recommendations, threshold breaches, open alerts, trends, metrics and agents as one printable document. */
-import type { AgentMetrics, ComplianceSummary } from "@vigil/contract";
+/** The report: the window's health, recommendations, predicted crossings, threshold breaches, open alerts, trends, metrics and agents as one printable document. */
+import type { AgentMetrics, ComplianceSummary, ForecastSummary } from "@vigil/contract";
 import type { BaselineReportEntry } from "@vigil/contract";
 import { get } from "../api.js";
 import { PageTitle } from "../components/layout.js";
@@ -13,6 +13,7 @@ import { GroupTable } from "./group-list.js";
 import { hasTraffic, type ReportAnswer } from "./overview.js";
 import { AlertsTable, BreachesTable, MetricsTables, TrendsTable, type Breach, type OpenAlert, type TrendRow } from "./report-sections.js";
 import { BaselinesSection } from "../components/baselines.js";
+import { ReportForecasts } from "./forecasts.js";
 import { ComplianceSection } from "./slo-compliance.js";
 import "./report.css";
 
@@ -27,6 +28,8 @@ export interface ReportDocument extends Omit<ReportAnswer, "agents" | "alerts" |
   baselines?: BaselineReportEntry[];
   /** SLOs met, availability and satisfaction (absent from servers that predate SLOs). */
   compliance?: ComplianceSummary;
+  /** The crossings predicted within 24 hours (absent from servers that predate forecasts). */
+  forecasts?: ForecastSummary;
 }
 
 /** A report is a document: it refreshes every 30 s rather than every 5 s. */
@@ -85,6 +88,7 @@ function ReportBody({ r }: { r: ReportDocument }) {
         )}
       </section>
       {r.compliance ? <ComplianceSection c={r.compliance} /> : null}
+      {r.forecasts ? <ReportForecasts s={r.forecasts} /> : null}
       <BreachesTable breaches={r.threshold_breaches} />
       <AlertsTable alerts={r.alerts} />
       <TrendsTable trends={r.trends} />

@@ -1,4 +1,4 @@
-/** One route in full (`#/routes/<route>`): where its traffic goes and why, its pin with a live countdown, each candidate's health, the switch and unpin controls, and the switch history. */
+/** One route in full (`#/routes/<route>`): where its traffic goes and why, its pin with a live countdown, each candidate's health, the switch and unpin controls, the anomaly rules watching it, and the switch history. */
 import type { ModelHealth, RouteDecision, RouteView } from "@vigil/contract";
 import { useState } from "preact/hooks";
 import { get } from "../api.js";
@@ -7,6 +7,7 @@ import { Panel } from "../components/states.js";
 import { ago, NONE, num, when } from "../format.js";
 import { usePoll } from "../poll.js";
 import { href } from "../router.js";
+import { AnomalyWatch } from "./anomaly-watch.js";
 import { RouteControls } from "./route-controls.js";
 import { HealthBadge, metricValue, splitText, StateBadge, TriggerBadge } from "./route-format.js";
 
@@ -55,6 +56,7 @@ export function RouteDetail({ route }: { route: string }) {
           </div>
         )}
       </Panel>
+      {known ? <AnomalyWatch dim="route" value={route} what="route" /> : null}
       {known ? (
         <section aria-labelledby="route-history-title">
           <div class="route-history-head">
