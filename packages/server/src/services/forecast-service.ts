@@ -123,7 +123,7 @@ export class ForecastService {
   async observe(rule: AlertRule): Promise<Observation[]> {
     const set = await this.current();
     return set.forecasts
-      .filter((f) => f.kind === "rule" && f.name === rule.name)
+      .filter((f) => f.kind !== "slo_budget" && f.name === rule.name)
       .map((f) => ({ group: f.group ?? {}, value: f.current, samples: f.points, min_samples: 1, threshold: f.limit, forecast: { in_ms: f.in_seconds === null ? null : f.in_seconds * 1000, note: forecastNote(f) } }));
   }
 
@@ -205,6 +205,11 @@ export class ForecastService {
     // The daily cost: the whole system's, against HighDailyCost's threshold and window (its defaults when the rule is replaced by one of another kind).
     const shipped = rules.find((r) => r.name === DAILY_COST_RULE.name);
     const own = shipped && shipped.metric === DAILY_COST_RULE.metric && shipped.threshold !== null && shipped.change === null && (shipped.comparator === ">" || shipped.comparator === ">=") ? shipped : null;
+    // The rule watching the whole system's daily cost is forecast once, as the daily cost.
+    if (own && Object.keys(own.scope).length === 0 && own.group_by.length === 0) {
+      const i = jobs.findIndex((j) => j.kind === "rule" && j.name === own.name);
+      if (i >= 0) jobs.splice(i, 1);
+    }
     jobs.push({
       kind: "daily_cost",
       name: DAILY_COST_RULE.name,

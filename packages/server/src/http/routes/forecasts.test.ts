@@ -104,10 +104,10 @@ describe("forecasts endpoint (inject)", () => {
     assert.equal(f.fit.method, "theil-sen");
     assert.equal(f.fit.step_seconds, 300);
     assert.ok(f.predicted_24h.value > 100 && f.predicted_24h.low < f.predicted_24h.value && f.predicted_24h.value < f.predicted_24h.high);
-    // The rule itself is forecast alike.
-    const rule = await t.request("GET", "/api/v1/forecasts?kind=rule&rule=HighDailyCost");
-    assert.equal(rule.body.forecasts.length, 1);
-    assert.equal(rule.body.forecasts[0].crossing.at, f.crossing.at);
+    // The rule watching the daily cost is forecast once: its forecast is this one, not listed again as a rule's.
+    const rule = await t.request("GET", "/api/v1/forecasts?rule=HighDailyCost");
+    assert.deepEqual(rule.body.forecasts, [f]);
+    assert.deepEqual((await t.request("GET", "/api/v1/forecasts?kind=rule&rule=HighDailyCost")).body.forecasts, []);
   });
 
   it("keeps only the crossings predicted within `within`, and puts them in the report", async () => {
