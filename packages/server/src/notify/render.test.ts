@@ -1,7 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { alertFacts, formatValue, plainText, title, truncate, valueAgainstThreshold } from "./render.js";
-import { T0, resolvedNotification, sampleAlert, sampleNotification } from "./test-notification.js";
+import { alertFacts, alertUrl, formatValue, plainText, title, truncate, valueAgainstThreshold } from "./render.js";
+import { T0, resolvedNotification, sampleAlert, sampleAnomalyAlert, sampleNotification } from "./test-notification.js";
 
 describe("render", () => {
   it("titles a firing notification with the count of firing alerts, the rule and the severity", () => {
@@ -58,6 +58,35 @@ describe("render", () => {
     assert.match(text, /Recommendation: Check the model provider's status page/);
     assert.match(text, /Business impact: Customers get failed answers/);
     assert.match(text, /View in Vigil: http:\/\/vigil\.example:8001/);
+  });
+
+  it("links an alert to its page in the dashboard, and an anomaly alert to the chart around it", () => {
+    const n = sampleNotification();
+    assert.equal(alertUrl(n, sampleAlert()), "http://vigil.example:8001/#/alerts/alert-1");
+    assert.equal(alertUrl(n, sampleAnomalyAlert()), "http://vigil.example:8001/#/alerts/9fbb2ac91b8f355c-mwqeork2?view=chart");
+    assert.equal(alertUrl(resolvedNotification(n), sampleAlert({ status: "resolved", ends_at: T0 })), "http://vigil.example:8001/#/alerts/alert-1");
+  });
+
+  it("puts the alert's page under the external URL's path, with one slash, and encodes the id", () => {
+    const a = sampleAlert({ id: "a/b c?#&" });
+    for (const root of ["https://vigil.example.com/ops", "https://vigil.example.com/ops/", "https://vigil.example.com/ops//"]) {
+      assert.equal(alertUrl(sampleNotification({ external_url: root }), a), "https://vigil.example.com/ops/#/alerts/a%2Fb%20c%3F%23%26");
+    }
+    assert.equal(alertUrl(sampleNotification({ external_url: "https://vigil.example.com" }), sampleAlert()), "https://vigil.example.com/#/alerts/alert-1");
+  });
+
+  it("gives no alert link without an http(s) external URL, nor for a test alert, which has no page", () => {
+    for (const external_url of ["vigil", "", "ftp://vigil.example", "http://"]) assert.equal(alertUrl(sampleNotification({ external_url }), sampleAlert()), null, external_url);
+    assert.equal(alertUrl(sampleNotification({ kind: "test" }), sampleAlert()), null);
+  });
+
+  it("puts each alert's link under its facts in the plain-text body, and the root link last", () => {
+    const n = sampleNotification({ alerts: [sampleAlert(), sampleAnomalyAlert()] });
+    const [first, second, root] = plainText(n).split("\n\n").slice(1);
+    assert.match(first!, /^\* HighErrorRate — warning, firing\n[^]*\n {2}Open in Vigil: http:\/\/vigil\.example:8001\/#\/alerts\/alert-1$/);
+    assert.match(second!, /^\* LatencyAnomalyByRoute — warning, firing\n[^]*\n {2}Open in Vigil: http:\/\/vigil\.example:8001\/#\/alerts\/9fbb2ac91b8f355c-mwqeork2\?view=chart$/);
+    assert.equal(root, "View in Vigil: http://vigil.example:8001\n");
+    assert.ok(!plainText(sampleNotification({ external_url: "vigil" })).includes("Open in Vigil"));
   });
 
   it("truncates with an ellipsis and never splits a surrogate pair", () => {

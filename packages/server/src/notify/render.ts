@@ -129,12 +129,34 @@ export function alertHeading(a: NotifiedAlert): string {
   return `${a.rule} — ${a.severity}, ${a.status}`;
 }
 
-/** A notification as plain text: the title, then each alert's heading and facts. */
+/**
+ * The alert's own page in the dashboard under the notification's external URL
+ * (`https://vigil.example.com/#/alerts/<id>`); an anomaly rule's alert (it carries an
+ * `anomaly_score` annotation) opens at the chart of its group around the alert (`?view=chart`).
+ * Null when the external URL is not http(s), and for a test notification, whose alert has no page.
+ */
+export function alertUrl(n: Notification, a: NotifiedAlert): string | null {
+  if (n.kind === "test" || !/^https?:\/\//i.test(n.external_url)) return null;
+  let url: URL;
+  try {
+    url = new URL(n.external_url);
+  } catch {
+    return null;
+  }
+  // The dashboard's router reads the fragment, so the page is `<root>/#/…` whatever the root's path.
+  url.pathname = `${url.pathname.replace(/\/+$/, "")}/`;
+  url.hash = `/alerts/${encodeURIComponent(a.id)}${a.annotations.anomaly_score !== undefined ? "?view=chart" : ""}`;
+  return url.href;
+}
+
+/** A notification as plain text: the title, then each alert's heading, facts and page link. */
 export function plainText(n: Notification): string {
   const lines = [title(n), ""];
   for (const a of n.alerts) {
     lines.push(`* ${alertHeading(a)}`);
     for (const f of alertFacts(a)) lines.push(`  ${f.label}: ${f.value}`);
+    const url = alertUrl(n, a);
+    if (url !== null) lines.push(`  Open in Vigil: ${url}`);
     lines.push("");
   }
   if (n.external_url) lines.push(`View in Vigil: ${n.external_url}`);

@@ -4,6 +4,8 @@
  */
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { renderAnnotations } from "../core/alerting/annotations.js";
+import { validateRule } from "../core/alerting/rule.js";
 import type { Notification, NotifiedAlert } from "../core/alerting/types.js";
 import type { NotifyLogger } from "./channel.js";
 
@@ -32,6 +34,25 @@ export function sampleAlert(over: Partial<NotifiedAlert> = {}): NotifiedAlert {
     acknowledged_by: null,
     ...over,
   };
+}
+
+/**
+ * A firing alert of an anomaly rule (p95 latency of route `chat` far above its expected band), with
+ * the annotations the alert engine writes for it, so that channels see what they see in production.
+ */
+export function sampleAnomalyAlert(over: Partial<NotifiedAlert> = {}): NotifiedAlert {
+  const { rule } = validateRule({ name: "LatencyAnomalyByRoute", metric: "p95_latency_ms", group_by: ["route"], anomaly: { sensitivity: "medium", step: "5m" } }, "/rules/0", "file");
+  const labels = { alertname: "LatencyAnomalyByRoute", severity: "warning", route: "chat" };
+  return sampleAlert({
+    id: "9fbb2ac91b8f355c-mwqeork2",
+    fingerprint: "9fbb2ac91b8f355c",
+    rule: "LatencyAnomalyByRoute",
+    labels,
+    annotations: renderAnnotations(rule!, labels, 4200, null, 40, { score: 0.87, expected: 1300, lower: 1100, upper: 1600 }),
+    value: 4200,
+    threshold: null,
+    ...over,
+  });
 }
 
 /** A firing notification about one alert (override any field, e.g. `alerts`). */

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createAlertmanagerChannel } from "./alertmanager.js";
-import { closedPort, recordingLogger, resolvedNotification, sampleAlert, sampleNotification } from "../test-notification.js";
+import { closedPort, recordingLogger, resolvedNotification, sampleAlert, sampleAnomalyAlert, sampleNotification } from "../test-notification.js";
 
 // Debian's prometheus-alertmanager package; VIGIL_TEST_ALERTMANAGER points elsewhere.
 const BINARY = process.env.VIGIL_TEST_ALERTMANAGER ?? "/usr/bin/prometheus-alertmanager";
@@ -78,7 +78,7 @@ describe("alertmanager channel (real Alertmanager)", { skip }, () => {
     assert.equal(active.labels.agent_name, "support-bot");
     assert.equal(active.annotations.summary, alert.annotations.summary);
     assert.equal(new Date(active.startsAt).getTime(), now - 60_000);
-    assert.equal(active.generatorURL, "http://vigil.example:8001");
+    assert.equal(active.generatorURL, "http://vigil.example:8001/#/alerts/alert-1");
     assert.ok(new Date(active.endsAt).getTime() > Date.now(), "a firing alert must not have ended");
 
     const resolved = resolvedNotification(firing, 0);
@@ -87,6 +87,16 @@ describe("alertmanager channel (real Alertmanager)", { skip }, () => {
     await eventually("the alert to stop being active", async () => (find(await listAlerts(), "am-it-1") === undefined ? true : undefined));
     const activeOnly = (await (await fetch(`${base}/api/v2/alerts?active=true`)).json()) as any[];
     assert.equal(find(activeOnly, "am-it-1"), undefined);
+  });
+
+  it("keeps an anomaly alert's link to the chart around it as its generatorURL", async () => {
+    const ch = createAlertmanagerChannel("am", { url: base, timeout: "5s" }, { log: recordingLogger() });
+    const now = Date.now();
+    const alert = sampleAnomalyAlert({ labels: { ...sampleAnomalyAlert().labels, vigil_fingerprint: "am-it-2" }, starts_at: now - 60_000 });
+    assert.deepEqual(await ch.send(sampleNotification({ alerts: [alert], created_at: now })), { ok: true, status: 200 });
+    const active = await eventually("the anomaly alert to be active", async () => find(await listAlerts(), "am-it-2"));
+    assert.equal(active.generatorURL, "http://vigil.example:8001/#/alerts/9fbb2ac91b8f355c-mwqeork2?view=chart");
+    assert.equal(active.annotations.anomaly_score, alert.annotations.anomaly_score);
   });
 
   it("gets a non-retryable result when Alertmanager rejects an alert", async () => {

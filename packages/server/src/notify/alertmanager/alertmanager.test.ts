@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { alertsEndpoint, createAlertmanagerChannel } from "./alertmanager.js";
-import { recordingLogger, resolvedNotification, sampleAlert, sampleNotification, startTestServer, type TestServer } from "../test-notification.js";
+import { recordingLogger, resolvedNotification, sampleAlert, sampleAnomalyAlert, sampleNotification, startTestServer, type TestServer } from "../test-notification.js";
 
 const deps = { log: recordingLogger() };
 
@@ -23,9 +23,26 @@ describe("alertmanager channel", () => {
         labels: { alertname: "HighErrorRate", severity: "warning", agent_name: "support-bot", model: "gpt-4o" },
         annotations: sampleAlert().annotations,
         startsAt: "2025-01-15T09:55:00.000Z",
-        generatorURL: "http://vigil.example:8001",
+        generatorURL: "http://vigil.example:8001/#/alerts/alert-1",
       },
     ]);
+  });
+
+  it("points generatorURL at each alert's page, an anomaly alert's at the chart around it", async () => {
+    await createAlertmanagerChannel("am", { url: server.url }, deps).send(sampleNotification({ alerts: [sampleAlert(), sampleAnomalyAlert()] }));
+    const alerts = JSON.parse(server.requests.at(-1)!.body);
+    assert.deepEqual(
+      alerts.map((a: any) => a.generatorURL),
+      ["http://vigil.example:8001/#/alerts/alert-1", "http://vigil.example:8001/#/alerts/9fbb2ac91b8f355c-mwqeork2?view=chart"],
+    );
+  });
+
+  it("leaves generatorURL out without an http(s) external URL, and points a test alert at the Vigil root", async () => {
+    const ch = createAlertmanagerChannel("am", { url: server.url }, deps);
+    await ch.send(sampleNotification({ external_url: "vigil" }));
+    assert.equal(JSON.parse(server.requests.at(-1)!.body)[0].generatorURL, undefined);
+    await ch.send(sampleNotification({ kind: "test" }));
+    assert.equal(JSON.parse(server.requests.at(-1)!.body)[0].generatorURL, "http://vigil.example:8001");
   });
 
   it("ends resolved alerts at their resolution time", async () => {

@@ -6,7 +6,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { DeliveryResult, Notification, Notifier, NotifiedAlert } from "../../core/alerting/types.js";
 import { REDACTED, HttpUrlSchema, TimeoutSchema, checkHttpUrl, redactUrl, timeoutMs, type ChannelDeps } from "../channel.js";
 import { postJson } from "../http-delivery.js";
-import { isoTime } from "../render.js";
+import { alertUrl, isoTime } from "../render.js";
 
 /** Timeout when the config sets none. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -39,7 +39,8 @@ export interface PostableAlert {
  * Alertmanager then keeps it active for its `resolve_timeout` (5m by default), so the alert engine's
  * repeat notifications must come more often than that. A resolved alert carries its resolution
  * time as endsAt, which ends it at once. Acknowledgement has no meaning in Alertmanager (silences
- * are its tool), so acknowledged alerts stay active there.
+ * are its tool), so acknowledged alerts stay active there. generatorURL is the alert's page in
+ * Vigil (the Vigil root for a test alert, which has no page).
  */
 export function postableAlert(n: Notification, a: NotifiedAlert): PostableAlert {
   const labels = Object.fromEntries(Object.entries({ alertname: a.rule, severity: a.severity, ...a.labels }).filter(([, v]) => v !== ""));
@@ -47,7 +48,9 @@ export function postableAlert(n: Notification, a: NotifiedAlert): PostableAlert 
   if (a.acknowledged_by !== null) annotations.acknowledged_by = a.acknowledged_by;
   const out: PostableAlert = { labels, annotations, startsAt: isoTime(a.starts_at) };
   if (n.kind === "resolved" || a.status === "resolved") out.endsAt = isoTime(a.ends_at ?? n.created_at);
-  if (/^https?:\/\//.test(n.external_url)) out.generatorURL = n.external_url;
+  // Prometheus links generatorURL to where the alert came from: here, the alert's page in Vigil.
+  const generator = alertUrl(n, a) ?? (/^https?:\/\//.test(n.external_url) ? n.external_url : null);
+  if (generator !== null) out.generatorURL = generator;
   return out;
 }
 

@@ -2,8 +2,8 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { AddressInfo } from "node:net";
 import { SMTPServer } from "smtp-server";
-import { createEmailChannel, smtpFailure, type EmailConfig } from "./email.js";
-import { closedPort, recordingLogger, resolvedNotification, sampleAlert, sampleNotification } from "../test-notification.js";
+import { createEmailChannel, emailHtml, smtpFailure, type EmailConfig } from "./email.js";
+import { closedPort, recordingLogger, resolvedNotification, sampleAlert, sampleAnomalyAlert, sampleNotification } from "../test-notification.js";
 
 /** A message as the SMTP server received it. */
 interface Received {
@@ -118,6 +118,28 @@ describe("email channel (real SMTP server)", () => {
     assert.match(p.get("text/plain")!, /Value: 0\.125 \(threshold 0\.05\)/);
     assert.match(p.get("text/html")!, /<th align="left" valign="top">Business impact<\/th><td>Customers get failed answers from the support assistant\.<\/td>/);
     assert.match(p.get("text/html")!, /<a href="http:\/\/vigil\.example:8001">View in Vigil<\/a>/);
+  });
+
+  it("links each alert to its page after its table, an anomaly alert to the chart around it, in both bodies", async () => {
+    const ch = createEmailChannel("mail", config(), deps);
+    assert.equal((await ch.send(sampleNotification({ alerts: [sampleAlert(), sampleAnomalyAlert()] }))).ok, true);
+    const p = parts(received.at(-1)!.raw);
+    // SMTP carries lines ending in CRLF.
+    const html = p.get("text/html")!.replace(/\r\n/g, "\n");
+    const text = p.get("text/plain")!.replace(/\r\n/g, "\n");
+    const plain = "http://vigil.example:8001/#/alerts/alert-1";
+    const anomaly = "http://vigil.example:8001/#/alerts/9fbb2ac91b8f355c-mwqeork2?view=chart";
+    assert.match(html, /<h3>HighErrorRate — warning, firing<\/h3>\n<table[^]*?<\/table>\n<p><a href="http:\/\/vigil\.example:8001\/#\/alerts\/alert-1">Open in Vigil<\/a><\/p>\n<h3>LatencyAnomalyByRoute/);
+    assert.match(html, /<\/table>\n<p><a href="http:\/\/vigil\.example:8001\/#\/alerts\/9fbb2ac91b8f355c-mwqeork2\?view=chart">Open in Vigil<\/a><\/p>\n<p><a href="http:\/\/vigil\.example:8001">View in Vigil<\/a><\/p>/);
+    assert.ok(text.includes(`  Open in Vigil: ${plain}\n`));
+    assert.ok(text.includes(`  Open in Vigil: ${anomaly}\n`));
+  });
+
+  it("escapes the alert link in the HTML body, and has none without an http(s) external URL", () => {
+    const html = emailHtml(sampleNotification({ external_url: `https://vigil.example.com/?org=1&env="prod"`, alerts: [sampleAlert({ id: "<b>&" })] }));
+    assert.ok(html.includes(`<a href="https://vigil.example.com/?org=1&amp;env=%22prod%22#/alerts/%3Cb%3E%26">Open in Vigil</a>`), html);
+    const bare = emailHtml(sampleNotification({ external_url: "vigil" }));
+    assert.ok(!bare.includes("<a "), bare);
   });
 
   it("escapes annotations in the HTML body", async () => {

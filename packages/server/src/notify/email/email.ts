@@ -6,7 +6,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import nodemailer from "nodemailer";
 import type { DeliveryResult, Notification, Notifier } from "../../core/alerting/types.js";
 import { REDACTED, TimeoutSchema, timeoutMs, type ChannelDeps } from "../channel.js";
-import { alertFacts, alertHeading, plainText, title, titleParts } from "../render.js";
+import { alertFacts, alertHeading, alertUrl, plainText, title, titleParts } from "../render.js";
 
 /** Timeout of each SMTP step (connect, greeting, every command) when the config sets none. */
 const DEFAULT_TIMEOUT_MS = 30_000;
@@ -44,13 +44,15 @@ export function escapeHtml(text: string): string {
   return text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&#39;");
 }
 
-/** The HTML body: the title, then a table of facts per alert; every piece of text is escaped. */
+/** The HTML body: the title, then per alert a table of facts and a link to its page; every piece of text is escaped. */
 export function emailHtml(n: Notification): string {
   const parts = [`<!doctype html><html><body style="font-family:sans-serif">`, `<h2>${escapeHtml(title(n))}</h2>`];
   for (const a of n.alerts) {
     parts.push(`<h3>${escapeHtml(alertHeading(a))}</h3>`, `<table cellpadding="4" style="border-collapse:collapse">`);
     for (const f of alertFacts(a)) parts.push(`<tr><th align="left" valign="top">${escapeHtml(f.label)}</th><td>${escapeHtml(f.value)}</td></tr>`);
     parts.push(`</table>`);
+    const url = alertUrl(n, a);
+    if (url !== null) parts.push(`<p><a href="${escapeHtml(url)}">Open in Vigil</a></p>`);
   }
   if (/^https?:\/\//.test(n.external_url)) parts.push(`<p><a href="${escapeHtml(n.external_url)}">View in Vigil</a></p>`);
   parts.push(`</body></html>`);

@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { ServerResponse } from "node:http";
 import { createPagerDutyChannel } from "./pagerduty.js";
-import { recordingLogger, resolvedNotification, sampleAlert, sampleNotification, startTestServer, type ReceivedRequest, type TestServer } from "../test-notification.js";
+import { recordingLogger, resolvedNotification, sampleAlert, sampleAnomalyAlert, sampleNotification, startTestServer, type ReceivedRequest, type TestServer } from "../test-notification.js";
 
 const ROUTING_KEY = "R0UT1NGKEY0123456789abcdefABCDEF";
 const deps = { log: recordingLogger() };
@@ -78,13 +78,38 @@ describe("pagerduty channel", () => {
         component: "gpt-4o",
         custom_details: { labels: n.alerts[0]!.labels, annotations: n.alerts[0]!.annotations, value: 0.125, threshold: 0.05 },
       },
-      links: [{ href: "http://vigil.example:8001", text: "View in Vigil" }],
+      links: [
+        { href: "http://vigil.example:8001/#/alerts/alert-1", text: "Open this alert in Vigil" },
+        { href: "http://vigil.example:8001", text: "View in Vigil" },
+      ],
       client: "Vigil",
-      client_url: "http://vigil.example:8001",
+      client_url: "http://vigil.example:8001/#/alerts/alert-1",
     });
     assert.equal(sent[1].dedup_key, "0badc0de");
+    assert.equal(sent[1].client_url, "http://vigil.example:8001/#/alerts/alert-2");
     assert.equal(sent[1].payload.severity, "info");
     assert.equal(sent[1].payload.source, "billing-bot");
+  });
+
+  it("links an anomaly alert's incident to the chart around the alert", async () => {
+    const before = server.requests.length;
+    assert.equal((await channel().send(sampleNotification({ alerts: [sampleAnomalyAlert()] }))).ok, true);
+    const [e] = events(before);
+    assert.deepEqual(problems(e), []);
+    const page = "http://vigil.example:8001/#/alerts/9fbb2ac91b8f355c-mwqeork2?view=chart";
+    assert.equal(e.client_url, page);
+    assert.deepEqual(e.links, [{ href: page, text: "Open this alert in Vigil" }, { href: "http://vigil.example:8001", text: "View in Vigil" }]);
+  });
+
+  it("sends no links without an http(s) external URL, and only the root for a test alert", async () => {
+    const before = server.requests.length;
+    assert.equal((await channel().send(sampleNotification({ external_url: "vigil" }))).ok, true);
+    assert.equal((await channel().send(sampleNotification({ kind: "test" }))).ok, true);
+    const [bare, test] = events(before);
+    assert.equal(bare.links, undefined);
+    assert.equal(bare.client_url, undefined);
+    assert.deepEqual(test.links, [{ href: "http://vigil.example:8001", text: "View in Vigil" }]);
+    assert.equal(test.client_url, "http://vigil.example:8001");
   });
 
   it("resolves and acknowledges by dedup key, without a payload", async () => {

@@ -7,7 +7,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { DeliveryResult, Notification, Notifier, NotifiedAlert, Severity } from "../../core/alerting/types.js";
 import { REDACTED, HttpUrlSchema, TimeoutSchema, checkHttpUrl, redactUrl, timeoutMs, type ChannelDeps } from "../channel.js";
 import { postJson } from "../http-delivery.js";
-import { alertSummary, isoTime, truncate } from "../render.js";
+import { alertSummary, alertUrl, isoTime, truncate } from "../render.js";
 
 /** PagerDuty's enqueue endpoint (US service region). */
 export const PAGERDUTY_EVENTS_URL = "https://events.pagerduty.com/v2/enqueue";
@@ -89,9 +89,14 @@ export function pagerDutyEvent(n: Notification, a: NotifiedAlert, config: Pick<P
   // PagerDuty's component is the part of the source that is affected: for an agent, its model.
   if (a.labels.model) event.payload.component = a.labels.model;
   if (a.labels.route) event.payload.group = a.labels.route;
-  if (/^https?:\/\//.test(n.external_url)) {
-    event.links = [{ href: n.external_url, text: "View in Vigil" }];
-    event.client_url = n.external_url;
+  // The alert's own page first: it is what the responder wants; the root stays for everything else.
+  const links: { href: string; text: string }[] = [];
+  const page = alertUrl(n, a);
+  if (page !== null) links.push({ href: page, text: "Open this alert in Vigil" });
+  if (/^https?:\/\//.test(n.external_url)) links.push({ href: n.external_url, text: "View in Vigil" });
+  if (links.length > 0) {
+    event.links = links;
+    event.client_url = links[0]!.href;
   }
   event.client = "Vigil";
   return event;

@@ -1,7 +1,7 @@
 import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createSlackChannel, slackMessage } from "./slack.js";
-import { recordingLogger, resolvedNotification, sampleAlert, sampleNotification, startTestServer, type TestServer } from "../test-notification.js";
+import { recordingLogger, resolvedNotification, sampleAlert, sampleAnomalyAlert, sampleNotification, startTestServer, type TestServer } from "../test-notification.js";
 
 const deps = { log: recordingLogger() };
 
@@ -35,8 +35,33 @@ describe("slack channel", () => {
     assert.match(first.text, /\*Labels:\* `agent_name=support-bot` `model=gpt-4o`/);
     assert.match(first.text, /\*Recommendation:\* Check the model provider's status page/);
     assert.match(first.text, /\*Business impact:\* Customers get failed answers/);
+    assert.match(first.text, /\n<http:\/\/vigil\.example:8001\/#\/alerts\/alert-1\|Open in Vigil>$/);
     assert.match(body.blocks[2].text.text, /`agent_name=billing-bot`/);
+    assert.match(body.blocks[2].text.text, /\n<http:\/\/vigil\.example:8001\/#\/alerts\/alert-2\|Open in Vigil>$/);
     assert.match(body.blocks[3].elements[0].text, /^<http:\/\/vigil\.example:8001\|View in Vigil>/);
+  });
+
+  it("links an anomaly alert's section to the chart around it", () => {
+    const msg = slackMessage(sampleNotification({ alerts: [sampleAnomalyAlert()] }));
+    const text = (msg.blocks[1] as any).text.text as string;
+    assert.match(text, /expected 1\.1 s–1\.6 s/);
+    assert.ok(text.endsWith("\n<http://vigil.example:8001/#/alerts/9fbb2ac91b8f355c-mwqeork2?view=chart|Open in Vigil>"), text);
+  });
+
+  it("has no alert links without an http(s) external URL, and says Vigil without a link", () => {
+    const msg = slackMessage(sampleNotification({ external_url: "vigil" }));
+    const text = JSON.stringify(msg);
+    assert.ok(!text.includes("Open in Vigil"), text);
+    assert.ok(!text.includes("<"), text);
+    assert.match((msg.blocks.at(-1) as any).elements[0].text, /^Vigil · group/);
+  });
+
+  it("escapes the alert link and keeps it whole when a long section is cut", () => {
+    const long = sampleAlert({ id: "a|b>c", annotations: { summary: "s".repeat(5000) } });
+    const msg = slackMessage(sampleNotification({ external_url: "https://vigil.example.com/?org=1&env=prod", alerts: [long] }));
+    const text = (msg.blocks[1] as any).text.text as string;
+    assert.ok(text.length <= 3000, String(text.length));
+    assert.ok(text.endsWith("…\n<https://vigil.example.com/?org=1&amp;env=prod#/alerts/a%7Cb%3Ec|Open in Vigil>"), text.slice(-120));
   });
 
   it("says resolved in the text and marks resolved alerts", () => {
@@ -71,7 +96,7 @@ describe("slack channel", () => {
     const msg = slackMessage(sampleNotification({ alerts: [long] }));
     assert.ok((msg.blocks[0] as any).text.text.length <= 150);
     assert.ok((msg.blocks[1] as any).text.text.length <= 3000);
-    assert.ok((msg.blocks[1] as any).text.text.endsWith("…"));
+    assert.ok((msg.blocks[1] as any).text.text.endsWith("…\n<http://vigil.example:8001/#/alerts/alert-1|Open in Vigil>"), "cut before the alert's link");
   });
 
   it("escapes user text so an annotation cannot ping @channel or forge links", () => {

@@ -6,7 +6,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { DeliveryResult, Notification, Notifier, NotifiedAlert } from "../../core/alerting/types.js";
 import { HttpUrlSchema, TimeoutSchema, checkHttpUrl, timeoutMs, type ChannelDeps } from "../channel.js";
 import { postJson } from "../http-delivery.js";
-import { alertFacts, alertSummary, labelItems, title, truncate } from "../render.js";
+import { alertFacts, alertSummary, alertUrl, labelItems, title, truncate } from "../render.js";
 
 /** Timeout when the config sets none. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -56,19 +56,29 @@ function statusEmoji(a: NotifiedAlert): string {
   return a.severity === "critical" ? ":red_circle:" : a.severity === "warning" ? ":large_orange_circle:" : ":large_blue_circle:";
 }
 
-function alertSection(a: NotifiedAlert): SlackBlock {
+/** A mrkdwn link; `|` would end the address early, so it is percent-encoded there. */
+function mrkdwnLink(url: string, text: string): string {
+  return `<${escapeMrkdwn(url).replace(/\|/g, "%7C")}|${escapeMrkdwn(text)}>`;
+}
+
+function alertSection(n: Notification, a: NotifiedAlert): SlackBlock {
   const lines = [`${statusEmoji(a)} *${escapeMrkdwn(a.rule)}* · ${a.severity} · ${a.status}`];
   for (const f of alertFacts(a)) {
     if (f.label === "Summary") lines.push(escapeMrkdwn(f.value));
     else if (f.label === "Labels") lines.push(`*Labels:* ${labelItems(a.labels).map((l) => `\`${escapeMrkdwn(l)}\``).join(" ")}`);
     else lines.push(`*${escapeMrkdwn(f.label)}:* ${escapeMrkdwn(f.value)}`);
   }
-  return { type: "section", text: { type: "mrkdwn", text: truncate(lines.join("\n"), SLACK_LIMITS.sectionText) } };
+  const url = alertUrl(n, a);
+  if (url === null) return { type: "section", text: { type: "mrkdwn", text: truncate(lines.join("\n"), SLACK_LIMITS.sectionText) } };
+  // The link goes last and whole: long annotations are cut before it, never through it.
+  const link = mrkdwnLink(url, "Open in Vigil");
+  return { type: "section", text: { type: "mrkdwn", text: `${truncate(lines.join("\n"), SLACK_LIMITS.sectionText - link.length - 1)}\n${link}` } };
 }
 
 /**
- * The Slack message for a notification: a header with the title, one section per alert, and a
- * context line linking back to Vigil. Past 50 blocks the last section says how many alerts were left out.
+ * The Slack message for a notification: a header with the title, one section per alert (ending
+ * with a link to the alert's page), and a context line linking back to Vigil. Past 50 blocks the
+ * last section says how many alerts were left out.
  */
 export function slackMessage(n: Notification, config: Pick<SlackConfig, "channel" | "username"> = {}): SlackMessage {
   const heading = title(n);
@@ -79,7 +89,7 @@ export function slackMessage(n: Notification, config: Pick<SlackConfig, "channel
   // Header and context take two of the 50 blocks; when alerts do not fit, one more goes to "and N more".
   const room = SLACK_LIMITS.blocks - 2;
   const shown = n.alerts.length <= room ? n.alerts : n.alerts.slice(0, room - 1);
-  for (const a of shown) blocks.push(alertSection(a));
+  for (const a of shown) blocks.push(alertSection(n, a));
   const hidden = n.alerts.length - shown.length;
   if (hidden > 0) blocks.push({ type: "section", text: { type: "mrkdwn", text: `_…and ${hidden} more alert${hidden === 1 ? "" : "s"}; see Vigil for all of them._` } });
   blocks.push(context);

@@ -2,7 +2,7 @@ import { after, before, beforeEach, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createWebhookChannel } from "./webhook.js";
-import { closedPort, recordingLogger, sampleAlert, sampleNotification, startTestServer, T0, type TestServer } from "../test-notification.js";
+import { closedPort, recordingLogger, sampleAlert, sampleAnomalyAlert, sampleNotification, startTestServer, T0, type TestServer } from "../test-notification.js";
 
 const SECRET = "s3cret-s3cret-s3cret";
 const NOW = T0 + 1234;
@@ -58,9 +58,23 @@ describe("webhook channel", () => {
       starts_at: "2025-01-15T09:55:00.000Z",
       ends_at: null,
       acknowledged_by: null,
+      url: "http://vigil.example:8001/#/alerts/alert-1",
     });
     assert.equal(body.alerts[1].status, "resolved");
     assert.equal(body.alerts[1].ends_at, "2025-01-15T10:00:00.000Z");
+    assert.equal(body.alerts[1].url, "http://vigil.example:8001/#/alerts/alert-2");
+  });
+
+  it("gives an anomaly alert the url of the chart around it, and a null url without an http(s) external URL or for a test alert", async () => {
+    const ch = createWebhookChannel("hook", { url: server.url }, deps);
+    await ch.send(sampleNotification({ alerts: [sampleAnomalyAlert()] }));
+    assert.equal(JSON.parse(server.requests.at(-1)!.body).alerts[0].url, "http://vigil.example:8001/#/alerts/9fbb2ac91b8f355c-mwqeork2?view=chart");
+    await ch.send(sampleNotification({ external_url: "vigil", alerts: [sampleAlert(), sampleAnomalyAlert()] }));
+    const body = JSON.parse(server.requests.at(-1)!.body);
+    assert.deepEqual(body.alerts.map((a: any) => a.url), [null, null]);
+    assert.equal(body.external_url, "vigil");
+    await ch.send(sampleNotification({ kind: "test" }));
+    assert.equal(JSON.parse(server.requests.at(-1)!.body).alerts[0].url, null, "a test alert has no page");
   });
 
   it("signs the timestamp and raw body so the secret verifies and another secret does not", async () => {

@@ -7,7 +7,7 @@ import { Type, type Static } from "@sinclair/typebox";
 import type { DeliveryResult, Notification, Notifier, NotifiedAlert } from "../../core/alerting/types.js";
 import { REDACTED, HttpUrlSchema, TimeoutSchema, checkHttpUrl, redactUrl, timeoutMs, type ChannelDeps } from "../channel.js";
 import { postJson } from "../http-delivery.js";
-import { isoTime } from "../render.js";
+import { alertUrl, isoTime } from "../render.js";
 
 /** Timeout when the config sets none. */
 const DEFAULT_TIMEOUT_MS = 10_000;
@@ -27,10 +27,12 @@ export const WebhookConfigSchema = Type.Object(
 /** A webhook channel's settings. */
 export type WebhookConfig = Static<typeof WebhookConfigSchema>;
 
-/** An alert in the webhook body: the notified alert with ISO 8601 times. */
+/** An alert in the webhook body: the notified alert with ISO 8601 times and the link to its page. */
 export interface WebhookAlert extends Omit<NotifiedAlert, "starts_at" | "ends_at"> {
   starts_at: string;
   ends_at: string | null;
+  /** The alert's page in the dashboard (`alertUrl`); null without an http(s) external URL and for test alerts. */
+  url: string | null;
 }
 
 /** The webhook body, version 1: receivers should ignore fields they do not know. */
@@ -55,7 +57,7 @@ export function webhookPayload(n: Notification): WebhookPayload {
     group_key: n.group_key,
     group_labels: n.group_labels,
     severity: n.severity,
-    alerts: n.alerts.map((a) => ({ ...a, starts_at: isoTime(a.starts_at), ends_at: a.ends_at === null ? null : isoTime(a.ends_at) })),
+    alerts: n.alerts.map((a) => ({ ...a, starts_at: isoTime(a.starts_at), ends_at: a.ends_at === null ? null : isoTime(a.ends_at), url: alertUrl(n, a) })),
     external_url: n.external_url,
     created_at: isoTime(n.created_at),
   };
