@@ -161,4 +161,6 @@ it("raises an anomaly alert within 3 evaluation intervals of a latency shift, wi
   assert.equal(sent.alerts[0].labels.route, "chat");
   assert.equal(sent.alerts[0].annotations.expected, alert.annotations.expected);
   assert.equal(sent.alerts[0].annotations.summary, alert.message);
+  // And links to the alert's page, opened at its chart.
+  assert.equal(sent.alerts[0].url, `${s.url}/#/alerts/${encodeURIComponent(alert.alert_id ?? alert.id)}?view=chart`);
 });
