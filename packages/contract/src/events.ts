@@ -29,6 +29,10 @@ const Name = (description: string) =>
 const Text = (description: string) => Type.String({ maxLength: MAX_TEXT_LENGTH, description });
 const NonNegative = (description: string) => Type.Number({ minimum: 0, description });
 const Count = (description: string) => Type.Integer({ minimum: 0, description });
+/** W3C trace context ids, as OTLP senders write them: lowercase hex. */
+const TraceId = Type.String({ pattern: "^[0-9a-f]{32}$", description: "OpenTelemetry trace id (32 lowercase hex digits) of the trace the event belongs to" });
+const SpanId = Type.String({ pattern: "^[0-9a-f]{16}$", description: "OpenTelemetry span id (16 lowercase hex digits) the event was made from" });
+const SessionId = Name("conversation or session the work belonged to (kept with the event; not a dimension)");
 const Unit = (description: string) => Type.Number({ minimum: 0, maximum: 1, description });
 const StringMap = (description: string) =>
   Type.Record(Type.String({ minLength: 1, maxLength: 128 }), Type.String({ maxLength: 1024 }), {
@@ -66,6 +70,9 @@ export const RunBody = Type.Object(
     tags: Type.Optional(StringMap("string to string, at most 8 keys")),
     input_tokens: Type.Optional(Count("prompt tokens")),
     output_tokens: Type.Optional(Count("completion tokens")),
+    cached_input_tokens: Type.Optional(Count("of input_tokens, those served from the provider's prompt cache (a subset, not added)")),
+    cache_creation_input_tokens: Type.Optional(Count("of input_tokens, those written to the provider's prompt cache (a subset, not added)")),
+    reasoning_tokens: Type.Optional(Count("of output_tokens, those spent on reasoning (a subset, not added)")),
     tokens_used: Type.Optional(Count("total tokens; default input_tokens + output_tokens")),
     cost: Type.Optional(NonNegative("USD; computed from the price table when absent")),
     cache_hit: Type.Optional(Type.Boolean({ description: "the answer came from a cache" })),
@@ -78,6 +85,9 @@ export const RunBody = Type.Object(
     degraded: Type.Optional(Type.Boolean({ description: "the answer was a degraded one (a fallback, a partial context, a cheaper path)" })),
     degradation_reason: Type.Optional(Name("why the answer was degraded, e.g. rag_timeout")),
     warnings: Type.Optional(Type.Array(Name("warning type"), { maxItems: MAX_WARNINGS, description: `warning types raised during the run, at most ${MAX_WARNINGS}` })),
+    session_id: Type.Optional(SessionId),
+    trace_id: Type.Optional(TraceId),
+    span_id: Type.Optional(SpanId),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -102,13 +112,18 @@ export const LlmCallBody = Type.Object(
     endpoint: Type.Optional(Name("endpoint served, e.g. POST /v1/answer")),
     input_tokens: Type.Optional(Count("prompt tokens")),
     output_tokens: Type.Optional(Count("completion tokens")),
-    cached_input_tokens: Type.Optional(Count("prompt tokens served from the provider's prompt cache")),
+    cached_input_tokens: Type.Optional(Count("of input_tokens, those served from the provider's prompt cache (a subset, not added)")),
+    cache_creation_input_tokens: Type.Optional(Count("of input_tokens, those written to the provider's prompt cache (a subset, not added)")),
+    reasoning_tokens: Type.Optional(Count("of output_tokens, those spent on reasoning (a subset, not added)")),
     cached: Type.Optional(Type.Boolean({ description: "the whole answer came from a cache" })),
     ttft_ms: Type.Optional(NonNegative("time to first token in milliseconds")),
     status: Type.Optional(Type.Union([Type.Literal("success"), Type.Literal("failure")])),
     error_type: Type.Optional(Text("error classification")),
     http_status: Type.Optional(Type.Integer({ minimum: 100, maximum: 599 })),
     cost: Type.Optional(NonNegative("USD; computed from the price table when absent")),
+    session_id: Type.Optional(SessionId),
+    trace_id: Type.Optional(TraceId),
+    span_id: Type.Optional(SpanId),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -223,6 +238,9 @@ export const ToolCallBody = Type.Object(
     service: Type.Optional(Name("service that did the work")),
     endpoint: Type.Optional(Name("endpoint served, e.g. POST /v1/answer")),
     run_id: Type.Optional(Name("run this call belongs to")),
+    session_id: Type.Optional(SessionId),
+    trace_id: Type.Optional(TraceId),
+    span_id: Type.Optional(SpanId),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },
@@ -249,6 +267,9 @@ export const RetrievalBody = Type.Object(
     service: Type.Optional(Name("service that did the work")),
     endpoint: Type.Optional(Name("endpoint served, e.g. POST /v1/answer")),
     run_id: Type.Optional(Name("run this retrieval belongs to")),
+    session_id: Type.Optional(SessionId),
+    trace_id: Type.Optional(TraceId),
+    span_id: Type.Optional(SpanId),
     metadata: Type.Optional(Metadata),
   },
   { additionalProperties: false },

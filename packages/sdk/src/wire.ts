@@ -17,7 +17,7 @@ const KNOWN_KEYS: ReadonlyMap<string, string> = new Map(
     "httpStatus", "actualOutcome", "predictedOutcome", "feedbackSource", "rating", "thumbs", "correction", "source",
     "name", "value", "unit", "category", "component", "labels", "degraded", "degradationReason", "warnings", "operation",
     "cache", "count", "entryAgeMs", "reason", "entries", "capacity", "memoryBytes", "tool", "documents", "queryClass",
-    "service", "endpoint",
+    "service", "endpoint", "cacheCreationInputTokens", "reasoningTokens", "sessionId", "traceId", "spanId",
   ].map((k) => [k, camelToSnake(k)]),
 );
 
