@@ -7,6 +7,7 @@ import type { AlertStore } from "./alerting/types.js";
 import type { RouteStore } from "./failover/store.js";
 import type { BucketRecord, Tier } from "./rollup-index.js";
 import type { PriceEntry } from "./prices.js";
+import type { SpanRecord } from "./otlp/model.js";
 import type { RunRef, StoredEvent } from "./stored-event.js";
 
 /**
@@ -94,6 +95,28 @@ export interface PriceStore {
   add(entry: PriceEntry): Promise<void>;
 }
 
+/** Spans read back: at most the limit asked for, and whether more were there (`truncated`). */
+export interface SpanPage {
+  spans: SpanRecord[];
+  truncated: boolean;
+}
+
+/** Stored OpenTelemetry spans (`GET /api/v1/traces/:trace_id`), kept as long as raw events. */
+export interface SpanStore {
+  /**
+   * Stores the spans in one transaction and resolves once they are durable, with how many were
+   * new: a span is keyed by (trace id, span id), so one sent again (an exporter's retry) is not
+   * stored twice, and the copy already stored is kept.
+   */
+  append(records: readonly SpanRecord[]): Promise<number>;
+  /** A trace's spans by start time (then span id): the first `limit` of them. */
+  trace(traceId: string, limit: number): Promise<SpanPage>;
+  /** A session's spans (`SpanRecord.sessionId`), newest start first: the latest `limit` of them. */
+  session(sessionId: string, limit: number): Promise<SpanPage>;
+  /** Deletes at most `limit` spans that started before `before`; resolves the number deleted (0: nothing left to do). */
+  deleteBefore(before: number, limit: number): Promise<number>;
+}
+
 /** Which instance does the work that must happen once (persisting rollups, retention, later alerting). */
 export interface Leadership {
   /** This instance's id, unique among running instances. */
@@ -128,6 +151,8 @@ export interface Storage {
   readonly alerts: AlertStore;
   /** Failover: the model and route registry, each route's runtime state and its decision history. */
   readonly routes: RouteStore;
+  /** OpenTelemetry spans, by trace and by session. */
+  readonly spans: SpanStore;
   /** True when several instances may share the store (each then follows the shared event log). */
   readonly shared: boolean;
   /** Starts leader election among the instances sharing the store. */

@@ -1,8 +1,8 @@
 /**
  * The storage contract suite: one set of behaviours every store must show, run against SQLite
  * and against PostgreSQL by their integration tests (`describeStorageContract`). The alert store's
- * part lives in alert-store-contract.ts and the route store's in route-store-contract.ts; both are
- * registered with it.
+ * part lives in alert-store-contract.ts, the route store's in route-store-contract.ts and the span
+ * store's in span-store-contract.ts; all are registered with it.
  */
 import { describe, it, after } from "node:test";
 import assert from "node:assert/strict";
@@ -14,6 +14,7 @@ import type { Dimension, StoredEvent } from "../core/stored-event.js";
 import { VigilError } from "../core/errors.js";
 import { describeAlertStoreContract } from "./alert-store-contract.js";
 import { describeRouteStoreContract } from "./route-store-contract.js";
+import { describeSpanStoreContract } from "./span-store-contract.js";
 
 /** Opens a fresh, empty store; `reopen` opens the same data again (after `close`). */
 export type StoreFactory = () => Promise<{ storage: Storage; reopen: () => Promise<Storage> }>;
@@ -265,4 +266,5 @@ export function describeStorageContract(engine: string, fresh: StoreFactory): vo
   });
   describeAlertStoreContract(engine, fresh);
   describeRouteStoreContract(engine, fresh);
+  describeSpanStoreContract(engine, fresh);
 }

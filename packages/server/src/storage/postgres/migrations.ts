@@ -169,4 +169,33 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX route_history_route ON route_history (route, n);
     `,
   },
+  {
+    version: 4,
+    description: "OpenTelemetry spans, keyed by trace and span id, found by trace, session and start time",
+    sql: `
+      -- Times are epoch milliseconds with their sub-millisecond part; attributes and events are the
+      -- span's as received, JSON kept as text (bounded by the OTLP decoder's limits). The key makes
+      -- a re-sent span a duplicate and is also how a trace is read.
+      CREATE TABLE spans (
+        trace_id text COLLATE "C" NOT NULL,
+        span_id text COLLATE "C" NOT NULL,
+        parent_span_id text,
+        name text NOT NULL,
+        kind text NOT NULL,
+        start_ms float8 NOT NULL,
+        end_ms float8 NOT NULL,
+        status text NOT NULL,
+        status_message text NOT NULL,
+        event_type text,
+        event_id text,
+        service text,
+        session_id text,
+        attributes text NOT NULL,
+        events text NOT NULL,
+        PRIMARY KEY (trace_id, span_id)
+      );
+      CREATE INDEX spans_session ON spans (session_id, start_ms) WHERE session_id IS NOT NULL;
+      CREATE INDEX spans_start ON spans (start_ms);
+    `,
+  },
 ];

@@ -18,6 +18,7 @@ import { POSTGRES_MIGRATIONS } from "./migrations.js";
 import { migrate, refuseForeignPositions } from "./pg-migrate.js";
 import { createPostgresAlertStore } from "./postgres-alert-store.js";
 import { createPostgresRouteStore } from "./postgres-route-store.js";
+import { createPostgresSpanStore } from "./postgres-span-store.js";
 import { PgAppender } from "./pg-append.js";
 import { EVENT_COLUMNS, PgLog, toEvent, type EventRow } from "./pg-log.js";
 import { unavailableReason } from "./pg-errors.js";
@@ -240,6 +241,7 @@ export async function openPostgresStorage(opts: PostgresOptions): Promise<Storag
     prices: guardAll(prices, guard),
     alerts: guardAll(createPostgresAlertStore(pool), guard),
     routes: guardAll(createPostgresRouteStore(pool), guard),
+    spans: guardAll(createPostgresSpanStore(pool), guard),
     leadership: (instanceId) => pgLeadership({ url: opts.url, instanceId, checkMs: opts.leaderCheckMs ?? 2000, connectTimeoutMs: opts.connectTimeoutMs ?? 5000, types: TYPES }),
     async schemaVersion() {
       return version;

@@ -152,4 +152,33 @@ export const SQLITE_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX route_history_route ON route_history(route, n);
     `,
   },
+  {
+    version: 6,
+    description: "OpenTelemetry spans, keyed by trace and span id, found by trace, session and start time",
+    sql: `
+      -- Times are epoch milliseconds with their sub-millisecond part; attributes and events are the
+      -- span's as received, JSON (bounded by the OTLP decoder's limits).
+      CREATE TABLE spans (
+        trace_id TEXT NOT NULL,
+        span_id TEXT NOT NULL,
+        parent_span_id TEXT,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        start_ms REAL NOT NULL,
+        end_ms REAL NOT NULL,
+        status TEXT NOT NULL,
+        status_message TEXT NOT NULL,
+        event_type TEXT,
+        event_id TEXT,
+        service TEXT,
+        session_id TEXT,
+        attributes TEXT NOT NULL,
+        events TEXT NOT NULL
+      );
+      -- The key that makes a re-sent span a duplicate; it is also how a trace is read.
+      CREATE UNIQUE INDEX spans_key ON spans(trace_id, span_id);
+      CREATE INDEX spans_session ON spans(session_id, start_ms) WHERE session_id IS NOT NULL;
+      CREATE INDEX spans_start ON spans(start_ms);
+    `,
+  },
 ];

@@ -15,6 +15,7 @@ import { runRefOf, type RunRef, type StoredEvent } from "../../core/stored-event
 import { soleLeadership } from "./sole-leadership.js";
 import { createSqliteAlertStore } from "./sqlite-alert-store.js";
 import { createSqliteRouteStore } from "./sqlite-route-store.js";
+import { createSqliteSpanStore } from "./sqlite-span-store.js";
 import { SQLITE_MIGRATIONS, type Migration } from "./migrations.js";
 import { refuseNewerSchema } from "../migration.js";
 import { configure } from "./writer.js";
@@ -200,6 +201,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
 
   const alerts = createSqliteAlertStore(db, (write) => writer.request({ op: "alerts", write }));
   const routes = createSqliteRouteStore(db, (write) => writer.request({ op: "routes", write }));
+  const spans = createSqliteSpanStore(db, { append: (rows) => writer.request({ op: "spans", rows }), deleteBefore: (before, limit) => writer.request({ op: "deleteSpans", before, limit }) });
 
   return {
     kind: "sqlite",
@@ -216,6 +218,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
     prices,
     alerts,
     routes,
+    spans,
     async schemaVersion() {
       return version;
     },
