@@ -113,6 +113,7 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
     rollups: storage.rollups,
     horizons: { minuteMs: cfg.minuteRollupsMs, hourMs: cfg.hourRollupsMs, limits: cfg.cardinality },
     eventRetentionMs: cfg.eventRetentionMs,
+    spans: storage.spans,
     now,
     follow: storage.shared,
     leadership: w.lead,

@@ -41,7 +41,7 @@ export function registerJobs(life: Lifecycle, cfg: ValidatedConfig, log: Logger,
   life.every(cfg.flushIntervalMs, "persisting rollups", () => rollups.flush());
   life.every(RETENTION_INTERVAL_MS, "retention", async () => {
     const r = await rollups.enforceRetention();
-    if (r.events > 0) log.info(r, "retention: deleted expired events");
+    if (r.events > 0 || r.spans > 0) log.info(r, "retention: deleted expired events and spans");
   });
   life.every(cfg.failover.evaluationIntervalMs, "route evaluation", () => routes.evaluate());
   if (storage.shared) {

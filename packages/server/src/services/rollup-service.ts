@@ -10,7 +10,7 @@
  */
 import type { RollupCardinality } from "@vigil/contract";
 import { CUSTOM_INDEX_DEFAULTS, CustomMetricIndex, type CustomIndexStats } from "../core/custom-metric-index.js";
-import type { CustomMetricAggregate, EventStore, Leadership, RollupStore } from "../core/ports.js";
+import type { CustomMetricAggregate, EventStore, Leadership, RollupStore, SpanStore } from "../core/ports.js";
 import { HOUR, MINUTE, RollupIndex, type RollupHorizons } from "../core/rollup-index.js";
 import type { StoredEvent } from "../core/stored-event.js";
 import { SerialQueue } from "./serial-queue.js";
@@ -20,8 +20,10 @@ export interface RollupDeps {
   events: EventStore;
   rollups: RollupStore;
   horizons: RollupHorizons;
-  /** How long raw events are kept, in ms. */
+  /** How long raw events are kept, in ms (stored spans too). */
   eventRetentionMs: number;
+  /** Stored spans, deleted by the same retention as raw events (absent: none kept). */
+  spans?: Pick<SpanStore, "deleteBefore">;
   now: () => number;
   /** True on a shared store: fold by following the event log rather than on each append. */
   follow: boolean;
@@ -212,21 +214,27 @@ export class RollupService {
     return this.flushing;
   }
 
-  /** Drops expired buckets from memory and, on the leader, expired events and buckets from the store. */
-  async enforceRetention(): Promise<{ events: number }> {
+  /** Drops expired buckets from memory and, on the leader, expired events, spans and buckets from the store. */
+  async enforceRetention(): Promise<{ events: number; spans: number }> {
     const now = this.deps.now();
     this.index.prune(now);
     this.custom.prune(now);
-    if (!this.deps.leadership.isLeader()) return { events: 0 };
+    if (!this.deps.leadership.isLeader()) return { events: 0, spans: 0 };
     let events = 0;
     for (;;) {
       const n = await this.deps.events.deleteBefore(now - this.deps.eventRetentionMs, 10_000);
       events += n;
       if (n < 10_000) break;
     }
+    let spans = 0;
+    while (this.deps.spans) {
+      const n = await this.deps.spans.deleteBefore(now - this.deps.eventRetentionMs, 10_000);
+      spans += n;
+      if (n < 10_000) break;
+    }
     await this.deps.rollups.deleteBefore("m", now - this.deps.horizons.minuteMs - MINUTE);
     await this.deps.rollups.deleteBefore("h", now - this.deps.horizons.hourMs - HOUR);
-    return { events };
+    return { events, spans };
   }
 
   /**
