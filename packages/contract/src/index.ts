@@ -8,3 +8,4 @@ export type * from "./slos.js";
 export type * from "./baselines.js";
 export type * from "./forecasts.js";
 export type * from "./anomalies.js";
+export type * from "./traces.js";
