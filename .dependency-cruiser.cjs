@@ -25,7 +25,7 @@ module.exports = {
     {
       name: "adapters-import-core-only",
       severity: "error",
-      from: { path: S + "(storage|notify|prometheus)/" },
+      from: { path: S + "(storage|notify|prometheus|otlp)/" },
       to: { path: S + "(services|http|cli|config)/|" + S + "main\\.ts" },
     },
     {

@@ -109,6 +109,11 @@ export interface OtlpProblem {
   /** Where it is: `resourceSpans/0/scopeSpans/1/spans/7`. */
   path: string;
   message: string;
+  /**
+   * How many items it refused when not one: a whole resource or scope refused counts all its
+   * items, a data-point count for a metric, 0 for a note about an item that was kept.
+   */
+  rejected?: number;
 }
 
 /** A decoded export request: the items read and those refused. */
