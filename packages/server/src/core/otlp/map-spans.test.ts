@@ -247,6 +247,15 @@ describe("GenAI spans as Vigil events", () => {
     assert.match(problems[0]!.message, /gen_ai\.evaluation\.name/);
   });
 
+  it("rates the call itself, as a task, when an evaluated call has no known agent run", () => {
+    const { events } = mapSpans([
+      span("7", null, 0, 900, { "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o" }, { events: [spanEvent("gen_ai.evaluation.result", 950, { "gen_ai.evaluation.name": "Groundedness", "gen_ai.evaluation.score.label": "Pass" })] }),
+    ]);
+    assertIngestible(events);
+    const fb = only(events, "feedback");
+    assert.deepEqual([fb.body.run_id, fb.body.task_id, fb.body.thumbs, fb.timestamp], [undefined, `otel-${TRACE}-0000000000000007`, "up", T0 + 950]);
+  });
+
   it("keeps other attributes in a metadata that fits the 16 KiB limit, without message contents, and counts what it left out", () => {
     const attrs: Attributes = { "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.input.messages": "[{\"role\":\"user\"}]", "gen_ai.prompt.0.content": "hi" };
     for (let i = 0; i < 10_000; i++) attrs[`app.attr.${i}`] = `value ${i}`;
