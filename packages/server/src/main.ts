@@ -23,6 +23,7 @@ import { IngestService } from "./services/ingest-service.js";
 import { MetricsService } from "./services/metrics-service.js";
 import { BaselineService } from "./services/baseline-service.js";
 import { ForecastService } from "./services/forecast-service.js";
+import { OtlpService } from "./services/otlp-service.js";
 import { CooperativeRunner } from "./services/cooperative-runner.js";
 import { Lifecycle } from "./services/lifecycle.js";
 import { allowedHosts } from "./http/request-origin.js";
@@ -228,6 +229,8 @@ async function wire(cfg: ValidatedConfig, log: Logger, logger: Logger | false, o
         slos: slos.http,
         forecasts,
         anomalies: alerting.anomalies,
+        spans: storage.spans,
+        otlp: { service: new OtlpService({ ingest, spans: storage.spans }), maxBodyBytes: cfg.bodyLimitBytes },
         keys: cfg.apiKeys,
         dashboard: cfg.dashboard.enabled ? dashboardAssets(cfg.dashboard.dir) : undefined,
         bodyLimitBytes: cfg.bodyLimitBytes,

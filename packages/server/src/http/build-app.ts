@@ -28,7 +28,10 @@ import { baselineRoutes } from "./routes/baselines.js";
 import type { BaselineService } from "../services/baseline-service.js";
 import { anomalyRoutes, type AnomalyRouteDeps } from "./routes/anomalies.js";
 import { forecastRoutes } from "./routes/forecasts.js";
+import { otlpRoutes, type OtlpRouteDeps } from "./routes/otlp.js";
 import type { ForecastService } from "../services/forecast-service.js";
+import { traceRoutes } from "./routes/traces.js";
+import type { SpanStore } from "../core/ports.js";
 
 /** Everything the HTTP layer needs. */
 export interface AppDeps {
@@ -48,10 +51,14 @@ export interface AppDeps {
   slos?: SloRouteDeps;
   /** Performance baselines (`/api/v1/baselines`, the report's `baselines`; absent: not served). */
   baselines?: BaselineService;
+  /** The OTLP/HTTP receiver (`/v1/traces`; absent: not served). */
+  otlp?: OtlpRouteDeps;
   /** Anomaly rules' readings (`/api/v1/anomalies`; absent: not served). */
   anomalies?: AnomalyRouteDeps;
   /** Forecasts (`/api/v1/forecasts`, the report's `forecasts`; absent: not served). */
   forecasts?: ForecastService;
+  /** Stored spans (`GET /api/v1/traces/:trace_id`; absent: not served). */
+  spans?: Pick<SpanStore, "trace">;
   keys: readonly KeyConfig[];
   /** The web dashboard served at `/` (absent: not served). */
   dashboard?: DashboardAssets;
@@ -135,6 +142,8 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       if (deps.baselines) baselineRoutes(scope, deps.baselines);
       if (deps.forecasts) forecastRoutes(scope, deps.forecasts);
       if (deps.anomalies) anomalyRoutes(scope, deps.anomalies);
+      if (deps.otlp) otlpRoutes(scope, deps.otlp);
+      if (deps.spans) traceRoutes(scope, deps.spans);
       if (deps.routes) failoverRoutes(scope, deps.routes);
       opsRoutes(scope, deps.ops);
       sessionRoute(scope, deps.keys);

@@ -24,7 +24,12 @@ const STATUS: Record<ErrorCode, number> = {
 };
 
 /** Seconds a client is asked to wait after a 503 (storage unreachable, not ready). */
-const RETRY_AFTER_S = 2;
+export const RETRY_AFTER_S = 2;
+
+/** The HTTP status of an error code. */
+export function statusOf(code: ErrorCode): number {
+  return STATUS[code];
+}
 
 /** Fastify's own client-error codes, renamed to ours. */
 const FASTIFY_CODES: Record<string, string> = {
