@@ -82,7 +82,7 @@ describe("GenAI spans as Vigil events", () => {
       trace_id: TRACE,
       span_id: "00000000000000a1",
     });
-    assert.equal((metadata as Record<string, unknown>)["server.address"], "api.openai.com");
+    assert.deepEqual(metadata, { "gen_ai.operation.name": "chat", "otel.scope.name": "@opentelemetry/instrumentation-openai", "server.address": "api.openai.com" });
     assert.deepEqual(records[0]!.eventType, "llm_call");
     assert.equal(records[0]!.eventId, call.id);
     assert.equal(records[0]!.sessionId, "conv_5j66UpCpwteGg4YSxUnt7lPY");
@@ -106,6 +106,32 @@ describe("GenAI spans as Vigil events", () => {
     assert.equal(call.body.provider, "anthropic");
     assert.deepEqual([call.body.input_tokens, call.body.output_tokens, call.body.cached_input_tokens, call.body.cache_creation_input_tokens, call.body.reasoning_tokens], [1200, 340, 900, 200, 40]);
     assert.equal(call.body.session_id, "s-42");
+  });
+
+  it("reads OpenLIT's and the Vercel AI SDK's own names for cached and reasoning tokens and the TTFT", () => {
+    const openlit = span("b2", null, 0, 900, {
+      "gen_ai.operation.name": "chat",
+      "gen_ai.system": "openai",
+      "gen_ai.request.model": "o4-mini",
+      "gen_ai.usage.input_tokens": 400,
+      "gen_ai.usage.output_tokens": 90,
+      "gen_ai.usage.prompt_tokens_details.cached_tokens": 256,
+      "gen_ai.usage.completion_tokens_details.reasoning_tokens": 64,
+      "gen_ai.server.time_to_first_token": 0.4,
+    });
+    const vercel = span("b3", null, 0, 700, {
+      "ai.operationId": "ai.generateText.doGenerate",
+      "ai.model.id": "claude-3-5-haiku",
+      "ai.model.provider": "anthropic.messages",
+      "ai.usage.promptTokens": 300,
+      "ai.usage.completionTokens": 20,
+      "ai.usage.cachedInputTokens": 200,
+      "ai.usage.reasoningTokens": 5,
+      "ai.response.msToFirstChunk": 120,
+    });
+    const [a, b] = mapSpans([openlit, vercel]).events;
+    assert.deepEqual([a!.body.input_tokens, a!.body.cached_input_tokens, a!.body.output_tokens, a!.body.reasoning_tokens, a!.body.ttft_ms], [400, 256, 90, 64, 400]);
+    assert.deepEqual([b!.body.model, b!.body.provider, b!.body.input_tokens, b!.body.cached_input_tokens, b!.body.output_tokens, b!.body.reasoning_tokens, b!.body.ttft_ms], ["claude-3-5-haiku", "anthropic.messages", 300, 200, 20, 5, 120]);
   });
 
   it("keeps cached, cache-write and reasoning tokens as parts of the totals: input + output is exactly what the sender reported", () => {
@@ -134,11 +160,12 @@ describe("GenAI spans as Vigil events", () => {
       "gen_ai.usage.output_tokens": 20,
       "gen_ai.usage.cache_read.input_tokens": 3000,
       "gen_ai.usage.cache_creation.input_tokens": 100,
+      "gen_ai.usage.reasoning.output_tokens": 30,
     });
     const b = only(mapSpans([s]).events, "llm_call").body;
-    assert.equal(b.input_tokens, 3150);
-    assert.equal(b.cached_input_tokens, 3000);
+    assert.deepEqual([b.input_tokens, b.cached_input_tokens, b.output_tokens, b.reasoning_tokens], [3150, 3000, 50, 30]);
     assert.equal((b.metadata as Record<string, unknown>)["otel.input_tokens_reported"], 50);
+    assert.equal((b.metadata as Record<string, unknown>)["otel.output_tokens_reported"], 20);
   });
 
   it("marks a failed call: error status or error.type, the error class, the HTTP status", () => {
@@ -169,11 +196,13 @@ describe("GenAI spans as Vigil events", () => {
     const noModel = span("f1", null, 0, 10, { "gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 5 }, { name: "chat" });
     const noTool = span("f2", null, 0, 10, { "gen_ai.operation.name": "execute_tool" }, { name: "run tool" });
     const plain = span("f3", null, 0, 10, { "http.request.method": "GET" }, { name: "GET /health" });
-    const { events, records, problems } = mapSpans([noModel, noTool, plain]);
+    const badAgent = span("f4", null, 0, 10, { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": "x".repeat(300) }, { name: "" });
+    const { events, records, problems } = mapSpans([noModel, noTool, plain, badAgent]);
     assert.deepEqual(events, []);
-    assert.equal(records.length, 3);
-    assert.deepEqual(records.map((r) => r.eventType), [null, null, null]);
-    assert.deepEqual(problems.map((p) => p.path), ["spans/0", "spans/1"]);
+    assert.equal(records.length, 4);
+    assert.deepEqual(records.map((r) => r.eventType), [null, null, null, null]);
+    assert.deepEqual(problems.map((p) => p.path), ["spans/0", "spans/1", "spans/3"]);
+    assert.match(problems[2]!.message, /gen_ai\.agent\.name/);
     assert.match(problems[0]!.message, /"chat".*00000000000000f1.*gen_ai\.request\.model/);
     assert.match(problems[1]!.message, /"run tool".*gen_ai\.tool\.name/);
   });
@@ -197,6 +226,15 @@ describe("GenAI spans as Vigil events", () => {
     }
     assert.equal(only(events, "tool_call").body.tool, "web_search");
     assert.deepEqual([only(events, "retrieval").body.source, only(events, "retrieval").body.documents], ["kb-main", 2]);
+  });
+
+  it("names a tool from its span name when gen_ai.tool.name is absent, and counts documents from JSON text or returned rows", () => {
+    const { events } = mapSpans([
+      span("8", null, 0, 10, { "gen_ai.operation.name": "execute_tool" }, { name: "execute_tool get_weather" }),
+      span("9", null, 0, 10, { "gen_ai.operation.name": "retrieval", "gen_ai.retrieval.documents": "[{\"id\":\"a\"},{\"id\":\"b\"},{\"id\":\"c\"}]" }),
+      span("a", null, 0, 10, { "gen_ai.operation.name": "retrieval", "db.system.name": "qdrant", "db.response.returned_rows": "7" }),
+    ]);
+    assert.deepEqual(events.map((e) => e.body.tool ?? [e.body.source, e.body.documents]), ["get_weather", [undefined, 3], ["qdrant", 7]]);
   });
 
   it("joins a call to an agent span stored from an earlier export, and leaves the trace id alone as the link when none is known", () => {
@@ -260,14 +298,19 @@ describe("GenAI spans as Vigil events", () => {
     const attrs: Attributes = { "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.input.messages": "[{\"role\":\"user\"}]", "gen_ai.prompt.0.content": "hi" };
     for (let i = 0; i < 10_000; i++) attrs[`app.attr.${i}`] = `value ${i}`;
     attrs["app.nested"] = { a: { b: [1, 2, { c: true }] } };
+    attrs["app.big"] = "x".repeat(3000);
     const call = only(mapSpans([span("9a1", null, 0, 10, attrs)]).events, "llm_call");
     assertIngestible([call]);
     const metadata = call.body.metadata as Record<string, unknown>;
     assert.equal(metadata["gen_ai.input.messages"], undefined);
     assert.equal(metadata["gen_ai.prompt.0.content"], undefined);
     assert.equal(metadata["app.attr.0"], "value 0");
+    assert.equal(metadata["app.big"], undefined);
     const kept = Object.keys(metadata).filter((k) => k.startsWith("app.")).length;
     assert.ok(kept > 100, `kept ${kept}`);
-    assert.equal(metadata["otel.dropped_attributes"], 10_000 + 1 + 2 - kept);
+    assert.equal(metadata["otel.dropped_attributes"], 10_000 + 2 + 2 - kept);
+    const small = only(mapSpans([span("9a2", null, 0, 10, { "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "app.tags": ["a", "b"], "app.nested": { a: { b: [1, { c: true }] } } })]).events, "llm_call");
+    const m = small.body.metadata as Record<string, unknown>;
+    assert.deepEqual([m["app.tags"], m["app.nested"], m["otel.dropped_attributes"]], [["a", "b"], '{"a":{"b":[1,{"c":true}]}}', undefined]);
   });
 });
