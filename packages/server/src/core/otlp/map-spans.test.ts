@@ -117,7 +117,7 @@ describe("GenAI spans as Vigil events", () => {
       "gen_ai.usage.output_tokens": 90,
       "gen_ai.usage.prompt_tokens_details.cached_tokens": 256,
       "gen_ai.usage.completion_tokens_details.reasoning_tokens": 64,
-      "gen_ai.server.time_to_first_token": 0.4,
+      "gen_ai.server.time_to_first_token": 1.005,
     });
     const vercel = span("b3", null, 0, 700, {
       "ai.operationId": "ai.generateText.doGenerate",
@@ -130,7 +130,7 @@ describe("GenAI spans as Vigil events", () => {
       "ai.response.msToFirstChunk": 120,
     });
     const [a, b] = mapSpans([openlit, vercel]).events;
-    assert.deepEqual([a!.body.input_tokens, a!.body.cached_input_tokens, a!.body.output_tokens, a!.body.reasoning_tokens, a!.body.ttft_ms], [400, 256, 90, 64, 400]);
+    assert.deepEqual([a!.body.input_tokens, a!.body.cached_input_tokens, a!.body.output_tokens, a!.body.reasoning_tokens, a!.body.ttft_ms], [400, 256, 90, 64, 1005]);
     assert.deepEqual([b!.body.model, b!.body.provider, b!.body.input_tokens, b!.body.cached_input_tokens, b!.body.output_tokens, b!.body.reasoning_tokens, b!.body.ttft_ms], ["claude-3-5-haiku", "anthropic.messages", 300, 200, 20, 5, 120]);
   });
 

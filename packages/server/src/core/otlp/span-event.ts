@@ -173,7 +173,8 @@ export function eventOf(span: OtlpSpan, kind: EventKind, op: string, run: RunLin
 function ttftOf(span: OtlpSpan): number | undefined {
   const seconds = first(span.attributes, TTFT_SECONDS);
   const s = seconds ? numeric(seconds.value) : undefined;
-  if (s !== undefined && s >= 0) return s * 1000;
+  // Rounded to the microsecond: 0.1 s is 100 ms, not 100.00000000000001.
+  if (s !== undefined && s >= 0) return Math.round(s * 1e6) / 1e3;
   const millis = first(span.attributes, TTFT_MS);
   const ms = millis ? numeric(millis.value) : undefined;
   if (ms !== undefined && ms >= 0) return ms;
