@@ -1,7 +1,7 @@
 /** How both dialects keep a span: one row of scalar columns, attributes and events as JSON text. */
 import type { Attributes, OtlpSpanEvent, SpanRecord } from "../core/otlp/model.js";
 
-/** The columns of the `spans` table, in the order `spanRow` gives their values. */
+/** The columns of the `spans` table, in the order `SpanColumns` holds them. */
 export const SPAN_COLUMNS = "trace_id, span_id, parent_span_id, name, kind, start_ms, end_ms, status, status_message, event_type, event_id, service, session_id, attributes, events";
 
 /** One stored span as read back. */
@@ -23,12 +23,49 @@ export interface SpanRow {
   events: string;
 }
 
-/** A span's column values, in `SPAN_COLUMNS` order. */
-export type SpanValues = [string, string, string | null, string, string, number, number, string, string, string | null, string | null, string | null, string | null, string, string];
+/**
+ * Spans to store, as columns in `SPAN_COLUMNS` order: cheap to hand to the embedded store's writer
+ * thread (a few arrays rather than an array per span; the times' buffers are transferred) and to
+ * send to PostgreSQL as one array parameter per column.
+ */
+export interface SpanColumns {
+  text: [traceIds: string[], spanIds: string[], parents: (string | null)[], names: string[], kinds: string[]];
+  starts: Float64Array;
+  ends: Float64Array;
+  more: [statuses: string[], messages: string[], eventTypes: (string | null)[], eventIds: (string | null)[], services: (string | null)[], sessions: (string | null)[], attributes: string[], events: string[]];
+}
 
-/** The values a span is stored with. */
-export function spanRow(r: SpanRecord): SpanValues {
-  return [r.traceId, r.spanId, r.parentSpanId, r.name, r.kind, r.startMs, r.endMs, r.status, r.statusMessage, r.eventType, r.eventId, r.service, r.sessionId, JSON.stringify(r.attributes), JSON.stringify(r.events)];
+/** The columns a batch of spans is stored with. */
+export function spanColumns(records: readonly SpanRecord[]): SpanColumns {
+  const n = records.length;
+  const col = <T>() => new Array<T>(n);
+  const c: SpanColumns = {
+    text: [col(), col(), col(), col(), col()],
+    starts: new Float64Array(n),
+    ends: new Float64Array(n),
+    more: [col(), col(), col(), col(), col(), col(), col(), col()],
+  };
+  const [traceIds, spanIds, parents, names, kinds] = c.text;
+  const [statuses, messages, eventTypes, eventIds, services, sessions, attributes, events] = c.more;
+  for (let i = 0; i < n; i++) {
+    const r = records[i]!;
+    traceIds[i] = r.traceId;
+    spanIds[i] = r.spanId;
+    parents[i] = r.parentSpanId;
+    names[i] = r.name;
+    kinds[i] = r.kind;
+    c.starts[i] = r.startMs;
+    c.ends[i] = r.endMs;
+    statuses[i] = r.status;
+    messages[i] = r.statusMessage;
+    eventTypes[i] = r.eventType;
+    eventIds[i] = r.eventId;
+    services[i] = r.service;
+    sessions[i] = r.sessionId;
+    attributes[i] = JSON.stringify(r.attributes);
+    events[i] = r.events.length ? JSON.stringify(r.events) : "[]";
+  }
+  return c;
 }
 
 /** The span a stored row holds. */

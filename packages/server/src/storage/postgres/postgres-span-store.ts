@@ -5,7 +5,7 @@
  */
 import type pg from "pg";
 import type { SpanStore } from "../../core/ports.js";
-import { SPAN_COLUMNS, spanPage, spanRow, type SpanRow } from "../span-rows.js";
+import { SPAN_COLUMNS, spanColumns, spanPage, type SpanRow } from "../span-rows.js";
 
 /** Spans per INSERT statement. */
 const SLICE = 1000;
@@ -29,9 +29,8 @@ export function createPostgresSpanStore(pool: pg.Pool): SpanStore {
         await c.query("BEGIN");
         let fresh = 0;
         for (let i = 0; i < records.length; i += SLICE) {
-          const values = records.slice(i, i + SLICE).map(spanRow);
-          const columns = values[0]!.map((_, k) => values.map((v) => v[k]));
-          fresh += (await c.query(INSERT, columns)).rowCount ?? 0;
+          const s = spanColumns(records.slice(i, i + SLICE));
+          fresh += (await c.query(INSERT, [...s.text, Array.from(s.starts), Array.from(s.ends), ...s.more])).rowCount ?? 0;
         }
         await c.query("COMMIT");
         return fresh;

@@ -3,12 +3,12 @@
  * trace and span id) and retention deletes.
  */
 import type Database from "better-sqlite3";
-import type { SpanValues } from "../span-rows.js";
+import type { SpanColumns } from "../span-rows.js";
 
 /** The span writes of one connection. */
 export interface SpanWriter {
-  /** Inserts the rows not stored yet (call inside a transaction); how many were new. */
-  append(rows: readonly SpanValues[]): number;
+  /** Inserts the spans not stored yet (call inside a transaction); how many were new. */
+  append(spans: SpanColumns): number;
   /** Deletes at most `limit` spans that started before `before`, oldest first; how many. */
   deleteBefore(before: number, limit: number): number;
 }
@@ -19,9 +19,11 @@ export function createSpanWriter(db: Database.Database): SpanWriter {
     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(trace_id, span_id) DO NOTHING`);
   const del = db.prepare("DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE start_ms < ? ORDER BY start_ms LIMIT ?)");
   return {
-    append(rows) {
+    append({ text: [traceIds, spanIds, parents, names, kinds], starts, ends, more: [statuses, messages, eventTypes, eventIds, services, sessions, attributes, events] }) {
       let fresh = 0;
-      for (const r of rows) fresh += insert.run(r).changes;
+      for (let i = 0; i < traceIds.length; i++) {
+        fresh += insert.run(traceIds[i], spanIds[i], parents[i], names[i], kinds[i], starts[i], ends[i], statuses[i], messages[i], eventTypes[i], eventIds[i], services[i], sessions[i], attributes[i], events[i]).changes;
+      }
       return fresh;
     },
     deleteBefore: (before, limit) => del.run(before, limit).changes,

@@ -201,7 +201,7 @@ export function openSqliteStorage(opts: SqliteOptions): Storage {
 
   const alerts = createSqliteAlertStore(db, (write) => writer.request({ op: "alerts", write }));
   const routes = createSqliteRouteStore(db, (write) => writer.request({ op: "routes", write }));
-  const spans = createSqliteSpanStore(db, { append: (rows) => writer.request({ op: "spans", rows }), deleteBefore: (before, limit) => writer.request({ op: "deleteSpans", before, limit }) });
+  const spans = createSqliteSpanStore(db, { append: (spans) => writer.request({ op: "spans", spans }, [spans.starts.buffer as ArrayBuffer, spans.ends.buffer as ArrayBuffer]), deleteBefore: (before, limit) => writer.request({ op: "deleteSpans", before, limit }) });
 
   return {
     kind: "sqlite",

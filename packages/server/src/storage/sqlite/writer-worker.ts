@@ -9,7 +9,7 @@ import { configure, createWriter, type AppendRows, type SaveRows } from "./write
 import { createAlertWriter, type AlertWrite } from "./sqlite-alert-writer.js";
 import { createRouteWriter, type RouteWrite } from "./sqlite-route-writer.js";
 import { createSpanWriter } from "./sqlite-span-writer.js";
-import type { SpanValues } from "../span-rows.js";
+import type { SpanColumns } from "../span-rows.js";
 
 /** A request to the writer. */
 export type WriterRequest =
@@ -20,7 +20,7 @@ export type WriterRequest =
   | { op: "price"; id: number; entry: string; at: number }
   | { op: "alerts"; id: number; write: AlertWrite }
   | { op: "routes"; id: number; write: RouteWrite }
-  | { op: "spans"; id: number; rows: SpanValues[] }
+  | { op: "spans"; id: number; spans: SpanColumns }
   | { op: "deleteSpans"; id: number; before: number; limit: number }
   | { op: "probe"; id: number }
   | { op: "close"; id: number };
@@ -38,7 +38,7 @@ const spanWriter = createSpanWriter(db);
 const port = parentPort!;
 let appends: ({ op: "append"; id: number } & AppendRows)[] = [];
 // Span appends of the same turn share the event appends' transaction (an export's events and spans commit together).
-let spanAppends: { op: "spans"; id: number; rows: SpanValues[] }[] = [];
+let spanAppends: { op: "spans"; id: number; spans: SpanColumns }[] = [];
 let scheduled = false;
 
 function reply(r: WriterReply): void {
@@ -68,7 +68,7 @@ const commitGroup = db.transaction((group: typeof appends, spanGroup: typeof spa
     const { fresh, maxSeq } = writer.appendGroups(group);
     group.forEach((g, i) => replies.push({ id: g.id, ok: true, result: { fresh: fresh[i], maxSeq } }));
   }
-  for (const g of spanGroup) replies.push({ id: g.id, ok: true, result: spanWriter.append(g.rows) });
+  for (const g of spanGroup) replies.push({ id: g.id, ok: true, result: spanWriter.append(g.spans) });
   return replies;
 });
 
