@@ -108,6 +108,8 @@ export const ConfigSchema = Type.Object(
             input_per_1m: Type.Number({ minimum: 0 }),
             output_per_1m: Type.Number({ minimum: 0 }),
             cached_input_per_1m: Type.Optional(Type.Number({ minimum: 0 })),
+            cache_write_input_per_1m: Type.Optional(Type.Number({ minimum: 0 })),
+            reasoning_output_per_1m: Type.Optional(Type.Number({ minimum: 0 })),
             effective_from: Type.String({ pattern: "^\\d{4}-\\d{2}-\\d{2}" }),
           },
           { additionalProperties: false },

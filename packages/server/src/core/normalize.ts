@@ -69,6 +69,7 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
     if (body.run_id === undefined && body.task_id === undefined) problems.push({ path: "/body", code: "MISSING_REFERENCE", message: `${ev.type} needs run_id or task_id` });
   }
   if (ev.type === "feedback" && body.rating === undefined && body.thumbs === undefined) problems.push({ path: "/body", code: "MISSING_RATING", message: "feedback needs rating (1..5) or thumbs (up|down)" });
+  if (ev.type === "run" || ev.type === "llm_call") subsetProblems(body, problems);
   if (problems.length) return { problems };
   // The body is the request's own parsed object: enriched in place, no copy.
   const event: StoredEvent = { id: ev.id ?? newId(), type: ev.type, ts, receivedAt: now, body };
@@ -86,6 +87,25 @@ export function prepareEvent(ev: ValidEvent, now: number, newId: () => string): 
 }
 
 /**
+ * The subset rule (docs/api.md#tokens): cached and cache-write input tokens are parts of
+ * `input_tokens`, reasoning tokens part of `output_tokens`, never added on top; a body whose parts
+ * exceed their whole is refused, naming the part, rather than priced or counted twice.
+ */
+function subsetProblems(body: Record<string, unknown>, problems: FieldProblem[]): void {
+  const n = (k: string) => (typeof body[k] === "number" ? (body[k] as number) : undefined);
+  const input = n("input_tokens");
+  const cached = n("cached_input_tokens") ?? 0;
+  const written = n("cache_creation_input_tokens") ?? 0;
+  if (input !== undefined && cached + written > input) {
+    const path = written > 0 && cached <= input ? "/body/cache_creation_input_tokens" : "/body/cached_input_tokens";
+    problems.push({ path, code: "TOKENS_NOT_SUBSET", message: `cached_input_tokens (${cached}) and cache_creation_input_tokens (${written}) are parts of input_tokens (${input}) and cannot exceed it: send input_tokens including them` });
+  }
+  const output = n("output_tokens");
+  const reasoning = n("reasoning_tokens");
+  if (output !== undefined && reasoning !== undefined && reasoning > output) problems.push({ path: "/body/reasoning_tokens", code: "TOKENS_NOT_SUBSET", message: `reasoning_tokens (${reasoning}) are part of output_tokens (${output}) and cannot exceed it: send output_tokens including them` });
+}
+
+/**
  * Fills a run's or LLM call's cost and cache savings (a client's `cost` always wins; `tokens_used`
  * defaults at fold time). A body it changes no longer matches the text it was parsed from.
  */
@@ -100,10 +120,11 @@ function addUsage(ev: StoredEvent, prices: PriceTable): boolean {
   const output = typeof b.output_tokens === "number" ? b.output_tokens : undefined;
   if (ev.type !== "run" && ev.type !== "llm_call") return false;
   const model = typeof b.model === "string" ? b.model : undefined;
-  const cachedIn = typeof b.cached_input_tokens === "number" ? b.cached_input_tokens : 0;
+  const count = (k: string) => (typeof b[k] === "number" ? (b[k] as number) : 0);
+  const cachedIn = count("cached_input_tokens");
   // Pricing is only needed for a missing cost or to value what a cache saved.
   const needPrice = b.cost === undefined || (ev.type === "llm_call" && (b.cached === true || cachedIn > 0));
-  const priced = model && needPrice ? prices.cost(model, ev.ts, input, output, cachedIn) : null;
+  const priced = model && needPrice ? prices.cost(model, ev.ts, input, output, { cached: cachedIn, cacheWrite: count("cache_creation_input_tokens"), reasoning: count("reasoning_tokens") }) : null;
   let changed = false;
   if (ev.type === "llm_call" && b.cached === true) {
     // A whole answer from a cache cost nothing at the provider: the saving is its list price.

@@ -32,10 +32,25 @@ describe("PriceTable", () => {
 
   it("computes cost with the cached-input price and reports what the cache saved", () => {
     // gpt-4o from 2024-10-01: 2.5 in, 10 out, 1.25 cached input per 1M.
-    const c = table.cost("gpt-4o", T("2025-01-01"), 1_000_000, 100_000, 400_000)!;
+    const c = table.cost("gpt-4o", T("2025-01-01"), 1_000_000, 100_000, { cached: 400_000 })!;
     assert.equal(c.listCost, 2.5 + 1);
     assert.equal(c.cost, 0.6 * 2.5 + 0.4 * 1.25 + 1);
     assert.ok(Math.abs(c.saved - 0.4 * (2.5 - 1.25)) < 1e-12);
+  });
+
+  it("prices cache writes and reasoning tokens at their own rates as parts of the input and output, never on top", () => {
+    const t = new PriceTable([{ model: "m", input_per_1m: 3, output_per_1m: 15, cached_input_per_1m: 0.3, cache_write_input_per_1m: 3.75, reasoning_output_per_1m: 20, effective_from: "2025-01-01" }]);
+    // 1M input: 200k read from the cache, 100k written to it, 700k plain; 100k output of which 40k reasoning.
+    const c = t.cost("m", T("2025-06-01"), 1_000_000, 100_000, { cached: 200_000, cacheWrite: 100_000, reasoning: 40_000 })!;
+    const expected = (700_000 * 3 + 200_000 * 0.3 + 100_000 * 3.75 + 60_000 * 15 + 40_000 * 20) / 1e6;
+    assert.ok(Math.abs(c.cost - expected) < 1e-12, `${c.cost} vs ${expected}`);
+    assert.ok(Math.abs(c.saved - 200_000 * (3 - 0.3) / 1e6) < 1e-12, "what the cache read saved");
+    // Without their own rates, the parts cost what their whole does: the total is unchanged by naming them.
+    const plain = table.cost("gpt-4o", T("2025-01-01"), 1_000_000, 100_000, { cacheWrite: 300_000, reasoning: 50_000 })!;
+    assert.equal(plain.cost, table.cost("gpt-4o", T("2025-01-01"), 1_000_000, 100_000)!.cost);
+    // A part past its whole is cut to it, never added.
+    const over = t.cost("m", T("2025-06-01"), 100, 10, { cached: 500, reasoning: 50 })!;
+    assert.ok(Math.abs(over.cost - (100 * 0.3 + 10 * 20) / 1e6) < 1e-15);
   });
 
   it("cannot price a call without tokens or an unknown model", () => {

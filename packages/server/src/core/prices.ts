@@ -15,6 +15,10 @@ export interface PriceEntry {
   output_per_1m: number;
   /** Price of prompt tokens served from the provider's cache; defaults to the input price. */
   cached_input_per_1m?: number;
+  /** Price of prompt tokens written to the provider's cache (Anthropic charges 1.25× input); defaults to the input price. */
+  cache_write_input_per_1m?: number;
+  /** Price of reasoning tokens, part of the output; defaults to the output price. */
+  reasoning_output_per_1m?: number;
   /** ISO date from which the entry applies. */
   effective_from: string;
   /** Where the entry came from: `builtin`, `config` or `api`. */
@@ -72,6 +76,13 @@ interface Compiled {
   order: number;
 }
 
+/** The parts of a call's tokens priced apart: cached and cache-write input tokens, reasoning output tokens. */
+export interface TokenParts {
+  cached?: number;
+  cacheWrite?: number;
+  reasoning?: number;
+}
+
 /** What an event's tokens cost, and what a cache saved. */
 export interface CostBreakdown {
   cost: number;
@@ -121,16 +132,26 @@ export class PriceTable {
     return null;
   }
 
-  /** Cost of a call; null when the model is unknown or no tokens are given. */
-  cost(model: string, ts: number, input: number | undefined, output: number | undefined, cachedInput = 0): CostBreakdown | null {
+  /**
+   * Cost of a call; null when the model is unknown or no tokens are given. The parts are subsets:
+   * cached (read) and cache-write tokens of the input, reasoning tokens of the output, each priced
+   * at its own rate instead of the whole's, never added on top (a part past its whole is cut to it).
+   */
+  cost(model: string, ts: number, input: number | undefined, output: number | undefined, parts: TokenParts = {}): CostBreakdown | null {
     if (input === undefined && output === undefined) return null;
     const p = this.lookup(model, ts);
     if (!p) return null;
     const inTok = input ?? 0;
-    const cached = Math.min(cachedInput, inTok);
+    const outTok = output ?? 0;
+    const cached = Math.min(parts.cached ?? 0, inTok);
+    const written = Math.min(parts.cacheWrite ?? 0, inTok - cached);
+    const reasoning = Math.min(parts.reasoning ?? 0, outTok);
     const cachedPrice = p.cached_input_per_1m ?? p.input_per_1m;
-    const listCost = (inTok * p.input_per_1m + (output ?? 0) * p.output_per_1m) / 1e6;
-    const cost = ((inTok - cached) * p.input_per_1m + cached * cachedPrice + (output ?? 0) * p.output_per_1m) / 1e6;
+    const writePrice = p.cache_write_input_per_1m ?? p.input_per_1m;
+    const outputCost = (outTok - reasoning) * p.output_per_1m + reasoning * (p.reasoning_output_per_1m ?? p.output_per_1m);
+    // What it would have cost with nothing read from a cache: the cached tokens at the input price.
+    const listCost = ((inTok - written) * p.input_per_1m + written * writePrice + outputCost) / 1e6;
+    const cost = ((inTok - cached - written) * p.input_per_1m + cached * cachedPrice + written * writePrice + outputCost) / 1e6;
     return { cost, saved: listCost - cost, listCost };
   }
 }

@@ -75,4 +75,31 @@ describe("ingest routes (inject)", () => {
     assert.equal(single.status, 202, JSON.stringify(single.body));
     assert.deepEqual(single.body, { id: "h-1", cost: null });
   });
+
+  it("holds cached, cache-write and reasoning tokens to be parts of their totals: priced at their own rates, refused by name when they exceed them", async () => {
+    const price = await t.request("POST", "/api/v1/prices", { model: "subset-model", input_per_1m: 3, output_per_1m: 15, cached_input_per_1m: 0.3, cache_write_input_per_1m: 3.75, reasoning_output_per_1m: 20, effective_from: "2020-01-01" });
+    assert.equal(price.status, 201, JSON.stringify(price.body));
+    const call = { model: "subset-model", latency_ms: 100, input_tokens: 1000, cached_input_tokens: 200, cache_creation_input_tokens: 100, output_tokens: 100, reasoning_tokens: 40 };
+    const ok = await t.request("POST", "/api/v1/llm-calls", call);
+    assert.equal(ok.status, 202, JSON.stringify(ok.body));
+    assert.ok(Math.abs(ok.body.cost - (700 * 3 + 200 * 0.3 + 100 * 3.75 + 60 * 15 + 40 * 20) / 1e6) < 1e-12, `cost ${ok.body.cost}`);
+    const bad = await t.request("POST", "/api/v1/ingest", {
+      events: [
+        { type: "llm_call", body: { ...call, cached_input_tokens: 950 } },
+        { type: "llm_call", body: { ...call, reasoning_tokens: 101 } },
+        { type: "run", body: { agent_name: "a", status: "success", duration_ms: 1, input_tokens: 10, cached_input_tokens: 11 } },
+        { type: "llm_call", body: call },
+      ],
+    });
+    assert.equal(bad.status, 207);
+    assert.deepEqual(
+      bad.body.errors.map((e: { index: number; code: string; path: string }) => [e.index, e.code, e.path]),
+      [
+        [0, "TOKENS_NOT_SUBSET", "/events/0/body/cache_creation_input_tokens"],
+        [1, "TOKENS_NOT_SUBSET", "/events/1/body/reasoning_tokens"],
+        [2, "TOKENS_NOT_SUBSET", "/events/2/body/cached_input_tokens"],
+      ],
+    );
+    assert.deepEqual(bad.body.successes.map((x: { index: number }) => x.index), [3], "the good event of the batch is stored");
+  });
 });

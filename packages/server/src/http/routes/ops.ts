@@ -44,16 +44,17 @@ export function opsRoutes(app: FastifyInstance, ops: OpsDeps): void {
     const b = req.body as Partial<PriceEntry> | null;
     const problems: { path: string; message: string }[] = [];
     if (typeof b !== "object" || b === null || Array.isArray(b)) throw new VigilError("VALIDATION_FAILED", "the body must be a price entry object", [{ path: "", message: "must be an object" }]);
-    const allowed = new Set(["model", "input_per_1m", "output_per_1m", "cached_input_per_1m", "effective_from"]);
+    const optional = ["cached_input_per_1m", "cache_write_input_per_1m", "reasoning_output_per_1m"] as const;
+    const allowed = new Set<string>(["model", "input_per_1m", "output_per_1m", ...optional, "effective_from"]);
     for (const k of Object.keys(b)) if (!allowed.has(k)) problems.push({ path: `/${k}`, message: "is not a known field" });
     if (typeof b.model !== "string" || b.model.length === 0 || b.model.length > 256) problems.push({ path: "/model", message: "must be a model id or pattern" });
     for (const k of ["input_per_1m", "output_per_1m"] as const) if (typeof b[k] !== "number" || !(b[k]! >= 0)) problems.push({ path: `/${k}`, message: "must be a number >= 0 (USD per million tokens)" });
-    if (b.cached_input_per_1m !== undefined && (typeof b.cached_input_per_1m !== "number" || !(b.cached_input_per_1m >= 0))) problems.push({ path: "/cached_input_per_1m", message: "must be a number >= 0" });
+    for (const k of optional) if (b[k] !== undefined && (typeof b[k] !== "number" || !(b[k]! >= 0))) problems.push({ path: `/${k}`, message: "must be a number >= 0 (USD per million tokens)" });
     const from = b.effective_from ?? new Date().toISOString().slice(0, 10);
     if (typeof from !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(from) || !Number.isFinite(Date.parse(from))) problems.push({ path: "/effective_from", message: "must be an ISO date" });
     if (problems.length) throw new VigilError("VALIDATION_FAILED", problems.map((p) => `${p.path}: ${p.message}`).join("; "), problems);
     const entry: PriceEntry = { model: b.model!, input_per_1m: b.input_per_1m!, output_per_1m: b.output_per_1m!, effective_from: from };
-    if (b.cached_input_per_1m !== undefined) entry.cached_input_per_1m = b.cached_input_per_1m;
+    for (const k of optional) if (b[k] !== undefined) entry[k] = b[k];
     return reply.code(201).send(await ops.prices.add(entry));
   });
 }
