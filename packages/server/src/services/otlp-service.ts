@@ -8,14 +8,15 @@
  */
 import type { IngestError } from "@vigil/contract";
 import { mapSpans } from "../core/otlp/map-spans.js";
-import type { Decoded, OtlpProblem, OtlpSpan } from "../core/otlp/model.js";
+import type { Decoded, OtlpProblem, OtlpSpan, SpanRecord } from "../core/otlp/model.js";
 import type { SpanStore } from "../core/ports.js";
 import type { IngestOutcome } from "./ingest-service.js";
 
 /** What the OTLP service needs. */
 export interface OtlpServiceDeps {
   ingest: { ingest(raw: readonly unknown[], pointer: (index: number) => string): Promise<IngestOutcome> };
-  spans: Pick<SpanStore, "append">;
+  /** Stores the spans; `trace` (when given) reads earlier ones to join calls to their agent span. */
+  spans: Pick<SpanStore, "append"> & Partial<Pick<SpanStore, "trace">>;
 }
 
 /** What one export came to: every problem (refused items count in `rejected`; items kept but not counted have `rejected: 0`). */
@@ -32,14 +33,40 @@ export class OtlpService {
 
   /** One `/v1/traces` export, decoded: maps, ingests the events, stores the spans; throws when storage cannot take them. */
   async traces(decoded: Decoded<OtlpSpan>): Promise<OtlpExportResult> {
-    const mapped = mapSpans(decoded.items);
+    const stored = await this.storedAncestors(decoded.items);
+    const mapped = mapSpans(decoded.items, { storedSpan: (traceId, spanId) => stored.get(traceId + spanId) });
     const where = mapped.events.map((e) => `span ${e.id}`);
     const outcome = mapped.events.length ? await this.deps.ingest.ingest(mapped.events, (i) => where[i] ?? `events/${i}`) : null;
     const storedSpans = mapped.records.length ? await this.deps.spans.append(mapped.records) : 0;
     const kept = [...mapped.problems, ...(outcome?.errors ?? []).map(eventProblem)].map((p) => ({ ...p, rejected: 0 }));
     return { problems: [...decoded.problems, ...kept], storedSpans, storedEvents: outcome === null ? 0 : outcome.successes.filter((s) => !s.duplicate).length };
   }
+
+  /**
+   * The stored spans of the traces in which a span's parent is not in the export (bounded: the
+   * first MAX_TRACES_LOOKED_UP such traces, MAX_SPANS_LOOKED_UP spans each), by trace id + span id.
+   */
+  private async storedAncestors(spans: readonly OtlpSpan[]): Promise<Map<string, SpanRecord>> {
+    const out = new Map<string, SpanRecord>();
+    if (!this.deps.spans.trace) return out;
+    const here = new Set(spans.map((s) => s.traceId + s.spanId));
+    const traces = new Set<string>();
+    for (const s of spans) {
+      if (traces.size >= MAX_TRACES_LOOKED_UP) break;
+      if (s.parentSpanId !== null && !here.has(s.traceId + s.parentSpanId)) traces.add(s.traceId);
+    }
+    for (const traceId of traces) {
+      const page = await this.deps.spans.trace(traceId, MAX_SPANS_LOOKED_UP);
+      for (const r of page.spans) out.set(r.traceId + r.spanId, r);
+    }
+    return out;
+  }
 }
+
+/** Traces whose stored spans are read to join an export's calls to an agent span exported earlier, at most, per export. */
+export const MAX_TRACES_LOOKED_UP = 16;
+/** Spans read of each such trace, at most. */
+export const MAX_SPANS_LOOKED_UP = 2000;
 
 /** An event the ingest path refused: its span is kept, without the event. */
 function eventProblem(err: IngestError): OtlpProblem {

@@ -86,6 +86,18 @@ describe("OTLP/HTTP receiver: /v1/traces (inject)", () => {
     assert.equal((await llm("cut-model")).llm_calls, 0);
   });
 
+  it("joins a call to the agent span an earlier export held", async () => {
+    const start = BigInt(Date.now() - 90_000) * 1_000_000n;
+    const agent = span(20, { name: "invoke_agent planner", startTimeUnixNano: String(start), endTimeUnixNano: String(start + 2_000_000_000n), attributes: [kv("gen_ai.operation.name", { stringValue: "invoke_agent" }), kv("gen_ai.agent.name", { stringValue: "otlp-planner" })] });
+    const call = chat(21, "joined-model", 89_000) as Record<string, Json>;
+    call.parentSpanId = (20 + 1).toString(16).padStart(16, "0");
+    assert.equal((await post(toProtobuf("traces", traces([agent])), { "content-type": "application/x-protobuf" })).statusCode, 200);
+    assert.equal((await post(toProtobuf("traces", traces([call])), { "content-type": "application/x-protobuf" })).statusCode, 200);
+    const r = await t.request("GET", "/api/v1/metrics/system?window=1h&agent_name=otlp-planner", undefined, { authorization: `Bearer ${READ}` });
+    assert.equal(r.body.metrics.total_tasks, 1, "the agent span is a run");
+    assert.equal(r.body.metrics.llm_calls, 1, "the call counts under the agent of the earlier export");
+  });
+
   it("takes the ingest key as a Bearer token or in x-api-key, and refuses a read key", async () => {
     const body = toProtobuf("traces", traces([chat(5, "key-model", 5_000)]));
     const viaHeader = await t.app.inject({ method: "POST", url: "/v1/traces", payload: body, headers: { "x-api-key": KEY, "content-type": "application/x-protobuf" } });
