@@ -43,6 +43,16 @@ describe("decodeTracesProto", () => {
     assert.deepEqual(items[0]!.attributes, { f: false, zero: 0, zd: 0, empty: "", none: null });
   });
 
+  it("keeps an attribute named __proto__ as an ordinary key, and a repeated key's last value", () => {
+    const { items } = decodeSpans([span(0, { attributes: [kv("__proto__", { kvlistValue: { values: [kv("polluted", { boolValue: true })] } }), kv("k", { intValue: 1 }), kv("k", { intValue: 2 })] })]);
+    const attrs = items[0]!.attributes;
+    assert.equal(Object.getPrototypeOf(attrs), Object.prototype);
+    assert.deepEqual(Object.keys(attrs), ["__proto__", "k"]);
+    assert.deepEqual(Object.getOwnPropertyDescriptor(attrs, "__proto__")!.value, { polluted: true });
+    assert.equal(attrs.k, 2);
+    assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
   it("reads 64-bit integers as numbers while safe and as exact decimal strings past 2^53", () => {
     const attrs = [
       kv("fromString", { intValue: "9007199254740991" }),

@@ -2,7 +2,6 @@
  * The OTLP protobuf message types, read by reflection from the vendored v1.9.0 definitions
  * (packages/server/proto, shipped with the package), and the reader that decodes them.
  */
-import { isUtf8 } from "node:buffer";
 import { fileURLToPath } from "node:url";
 import protobuf from "protobufjs";
 
@@ -41,15 +40,18 @@ export const INVALID_UTF8_MARK = "\uDC80";
  */
 export class MarkingReader extends protobuf.BufferReader {
   override stringVerify(): string {
-    const length = this.uint32();
-    const start = this.pos;
-    const end = start + length;
-    if (end > this.len) throw new RangeError(`index out of range: ${start} + ${length} > ${this.len}`);
-    this.pos = end;
-    const buf = this.buf as Buffer;
-    const s = buf.toString("utf8", start, end);
-    // Decoding replaces each bad sequence with U+FFFD: only then are the raw bytes checked.
-    return s.includes("\uFFFD") && !isUtf8(buf.subarray(start, end)) ? INVALID_UTF8_MARK + s : s;
+    const at = this.pos;
+    try {
+      return super.stringVerify();
+    } catch (err) {
+      if (err instanceof RangeError) throw err; // truncated: the body is undecodable
+      // protobufjs's strict decoding refused the bytes: read them again, replacing and marking.
+      this.pos = at;
+      const length = this.uint32();
+      const start = this.pos;
+      this.pos = start + length;
+      return INVALID_UTF8_MARK + (this.buf as Buffer).toString("utf8", start, start + length);
+    }
   }
 
   override string(): string {

@@ -5,7 +5,7 @@
  */
 import type { Attributes, Decoded, HistogramPoint, NumberPoint, OtlpLogRecord, OtlpMetric, OtlpProblem, OtlpScope, OtlpSpan, OtlpSpanEvent, Temporality } from "../core/otlp/model.js";
 import { SPAN_KINDS } from "../core/otlp/model.js";
-import { Refusal, anyValue, attributes, hexId, scope, text, timeMs, toNumber } from "./values.js";
+import { Refusal, attributes, hexId, scope, text, timeMs, toNumber, value } from "./values.js";
 import type { WHistogramPoint, WLogRecord, WLogsRequest, WMetric, WMetricsRequest, WNumberPoint, WResource, WScope, WSpan, WTraceRequest } from "./wire.js";
 
 const STATUS_CODES = ["unset", "ok", "error"] as const;
@@ -203,7 +203,7 @@ function readLogRecord(lr: WLogRecord, resource: Attributes, sc: OtlpScope): Otl
     observedTimeMs: timeMs(lr.observedTimeUnixNano),
     severityNumber: lr.severityNumber ?? 0,
     severityText: text(lr.severityText, "the severity text"),
-    body: anyValue(lr.body, 0, "the body"),
+    body: value(lr.body, "the body"),
     attributes: attributes(lr.attributes),
     eventName: text(lr.eventName, "the event name"),
     traceId: hexId(lr.traceId, 16, "the trace id", true),

@@ -40,29 +40,55 @@ export function text(s: string | undefined, what: string): string {
 }
 
 /** An attribute key, checked for length and encoding. */
-function attrKey(key: string | undefined, where: string): string {
+function attrKey(key: string | undefined): string {
   const k = key ?? "";
-  if (!wellFormed(k)) throw new Refusal(`${where}: the key ${quote(k)} is not valid UTF-8`);
-  if (k.length > MAX_KEY_LENGTH) throw new Refusal(`${where}: the key ${quote(k)} is ${k.length} characters long, more than the ${MAX_KEY_LENGTH} allowed`);
+  if (!wellFormed(k)) throw new Refusal(`the key ${quote(k)} is not valid UTF-8`);
+  if (k.length > MAX_KEY_LENGTH) throw new Refusal(`the key ${quote(k)} is ${k.length} characters long, more than the ${MAX_KEY_LENGTH} allowed`);
   return k;
 }
 
-/** Reads a list of key-values into an object (a key given twice keeps its last value; `__proto__` is an ordinary key). */
-function keyValues(kvs: readonly WKeyValue[] | undefined, where: string, level: number): Attributes {
-  if (!kvs || kvs.length === 0) return {};
-  if (kvs.length > MAX_ATTRIBUTES) throw new Refusal(`${where}: ${kvs.length} attributes, more than the ${MAX_ATTRIBUTES} allowed`);
-  const entries: [string, AttrValue][] = new Array(kvs.length);
-  for (let i = 0; i < kvs.length; i++) {
-    const kv = kvs[i]!;
-    const key = attrKey(kv.key, where);
-    entries[i] = [key, anyValue(kv.value, level, `${where}: ${quote(key)}`)];
-  }
-  return Object.fromEntries(entries);
+/** A refusal of something inside `prefix`, saying where (messages are built only when refusing). */
+function within(prefix: string, err: unknown): unknown {
+  return err instanceof Refusal ? new Refusal(`${prefix}: ${err.message}`) : err;
 }
 
-/** An item's (or a resource's) attributes, refused past the limits. */
+/** Reads a list of key-values into an object (a key given twice keeps its last value; `__proto__` is an ordinary key). */
+function keyValues(kvs: readonly WKeyValue[] | undefined, level: number): Attributes {
+  if (!kvs || kvs.length === 0) return {};
+  if (kvs.length > MAX_ATTRIBUTES) throw new Refusal(`${kvs.length} attributes, more than the ${MAX_ATTRIBUTES} allowed`);
+  const out: Attributes = {};
+  for (let i = 0; i < kvs.length; i++) {
+    const kv = kvs[i]!;
+    const key = attrKey(kv.key);
+    let v: AttrValue;
+    try {
+      v = anyValue(kv.value, level);
+    } catch (err) {
+      throw within(quote(key), err);
+    }
+    // Assigning `__proto__` would set the prototype: that key is defined as an own property instead.
+    if (key === "__proto__") Object.defineProperty(out, key, { value: v, enumerable: true, writable: true, configurable: true });
+    else out[key] = v;
+  }
+  return out;
+}
+
+/** An item's (or a resource's) attributes, refused past the limits; `where` starts a refusal's message. */
 export function attributes(kvs: readonly WKeyValue[] | undefined, where = "attributes"): Attributes {
-  return keyValues(kvs, where, 0);
+  try {
+    return keyValues(kvs, 0);
+  } catch (err) {
+    throw within(where, err);
+  }
+}
+
+/** A value that is not an attribute (a log record's body), refused past the limits; `where` starts a refusal's message. */
+export function value(v: WAnyValue | null | undefined, where: string): AttrValue {
+  try {
+    return anyValue(v, 0);
+  } catch (err) {
+    throw within(where, err);
+  }
 }
 
 /**
@@ -70,22 +96,22 @@ export function attributes(kvs: readonly WKeyValue[] | undefined, where = "attri
  * strings past 2^53, bytes are base64, non-finite doubles their JSON names (`"NaN"`,
  * `"Infinity"`, `"-Infinity"`), an empty value null. `level` counts the arrays and lists around it.
  */
-export function anyValue(v: WAnyValue | null | undefined, level: number, where: string): AttrValue {
+function anyValue(v: WAnyValue | null | undefined, level: number): AttrValue {
   if (!v) return null;
-  if (Object.hasOwn(v, "stringValue")) return text(v.stringValue, `${where}: the value`);
+  if (Object.hasOwn(v, "stringValue")) return text(v.stringValue, "the value");
   if (Object.hasOwn(v, "boolValue")) return v.boolValue === true;
   if (Object.hasOwn(v, "intValue")) return int64(v.intValue ?? 0);
   if (Object.hasOwn(v, "doubleValue")) return double(v.doubleValue ?? 0);
   if (Object.hasOwn(v, "arrayValue")) {
     const values = v.arrayValue?.values ?? [];
-    deeper(level, where);
+    deeper(level);
     const out: AttrValue[] = new Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = anyValue(values[i], level + 1, where);
+    for (let i = 0; i < values.length; i++) out[i] = anyValue(values[i], level + 1);
     return out;
   }
   if (Object.hasOwn(v, "kvlistValue")) {
-    deeper(level, where);
-    return keyValues(v.kvlistValue?.values, where, level + 1);
+    deeper(level);
+    return keyValues(v.kvlistValue?.values, level + 1);
   }
   if (Object.hasOwn(v, "bytesValue")) {
     const b = v.bytesValue ?? [];
@@ -94,8 +120,8 @@ export function anyValue(v: WAnyValue | null | undefined, level: number, where: 
   return null;
 }
 
-function deeper(level: number, where: string): void {
-  if (level + 1 > MAX_VALUE_DEPTH) throw new Refusal(`${where}: the value nests arrays or key-value lists more than ${MAX_VALUE_DEPTH} levels deep`);
+function deeper(level: number): void {
+  if (level + 1 > MAX_VALUE_DEPTH) throw new Refusal(`the value nests arrays or key-value lists more than ${MAX_VALUE_DEPTH} levels deep`);
 }
 
 /** A double as an attribute value: JSON has no NaN or infinities, so those become their names. */
