@@ -46,24 +46,23 @@ function message(type: protobuf.Type, json: unknown, depth: number): Record<stri
   if (typeof json !== "object" || json === null || Array.isArray(json)) throw new ShapeError(`expected an object (${type.name})`);
   if (depth > MAX_MESSAGE_DEPTH) throw new ShapeError(`nested more than ${MAX_MESSAGE_DEPTH} messages deep`);
   const fields = fieldsOf(type);
+  const obj = json as Record<string, unknown>;
   const out: Record<string, unknown> = {};
-  for (const [key, v] of Object.entries(json)) {
+  // A parsed JSON object has only own, enumerable, plain keys.
+  for (const key in obj) {
     const f = fields.get(key);
+    const v = obj[key];
     if (!f || v === null) continue;
+    let i = -1;
     try {
       if (f.repeated) {
         if (!Array.isArray(v)) throw new ShapeError("expected an array");
-        out[f.name] = v.map((x: unknown, i) => {
-          try {
-            return single(f, x, depth);
-          } catch (err) {
-            if (err instanceof ShapeError) err.path.unshift(i);
-            throw err;
-          }
-        });
+        const list: unknown[] = new Array(v.length);
+        for (i = 0; i < v.length; i++) list[i] = single(f, v[i], depth);
+        out[f.name] = list;
       } else out[f.name] = single(f, v, depth);
     } catch (err) {
-      if (err instanceof ShapeError) err.path.unshift(key);
+      if (err instanceof ShapeError) err.path.unshift(...(i >= 0 ? [key, i] : [key]));
       throw err;
     }
   }
