@@ -8,6 +8,7 @@ import { cpus, totalmem } from "node:os";
 import { alertDetection } from "./alert-detection.js";
 import { anomaly } from "./anomaly.js";
 import { anomalyCost } from "./anomaly-cost.js";
+import { anomalyEval } from "./anomaly-eval.js";
 import { alertEval } from "./alert-eval.js";
 import { cardinality } from "./cardinality.js";
 import { cardinalityStall } from "./cardinality-stall.js";
@@ -48,6 +49,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   "custom-metrics": customMetrics,
   anomaly,
   "anomaly-cost": anomalyCost,
+  "anomaly-eval": anomalyEval,
 };
 
 /**
