@@ -60,7 +60,10 @@ function message(type: protobuf.Type, json: unknown, depth: number): Record<stri
         const list: unknown[] = new Array(v.length);
         for (i = 0; i < v.length; i++) list[i] = single(f, v[i], depth);
         out[f.name] = list;
-      } else out[f.name] = single(f, v, depth);
+      } else {
+        out[f.name] = single(f, v, depth);
+        if (f.partOf) out[f.partOf.name] = f.name; // which member of the oneof is set, as protobuf decoding says it
+      }
     } catch (err) {
       if (err instanceof ShapeError) err.path.unshift(...(i >= 0 ? [key, i] : [key]));
       throw err;

@@ -4,7 +4,9 @@ import protobuf from "protobufjs";
 import { decodeLogsProto, decodeMetricsProto, decodeTracesProto } from "./decode-protobuf.js";
 import { OtlpBodyError } from "./errors.js";
 import { kv, nestedArrays, span, toProtobuf, traces, type Json } from "./otlp-fixtures.test-support.js";
-import { MAX_ATTRIBUTES, MAX_KEY_LENGTH, MAX_VALUE_DEPTH } from "./values.js";
+import { MarkingReader, otlpTypes } from "./proto.js";
+import { MAX_ATTRIBUTES, MAX_KEY_LENGTH, MAX_VALUE_DEPTH, attributes } from "./values.js";
+import type { WKeyValue } from "./wire.js";
 
 const decodeSpans = (spans: Json[], resource?: Json[]) => decodeTracesProto(toProtobuf("traces", traces(spans, resource)));
 
@@ -51,6 +53,12 @@ describe("decodeTracesProto", () => {
     assert.deepEqual(Object.getOwnPropertyDescriptor(attrs, "__proto__")!.value, { polluted: true });
     assert.equal(attrs.k, 2);
     assert.equal(({} as Record<string, unknown>).polluted, undefined);
+  });
+
+  it("reads the member of a value set last when the wire sets two (protobuf merges them)", () => {
+    const KeyValue = otlpTypes().root.lookupType("opentelemetry.proto.common.v1.KeyValue");
+    const wire = Buffer.concat([KeyValue.encode({ key: "k", value: { stringValue: "first" } }).finish(), KeyValue.encode({ value: { intValue: 0 } }).finish()]);
+    assert.deepEqual(attributes([KeyValue.decode(new MarkingReader(wire)) as WKeyValue]), { k: 0 });
   });
 
   it("reads 64-bit integers as numbers while safe and as exact decimal strings past 2^53", () => {

@@ -117,14 +117,23 @@ function readMetric(m: WMetric, resource: Attributes, sc: OtlpScope, path: strin
   const head = { name: text(m.name, "the metric name"), description: text(m.description, "the description"), unit: text(m.unit, "the unit"), resource, scope: sc };
   const temporality = (t: number | undefined): Temporality => TEMPORALITIES[t ?? 0] ?? "unspecified";
   let metric: OtlpMetric;
-  if (Object.hasOwn(m, "gauge")) metric = { ...head, type: "gauge", points: numberPoints(m.gauge?.dataPoints, `${path}/gauge`, problems) };
-  else if (Object.hasOwn(m, "sum"))
-    metric = { ...head, type: "sum", temporality: temporality(m.sum?.aggregationTemporality), monotonic: m.sum?.isMonotonic === true, points: numberPoints(m.sum?.dataPoints, `${path}/sum`, problems) };
-  else if (Object.hasOwn(m, "histogram"))
-    metric = { ...head, type: "histogram", temporality: temporality(m.histogram?.aggregationTemporality), points: histogramPoints(m.histogram?.dataPoints, `${path}/histogram`, problems) };
-  else if (Object.hasOwn(m, "exponentialHistogram")) return { ...head, type: "unsupported", kind: "exponential_histogram", points: [] };
-  else if (Object.hasOwn(m, "summary")) return { ...head, type: "unsupported", kind: "summary", points: [] };
-  else return { ...head, type: "unsupported", kind: "empty", points: [] };
+  switch (m.data) {
+    case "gauge":
+      metric = { ...head, type: "gauge", points: numberPoints(m.gauge?.dataPoints, `${path}/gauge`, problems) };
+      break;
+    case "sum":
+      metric = { ...head, type: "sum", temporality: temporality(m.sum?.aggregationTemporality), monotonic: m.sum?.isMonotonic === true, points: numberPoints(m.sum?.dataPoints, `${path}/sum`, problems) };
+      break;
+    case "histogram":
+      metric = { ...head, type: "histogram", temporality: temporality(m.histogram?.aggregationTemporality), points: histogramPoints(m.histogram?.dataPoints, `${path}/histogram`, problems) };
+      break;
+    case "exponentialHistogram":
+      return { ...head, type: "unsupported", kind: "exponential_histogram", points: [] };
+    case "summary":
+      return { ...head, type: "unsupported", kind: "summary", points: [] };
+    default:
+      return { ...head, type: "unsupported", kind: "empty", points: [] };
+  }
   // A metric all of whose points were refused says nothing more: it is left out.
   return metric.points.length === 0 && pointCount(m) > 0 ? undefined : metric;
 }
@@ -135,8 +144,8 @@ function numberPoints(points: readonly WNumberPoint[] | undefined, path: string,
     if (((p.flags ?? 0) & NO_RECORDED_VALUE) !== 0) return;
     const point = attempt(problems, `${path}/dataPoints/${i}`, 1, (): NumberPoint => {
       let value: number;
-      if (Object.hasOwn(p, "asDouble")) value = p.asDouble ?? 0;
-      else if (Object.hasOwn(p, "asInt")) value = toNumber(p.asInt);
+      if (p.value === "asDouble") value = p.asDouble ?? 0;
+      else if (p.value === "asInt") value = toNumber(p.asInt);
       else throw new Refusal("the data point has no value");
       if (!Number.isFinite(value)) throw new Refusal(`the value ${value} is not a finite number`);
       return { attributes: attributes(p.attributes), startMs: timeMs(p.startTimeUnixNano), timeMs: timeMs(p.timeUnixNano), value };

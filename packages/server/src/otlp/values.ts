@@ -98,26 +98,32 @@ export function value(v: WAnyValue | null | undefined, where: string): AttrValue
  */
 function anyValue(v: WAnyValue | null | undefined, level: number): AttrValue {
   if (!v) return null;
-  if (Object.hasOwn(v, "stringValue")) return text(v.stringValue, "the value");
-  if (Object.hasOwn(v, "boolValue")) return v.boolValue === true;
-  if (Object.hasOwn(v, "intValue")) return int64(v.intValue ?? 0);
-  if (Object.hasOwn(v, "doubleValue")) return double(v.doubleValue ?? 0);
-  if (Object.hasOwn(v, "arrayValue")) {
-    const values = v.arrayValue?.values ?? [];
-    deeper(level);
-    const out: AttrValue[] = new Array(values.length);
-    for (let i = 0; i < values.length; i++) out[i] = anyValue(values[i], level + 1);
-    return out;
+  switch (v.value) {
+    case "stringValue":
+      return text(v.stringValue, "the value");
+    case "boolValue":
+      return v.boolValue === true;
+    case "intValue":
+      return int64(v.intValue ?? 0);
+    case "doubleValue":
+      return double(v.doubleValue ?? 0);
+    case "arrayValue": {
+      const values = v.arrayValue?.values ?? [];
+      deeper(level);
+      const out: AttrValue[] = new Array(values.length);
+      for (let i = 0; i < values.length; i++) out[i] = anyValue(values[i], level + 1);
+      return out;
+    }
+    case "kvlistValue":
+      deeper(level);
+      return keyValues(v.kvlistValue?.values, level + 1);
+    case "bytesValue": {
+      const b = v.bytesValue ?? [];
+      return (Buffer.isBuffer(b) ? b : Buffer.from(b)).toString("base64");
+    }
+    default:
+      return null;
   }
-  if (Object.hasOwn(v, "kvlistValue")) {
-    deeper(level);
-    return keyValues(v.kvlistValue?.values, level + 1);
-  }
-  if (Object.hasOwn(v, "bytesValue")) {
-    const b = v.bytesValue ?? [];
-    return (Buffer.isBuffer(b) ? b : Buffer.from(b)).toString("base64");
-  }
-  return null;
 }
 
 function deeper(level: number): void {

@@ -3,7 +3,9 @@
  * (core/otlp/model.ts): protobufjs's decoded messages, or the JSON body with its keys made
  * lowerCamelCase, enums made numbers and bytes made Buffers (decode-json.ts). Any field may be
  * absent: a protobuf message reads its defaults from its prototype, a JSON object has no key.
- * Which member of a oneof is set is told by an own property (`Object.hasOwn`).
+ * Which member of a oneof is set is named by the oneof's own property (AnyValue's `value`,
+ * Metric's `data`, a number point's `value`), set by both decoders (proto.ts `plainOneofs`);
+ * proto3 `optional` fields (a histogram's sum, min, max) are present as own properties.
  */
 
 /** A 64-bit integer: protobufjs's Long, or a number or a decimal string from JSON. */
@@ -12,8 +14,9 @@ export type Int64 = number | string | { high: number; low: number; unsigned: boo
 /** Bytes: a Buffer, or for trace and span ids in JSON the hex string as sent. */
 export type Bytes = Uint8Array | string;
 
-/** OTLP's AnyValue: at most one member set. */
+/** OTLP's AnyValue: at most one member set, named by `value`. */
 export interface WAnyValue {
+  value?: "stringValue" | "boolValue" | "intValue" | "doubleValue" | "arrayValue" | "kvlistValue" | "bytesValue";
   stringValue?: string;
   boolValue?: boolean;
   intValue?: Int64;
@@ -68,6 +71,7 @@ export interface WTraceRequest {
 
 /** A gauge or sum point. */
 export interface WNumberPoint {
+  value?: "asDouble" | "asInt";
   attributes?: WKeyValue[];
   startTimeUnixNano?: Int64;
   timeUnixNano?: Int64;
@@ -90,8 +94,9 @@ export interface WHistogramPoint {
   flags?: number;
 }
 
-/** A metric: one of its data members set. */
+/** A metric: one of its data members set, named by `data`. */
 export interface WMetric {
+  data?: "gauge" | "sum" | "histogram" | "exponentialHistogram" | "summary";
   name?: string;
   description?: string;
   unit?: string;
