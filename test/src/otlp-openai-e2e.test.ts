@@ -205,7 +205,9 @@ describe("the OpenTelemetry Node SDK with the official OpenAI instrumentation, e
         const parent = outcomes.get(run.model)!.spans.find((s) => s.parentSpanId === null)!;
         for (const e of exports) {
           const r = await fetch(`${server.url}/v1/traces`, { method: "POST", headers: e.headers, body: e.body });
-          assert.equal(r.status, 200, await r.text());
+          const answer = Buffer.from(await r.arrayBuffer());
+          assert.equal(r.status, 200, answer.toString());
+          assert.deepEqual(answer, e.answer, "answered as the first time: a success, no partial success");
         }
         const again = await metricsOf(run);
         for (const k of ["llm_calls", "llm_input_tokens", "llm_output_tokens", "llm_cost", "llm_p95_latency_ms"]) assert.equal(again[k], before[k], k);
