@@ -233,7 +233,9 @@ export class RollupIndex {
 
   /**
    * The slices of a window, fine or coarse. Coarse plans group consecutive minute slices into runs
-   * (read through the run cache), except the last slice, which is still filling.
+   * (read through the run cache), except a last slice still filling (the minute holding `now`),
+   * which would change the run at every event. A run checks each slice's version, so a late
+   * event in a finished minute only makes the next read merge it again.
    */
   private slices(from: number, to: number, now: number, fine: boolean): Segment[] {
     if (fine && this.fineCovers(from, now)) return finePlan(from, to).map((t) => this.fine.get(t));
@@ -248,7 +250,7 @@ export class RollupIndex {
     for (let i = 0; i < plan.length; i++) {
       const [tier, start] = plan[i]!;
       const s = this.tiers[tier].get(start);
-      if (tier === "m" && i < plan.length - 1) {
+      if (tier === "m" && (i < plan.length - 1 || start + MINUTE <= now)) {
         if (s) run.push(s);
         continue;
       }

@@ -211,4 +211,25 @@ describe("AnomalyService", () => {
     // A group the rule does not follow.
     assert.deepEqual(await w.service.readings(r, { agent_name: "nobody" }, -Infinity, Infinity, settled(end)), { followed: false, kept: 0, points: [] });
   });
+
+  it("reads a new step once for every rule watching the same groups in one evaluation", async () => {
+    const w = world();
+    const end = T0 + 30 * HOUR;
+    w.send("a", T0, end + 3 * MINUTE, 1);
+    w.send("b", T0, end + 3 * MINUTE, 2);
+    const rules = [rule({}, "RunsAnomaly"), rule({ metric: "error_rate" }, "ErrorsAnomaly"), rule({ metric: "p95_latency_ms" }, "LatencyAnomaly")];
+    for (const r of rules) await w.observe(r, settled(end));
+    w.scans.length = 0;
+    const at = settled(end + MINUTE);
+    const obs: Awaited<ReturnType<typeof w.observe>>[] = [];
+    for (const r of rules) obs.push(await w.observe(r, at));
+    assert.deepEqual(w.scans, [end], "one scan of the new step for the three rules");
+    // Each rule still reads its own metric of the shared step: runs, no errors, 100 ms latencies.
+    const value = (i: number, agent: string) => obs[i]!.find((o) => o.group.agent_name === agent)?.value;
+    assert.deepEqual([value(0, "a"), value(0, "b")], [runsAt(end, 1), runsAt(end, 2)]);
+    assert.deepEqual([value(1, "a"), value(2, "a")], [0, 100]);
+    // A later evaluation reads the next step afresh.
+    for (const r of rules) await w.observe(r, settled(end + 2 * MINUTE));
+    assert.deepEqual(w.scans, [end, end + MINUTE]);
+  });
 });

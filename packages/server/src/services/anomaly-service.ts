@@ -65,6 +65,8 @@ export class AnomalyService {
   private readonly states = new Map<string, RuleState>();
   /** Feeding a rule's state is one task at a time (the evaluator and the readings route both feed). */
   private readonly queue = new SerialQueue();
+  /** The latest steps read in the evaluation at `now`, by scope, grouping, step start and length. */
+  private shared: { now: number; scans: Map<string, Map<string, Group>> } = { now: -1, scans: new Map() };
 
   constructor(private readonly deps: AnomalyServiceDeps) {}
 
@@ -117,6 +119,21 @@ export class AnomalyService {
     return this.observations(rule, st, latest);
   }
 
+  /**
+   * The groups of the latest whole step of `rule`'s scope and grouping, read once per evaluation
+   * (`now`) for every rule with the same scope, grouping and step: rules watching several metrics
+   * of the same groups share one scan. Only the latest step is kept (replays read theirs alone).
+   */
+  private *latestStep(rule: AlertRule, t: number, step: number, now: number): Stepped<Map<string, Group>> {
+    if (this.shared.now !== now) this.shared = { now, scans: new Map() };
+    const key = JSON.stringify([rule.scope, rule.group_by, t, step]);
+    const hit = this.shared.scans.get(key);
+    if (hit !== undefined) return hit;
+    const groups = yield* this.deps.index.scan(t, t + step, now, rule.scope, rule.group_by);
+    this.shared.scans.set(key, groups);
+    return groups;
+  }
+
   /** The earliest step start the rollups hold whole for a step of `step` ms at `now`. */
   earliestStep(step: number, now: number): number {
     const from = step % HOUR === 0 ? now - this.deps.index.maxSpanMs() : this.deps.index.minuteFloor(now);
@@ -137,7 +154,7 @@ export class AnomalyService {
       st.chosen = true;
     }
     for (let t = Math.max(st.cursor + step, first); t <= latest; t += step) {
-      const groups = yield* this.deps.index.scan(t, t + step, now, rule.scope, rule.group_by);
+      const groups = t === latest ? yield* this.latestStep(rule, t, step, now) : yield* this.deps.index.scan(t, t + step, now, rule.scope, rule.group_by);
       this.feedStep(rule, entry, st, t, first, groups);
       st.cursor = t;
       yield;
