@@ -14,6 +14,7 @@ import { plainDashboardTests } from "./dashboard-plain.js";
 import { baselineDashboardTests } from "./dashboard-baselines.js";
 import { sloDashboardTests } from "./dashboard-slo.js";
 import { anomalyDashboardTests } from "./dashboard-anomaly.js";
+import { traceDashboardTests } from "./dashboard-traces.js";
 import { getJson, inProcessServer, postJson } from "./helpers.js";
 import { waitFor } from "./pg-support.js";
 
@@ -57,6 +58,8 @@ describe("dashboard in Chromium", { skip }, () => {
   sloDashboardTests();
 
   anomalyDashboardTests();
+
+  traceDashboardTests();
 
   it("acknowledging an alert in the UI acknowledges it in the API", async () => {
     const page = await open("#/alerts", '[data-testid="alerts-tab-firing"]');

@@ -5,7 +5,8 @@
  * sparklines have a dozen steps) and a few 75 minutes ago (so that the hour has a previous window
  * with data, and the quarter-hour has none), and an agent watched by an anomaly rule whose latency
  * jumps in the current minute, with a cost per run rising toward its rule's limit (see
- * sendAnomalyTraffic). Chromium signs in with an admin key.
+ * sendAnomalyTraffic), and an OpenTelemetry trace sent to /v1/traces (sendTrace). Chromium signs in
+ * with an admin key.
  */
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
@@ -28,6 +29,12 @@ export const ANOMALY_AGENT = "anomaly_agent";
 export const ANOMALY_RULE = "AgentLatencyAnomaly";
 /** The fixture's threshold rule on ANOMALY_AGENT's cost per task, whose rising trend is forecast to cross $0.02. */
 export const COST_RULE = "AnomalyAgentCostPerTask";
+
+/** The fixture's OpenTelemetry trace (sendTrace): an agent span with two model calls, one failed, and a tool call. */
+export const TRACE_ID = "5b8efff798038103d269b633813fc60c";
+/** The agent and model of that trace. */
+export const TRACE_AGENT = "trace_agent";
+export const TRACE_MODEL = "trace-model";
 
 /**
  * The fixture's SLOs: react_agent's availability (broken by the demo's degradation: budget spent,
@@ -132,6 +139,35 @@ async function sendAnomalyTraffic(): Promise<void> {
   await ingest([1, 2, 3].map((k) => anomalyRun(minute + Math.floor(((now - minute) * k) / 4), 1500 * (0.95 + 0.1 * noise()), 0.0165)));
 }
 
+/** An OTLP/JSON span of TRACE_ID starting `from` ms after `t0` for `ms` ms (ids in hex, times in nanoseconds as strings). */
+function otlpSpan(t0: number, spanId: string, parent: string | null, name: string, from: number, ms: number, attrs: Record<string, string | number>, error?: string) {
+  const nanos = (t: number) => (BigInt(Math.round(t * 1000)) * 1000n).toString();
+  const attributes = Object.entries(attrs).map(([key, v]) => ({ key, value: typeof v === "number" ? { intValue: String(v) } : { stringValue: v } }));
+  return { traceId: TRACE_ID, spanId, ...(parent ? { parentSpanId: parent } : {}), name, kind: parent ? 3 : 1, startTimeUnixNano: nanos(t0 + from), endTimeUnixNano: nanos(t0 + from + ms), attributes, status: error ? { code: 2, message: error } : { code: 0 } };
+}
+
+/**
+ * Sends TRACE_ID to `/v1/traces` as an OTLP/JSON export, as an OpenTelemetry SDK would, started 3
+ * minutes ago: an `invoke_agent` span of TRACE_AGENT (service support-bot) with two `chat` calls of
+ * TRACE_MODEL (the second failed: rate limited) and an `execute_tool` call from another service.
+ */
+async function sendTrace(): Promise<void> {
+  const t0 = Date.now() - 3 * 60_000;
+  const agent = "a1b2c3d4e5f60718";
+  const genai = { "gen_ai.request.model": TRACE_MODEL, "gen_ai.provider.name": "openai" };
+  const bot = [
+    otlpSpan(t0, agent, null, `invoke_agent ${TRACE_AGENT}`, 0, 2400.5, { "gen_ai.operation.name": "invoke_agent", "gen_ai.agent.name": TRACE_AGENT, "gen_ai.conversation.id": "conv-trace-1" }),
+    otlpSpan(t0, "0000000000000c01", agent, `chat ${TRACE_MODEL}`, 100.25, 1200, { "gen_ai.operation.name": "chat", ...genai, "gen_ai.usage.input_tokens": 1500, "gen_ai.usage.output_tokens": 220, "gen_ai.usage.cache_read.input_tokens": 1024 }),
+    otlpSpan(t0, "0000000000000c02", agent, `chat ${TRACE_MODEL}`, 1550, 750.75, { "gen_ai.operation.name": "chat", ...genai, "gen_ai.usage.input_tokens": 800, "gen_ai.usage.output_tokens": 0, "error.type": "429" }, "rate limited by the provider"),
+  ];
+  const tool = [otlpSpan(t0, "00000000000007a1", agent, "execute_tool search_docs", 1340, 160, { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": "search_docs" })];
+  const resource = (service: string, spans: unknown[]) => ({ resource: { attributes: [{ key: "service.name", value: { stringValue: service } }] }, scopeSpans: [{ scope: { name: "vigil-dashboard-fixture" }, spans }] });
+  const r = await fetch(`${fixture().server.url}/v1/traces`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ resourceSpans: [resource("support-bot", bot), resource("tool-runner", tool)] }) });
+  const body = await r.text();
+  assert.equal(r.status, 200, `/v1/traces answered ${r.status}: ${body}`);
+  assert.deepEqual(JSON.parse(body), {}, "no partial success: every span is stored and becomes its event");
+}
+
 /** Starts the server, the demo and Chromium, and waits for the alert and the failover. */
 export async function startFixture(): Promise<void> {
   const tmp = tempDir("vigil-browser-");
@@ -199,6 +235,7 @@ slos:
   await sendRuns(144, (i) => now - 12 * 60_000 + i * 5000);
   await sendRuns(20, (i) => now - 75 * 60_000 + i * 3000);
   await sendAnomalyTraffic();
+  await sendTrace();
   const code = await new Promise<number | null>((resolve) => demo.once("exit", resolve));
   assert.equal(code, 0, `vigil demo failed:\n${demoOut}`);
   await waitFor(async () => (await api("alerts?state=firing")).alerts.length > 0, 20_000, "the demo's degradation fires ModelErrorRateHigh");

@@ -13,6 +13,7 @@ import { RoutesPage } from "./pages/routes.js";
 import { AlertsPage } from "./pages/alerts.js";
 import { ReportPage } from "./pages/report.js";
 import { SlosPage } from "./pages/slos.js";
+import { TracePage, TracesPage } from "./pages/trace.js";
 import "./styles.css";
 
 function KeyForm({ problem }: { problem: string | null }) {
@@ -61,6 +62,8 @@ function Pages() {
       return <SlosPage selected={name} />;
     case "report":
       return <ReportPage />;
+    case "traces":
+      return name ? <TracePage id={name} /> : <TracesPage />;
     default:
       return <ErrorBox error={new Error(`There is no page "${path.join("/")}". Use the navigation above.`)} />;
   }

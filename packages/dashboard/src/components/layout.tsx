@@ -12,6 +12,7 @@ const NAV: [string, string][] = [
   ["routes", "Routes"],
   ["slos", "SLOs"],
   ["alerts", "Alerts"],
+  ["traces", "Traces"],
   ["report", "Report"],
 ];
 
