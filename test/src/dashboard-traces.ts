@@ -113,6 +113,8 @@ export function traceDashboardTests(): void {
     assert.equal(summary.tokens, tokenText(view.summary.tokens));
     assert.equal(await page.locator('[data-testid="trace-truncated"]').count(), 0, "a whole trace is not called truncated");
     assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), "Traces");
+    const fit = await page.$eval('[data-testid="trace-waterfall"]', (el) => [el.scrollWidth, el.clientWidth]);
+    assert.ok(fit[0]! <= fit[1]!, `the waterfall fits 1280 px without scrolling (${fit[0]} px in ${fit[1]})`);
     await screenshot(page, "trace");
   });
 

@@ -111,11 +111,11 @@ function SpanDetail({ s }: { s: TraceSpan }) {
   );
 }
 
-/** The time axis over the timeline column: 0, quarters and the whole trace. */
+/** The time axis over the timeline column: 0, half and the whole trace. */
 function Axis({ total }: { total: number }) {
   return (
     <span class="trace-axis" aria-hidden="true">
-      {[0, 0.25, 0.5, 0.75, 1].map((f) => (
+      {[0, 0.5, 1].map((f) => (
         <span key={f} class="trace-tick" style={{ left: `${f * 100}%` }}>
           {duration(total >= 10 ? Math.round(total * f) : Math.round(total * f * 1000) / 1000)}
         </span>
