@@ -100,6 +100,22 @@ async function readyStatus(url: string): Promise<number> {
   return r.status;
 }
 
+/** One OTLP/JSON export of a plain span (stored as a span, no event) to `/v1/traces`: its status, Retry-After and parsed answer. */
+async function postOtlp(url: string): Promise<{ status: number; retryAfter: string | null; body: any }> {
+  const start = BigInt(Date.now() - 5_000) * 1_000_000n;
+  const span = {
+    traceId: "4bf92f3577b34da6a3ce929d0e0e4736",
+    spanId: "00f067aa0ba902b7",
+    name: "GET /health",
+    kind: 2,
+    startTimeUnixNano: String(start),
+    endTimeUnixNano: String(start + 300_000_000n),
+    attributes: [{ key: "http.request.method", value: { stringValue: "GET" } }],
+  };
+  const r = await fetch(`${url}/v1/traces`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ resourceSpans: [{ resource: { attributes: [] }, scopeSpans: [{ scope: { name: "t" }, spans: [span] }] }] }), signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
+  return { status: r.status, retryAfter: r.headers.get("retry-after"), body: await r.json() };
+}
+
 describe("PostgreSQL outage during ingest", () => {
   const { dir, cleanup } = tempDir();
   let cluster: PrivateCluster | undefined;
@@ -151,6 +167,11 @@ describe("PostgreSQL outage during ingest", () => {
       await phase(cluster.stop("immediate"));
       await phase(waitFor(async () => states.every((s) => s.unavailable > 0) && (await readyStatus(url)) === 503, 15_000, "a 503 at every client and /readyz answering 503"));
       const outageSeenAfter = Date.now() - stoppedAt;
+      // The OTLP receiver says the same, in OTLP's terms: 503, Retry-After, a google.rpc.Status UNAVAILABLE.
+      const down = await phase(postOtlp(url));
+      assert.equal(down.status, 503, JSON.stringify(down.body));
+      assert.equal(down.retryAfter, "2");
+      assert.equal(down.body.code, 14, JSON.stringify(down.body));
       await phase(sleep(2_000));
 
       // Phase 3: PostgreSQL is back; Vigil (not restarted) must take batches again by itself.
@@ -159,6 +180,11 @@ describe("PostgreSQL outage during ingest", () => {
       await phase(cluster.start());
       await phase(waitFor(async () => states.every((s, i) => s.ackedBatches >= atRestart[i]! + 3), 20_000, "3 more acknowledged batches at every client after PostgreSQL restarted"));
       const resumedAfter = Date.now() - restartAt;
+
+      // The exporter's retry of that export is taken once PostgreSQL is back.
+      const up = await phase(postOtlp(url));
+      assert.equal(up.status, 200, JSON.stringify(up.body));
+      assert.deepEqual(up.body, {});
 
       stop = true;
       await phase(clients);
