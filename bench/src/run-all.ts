@@ -19,6 +19,7 @@ import { exposition } from "./exposition.js";
 import { failoverTime, relay } from "./relay.js";
 import { comparePlacements, ingest } from "./ingest.js";
 import { memory } from "./memory.js";
+import { otlpIngest } from "./otlp-ingest.js";
 import { pgIngest } from "./pg-ingest.js";
 import { pgQuery } from "./pg-query.js";
 import { query } from "./query.js";
@@ -50,6 +51,7 @@ const BENCHES: Record<string, () => Promise<void>> = {
   anomaly,
   "anomaly-cost": anomalyCost,
   "anomaly-eval": anomalyEval,
+  "otlp-ingest": otlpIngest,
 };
 
 /**
