@@ -119,6 +119,8 @@ export async function otlpIngest(): Promise<void> {
   const concurrency = envInt("BENCH_OTLP_CONCURRENCY", 4);
   const batchSize = envInt("BENCH_OTLP_BATCH", 512);
   const gzipBatches = envInt("BENCH_OTLP_GZIP_BATCHES", 24);
+  // BENCH_OTLP_JSON=0 leaves out the JSON slices (e.g. to profile the protobuf path alone).
+  const withJson = process.env.BENCH_OTLP_JSON !== "0";
   const types = await traceTypes();
   const batches = genBatches(8, batchSize);
   const attrs = summary(batches.flat().map((s) => s.attrs.length));
@@ -165,10 +167,15 @@ export async function otlpIngest(): Promise<void> {
   const run = (k: Kind, secs: number) => slice(k === "native" ? nativeServer : otlpServer, senders[k], concurrency, next[k], secs);
   try {
     log("otlp-ingest: warm-up");
-    for (const k of ["protobuf", "native", "json"] as const) await run(k, 2);
+    for (const k of ["protobuf", "native", "json"] as const) if (k !== "json" || withJson) await run(k, 2);
     for (let i = 0; i < rounds; i++) {
-      const order: Kind[] = i % 2 === 0 ? ["protobuf", "native", "json"] : ["native", "protobuf", "json"];
+      const order: Kind[] = i % 2 === 0 ? ["protobuf", "native"] : ["native", "protobuf"];
       for (const k of order) res[k].push(await run(k, seconds));
+      if (!withJson) {
+        log(`otlp-ingest: round ${i + 1}/${rounds}: protobuf ${human(res.protobuf[i]!.rate)} spans/s, native ${human(res.native[i]!.rate)} events/s`);
+        continue;
+      }
+      res.json.push(await run("json", seconds));
       const gz = Array.from({ length: gzipBatches }, (_, j) => gzipSync(json[j % json.length]!.next(stamp++)));
       res.gzip.push(await fixedSend(otlpServer, gzipSender, concurrency, gz));
       log(`otlp-ingest: round ${i + 1}/${rounds}: protobuf ${human(res.protobuf[i]!.rate)} spans/s, native ${human(res.native[i]!.rate)} events/s, JSON ${human(res.json[i]!.rate)}, JSON+gzip ${human(res.gzip[i]!.rate)}`);
@@ -192,9 +199,11 @@ export async function otlpIngest(): Promise<void> {
     { figure: "  per-round ratios (range)", ours: "", peer: "", ratio: `${round(Math.min(...ratios), 3)}–${round(Math.max(...ratios), 3)}`, goal: "(context)" },
     { figure: "request latency p50 / p95 (median of rounds)", ours: lat("protobuf"), peer: lat("native"), ratio: "", goal: "(context)" },
     { figure: "server CPU per span / event", ours: cpu("protobuf"), peer: cpu("native"), ratio: round(med("protobuf", (s) => s.cpuUsPerItem) / med("native", (s) => s.cpuUsPerItem), 3).toFixed(3), goal: "(context)" },
-    { figure: "spans/s, OTLP/JSON", ours: human(med("json", (s) => s.rate)), peer: "", ratio: round(med("json", (s) => s.rate) / med("native", (s) => s.rate), 3).toFixed(3), goal: "(context)" },
-    { figure: `spans/s, OTLP/JSON + gzip (${gzipBatches} batches sent once per round)`, ours: human(med("gzip", (s) => s.rate)), peer: "", ratio: round(med("gzip", (s) => s.rate) / med("native", (s) => s.rate), 3).toFixed(3), goal: "(context)" },
-    { figure: "server CPU per span, JSON / JSON + gzip", ours: `${cpu("json")} / ${cpu("gzip")}`, peer: "", ratio: "", goal: "(context)" },
+    ...(withJson ? [
+      { figure: "spans/s, OTLP/JSON", ours: human(med("json", (s) => s.rate)), peer: "", ratio: round(med("json", (s) => s.rate) / med("native", (s) => s.rate), 3).toFixed(3), goal: "(context)" },
+      { figure: `spans/s, OTLP/JSON + gzip (${gzipBatches} batches sent once per round)`, ours: human(med("gzip", (s) => s.rate)), peer: "", ratio: round(med("gzip", (s) => s.rate) / med("native", (s) => s.rate), 3).toFixed(3), goal: "(context)" },
+      { figure: "server CPU per span, JSON / JSON + gzip", ours: `${cpu("json")} / ${cpu("gzip")}`, peer: "", ratio: "", goal: "(context)" },
+    ] : []),
   ]);
   const per = (k: Kind | "gzip") => res[k].map((s) => round(s.rate, 0));
   emit("otlp-ingest", {
