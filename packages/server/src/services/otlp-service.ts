@@ -37,7 +37,7 @@ export class OtlpService {
     const mapped = mapSpans(decoded.items, { storedSpan: (traceId, spanId) => stored.get(traceId + spanId) });
     const where = mapped.events.map((e) => `span ${e.id}`);
     const outcome = mapped.events.length ? await this.deps.ingest.ingest(mapped.events, (i) => where[i] ?? `events/${i}`) : null;
-    const storedSpans = mapped.records.length ? await this.deps.spans.append(mapped.records) : 0;
+    const storedSpans = mapped.records.length ? await this.deps.spans.append(withCosts(mapped.records, mapped.events, outcome)) : 0;
     const kept = [...mapped.problems, ...(outcome?.errors ?? []).map(eventProblem)].map((p) => ({ ...p, rejected: 0 }));
     return { problems: [...decoded.problems, ...kept], storedSpans, storedEvents: outcome === null ? 0 : outcome.successes.filter((s) => !s.duplicate).length };
   }
@@ -67,6 +67,17 @@ export class OtlpService {
 export const MAX_TRACES_LOOKED_UP = 16;
 /** Spans read of each such trace, at most. */
 export const MAX_SPANS_LOOKED_UP = 2000;
+
+/** The spans with the cost the ingest gave the event each became (by event id), or null. */
+function withCosts(records: SpanRecord[], events: readonly { id: string }[], outcome: IngestOutcome | null): SpanRecord[] {
+  if (outcome === null || outcome.stored.size === 0) return records;
+  const costs = new Map<string, number>();
+  for (const [index, ev] of outcome.stored) {
+    const cost = ev.body.cost;
+    if (typeof cost === "number" && Number.isFinite(cost)) costs.set(events[index]!.id, cost);
+  }
+  return records.map((r) => (r.eventId === null ? r : { ...r, cost: costs.get(r.eventId) ?? null }));
+}
 
 /** An event the ingest path refused: its span is kept, without the event. */
 function eventProblem(err: IngestError): OtlpProblem {

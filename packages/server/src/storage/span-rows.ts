@@ -2,7 +2,7 @@
 import type { Attributes, OtlpSpanEvent, SpanRecord } from "../core/otlp/model.js";
 
 /** The columns of the `spans` table, in the order `SpanColumns` holds them. */
-export const SPAN_COLUMNS = "trace_id, span_id, parent_span_id, name, kind, start_ms, end_ms, status, status_message, event_type, event_id, service, session_id, attributes, events";
+export const SPAN_COLUMNS = "trace_id, span_id, parent_span_id, name, kind, start_ms, end_ms, status, status_message, event_type, event_id, service, session_id, attributes, events, cost";
 
 /** One stored span as read back. */
 export interface SpanRow {
@@ -21,6 +21,8 @@ export interface SpanRow {
   session_id: string | null;
   attributes: string;
   events: string;
+  /** Null in rows stored before costs were kept. */
+  cost: number | null;
 }
 
 /**
@@ -32,7 +34,7 @@ export interface SpanColumns {
   text: [traceIds: string[], spanIds: string[], parents: (string | null)[], names: string[], kinds: string[]];
   starts: Float64Array;
   ends: Float64Array;
-  more: [statuses: string[], messages: string[], eventTypes: (string | null)[], eventIds: (string | null)[], services: (string | null)[], sessions: (string | null)[], attributes: string[], events: string[]];
+  more: [statuses: string[], messages: string[], eventTypes: (string | null)[], eventIds: (string | null)[], services: (string | null)[], sessions: (string | null)[], attributes: string[], events: string[], costs: (number | null)[]];
 }
 
 /** The columns a batch of spans is stored with. */
@@ -43,10 +45,10 @@ export function spanColumns(records: readonly SpanRecord[]): SpanColumns {
     text: [col(), col(), col(), col(), col()],
     starts: new Float64Array(n),
     ends: new Float64Array(n),
-    more: [col(), col(), col(), col(), col(), col(), col(), col()],
+    more: [col(), col(), col(), col(), col(), col(), col(), col(), col()],
   };
   const [traceIds, spanIds, parents, names, kinds] = c.text;
-  const [statuses, messages, eventTypes, eventIds, services, sessions, attributes, events] = c.more;
+  const [statuses, messages, eventTypes, eventIds, services, sessions, attributes, events, costs] = c.more;
   for (let i = 0; i < n; i++) {
     const r = records[i]!;
     traceIds[i] = r.traceId;
@@ -64,6 +66,7 @@ export function spanColumns(records: readonly SpanRecord[]): SpanColumns {
     sessions[i] = r.sessionId;
     attributes[i] = JSON.stringify(r.attributes);
     events[i] = r.events.length ? JSON.stringify(r.events) : "[]";
+    costs[i] = r.cost;
   }
   return c;
 }
@@ -86,6 +89,7 @@ export function spanOf(r: SpanRow): SpanRecord {
     sessionId: r.session_id,
     attributes: JSON.parse(r.attributes) as Attributes,
     events: JSON.parse(r.events) as OtlpSpanEvent[],
+    cost: r.cost ?? null,
   };
 }
 

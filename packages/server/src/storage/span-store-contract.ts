@@ -16,13 +16,13 @@ const hex16 = (n: number) => n.toString(16).padStart(16, "0");
 /** A span of trace `trace`, number `n`, starting at `start` (ms). */
 const span = (trace: string, n: number, start: number, over: Partial<SpanRecord> = {}): SpanRecord => ({
   traceId: trace, spanId: hex16(n), parentSpanId: null, name: `span ${n}`, kind: "internal", startMs: start, endMs: start + 10,
-  status: "unset", statusMessage: "", eventType: null, eventId: null, service: null, sessionId: null, attributes: {}, events: [], ...over,
+  status: "unset", statusMessage: "", eventType: null, eventId: null, service: null, sessionId: null, cost: null, attributes: {}, events: [], ...over,
 });
 
 /** A span far from the defaults: every nullable field set, sub-millisecond times, attribute values of every kind. */
 const busy = (n: number, start: number): SpanRecord => span(T1, n, start + 0.123456, {
   parentSpanId: hex16(1), name: "chat gpt-4o ☃ \"quoted\"", kind: "client", endMs: start + 812.5, status: "error", statusMessage: "upstream said 429 — é",
-  eventType: "llm_call", eventId: `otel-${T1}-${hex16(n)}`, service: "checkout", sessionId: "conv-42",
+  eventType: "llm_call", eventId: `otel-${T1}-${hex16(n)}`, service: "checkout", sessionId: "conv-42", cost: 0.000123456789,
   attributes: { "gen_ai.operation.name": "chat", "gen_ai.usage.input_tokens": 0, stream: false, empty: "", none: null, big: "18446744073709551615", ratio: 0.25, list: [1, "two", [true, null]], map: { nested: { deeper: ["x"] } } },
   events: [{ name: "gen_ai.content.completion", timeMs: start + 400.5, attributes: { index: 0 } }, { name: "exception", timeMs: start + 811, attributes: { "exception.type": "RateLimitError" } }],
 });

@@ -244,7 +244,7 @@ describe("GenAI spans as Vigil events", () => {
     assert.equal(alone.body.trace_id, TRACE);
     const agent: SpanRecord = {
       traceId: TRACE, spanId: "0000000000000001", parentSpanId: null, name: "invoke_agent triage", kind: "internal", startMs: T0, endMs: T0 + 2000,
-      status: "ok", statusMessage: "", eventType: "run", eventId: `otel-${TRACE}-0000000000000001`, service: null, sessionId: null,
+      status: "ok", statusMessage: "", eventType: "run", eventId: `otel-${TRACE}-0000000000000001`, service: null, sessionId: null, cost: null,
       attributes: { "gen_ai.operation.name": "invoke_agent" }, events: [],
     };
     const joined = only(mapSpans([chat], { storedSpan: (t, s) => (t === TRACE && s === agent.spanId ? agent : undefined) }).events, "llm_call");

@@ -119,6 +119,7 @@ function recordOf(span: OtlpSpan, made: SpanEvent | null): SpanRecord {
     eventId: made ? made.id : null,
     service: name(span.resource[SERVICE_NAME]) ?? null,
     sessionId: sessionOf(span) ?? null,
+    cost: null,
     attributes: span.attributes,
     events: span.events,
   };

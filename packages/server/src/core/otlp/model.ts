@@ -141,6 +141,8 @@ export interface SpanRecord {
   service: string | null;
   /** `gen_ai.conversation.id` or `session.id`, or null. */
   sessionId: string | null;
+  /** The cost in USD of the event the span became, as the ingest priced it; null with no event or no price. */
+  cost: number | null;
   /** The span's attributes and events as received (bounded by the decoder's limits). */
   attributes: Attributes;
   events: OtlpSpanEvent[];

@@ -9,7 +9,7 @@ const T0 = Date.UTC(2026, 2, 2, 12, 0, 0);
 /** Span `id` under `parent`, from `start` to `end` ms after T0. */
 const span = (id: string, parent: string | null, start: number, end: number, over: Partial<SpanRecord> = {}): SpanRecord => ({
   traceId: TRACE, spanId: id.padStart(16, "0"), parentSpanId: parent === null ? null : parent.padStart(16, "0"), name: `op ${id}`, kind: "internal",
-  startMs: T0 + start, endMs: T0 + end, status: "unset", statusMessage: "", eventType: null, eventId: null, service: null, sessionId: null, attributes: {}, events: [], ...over,
+  startMs: T0 + start, endMs: T0 + end, status: "unset", statusMessage: "", eventType: null, eventId: null, service: null, sessionId: null, cost: null, attributes: {}, events: [], ...over,
 });
 const view = (records: SpanRecord[]) => buildTraceView(TRACE, records, { truncated: false, spanLimit: 10_000 });
 const shape = (records: SpanRecord[]) => view(records).spans.map((s) => `${"  ".repeat(s.depth)}${s.span_id.replace(/^0+/, "")}${s.orphan ? " (orphan)" : ""}`);

@@ -12,7 +12,7 @@ const DAY = 86_400_000;
 
 const span = (trace: string, id: string, parent: string | null, start: number, end: number, over: Partial<SpanRecord> = {}): SpanRecord => ({
   traceId: trace, spanId: id.padStart(16, "0"), parentSpanId: parent === null ? null : parent.padStart(16, "0"), name: `op ${id}`, kind: "internal",
-  startMs: start, endMs: end, status: "unset", statusMessage: "", eventType: null, eventId: null, service: "shop", sessionId: null, attributes: {}, events: [], ...over,
+  startMs: start, endMs: end, status: "unset", statusMessage: "", eventType: null, eventId: null, service: "shop", sessionId: null, cost: null, attributes: {}, events: [], ...over,
 });
 
 describe("traces endpoint (inject)", () => {

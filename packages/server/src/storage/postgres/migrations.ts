@@ -198,4 +198,12 @@ export const POSTGRES_MIGRATIONS: readonly Migration[] = [
       CREATE INDEX spans_start ON spans (start_ms);
     `,
   },
+  {
+    version: 5,
+    description: "spans keep the cost of the event they became",
+    sql: `
+      -- USD, as the ingest priced the span's event; null with no event, no price, or stored before.
+      ALTER TABLE spans ADD COLUMN cost float8;
+    `,
+  },
 ];

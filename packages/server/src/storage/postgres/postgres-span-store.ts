@@ -12,7 +12,7 @@ const SLICE = 1000;
 
 // One array parameter per column; ORDINALITY keeps the order given, so of two copies of a span in one append the first is kept.
 const INSERT = `INSERT INTO spans (${SPAN_COLUMNS})
-SELECT ${SPAN_COLUMNS} FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[])
+SELECT ${SPAN_COLUMNS} FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::float8[], $7::float8[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::float8[])
   WITH ORDINALITY AS x(${SPAN_COLUMNS}, i) ORDER BY i
 ON CONFLICT (trace_id, span_id) DO NOTHING`;
 

@@ -15,14 +15,14 @@ export interface SpanWriter {
 
 /** Prepares the span write statements on `db`. */
 export function createSpanWriter(db: Database.Database): SpanWriter {
-  const insert = db.prepare(`INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ms, end_ms, status, status_message, event_type, event_id, service, session_id, attributes, events)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(trace_id, span_id) DO NOTHING`);
+  const insert = db.prepare(`INSERT INTO spans (trace_id, span_id, parent_span_id, name, kind, start_ms, end_ms, status, status_message, event_type, event_id, service, session_id, attributes, events, cost)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(trace_id, span_id) DO NOTHING`);
   const del = db.prepare("DELETE FROM spans WHERE rowid IN (SELECT rowid FROM spans WHERE start_ms < ? ORDER BY start_ms LIMIT ?)");
   return {
-    append({ text: [traceIds, spanIds, parents, names, kinds], starts, ends, more: [statuses, messages, eventTypes, eventIds, services, sessions, attributes, events] }) {
+    append({ text: [traceIds, spanIds, parents, names, kinds], starts, ends, more: [statuses, messages, eventTypes, eventIds, services, sessions, attributes, events, costs] }) {
       let fresh = 0;
       for (let i = 0; i < traceIds.length; i++) {
-        fresh += insert.run(traceIds[i], spanIds[i], parents[i], names[i], kinds[i], starts[i], ends[i], statuses[i], messages[i], eventTypes[i], eventIds[i], services[i], sessions[i], attributes[i], events[i]).changes;
+        fresh += insert.run(traceIds[i], spanIds[i], parents[i], names[i], kinds[i], starts[i], ends[i], statuses[i], messages[i], eventTypes[i], eventIds[i], services[i], sessions[i], attributes[i], events[i], costs[i]).changes;
       }
       return fresh;
     },
