@@ -57,13 +57,19 @@ export function firstCount(attrs: Attributes, keys: readonly string[]): number |
   return undefined;
 }
 
-/** Bytes of `s` in UTF-8, as JSON text holds it (a lone surrogate counts 6: JSON.stringify writes it as `\uXXXX`). */
-export function utf8Length(s: string): number {
-  let n = 0;
+/**
+ * Bytes of `s` as a JSON string in UTF-8, quotes included: the length of what `JSON.stringify(s)`
+ * writes, measured without writing it (`"` and `\\` and `\n`-like controls take 2, other controls and
+ * lone surrogates a 6-byte `\uXXXX` escape).
+ */
+export function jsonStringBytes(s: string): number {
+  let n = 2;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
-    if (c < 0x80) n += 1;
-    else if (c < 0x800) n += 2;
+    if (c < 0x80) {
+      if (c >= 0x20) n += c === 0x22 || c === 0x5c ? 2 : 1;
+      else n += c === 8 || c === 9 || c === 10 || c === 12 || c === 13 ? 2 : 6;
+    } else if (c < 0x800) n += 2;
     else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length && (s.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
       n += 4;
       i++;
@@ -85,43 +91,107 @@ export const DROPPED_KEY = "otel.dropped_attributes";
 /** Room kept under the contract's limit for the keys Vigil adds itself. */
 const RESERVED_BYTES = 512;
 
+/** Class of an attribute key in `keyClass`: mapped into a field (skipped), left out and counted, or copied (its JSON size, >= 2). */
+const MAPPED = -2;
+const LEFT_OUT = -1;
+/** Keys whose class is remembered; past this many the memo starts over, so odd keys cannot grow it without bound. */
+const KEY_MEMO_SIZE = 4096;
+const keyMemo = new Map<string, number>();
+
+/** What metadata does with attribute key `key`: MAPPED, LEFT_OUT (message contents, `__proto__`), else the key's JSON size. */
+function keyClass(key: string): number {
+  let c = keyMemo.get(key);
+  if (c !== undefined) return c;
+  // `__proto__` could set the prototype of the metadata object if assigned: never copied.
+  c = MAPPED_ATTRIBUTES.has(key) ? MAPPED : key === "__proto__" || isContent(key) ? LEFT_OUT : jsonStringBytes(key);
+  if (keyMemo.size >= KEY_MEMO_SIZE) keyMemo.clear();
+  keyMemo.set(key, c);
+  return c;
+}
+
+/** A metadata value and its JSON size. */
+interface Sized {
+  value: MetadataValue;
+  bytes: number;
+}
+type Scalar = string | number | boolean | null;
+type MetadataValue = Scalar | Scalar[];
+
+/** JSON size of a number: what `JSON.stringify` writes (`null` for NaN and infinities). */
+function numberBytes(v: number): number {
+  if (!Number.isFinite(v)) return 4;
+  if (Number.isSafeInteger(v)) {
+    let n = v < 0 ? 2 : 1;
+    for (let a = Math.abs(v); a >= 10; a = Math.floor(a / 10)) n++;
+    return n;
+  }
+  return String(v).length;
+}
+
+/** JSON size of a scalar; a string longer than `cap` characters is not measured (its size is more than `cap`). */
+function scalarBytes(v: Scalar, cap: number): number {
+  if (typeof v === "string") return v.length > cap ? v.length + 2 : jsonStringBytes(v);
+  if (typeof v === "number") return numberBytes(v);
+  if (typeof v === "boolean") return v ? 4 : 5;
+  return 4;
+}
+
+/**
+ * An attribute value as metadata holds it, with its JSON size: flat values and lists of them as they
+ * are, nested ones as JSON text (no depth, no prototype keys). Sizes above `cap` are lower bounds.
+ */
+function metadataValue(v: AttrValue, cap: number): Sized {
+  if (v === null || typeof v !== "object") return { value: v, bytes: scalarBytes(v, cap) };
+  if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) {
+    let bytes = v.length > 0 ? 1 + v.length : 2;
+    for (let i = 0; i < v.length && bytes <= cap; i++) bytes += scalarBytes(v[i] as Scalar, cap);
+    return { value: v as Scalar[], bytes };
+  }
+  const text = JSON.stringify(v);
+  return { value: text, bytes: scalarBytes(text, cap) };
+}
+
+/** JSON size of an entry `"key":value,` of an object. */
+const entryBytes = (keyBytes: number, valueBytes: number): number => keyBytes + valueBytes + 2;
+
 /**
  * The `metadata` of an event made from a span: the attributes it did not map into fields, scalars
  * and lists of scalars as they are and other values as JSON text, in the span's order while they fit
  * in the contract's 16 KiB; message contents, oversized values and what no longer fits are counted in
- * `otel.dropped_attributes`. `extra` (Vigil's own notes) comes first and always fits.
+ * `otel.dropped_attributes`. `extra` (Vigil's own notes) comes first and always fits. Sizes are
+ * counted exactly as JSON text in UTF-8 (plus a comma per entry), never estimated below.
  */
 export function boundedMetadata(attrs: Attributes, extra: Record<string, string | number | boolean> = {}): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
+  let entries = 0;
   let size = 2 + RESERVED_BYTES;
-  for (const [k, v] of Object.entries(extra)) {
+  for (const k in extra) {
+    const v = extra[k]!;
     out[k] = v;
-    size += utf8Length(JSON.stringify(k)) + utf8Length(JSON.stringify(v)) + 2;
+    entries++;
+    size += entryBytes(jsonStringBytes(k), scalarBytes(v, Infinity));
   }
   let dropped = 0;
   for (const key in attrs) {
-    if (MAPPED_ATTRIBUTES.has(key)) continue;
-    // Keys that could alter a prototype are refused at ingest: never copied.
-    if (key === "__proto__" || isContent(key)) {
+    const keyBytes = keyClass(key);
+    if (keyBytes === MAPPED) continue;
+    if (keyBytes === LEFT_OUT) {
       dropped++;
       continue;
     }
-    const value = metadataValue(attrs[key]!);
-    const bytes = utf8Length(JSON.stringify(key)) + utf8Length(JSON.stringify(value)) + 2;
-    if (bytes - utf8Length(JSON.stringify(key)) > MAX_METADATA_VALUE_BYTES || size + bytes > MAX_METADATA_BYTES) {
+    const { value, bytes } = metadataValue(attrs[key]!, MAX_METADATA_VALUE_BYTES);
+    if (bytes > MAX_METADATA_VALUE_BYTES || size + entryBytes(keyBytes, bytes) > MAX_METADATA_BYTES) {
       dropped++;
       continue;
     }
-    Object.defineProperty(out, key, { value, enumerable: true, writable: true, configurable: true });
-    size += bytes;
+    // Plain assignment is safe: `__proto__`, the one key whose assignment is not a property, is left out above.
+    out[key] = value;
+    entries++;
+    size += entryBytes(keyBytes, bytes);
   }
-  if (dropped > 0) out[DROPPED_KEY] = dropped;
-  return Object.keys(out).length > 0 ? out : undefined;
-}
-
-/** An attribute value as metadata holds it: flat values as they are, nested ones as JSON text (no depth, no prototype keys). */
-function metadataValue(v: AttrValue): string | number | boolean | null | (string | number | boolean | null)[] {
-  if (v === null || typeof v !== "object") return v;
-  if (Array.isArray(v) && v.every((x) => x === null || typeof x !== "object")) return v as (string | number | boolean | null)[];
-  return JSON.stringify(v);
+  if (dropped > 0) {
+    out[DROPPED_KEY] = dropped;
+    entries++;
+  }
+  return entries > 0 ? out : undefined;
 }

@@ -27,6 +27,7 @@ import {
 } from "./genai.js";
 import { boundedMetadata, count, first, name, numeric, text } from "./attributes.js";
 import { readUsage } from "./usage.js";
+import { FREE_OF_FORBIDDEN_KEYS } from "../forbidden-keys.js";
 
 /** A wire event made from a span (`{type, id, timestamp, body}`). */
 export interface SpanEvent {
@@ -166,7 +167,12 @@ export function eventOf(span: OtlpSpan, kind: EventKind, op: string, run: RunLin
   if (span.scope.name !== "") notes["otel.scope.name"] = span.scope.name;
   const metadata = boundedMetadata(a, notes);
   if (metadata !== undefined) body.metadata = metadata;
-  return { id: spanEventId(span.traceId, span.spanId), type: kind, timestamp: Math.floor(span.startMs), body };
+  const event: SpanEvent = { id: spanEventId(span.traceId, span.spanId), type: kind, timestamp: Math.floor(span.startMs), body };
+  // Free of forbidden keys by construction, so ingest skips its walk for it: every key of the body
+  // is named here, and metadata copies attribute keys but never `__proto__`, and holds only
+  // scalars, lists of scalars and JSON text (so no `constructor` holding a `prototype`).
+  (event as { [FREE_OF_FORBIDDEN_KEYS]?: boolean })[FREE_OF_FORBIDDEN_KEYS] = true;
+  return event;
 }
 
 /** Time to first token in ms: the seconds or milliseconds attribute, else the first-chunk span event. */
