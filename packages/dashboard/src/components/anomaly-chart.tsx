@@ -6,8 +6,9 @@
  */
 import type { AnomalyPoint, AnomalySeriesResponse } from "@vigil/contract";
 import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { mountPlot, plotWidth } from "./plot-mount.js";
 import { when } from "../format.js";
 
 const COLOR = { value: "#2563eb", expected: "#6b7280", edge: "rgba(37, 99, 235, 0.35)", band: "rgba(37, 99, 235, 0.14)", anomaly: "#dc2626", shade: "rgba(234, 88, 12, 0.22)" };
@@ -67,7 +68,7 @@ export function AnomalyChart({ title, data, format, highlight = null, height = 2
     const fmt = (v: number | null) => live.current.format(v);
     const noLine = () => null;
     const opts: uPlot.Options = {
-      width: Math.max(200, el.clientWidth),
+      width: plotWidth(el),
       height,
       series: [
         { class: "u-time" },
@@ -103,15 +104,7 @@ export function AnomalyChart({ title, data, format, highlight = null, height = 2
         ],
       },
     };
-    const p = new uPlot(opts, anomalyColumns(data.points, data.step_seconds), el);
-    plot.current = p;
-    const ro = new ResizeObserver(() => p.setSize({ width: Math.max(200, el.clientWidth), height }));
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      p.destroy();
-      plot.current = null;
-    };
+    return mountPlot(el, opts, anomalyColumns(data.points, data.step_seconds), height, plot);
     // Built once; new readings go through setData below.
   }, [height]);
 

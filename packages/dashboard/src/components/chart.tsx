@@ -1,7 +1,8 @@
 /** A time-series chart (uPlot) of one or more series sharing a time axis; follows its container's width. */
 import { useEffect, useRef } from "preact/hooks";
-import uPlot from "uplot";
+import type uPlot from "uplot";
 import "uplot/dist/uPlot.min.css";
+import { mountPlot, plotWidth } from "./plot-mount.js";
 
 /** One line: a label and its [epoch_ms, value|null] points (all series of a chart share the same timestamps). */
 export interface ChartSeries {
@@ -53,7 +54,7 @@ export function Chart({ title, series, format, partialFrom = null, height = 200 
       ];
     });
     const opts: uPlot.Options = {
-      width: Math.max(200, el.clientWidth),
+      width: plotWidth(el),
       height,
       series: [{ class: "u-time" }, ...lines],
       axes: [{}, { size: 70, values: (_u: uPlot, vals: number[]) => vals.map((v) => format(v)) }],
@@ -66,15 +67,7 @@ export function Chart({ title, series, format, partialFrom = null, height = 200 
         setSeries: [(u, idx, o) => (idx !== null && idx % 2 === 1 && o.show !== undefined ? u.setSeries(idx + 1, { show: o.show }, false) : undefined)],
       },
     };
-    const p = new uPlot(opts, align(series, partialFrom), el);
-    plot.current = p;
-    const ro = new ResizeObserver(() => p.setSize({ width: Math.max(200, el.clientWidth), height }));
-    ro.observe(el);
-    return () => {
-      ro.disconnect();
-      p.destroy();
-      plot.current = null;
-    };
+    return mountPlot(el, opts, align(series, partialFrom), height, plot);
     // Rebuilt only when the set of series changes; new points go through setData below.
   }, [shape, height]);
 
