@@ -34,7 +34,8 @@ export const COST_RULE = "AnomalyAgentCostPerTask";
 export const TRACE_ID = "5b8efff798038103d269b633813fc60c";
 /** The agent and model of that trace. */
 export const TRACE_AGENT = "trace_agent";
-export const TRACE_MODEL = "trace-model";
+// A model the built-in price table prices (gpt-4o-mini*), so the trace's calls have a cost; not the demo's model.
+export const TRACE_MODEL = "gpt-4o-mini-2024-07-18";
 
 /**
  * The fixture's SLOs: react_agent's availability (broken by the demo's degradation: budget spent,

@@ -2,7 +2,7 @@
  * The trace view (`#/traces/<id>`) on the fixture's OpenTelemetry trace (sendTrace: an agent span,
  * two model calls of which one failed, a tool call from another service): the waterfall is what
  * `GET /api/v1/traces/:trace_id` answers — span order, depth, offsets, durations, bars on one time
- * axis, tokens, events and error marks — its rows open from the keyboard onto the span's
+ * axis, tokens, costs, events and error marks — its rows open from the keyboard onto the span's
  * attributes, it fits a 390 px screen, `#/traces` opens a trace by its id, and a trace with no
  * stored span is said so in a sentence. Registered inside the "dashboard in Chromium" suite of
  * dashboard-browser.test.ts (one server).
@@ -23,6 +23,7 @@ interface ShownRow {
   event: string;
   status: string;
   tokens: (number | null)[];
+  cost: number | null;
   indent: number;
   bar: { left: number; width: number };
   track: { left: number; width: number };
@@ -47,6 +48,7 @@ function readRows(page: Page): Promise<ShownRow[]> {
         event: tr.getAttribute("data-event-type")!,
         status: tr.getAttribute("data-status")!,
         tokens: [n("data-tokens-input"), n("data-tokens-output"), n("data-tokens-cached")],
+        cost: n("data-cost"),
         indent: parseFloat((globalThis as any).getComputedStyle(tr.querySelector("th")!).paddingLeft),
         bar: box(".trace-bar"),
         track: box(".trace-track"),
@@ -59,6 +61,9 @@ function readRows(page: Page): Promise<ShownRow[]> {
 
 /** "1,500 in (1,024 cached) · 220 out", as the page words a call's tokens. */
 const tokenText = (t: NonNullable<TraceSpan["tokens"]>) => `${t.input.toLocaleString("en-US")} in${t.cache_read_input ? ` (${t.cache_read_input.toLocaleString("en-US")} cached)` : ""} · ${t.output.toLocaleString("en-US")} out`;
+
+/** "$0.000216", as the page words a cost under a cent (three significant digits); "$0.0123" above. */
+const costText = (v: number) => (v >= 0.01 ? `$${v.toFixed(4)}` : `$${Number(v.toPrecision(3))}`);
 
 /**
  * Sends one trace of `n` plain spans (no GenAI operation: stored only, no event) to `/v1/traces`:
@@ -74,7 +79,7 @@ async function sendWideTrace(traceId: string, n: number): Promise<void> {
 
 /** Registers the trace view's tests. */
 export function traceDashboardTests(): void {
-  it("the trace page's waterfall is GET /api/v1/traces/:trace_id: order, depth, offsets, durations on one axis, tokens, events and errors", async () => {
+  it("the trace page's waterfall is GET /api/v1/traces/:trace_id: order, depth, offsets, durations on one axis, tokens, costs, events and errors", async () => {
     const view: TraceView = await api(`traces/${TRACE_ID}`);
     assert.equal(view.spans.length, 4, "the fixture's four spans are stored");
     assert.deepEqual(view.summary.events, { run: 1, llm_call: 2, tool_call: 1, retrieval: 0 });
@@ -97,6 +102,8 @@ export function traceDashboardTests(): void {
         assert.deepEqual(r.tokens, [s.tokens.input, s.tokens.output, s.tokens.cache_read_input]);
         assert.ok(r.text.includes(tokenText(s.tokens)), `${s.name}: "${tokenText(s.tokens)}" in "${r.text}"`);
       } else assert.deepEqual(r.tokens, [null, null, null], `${s.name}: no tokens`);
+      assert.equal(r.cost, s.cost, `${s.name}: its cost`);
+      if (s.cost !== null) assert.ok(r.text.includes(costText(s.cost)), `${s.name}: "${costText(s.cost)}" in "${r.text}"`);
       if (s.status === "error") assert.ok(r.text.includes(s.status_message), `${s.name}: its error is given`);
       if (s.event_type === "run") assert.deepEqual(r.links, [`#/agents/${TRACE_AGENT}`], "the run links to its agent's page");
       if (s.event_type === "llm_call") assert.deepEqual(r.links, [`#/models/${TRACE_MODEL}`], "the call links to its model's page");
@@ -111,6 +118,11 @@ export function traceDashboardTests(): void {
     assert.equal(summary.errors, String(view.summary.error_count));
     assert.equal(summary.services, view.summary.services.join(", "));
     assert.equal(summary.tokens, tokenText(view.summary.tokens));
+    // The calls are priced by the built-in table (gpt-4o-mini*): each has a cost, and the summary sums them.
+    const calls = view.spans.filter((s) => s.event_type === "llm_call");
+    assert.ok(calls.every((s) => s.cost !== null && s.cost > 0), `every call has a cost: ${JSON.stringify(calls.map((s) => s.cost))}`);
+    assert.equal(view.summary.cost, calls.reduce((sum, s) => sum + s.cost!, 0));
+    assert.equal(summary.cost, costText(view.summary.cost!));
     assert.equal(await page.locator('[data-testid="trace-truncated"]').count(), 0, "a whole trace is not called truncated");
     assert.equal(await page.locator('nav a[aria-current="page"]').textContent(), "Traces");
     const fit = await page.$eval('[data-testid="trace-waterfall"]', (el) => [el.scrollWidth, el.clientWidth]);

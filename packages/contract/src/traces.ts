@@ -61,6 +61,8 @@ export interface TraceSpan {
   session_id: string | null;
   /** For a span that became an `llm_call`: its tokens; null for any other span. */
   tokens: TraceTokens | null;
+  /** USD of the event the span became, as Vigil priced it when it arrived; null with no event or no price for its model. */
+  cost: number | null;
   attributes: Record<string, TraceAttributeValue>;
   events: TraceSpanEvent[];
 }
@@ -80,6 +82,8 @@ export interface TraceSummary {
   events: Record<TraceEventType, number>;
   /** The tokens of its `llm_call` spans, summed. */
   tokens: TraceTokens;
+  /** The costs of its `llm_call` spans that have one, summed (as for `tokens`); null when none has. */
+  cost: number | null;
 }
 
 /** Answer of `GET /api/v1/traces/:trace_id`. */
@@ -94,4 +98,56 @@ export interface TraceView {
   /** True when the trace has more spans than `span_limit`: only its earliest-starting ones are here. */
   truncated: boolean;
   span_limit: number;
+}
+
+/** A run or call of a session (`GET /api/v1/sessions/:session_id`): a stored span that became a Vigil event. */
+export interface SessionItem {
+  event_type: TraceEventType;
+  /** The event's id (`otel-<trace id>-<span id>`). */
+  event_id: string;
+  /** The trace it belongs to (`GET /api/v1/traces/:trace_id`) and its span there. */
+  trace_id: string;
+  span_id: string;
+  name: string;
+  service: string | null;
+  start: string;
+  /** The span's duration: an LLM call's latency, a run's or tool call's duration. */
+  duration_ms: number;
+  status: "unset" | "ok" | "error";
+  status_message: string;
+  /** For an `llm_call`: its tokens, as in the trace view; null for the others. */
+  tokens: TraceTokens | null;
+  /** USD, as Vigil priced the event when it arrived; null without a price. */
+  cost: number | null;
+}
+
+/** A session's figures, over the items of the answer. */
+export interface SessionSummary {
+  /** The earliest start and the latest end of the items. */
+  start: string;
+  end: string;
+  item_count: number;
+  /** How many items of each kind. */
+  events: Record<TraceEventType, number>;
+  /** Items whose status is `error`. */
+  error_count: number;
+  /** How many traces the items come from. */
+  trace_count: number;
+  /** The `llm_call` items' tokens, summed (an agent span's own usage would count them twice). */
+  tokens: TraceTokens;
+  /** The `llm_call` items' costs that are known, summed; null when none is. */
+  cost: number | null;
+  /** The `llm_call` items' latencies: nearest-rank p50 and p95 (an observed latency each); null without a call. */
+  llm_latency_ms: { p50: number; p95: number } | null;
+}
+
+/** Answer of `GET /api/v1/sessions/:session_id`. */
+export interface SessionView {
+  session_id: string;
+  /** The runs and calls, newest start first. */
+  items: SessionItem[];
+  summary: SessionSummary;
+  /** True when the session has more spans than `limit`: only its latest are read, and the summary is theirs. */
+  truncated: boolean;
+  limit: number;
 }

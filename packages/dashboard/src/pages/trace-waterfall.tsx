@@ -7,7 +7,7 @@
 import type { TraceAttributeValue, TraceEventType, TraceSpan, TraceTokens, TraceView } from "@vigil/contract";
 import { Fragment } from "preact";
 import { useState } from "preact/hooks";
-import { ms, num, when } from "../format.js";
+import { ms, num, usd, when } from "../format.js";
 import { href } from "../router.js";
 
 /** What each kind of span is called in the legend and the Event column. */
@@ -32,6 +32,11 @@ export function tokenWords(t: TraceTokens): string {
   const inParts = [t.cache_read_input ? `${num(t.cache_read_input)} cached` : "", t.cache_creation_input ? `${num(t.cache_creation_input)} cache write` : ""].filter(Boolean).join(", ");
   const outPart = t.reasoning_output ? ` (${num(t.reasoning_output)} reasoning)` : "";
   return `${num(t.input)} in${inParts ? ` (${inParts})` : ""} · ${num(t.output)} out${outPart}`;
+}
+
+/** "$0.000216", "$0.0123", "$1.25": a span's cost to three significant digits under a cent (one call costs fractions of one), as `usd` above. */
+export function costWords(v: number): string {
+  return Math.abs(v) >= 0.01 || v === 0 ? usd(v) : `$${Number(v.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 12 })}`;
 }
 
 /**
@@ -144,6 +149,7 @@ function SpanRow({ s, total, open, toggle }: { s: TraceSpan; total: number; open
         data-tokens-input={s.tokens?.input}
         data-tokens-output={s.tokens?.output}
         data-tokens-cached={s.tokens?.cache_read_input}
+        data-cost={s.cost ?? undefined}
       >
         <th scope="row" class="span-name" style={{ paddingLeft: `${0.5 + Math.min(s.depth, 24) * 1.1}rem` }}>
           <button type="button" class="span-toggle" aria-expanded={open} aria-controls={detailId} onClick={toggle}>
@@ -161,6 +167,7 @@ function SpanRow({ s, total, open, toggle }: { s: TraceSpan; total: number; open
         <td>{s.service ?? <span class="muted">—</span>}</td>
         <td class="span-event"><EventCell s={s} /></td>
         <td class="num span-tokens">{s.tokens ? tokenWords(s.tokens) : <span class="muted">—</span>}</td>
+        <td class="num span-cost">{s.cost !== null ? costWords(s.cost) : <span class="muted">—</span>}</td>
         <td class="span-status">
           {s.status === "error" ? (
             <>
@@ -175,7 +182,7 @@ function SpanRow({ s, total, open, toggle }: { s: TraceSpan; total: number; open
       </tr>
       {open ? (
         <tr class="span-detail" id={detailId} data-testid="span-detail" data-span-id={s.span_id}>
-          <td colSpan={7}>
+          <td colSpan={8}>
             <SpanDetail s={s} />
           </td>
         </tr>
@@ -233,6 +240,7 @@ export function Waterfall({ view }: { view: TraceView }) {
             <th scope="col">Service</th>
             <th scope="col">Became</th>
             <th scope="col" class="num">Tokens</th>
+            <th scope="col" class="num">Cost</th>
             <th scope="col">Status</th>
           </tr>
         </thead>

@@ -11,7 +11,7 @@ import { ErrorBox, Loading } from "../components/states.js";
 import { num, when } from "../format.js";
 import { usePoll } from "../poll.js";
 import { href, navigate } from "../router.js";
-import { duration, EVENT_LABELS, tokenWords, Waterfall, WaterfallLegend } from "./trace-waterfall.js";
+import { costWords, duration, EVENT_LABELS, tokenWords, Waterfall, WaterfallLegend } from "./trace-waterfall.js";
 import "./trace.css";
 
 /** A trace id as the API takes it: 32 hexadecimal digits. */
@@ -85,6 +85,7 @@ function Summary({ view }: { view: TraceView }) {
     ["services", s.services.length === 1 ? "Service" : "Services", s.services.length ? s.services.join(", ") : "—"],
     ["events", "Became", kinds.length ? kinds.map((k) => `${num(s.events[k])} ${EVENT_LABELS[k]}${s.events[k] === 1 ? "" : "s"}`).join(", ") : "no Vigil event"],
     ["tokens", "Tokens", s.events.llm_call ? tokenWords(s.tokens) : "—"],
+    ["cost", "Cost of its LLM calls", s.cost !== null ? costWords(s.cost) : "—"],
   ];
   return (
     <dl class="trace-summary" data-testid="trace-summary">

@@ -31,7 +31,7 @@ describe("trace view", () => {
     assert.equal(v.spans[3]!.end, "2026-03-02T12:00:01.400Z");
     assert.deepEqual({ ...v.summary, tokens: undefined }, {
       start: "2026-03-02T12:00:00.000Z", end: "2026-03-02T12:00:02.000Z", duration_ms: 2000, span_count: 5, error_count: 1,
-      services: ["agent", "gateway"], events: { run: 1, llm_call: 2, tool_call: 1, retrieval: 0 }, tokens: undefined,
+      services: ["agent", "gateway"], events: { run: 1, llm_call: 2, tool_call: 1, retrieval: 0 }, tokens: undefined, cost: null,
     });
     assert.equal(v.trace_id, TRACE);
     assert.equal(v.truncated, false);
@@ -79,6 +79,18 @@ describe("trace view", () => {
     const v = view(records);
     assert.deepEqual(v.summary.tokens, { input: 2000, output: 500, cache_read_input: 1000, cache_creation_input: 640, reasoning_output: 120 });
     assert.deepEqual(v.spans.map((s) => s.tokens?.input ?? null), [null, 1200, 800, null]);
+  });
+
+  it("gives each span its cost and sums the model calls' into the summary, not the agent span's that prices the same calls", () => {
+    const priced = view([
+      span("a", null, 0, 100, { eventType: "run", cost: 0.5 }),
+      span("b", "a", 1, 40, { eventType: "llm_call", cost: 0.25 }),
+      span("c", "a", 50, 90, { eventType: "llm_call", cost: null }),
+      span("d", "a", 91, 99, { eventType: "llm_call", cost: 0.125 }),
+    ]);
+    assert.deepEqual(priced.spans.map((s) => s.cost), [0.5, 0.25, null, 0.125]);
+    assert.equal(priced.summary.cost, 0.375);
+    assert.equal(view([span("a", null, 0, 100, { eventType: "llm_call" })]).summary.cost, null, "no price, no cost: not a cost of 0");
   });
 
   it("reads a token count only from a whole number at or above zero", () => {

@@ -2,7 +2,7 @@
  * A trace as `GET /api/v1/traces/:trace_id` answers it (docs/api.md "Traces"): from its stored
  * spans, the tree — roots, children by start time, each span's depth, offset from the trace start
  * and duration — and a summary: when, how long, how many spans and errors, which services, and the
- * Vigil events and tokens its spans made.
+ * Vigil events, tokens and cost its spans made.
  */
 import type { TraceEventType, TraceSpan, TraceTokens, TraceView } from "@vigil/contract";
 import { CACHE_CREATION_INPUT_TOKENS, CACHE_READ_INPUT_TOKENS, INPUT_TOKENS, OUTPUT_TOKENS, REASONING_OUTPUT_TOKENS } from "./genai.js";
@@ -77,8 +77,11 @@ export function buildTraceView(traceId: string, records: readonly SpanRecord[], 
 
   const events: Record<TraceEventType, number> = { run: 0, llm_call: 0, tool_call: 0, retrieval: 0 };
   const tokens = noTokens();
+  let cost: number | null = null;
   for (const s of spans) {
     if (s.event_type) events[s.event_type]++;
+    // Calls only, as for tokens: an agent span's own usage prices the same calls again.
+    if (s.event_type === "llm_call" && s.cost !== null) cost = (cost ?? 0) + s.cost;
     if (s.tokens) for (const k of Object.keys(tokens) as (keyof TraceTokens)[]) tokens[k] += s.tokens[k];
   }
   return {
@@ -92,6 +95,7 @@ export function buildTraceView(traceId: string, records: readonly SpanRecord[], 
       services: [...new Set(sorted.flatMap((r) => (r.service === null ? [] : [r.service])))].sort(),
       events,
       tokens,
+      cost,
     },
     spans,
     truncated: opts.truncated,
@@ -120,6 +124,7 @@ function viewOf(r: SpanRecord, depth: number, traceStart: number, orphan: boolea
     event_id: r.eventId,
     session_id: r.sessionId,
     tokens: r.eventType === "llm_call" ? spanTokens(r.attributes) : null,
+    cost: r.cost,
     attributes: r.attributes,
     events: r.events.map((e) => ({ name: e.name, at: iso(e.timeMs), offset_ms: ms(e.timeMs - traceStart), attributes: e.attributes })),
   };

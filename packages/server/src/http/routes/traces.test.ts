@@ -26,7 +26,7 @@ describe("traces endpoint (inject)", () => {
     const stored = await t.server.storage.spans.append([
       span(TRACE, "a", null, t0, t0 + 2400, { name: "invoke_agent planner", eventType: "run", eventId: `otel-${TRACE}-000000000000000a`, sessionId: "conv-7" }),
       span(TRACE, "b", "a", t0 + 100, t0 + 1300.5, {
-        name: "chat gpt-4o", kind: "client", eventType: "llm_call", eventId: `otel-${TRACE}-000000000000000b`, sessionId: "conv-7",
+        name: "chat gpt-4o", kind: "client", eventType: "llm_call", eventId: `otel-${TRACE}-000000000000000b`, sessionId: "conv-7", cost: 0.0071,
         attributes: { "gen_ai.operation.name": "chat", "gen_ai.request.model": "gpt-4o", "gen_ai.usage.input_tokens": 1500, "gen_ai.usage.output_tokens": 220, "gen_ai.usage.cache_read.input_tokens": 1024 },
         events: [{ name: "gen_ai.first_chunk", timeMs: t0 + 400, attributes: {} }],
       }),
@@ -51,13 +51,15 @@ describe("traces endpoint (inject)", () => {
     assert.deepEqual(chat.tokens, { input: 1500, output: 220, cache_read_input: 1024, cache_creation_input: 0, reasoning_output: 0 });
     assert.equal(chat.event_id, `otel-${TRACE}-000000000000000b`);
     assert.equal(chat.session_id, "conv-7");
+    assert.equal(chat.cost, 0.0071);
+    assert.equal(r.body.spans[0].cost, null);
     assert.equal(chat.attributes["gen_ai.request.model"], "gpt-4o");
     assert.deepEqual(chat.events, [{ name: "gen_ai.first_chunk", at: new Date(t0 + 400).toISOString(), offset_ms: 400, attributes: {} }]);
     assert.equal(r.body.spans[3].parent_span_id, "000000000000ffff");
     assert.deepEqual(r.body.summary, {
       start: new Date(t0).toISOString(), end: new Date(t0 + 2400).toISOString(), duration_ms: 2400, span_count: 4, error_count: 1,
       services: ["search", "shop"], events: { run: 1, llm_call: 1, tool_call: 1, retrieval: 0 },
-      tokens: { input: 1500, output: 220, cache_read_input: 1024, cache_creation_input: 0, reasoning_output: 0 },
+      tokens: { input: 1500, output: 220, cache_read_input: 1024, cache_creation_input: 0, reasoning_output: 0 }, cost: 0.0071,
     });
     assert.equal(r.body.truncated, false);
     assert.equal(r.body.span_limit, TRACE_SPAN_LIMIT);
