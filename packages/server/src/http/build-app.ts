@@ -57,8 +57,8 @@ export interface AppDeps {
   anomalies?: AnomalyRouteDeps;
   /** Forecasts (`/api/v1/forecasts`, the report's `forecasts`; absent: not served). */
   forecasts?: ForecastService;
-  /** Stored spans (`GET /api/v1/traces/:trace_id`; absent: not served). */
-  spans?: Pick<SpanStore, "trace">;
+  /** Stored spans (`GET /api/v1/traces/:trace_id`, `GET /api/v1/sessions/:session_id`; absent: not served). */
+  spans?: Pick<SpanStore, "trace" | "session">;
   keys: readonly KeyConfig[];
   /** The web dashboard served at `/` (absent: not served). */
   dashboard?: DashboardAssets;
