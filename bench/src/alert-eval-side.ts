@@ -61,8 +61,8 @@ export interface Side {
   close(): Promise<void>;
 }
 
-/** The AlertStore port in memory: maps and arrays, no I/O (this bench measures evaluation CPU). */
-class MemoryAlertStore implements AlertStore {
+/** The AlertStore port in memory: maps and arrays, no I/O (the evaluation benches measure evaluation CPU). */
+export class MemoryAlertStore implements AlertStore {
   alerts = new Map<string, AlertRecord>();
   historyCount = 0;
   async listRules(): Promise<AlertRule[]> { return []; }
@@ -96,7 +96,8 @@ class MemoryAlertStore implements AlertStore {
 }
 
 const noopSink: AlertSink = { process: async () => undefined, acknowledged: async () => undefined };
-const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
+/** A logger that says nothing. */
+export const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** A module of a build's server dist, typed as this checkout's. */
 async function load<T>(root: string, rel: string): Promise<T> {

@@ -4,13 +4,14 @@
  * rules of the peer (the same metrics, the same grouping), and an alert engine over a RollupIndex
  * with an in-memory alert store (this bench measures evaluation CPU, not the store's writes).
  */
-import type { AlertHistoryEntry, AlertQuery, AlertRecord, AlertRule, AlertStore, DeliveryAttempt, GroupState, Notification, OutboxEntry, OutboxState, Silence } from "../../packages/server/dist/core/alerting/types.js";
+import type { AlertRule } from "../../packages/server/dist/core/alerting/types.js";
 import type { Observation } from "../../packages/server/dist/core/alerting/evaluator.js";
 import { initialThresholds } from "../../packages/server/dist/core/alerting/threshold-settings.js";
 import type { RollupIndex } from "../../packages/server/dist/core/rollup-index.js";
 import { AlertEngine } from "../../packages/server/dist/services/alert-engine.js";
 import { RuleBook } from "../../packages/server/dist/services/rule-book.js";
 import { fixedThresholds } from "../../packages/server/dist/services/threshold-service.js";
+import { MemoryAlertStore, quietLog } from "./alert-eval-side.js";
 
 const DAY = 86_400_000;
 
@@ -89,39 +90,6 @@ export function evalRules(n: number): { anomaly: Record<string, unknown>[]; thre
   return { anomaly, threshold };
 }
 
-/** The AlertStore port in memory: maps, no I/O. */
-class MemoryAlertStore implements AlertStore {
-  alerts = new Map<string, AlertRecord>();
-  async listRules(): Promise<AlertRule[]> { return []; }
-  async putRule(): Promise<void> {}
-  async deleteRule(): Promise<boolean> { return false; }
-  async getSetting(): Promise<unknown> { return null; }
-  async putSetting(): Promise<void> {}
-  async saveAlerts(alerts: readonly AlertRecord[], _h: readonly AlertHistoryEntry[]): Promise<void> {
-    for (const a of alerts) this.alerts.set(a.id, a);
-  }
-  async deleteAlerts(ids: readonly string[]): Promise<void> {
-    for (const id of ids) this.alerts.delete(id);
-  }
-  async openAlerts(): Promise<AlertRecord[]> { return [...this.alerts.values()].filter((a) => a.state !== "resolved"); }
-  async getAlert(id: string): Promise<AlertRecord | null> { return this.alerts.get(id) ?? null; }
-  async listAlerts(_q: AlertQuery): Promise<{ alerts: AlertRecord[]; total: number }> { return { alerts: [], total: 0 }; }
-  async history(): Promise<AlertHistoryEntry[]> { return []; }
-  async deleteResolvedBefore(): Promise<number> { return 0; }
-  async listSilences(): Promise<Silence[]> { return []; }
-  async putSilence(): Promise<void> {}
-  async deleteSilence(): Promise<boolean> { return false; }
-  async listGroupStates(): Promise<GroupState[]> { return []; }
-  async enqueue(_n: readonly Notification[], _g: readonly GroupState[]): Promise<void> {}
-  async due(): Promise<OutboxEntry[]> { return []; }
-  async nextDue(): Promise<number | null> { return null; }
-  async recordAttempt(): Promise<void> {}
-  async deliveries(): Promise<DeliveryAttempt[]> { return []; }
-  async outboxCounts(): Promise<Record<OutboxState, number>> { return { pending: 0, delivered: 0, failed: 0 }; }
-  async deleteDeliveredBefore(): Promise<number> { return 0; }
-}
-
-const quietLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
 
 /** An alert engine over `index` evaluating `rules` (validated), as alerting-root.ts builds it, with a no-op sink. */
 export async function openEngine(o: { index: RollupIndex; rules: AlertRule[]; now: () => number; maxGroupsPerRule: number; anomalyObservations?: (rule: AlertRule, now: number) => Promise<Observation[]> }): Promise<AlertEngine> {
