@@ -7,7 +7,7 @@
  * ids, so an export retried after a failure half-way completes the first without counting twice.
  */
 import type { IngestError } from "@vigil/contract";
-import { mapSpans } from "../core/otlp/map-spans.js";
+import { joinsRun, mapSpans } from "../core/otlp/map-spans.js";
 import type { Decoded, OtlpProblem, OtlpSpan, SpanRecord } from "../core/otlp/model.js";
 import type { SpanStore } from "../core/ports.js";
 import type { IngestOutcome } from "./ingest-service.js";
@@ -43,7 +43,8 @@ export class OtlpService {
   }
 
   /**
-   * The stored spans of the traces in which a span's parent is not in the export (bounded: the
+   * The stored spans of the traces in which a span that joins a run (a call, tool call, retrieval or
+   * evaluation) has its parent outside the export (bounded: the
    * first MAX_TRACES_LOOKED_UP such traces, MAX_SPANS_LOOKED_UP spans each), by trace id + span id.
    */
   private async storedAncestors(spans: readonly OtlpSpan[]): Promise<Map<string, SpanRecord>> {
@@ -53,7 +54,7 @@ export class OtlpService {
     const traces = new Set<string>();
     for (const s of spans) {
       if (traces.size >= MAX_TRACES_LOOKED_UP) break;
-      if (s.parentSpanId !== null && !here.has(s.traceId + s.parentSpanId)) traces.add(s.traceId);
+      if (s.parentSpanId !== null && !here.has(s.traceId + s.parentSpanId) && joinsRun(s)) traces.add(s.traceId);
     }
     for (const traceId of traces) {
       const page = await this.deps.spans.trace(traceId, MAX_SPANS_LOOKED_UP);

@@ -30,6 +30,16 @@ export interface MapSpansOptions {
   storedSpan?: (traceId: string, spanId: string) => SpanRecord | undefined;
 }
 
+/**
+ * Whether mapping `span` looks for an agent span above it: a model call, tool call or retrieval,
+ * or a span carrying an evaluation result. Other spans (HTTP, database, agent spans themselves)
+ * make no event that a run is joined to.
+ */
+export function joinsRun(span: OtlpSpan): boolean {
+  const kind = eventKindOf(operationOf(span.attributes));
+  return (kind !== null && kind !== "run") || span.events.some((e) => e.name === EVALUATION_EVENT);
+}
+
 /** Most ancestors walked to find a call's agent span (guards against cycles and absurd depth). */
 const MAX_ANCESTRY = 128;
 

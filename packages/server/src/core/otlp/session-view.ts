@@ -4,12 +4,9 @@
  * first, and their figures — counts, errors, tokens, cost and the latency percentiles of its LLM
  * calls — computed from those items alone.
  */
-import type { SessionItem, SessionView, TraceEventType, TraceTokens } from "@vigil/contract";
+import type { SessionItem, SessionView, TraceEventType } from "@vigil/contract";
 import type { SpanRecord } from "./model.js";
-import { spanTokens } from "./trace-tree.js";
-
-const ms = (x: number) => Math.round(x * 1000) / 1000;
-const iso = (t: number) => new Date(t).toISOString();
+import { eventTotals, iso, ms, spanTokens } from "./trace-tree.js";
 
 /** The nearest-rank `q` quantile of ascending `sorted` (at least one value): the smallest value with at least q·n values at or below it. */
 export function nearestRank(sorted: readonly number[], q: number): number {
@@ -38,19 +35,8 @@ export function buildSessionView(sessionId: string, records: readonly SpanRecord
     tokens: r.eventType === "llm_call" ? spanTokens(r.attributes) : null,
     cost: r.cost,
   }));
-  const events: Record<TraceEventType, number> = { run: 0, llm_call: 0, tool_call: 0, retrieval: 0 };
-  const tokens: TraceTokens = { input: 0, output: 0, cache_read_input: 0, cache_creation_input: 0, reasoning_output: 0 };
-  let cost: number | null = null;
-  const latencies: number[] = [];
-  for (const it of items) {
-    events[it.event_type]++;
-    if (it.event_type !== "llm_call") continue;
-    // Calls only: an agent span's own usage and cost count the same calls again.
-    for (const k of Object.keys(tokens) as (keyof TraceTokens)[]) tokens[k] += it.tokens![k];
-    if (it.cost !== null) cost = (cost ?? 0) + it.cost;
-    latencies.push(it.duration_ms);
-  }
-  latencies.sort((a, b) => a - b);
+  const { events, tokens, cost } = eventTotals(items);
+  const latencies = items.filter((i) => i.event_type === "llm_call").map((i) => i.duration_ms).sort((a, b) => a - b);
   return {
     session_id: sessionId,
     items,

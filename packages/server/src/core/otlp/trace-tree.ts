@@ -9,8 +9,9 @@ import { CACHE_CREATION_INPUT_TOKENS, CACHE_READ_INPUT_TOKENS, INPUT_TOKENS, OUT
 import type { Attributes, SpanRecord } from "./model.js";
 
 /** Milliseconds kept to the microsecond: enough for any waterfall, and no float noise in answers. */
-const ms = (x: number) => Math.round(x * 1000) / 1000;
-const iso = (t: number) => new Date(t).toISOString();
+export const ms = (x: number): number => Math.round(x * 1000) / 1000;
+/** Epoch ms as ISO-8601 text. */
+export const iso = (t: number): string => new Date(t).toISOString();
 
 /** The first of `names` the attributes hold as a whole number ≥ 0 (a decimal string counts), else 0. */
 function count(attributes: Attributes, names: readonly string[]): number {
@@ -75,15 +76,7 @@ export function buildTraceView(traceId: string, records: readonly SpanRecord[], 
   // Spans left are in loops of parent links: each loop is entered at its earliest span.
   for (const r of sorted) if (!seen.has(r.spanId)) walk(r);
 
-  const events: Record<TraceEventType, number> = { run: 0, llm_call: 0, tool_call: 0, retrieval: 0 };
-  const tokens = noTokens();
-  let cost: number | null = null;
-  for (const s of spans) {
-    if (s.event_type) events[s.event_type]++;
-    // Calls only, as for tokens: an agent span's own usage prices the same calls again.
-    if (s.event_type === "llm_call" && s.cost !== null) cost = (cost ?? 0) + s.cost;
-    if (s.tokens) for (const k of Object.keys(tokens) as (keyof TraceTokens)[]) tokens[k] += s.tokens[k];
-  }
+  const { events, tokens, cost } = eventTotals(spans);
   return {
     trace_id: traceId,
     summary: {
@@ -101,6 +94,25 @@ export function buildTraceView(traceId: string, records: readonly SpanRecord[], 
     truncated: opts.truncated,
     span_limit: opts.spanLimit,
   };
+}
+
+/**
+ * What a trace's or a session's items made: how many of each Vigil event, and the tokens and cost of
+ * the LLM calls only (an agent span's own usage and cost count the same calls again). The cost is
+ * null when no call had one.
+ */
+export function eventTotals(items: readonly { event_type: TraceEventType | null; tokens: TraceTokens | null; cost: number | null }[]): { events: Record<TraceEventType, number>; tokens: TraceTokens; cost: number | null } {
+  const events: Record<TraceEventType, number> = { run: 0, llm_call: 0, tool_call: 0, retrieval: 0 };
+  const tokens = noTokens();
+  let cost: number | null = null;
+  for (const it of items) {
+    if (it.event_type === null) continue;
+    events[it.event_type]++;
+    if (it.event_type !== "llm_call") continue;
+    if (it.cost !== null) cost = (cost ?? 0) + it.cost;
+    if (it.tokens) for (const k of Object.keys(tokens) as (keyof TraceTokens)[]) tokens[k] += it.tokens[k];
+  }
+  return { events, tokens, cost };
 }
 
 function viewOf(r: SpanRecord, depth: number, traceStart: number, orphan: boolean, children: number): TraceSpan {
